@@ -1,0 +1,1 @@
+"""Nudge: polite, compliant repayment reminders."""

@@ -1,0 +1,147 @@
+"""The `nudge` command: migrate, serve, and manage tenants and API keys."""
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+import uvicorn
+from sqlalchemy.orm import Session
+
+from app import migrate as migrations
+from app.clock import SystemClock
+from app.config import get_settings
+from app.db import create_db_engine, create_session_factory
+from app.errors import NudgeError
+from app.tenants import service as tenants
+from app.tenants.service import IssuedKey, Scope
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    engine = create_db_engine(get_settings().database_url)
+    try:
+        with create_session_factory(engine).begin() as session:
+            yield session
+    except NudgeError as error:
+        raise click.ClickException(error.detail) from None
+    finally:
+        engine.dispose()
+
+
+def _print_key(issued: IssuedKey, as_json: bool) -> None:
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "tenant_id": str(issued.tenant_id),
+                    "key_id": str(issued.key_id),
+                    "api_key": issued.secret,
+                }
+            )
+        )
+        return
+    click.echo(f"tenant:  {issued.tenant_id}\nkey id:  {issued.key_id}\napi key: {issued.secret}")
+    click.echo("The key is shown only now; store it safely.", err=True)
+
+
+@click.group()
+def main() -> None:
+    """Nudge: polite, compliant repayment reminders."""
+
+
+@main.command()
+def migrate() -> None:
+    """Upgrade the database to the latest schema."""
+    engine = create_db_engine(get_settings().database_url)
+    try:
+        migrations.upgrade(engine)
+    finally:
+        engine.dispose()
+    click.echo(f"database at revision {migrations.head_revision()}")
+
+
+@main.command()
+@click.option("--host", default=None, help="Bind address (default NUDGE_HOST).")
+@click.option("--port", type=int, default=None, help="Port (default NUDGE_PORT).")
+def serve(host: str | None, port: int | None) -> None:
+    """Serve the REST API."""
+    settings = get_settings()
+    host, port = host or settings.host, port or settings.port
+    shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104
+    click.echo(f"Nudge API docs: http://{shown}:{port}/docs")
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, log_level="info")
+
+
+@main.group()
+def tenants_group() -> None:
+    """Manage tenants (lenders)."""
+
+
+main.add_command(tenants_group, name="tenants")
+
+
+@tenants_group.command("create")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def create_tenant(name: str, as_json: bool) -> None:
+    """Create a tenant and an admin API key for it."""
+    with _session() as session:
+        issued = tenants.create_tenant(session, name=name, clock=SystemClock())
+    _print_key(issued, as_json)
+
+
+@main.group()
+def keys() -> None:
+    """Manage API keys."""
+
+
+@keys.command("create")
+@click.option("--tenant", "tenant_id", type=click.UUID, required=True, help="Tenant id.")
+@click.option(
+    "--scope",
+    "scopes",
+    type=click.Choice([s.value for s in Scope]),
+    multiple=True,
+    required=True,
+    help="A scope to grant; repeat for several.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def create_key(tenant_id: uuid.UUID, scopes: tuple[str, ...], as_json: bool) -> None:
+    """Create an API key with the given scopes."""
+    with _session() as session:
+        issued = tenants.create_key(
+            session, tenant_id=tenant_id, scopes=[Scope(s) for s in scopes], clock=SystemClock()
+        )
+    _print_key(issued, as_json)
+
+
+@keys.command("revoke")
+@click.argument("key_id", type=click.UUID)
+def revoke_key(key_id: uuid.UUID) -> None:
+    """Revoke an API key; it stops working at once."""
+    with _session() as session:
+        tenants.revoke_key(session, key_id=key_id, clock=SystemClock())
+    click.echo(f"revoked {key_id}")
+
+
+@main.command("dev-tenant")
+@click.option(
+    "--key-file",
+    type=click.Path(path_type=Path),
+    default=Path(".nudge-dev-key"),
+    show_default=True,
+    help="Where the development key is kept between runs.",
+)
+def dev_tenant(key_file: Path) -> None:
+    """Make sure a development tenant exists and print a working admin key for it."""
+    with _session() as session:
+        secret = key_file.read_text().strip() if key_file.exists() else None
+        if secret is None or tenants.find_active_key(session, secret) is None:
+            secret = tenants.create_tenant(session, name="dev", clock=SystemClock()).secret
+            key_file.write_text(secret + "\n")
+            os.chmod(key_file, 0o600)
+    click.echo(f"Dev API key: {secret}")

@@ -1,0 +1,25 @@
+"""Borrowers, identified by the lender's own reference within a tenant."""
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "ref"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("tenants.id", ondelete="CASCADE"))
+    ref: Mapped[str] = mapped_column(sa.String(200))
+    phone: Mapped[str | None] = mapped_column(sa.String(20))
+    email: Mapped[str | None] = mapped_column(sa.String(320))
+    locale: Mapped[str | None] = mapped_column(sa.String(35))
+    timezone: Mapped[str | None] = mapped_column(sa.String(64))
+    jurisdiction: Mapped[str | None] = mapped_column(sa.String(8))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

@@ -1,0 +1,163 @@
+"""One exception hierarchy, rendered in one place as RFC 9457 problem+json."""
+
+import logging
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+logger = logging.getLogger(__name__)
+
+
+class FieldError(BaseModel):
+    field: str = Field(
+        description="Dotted path to the offending field, e.g. `items.3.customer.phone`."
+    )
+    detail: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem details object."""
+
+    type: str = Field(examples=["/problems/validation"])
+    title: str = Field(examples=["Request validation failed"])
+    status: int = Field(examples=[422])
+    detail: str = Field(examples=["1 field is invalid"])
+    errors: list[FieldError] | None = None
+
+
+class NudgeError(Exception):
+    status = 500
+    slug = "internal"
+    title = "Internal server error"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+    def problem(self) -> Problem:
+        return Problem(
+            type=f"/problems/{self.slug}", title=self.title, status=self.status, detail=self.detail
+        )
+
+
+class Unauthorized(NudgeError):
+    status, slug, title = 401, "unauthorized", "Missing or invalid API key"
+
+
+class Forbidden(NudgeError):
+    status, slug, title = 403, "forbidden", "The API key lacks a required scope"
+
+
+class NotFound(NudgeError):
+    status, slug, title = 404, "not-found", "Resource not found"
+
+
+class Conflict(NudgeError):
+    status, slug, title = 409, "conflict", "The resource is not in a state that allows this"
+
+
+class IdempotencyInFlight(NudgeError):
+    status, slug, title = 409, "idempotency-in-flight", "A request with this key is in progress"
+
+
+class IdempotencyKeyReused(NudgeError):
+    status, slug, title = 422, "idempotency-key-reused", "Idempotency-Key reused with another body"
+
+
+class ValidationFailed(NudgeError):
+    status, slug, title = 422, "validation", "Request validation failed"
+
+    def __init__(self, errors: Sequence[FieldError]) -> None:
+        count = len(errors)
+        super().__init__(f"{count} field{'s are' if count != 1 else ' is'} invalid")
+        self.errors = list(errors)
+
+    def problem(self) -> Problem:
+        return super().problem().model_copy(update={"errors": self.errors})
+
+
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(
+        problem.model_dump(exclude_none=True),
+        status_code=problem.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def field_path(loc: Sequence[int | str]) -> str:
+    """`("body", "items", 3, "phone")` -> `items.3.phone`; query and header names stay."""
+    parts = list(loc[1:]) if loc and loc[0] == "body" else list(loc)
+    return ".".join(str(part) for part in parts) or "body"
+
+
+def _describe(error: dict[str, Any]) -> FieldError:
+    loc = tuple(error["loc"])
+    if error["type"] == "extra_forbidden":
+        return FieldError(field=field_path(loc), detail=f"unknown field '{loc[-1]}'")
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return FieldError(field=field_path(loc), detail=message)
+
+
+async def _nudge_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, NudgeError)
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+    return problem_response(exc.problem(), headers)
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return problem_response(ValidationFailed([_describe(e) for e in exc.errors()]).problem())
+
+
+def http_problem(status: int, detail: str) -> Problem:
+    """A problem with no type of Nudge's own: titled by the HTTP status phrase (RFC 9457 4.2.1)."""
+    return Problem(
+        type="about:blank", title=HTTPStatus(status).phrase, status=status, detail=detail
+    )
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    problem = http_problem(exc.status_code, str(exc.detail))
+    return problem_response(problem, dict(exc.headers) if exc.headers else None)
+
+
+async def _unexpected_error(_: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error", exc_info=exc)
+    return problem_response(NudgeError("An unexpected error occurred.").problem())
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(NudgeError, _nudge_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI declarations of the problem+json answers an endpoint may give."""
+    descriptions = {
+        401: "Missing, unknown or revoked API key.",
+        403: "The API key lacks the required scope.",
+        404: "No such resource in this tenant.",
+        409: "Conflicting state, or the same Idempotency-Key is still in flight.",
+        413: "Request body over the size limit.",
+        422: "Invalid body (field paths in `errors`), or Idempotency-Key reused with another body.",
+        503: "Not ready.",
+    }
+    return {
+        status: {
+            "description": descriptions[status],
+            "model": Problem,
+            "content": {PROBLEM_MEDIA_TYPE: {}},
+        }
+        for status in statuses
+    }

@@ -1,0 +1,155 @@
+"""Idempotency-Key handling as the IETF draft "The Idempotency-Key HTTP Header Field" describes.
+
+The first request with a key reserves it in its own committed transaction, so a twin arriving
+meanwhile sees the reservation and gets 409. The response is stored in the same transaction as
+the work it describes, so a replay can never describe work that was rolled back. A request that
+fails releases its key; one whose process died leaves a lease that expires.
+"""
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import Header, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.clock import Clock
+from app.config import Settings
+from app.errors import IdempotencyInFlight, IdempotencyKeyReused
+from app.idempotency.models import IdempotencyRecord
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="Makes retries safe: the same key with the same body replays the first "
+        "response. Kept for at least 24 hours per tenant.",
+        examples=["9f1c2a6e-5b8d-4f1e-a0c3-7d2e4b6a8c10"],
+    ),
+]
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+@dataclass
+class Guard:
+    """Given to an endpoint: either a response to replay, or a way to store the new one."""
+
+    replay: JSONResponse | None
+    _record: tuple[uuid.UUID, str] | None
+
+    def respond(self, session: Session, status: int, body: BaseModel) -> JSONResponse:
+        content = body.model_dump(mode="json")
+        if self._record is not None:
+            tenant_id, key = self._record
+            session.execute(
+                sa.update(IdempotencyRecord)
+                .where(IdempotencyRecord.tenant_id == tenant_id, IdempotencyRecord.key == key)
+                .values(response_status=status, response_body=content, locked_until=None)
+            )
+        return JSONResponse(content, status_code=status)
+
+
+def fingerprint(request: Request, payload: BaseModel | None) -> str:
+    body = payload.model_dump(mode="json") if payload is not None else None
+    canonical = json.dumps([request.method, request.url.path, body], sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@contextmanager
+def idempotent(
+    request: Request, *, tenant_id: uuid.UUID, key: str | None, payload: BaseModel | None = None
+) -> Iterator[Guard]:
+    if key is None:
+        yield Guard(replay=None, _record=None)
+        return
+    state = request.app.state
+    store = _Store(state.session_factory, state.clock, state.settings, tenant_id, key)
+    replay = store.reserve(fingerprint(request, payload))
+    if replay is not None:
+        yield Guard(replay=replay, _record=None)
+        return
+    try:
+        yield Guard(replay=None, _record=(tenant_id, key))
+    except BaseException:
+        store.release()
+        raise
+
+
+@dataclass
+class _Store:
+    sessions: sessionmaker[Session]
+    clock: Clock
+    settings: Settings
+    tenant_id: uuid.UUID
+    key: str
+
+    def reserve(self, print_: str) -> JSONResponse | None:
+        """Takes the key for this request, or returns the first response to replay."""
+        now = self.clock.now()
+        lease = now + timedelta(seconds=self.settings.idempotency_lease_seconds)
+        fresh = {
+            "fingerprint": print_,
+            "created_at": now,
+            "expires_at": now + timedelta(hours=self.settings.idempotency_ttl_hours),
+            "locked_until": lease,
+            "response_status": None,
+            "response_body": None,
+        }
+        with self.sessions.begin() as session:
+            try:
+                with session.begin_nested():
+                    session.add(IdempotencyRecord(tenant_id=self.tenant_id, key=self.key, **fresh))
+                return None
+            except IntegrityError:
+                pass
+            record = session.get(
+                IdempotencyRecord, (self.tenant_id, self.key), with_for_update=True
+            )
+            if record is None:  # its first request failed and released it just now
+                session.add(IdempotencyRecord(tenant_id=self.tenant_id, key=self.key, **fresh))
+                return None
+            if record.expires_at <= now:
+                return self._take_over(session, record, fresh)
+            if record.fingerprint != print_:
+                raise IdempotencyKeyReused(
+                    "this Idempotency-Key was used with a different request body; use a new key"
+                )
+            if record.response_status is not None:
+                return JSONResponse(
+                    record.response_body,
+                    status_code=record.response_status,
+                    headers={REPLAYED_HEADER: "true"},
+                )
+            if record.locked_until is not None and record.locked_until > now:
+                raise IdempotencyInFlight(
+                    "a request with this Idempotency-Key is still being processed; retry later"
+                )
+            return self._take_over(session, record, fresh)
+
+    @staticmethod
+    def _take_over(session: Session, record: IdempotencyRecord, fresh: dict[str, Any]) -> None:
+        """An expired key, or one whose request died, is free for this request."""
+        for name, value in fresh.items():
+            setattr(record, name, value)
+        return None
+
+    def release(self) -> None:
+        with self.sessions.begin() as session:
+            session.execute(
+                sa.delete(IdempotencyRecord).where(
+                    IdempotencyRecord.tenant_id == self.tenant_id,
+                    IdempotencyRecord.key == self.key,
+                    IdempotencyRecord.response_status.is_(None),
+                )
+            )

@@ -1,0 +1,48 @@
+"""The application factory: wiring only, no rules."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app import health
+from app.clock import Clock, SystemClock
+from app.config import Settings, get_settings
+from app.db import create_db_engine, create_session_factory
+from app.errors import install_error_handlers
+from app.middleware import BodySizeLimit
+from app.migrate import head_revision
+from app.reminders import endpoints as reminders
+
+DESCRIPTION = """
+Nudge sends polite, compliant repayment reminders. Submit a reminder; Nudge checks the
+customer's contact policy (quiet hours in their own time zone, frequency caps, holidays,
+opt-outs), renders a courteous template and delivers it over SMS, voice, email or a webhook,
+logging every attempt.
+
+Authenticate with `Authorization: Bearer <api key>`. Errors are RFC 9457
+`application/problem+json`; validation errors list each bad field by path.
+"""
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = create_db_engine(settings.database_url, echo=settings.database_echo)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="Nudge", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.clock = clock or SystemClock()
+    app.state.engine = engine
+    app.state.session_factory = create_session_factory(engine)
+    app.state.head_revision = head_revision()
+
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.include_router(health.router)
+    app.include_router(reminders.router)
+    return app

@@ -1,0 +1,18 @@
+"""Imports every table so that `Base.metadata` is complete (for Alembic and the drift test)."""
+
+from app.customers.models import Customer
+from app.db import Base
+from app.idempotency.models import IdempotencyRecord
+from app.reminders.models import DeliveryAttempt, Reminder, ReminderEvent
+from app.tenants.models import ApiKey, Tenant
+
+__all__ = [
+    "ApiKey",
+    "Base",
+    "Customer",
+    "DeliveryAttempt",
+    "IdempotencyRecord",
+    "Reminder",
+    "ReminderEvent",
+    "Tenant",
+]

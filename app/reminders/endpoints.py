@@ -1,0 +1,181 @@
+"""HTTP routes for reminders; the rules live in `service`."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse
+
+from app.auth import ReminderReader, ReminderWriter
+from app.clock import ClockDep
+from app.db import SessionDep
+from app.errors import problem_responses
+from app.idempotency.service import IdempotencyKey, idempotent
+from app.reminders import service
+from app.reminders.schemas import (
+    BatchIn,
+    BatchOut,
+    CancelledCount,
+    ReminderDetail,
+    ReminderIn,
+    ReminderOut,
+    ReminderPage,
+)
+from app.reminders.states import ReminderStatus
+
+router = APIRouter(prefix="/v1", tags=["reminders"])
+ReminderId = Annotated[uuid.UUID, Path(description="The reminder's id.")]
+
+
+@router.post(
+    "/reminders",
+    status_code=202,
+    response_model=ReminderOut,
+    summary="Submit a reminder",
+    description="Accepts one reminder for delivery at `send_at` (default now), subject to the "
+    "contact policy. The customer is created or updated from `customer`. Send an "
+    "`Idempotency-Key` to make retries safe.",
+    responses=problem_responses(401, 403, 409, 413, 422),
+)
+def submit_reminder(
+    request: Request,
+    body: ReminderIn,
+    principal: ReminderWriter,
+    session: SessionDep,
+    clock: ClockDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    with idempotent(
+        request, tenant_id=principal.tenant_id, key=idempotency_key, payload=body
+    ) as guard:
+        if guard.replay:
+            return guard.replay
+        [created] = service.create(
+            session, tenant_id=principal.tenant_id, items=[body], clock=clock
+        )
+        return guard.respond(session, 202, created)
+
+
+@router.post(
+    "/reminders/batch",
+    status_code=202,
+    response_model=BatchOut,
+    summary="Submit up to 1,000 reminders at once",
+    description="All or nothing: if any item is invalid the answer is 422 listing every bad "
+    "item by index and field (`items.3.customer.phone`) and nothing is stored. Otherwise the "
+    "ids come back in the order of the items.",
+    responses=problem_responses(401, 403, 409, 413, 422),
+)
+def submit_batch(
+    request: Request,
+    body: BatchIn,
+    principal: ReminderWriter,
+    session: SessionDep,
+    clock: ClockDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    with idempotent(
+        request, tenant_id=principal.tenant_id, key=idempotency_key, payload=body
+    ) as guard:
+        if guard.replay:
+            return guard.replay
+        created = service.create(
+            session,
+            tenant_id=principal.tenant_id,
+            items=body.items,
+            clock=clock,
+            field_prefix="items.{index}.",
+        )
+        return guard.respond(session, 202, BatchOut(ids=[reminder.id for reminder in created]))
+
+
+@router.get(
+    "/reminders",
+    response_model=ReminderPage,
+    summary="List reminders",
+    description="Newest first, filtered, with keyset pagination: pass `next_cursor` back as "
+    "`cursor` until it is null. Pages stay stable while new reminders arrive.",
+    responses=problem_responses(401, 403, 422),
+)
+def list_reminders(
+    principal: ReminderReader,
+    session: SessionDep,
+    customer_ref: Annotated[str | None, Query(max_length=200)] = None,
+    loan_ref: Annotated[str | None, Query(max_length=200)] = None,
+    status: ReminderStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> ReminderPage:
+    return service.list_page(
+        session,
+        tenant_id=principal.tenant_id,
+        customer_ref=customer_ref,
+        loan_ref=loan_ref,
+        status=status,
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+@router.get(
+    "/reminders/{reminder_id}",
+    response_model=ReminderDetail,
+    summary="Read a reminder with its timeline",
+    description="The reminder, every event on its timeline (accepted, deferred and why, sent, "
+    "delivered, cancelled...) and every delivery attempt.",
+    responses=problem_responses(401, 403, 404),
+)
+def read_reminder(
+    reminder_id: ReminderId, principal: ReminderReader, session: SessionDep
+) -> ReminderDetail:
+    return service.get(session, tenant_id=principal.tenant_id, reminder_id=reminder_id)
+
+
+@router.post(
+    "/reminders/{reminder_id}/cancel",
+    response_model=ReminderDetail,
+    summary="Cancel a reminder",
+    description="Cancels a reminder that has not been handed to a provider yet. One already "
+    "being sent, sent or otherwise finished gets 409.",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def cancel_reminder(
+    request: Request,
+    reminder_id: ReminderId,
+    principal: ReminderWriter,
+    session: SessionDep,
+    clock: ClockDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    with idempotent(request, tenant_id=principal.tenant_id, key=idempotency_key) as guard:
+        if guard.replay:
+            return guard.replay
+        cancelled = service.cancel(
+            session, tenant_id=principal.tenant_id, reminder_id=reminder_id, clock=clock
+        )
+        return guard.respond(session, 200, cancelled)
+
+
+@router.post(
+    "/loans/{loan_ref}/cancel-reminders",
+    response_model=CancelledCount,
+    summary="Cancel every pending reminder of a loan",
+    description="Use when the borrower has repaid: every reminder of the loan that has not "
+    "been handed to a provider is cancelled. Returns how many were.",
+    responses=problem_responses(401, 403, 409, 422),
+)
+def cancel_loan_reminders(
+    request: Request,
+    loan_ref: Annotated[str, Path(max_length=200)],
+    principal: ReminderWriter,
+    session: SessionDep,
+    clock: ClockDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    with idempotent(request, tenant_id=principal.tenant_id, key=idempotency_key) as guard:
+        if guard.replay:
+            return guard.replay
+        count = service.cancel_loan(
+            session, tenant_id=principal.tenant_id, loan_ref=loan_ref, clock=clock
+        )
+        return guard.respond(session, 200, CancelledCount(cancelled=count))

@@ -1,0 +1,99 @@
+"""Reminders, their timeline of events, and every delivery attempt."""
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base
+from app.reminders.states import ReminderStatus
+
+BigIntId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+"""SQLite only auto-increments an INTEGER PRIMARY KEY."""
+
+
+class EventKind(StrEnum):
+    ACCEPTED = "accepted"
+    CANCELLED = "cancelled"
+
+
+class Reminder(Base):
+    __tablename__ = "reminders"
+    __table_args__ = (
+        sa.Index("ix_reminders_due", "status", "next_attempt_at"),
+        sa.Index("ix_reminders_tenant_created", "tenant_id", "created_at", "id"),
+        sa.Index("ix_reminders_tenant_loan", "tenant_id", "loan_ref"),
+        sa.Index("ix_reminders_tenant_customer", "tenant_id", "customer_id", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("tenants.id", ondelete="CASCADE"))
+    customer_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("customers.id"))
+    loan_ref: Mapped[str] = mapped_column(sa.String(200))
+    template: Mapped[str] = mapped_column(sa.String(100))
+    channels: Mapped[list[str]] = mapped_column(sa.JSON)
+    variables: Mapped[dict[str, Any]]
+    policy: Mapped[str | None] = mapped_column(sa.String(100))
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", sa.JSON)
+    status: Mapped[ReminderStatus] = mapped_column(
+        sa.Enum(
+            ReminderStatus,
+            native_enum=False,
+            length=16,
+            values_callable=lambda enum: [member.value for member in enum],
+        )
+    )
+    send_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    next_attempt_at: Mapped[datetime]
+    """When the dispatcher should next look at it: `send_at`, later if deferred or retried."""
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ReminderEvent(Base):
+    """One line of a reminder's timeline: what happened, and why."""
+
+    __tablename__ = "reminder_events"
+    __table_args__ = (sa.Index("ix_reminder_events_reminder", "reminder_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("tenants.id", ondelete="CASCADE"))
+    reminder_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("reminders.id", ondelete="CASCADE")
+    )
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    reason: Mapped[str | None] = mapped_column(sa.String(40))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    at: Mapped[datetime]
+
+
+class DeliveryAttempt(Base):
+    """One try at reaching a customer over one channel, as the provider saw it."""
+
+    __tablename__ = "delivery_attempts"
+    __table_args__ = (
+        sa.Index("ix_delivery_attempts_contacts", "tenant_id", "customer_id", "started_at"),
+        sa.Index("ix_delivery_attempts_reminder", "reminder_id", "started_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("tenants.id", ondelete="CASCADE"))
+    reminder_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("reminders.id", ondelete="CASCADE")
+    )
+    customer_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("customers.id"))
+    channel: Mapped[str] = mapped_column(sa.String(16))
+    provider: Mapped[str] = mapped_column(sa.String(40))
+    provider_message_id: Mapped[str | None] = mapped_column(sa.String(100))
+    status: Mapped[str] = mapped_column(sa.String(20))
+    provider_status: Mapped[str | None] = mapped_column(sa.String(40))
+    error_code: Mapped[str | None] = mapped_column(sa.String(40))
+    error_message: Mapped[str | None] = mapped_column(sa.Text)
+    body: Mapped[str | None] = mapped_column(sa.Text)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    latency_ms: Mapped[int | None]

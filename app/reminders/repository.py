@@ -1,0 +1,100 @@
+"""Every reminder query; status changes go through `move`, guarded by the state machine."""
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.customers.models import Customer
+from app.reminders.models import DeliveryAttempt, Reminder, ReminderEvent
+from app.reminders.states import ReminderStatus, sources_of
+
+
+def insert_many(session: Session, reminders: Sequence[dict[str, Any]]) -> None:
+    session.execute(sa.insert(Reminder), reminders)
+
+
+def add_events(session: Session, events: Sequence[dict[str, Any]]) -> None:
+    if events:
+        session.execute(sa.insert(ReminderEvent), events)
+
+
+def get_with_ref(
+    session: Session, *, tenant_id: uuid.UUID, reminder_id: uuid.UUID
+) -> tuple[Reminder, str] | None:
+    row = session.execute(
+        sa.select(Reminder, Customer.ref)
+        .join(Customer, Customer.id == Reminder.customer_id)
+        .where(Reminder.id == reminder_id, Reminder.tenant_id == tenant_id)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def timeline(session: Session, reminder_id: uuid.UUID) -> Sequence[ReminderEvent]:
+    return session.scalars(
+        sa.select(ReminderEvent)
+        .where(ReminderEvent.reminder_id == reminder_id)
+        .order_by(ReminderEvent.id)
+    ).all()
+
+
+def attempts(session: Session, reminder_id: uuid.UUID) -> Sequence[DeliveryAttempt]:
+    return session.scalars(
+        sa.select(DeliveryAttempt)
+        .where(DeliveryAttempt.reminder_id == reminder_id)
+        .order_by(DeliveryAttempt.started_at, DeliveryAttempt.id)
+    ).all()
+
+
+def page(
+    session: Session,
+    *,
+    tenant_id: uuid.UUID,
+    customer_ref: str | None,
+    loan_ref: str | None,
+    status: ReminderStatus | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> Sequence[tuple[Reminder, str]]:
+    """Newest first, keyed on (created_at, id) so pages stay stable while rows are added."""
+    query = (
+        sa.select(Reminder, Customer.ref)
+        .join(Customer, Customer.id == Reminder.customer_id)
+        .where(Reminder.tenant_id == tenant_id)
+        .order_by(Reminder.created_at.desc(), Reminder.id.desc())
+        .limit(limit)
+    )
+    if customer_ref is not None:
+        query = query.where(Customer.ref == customer_ref)
+    if loan_ref is not None:
+        query = query.where(Reminder.loan_ref == loan_ref)
+    if status is not None:
+        query = query.where(Reminder.status == status)
+    if after is not None:
+        query = query.where(sa.tuple_(Reminder.created_at, Reminder.id) < sa.tuple_(*after))
+    return [(row[0], row[1]) for row in session.execute(query)]
+
+
+def move(
+    session: Session,
+    *,
+    target: ReminderStatus,
+    where: Sequence[sa.ColumnElement[bool]],
+    now: datetime,
+) -> list[uuid.UUID]:
+    """Moves every matching reminder that may legally become `target`; returns their ids.
+
+    One guarded UPDATE: a reminder a worker claims at the same moment is either moved here or
+    left alone, never both.
+    """
+    result = session.execute(
+        sa.update(Reminder)
+        .where(*where, Reminder.status.in_(sources_of(target)))
+        .values(status=target, updated_at=now)
+        .returning(Reminder.id),
+        execution_options={"synchronize_session": False},
+    )
+    return list(result.scalars())

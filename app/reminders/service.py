@@ -1,0 +1,271 @@
+"""The rules for accepting, reading and cancelling reminders."""
+
+import base64
+import binascii
+import json
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.clock import Clock
+from app.customers import repository as customers
+from app.customers.models import Customer
+from app.errors import Conflict, FieldError, NotFound, ValidationFailed
+from app.reminders import repository
+from app.reminders.models import EventKind, Reminder
+from app.reminders.schemas import (
+    AttemptOut,
+    EventOut,
+    ReminderDetail,
+    ReminderIn,
+    ReminderOut,
+    ReminderPage,
+)
+from app.reminders.states import ReminderStatus
+from channels.base import Channel
+
+ADDRESS_OF = {Channel.SMS: "phone", Channel.VOICE: "phone", Channel.EMAIL: "email"}
+"""The customer field each channel needs; a webhook goes to the lender's own system."""
+
+
+def create(
+    session: Session,
+    *,
+    tenant_id: uuid.UUID,
+    items: Sequence[ReminderIn],
+    clock: Clock,
+    field_prefix: str = "",
+) -> list[ReminderOut]:
+    """Checks every item, then stores all of them with one bulk insert per table, or none."""
+    now = clock.now()
+    merged = _merge_customers(session, tenant_id=tenant_id, items=items)
+    errors = [
+        error
+        for index, item in enumerate(items)
+        for error in _check(item, merged[item.customer.ref], now, field_prefix.format(index=index))
+    ]
+    if errors:
+        raise ValidationFailed(errors)
+
+    customer_ids = customers.upsert_many(
+        session, tenant_id=tenant_id, customers=list(merged.values()), now=now
+    )
+    rows = [_reminder_row(item, tenant_id, customer_ids[item.customer.ref], now) for item in items]
+    repository.insert_many(session, rows)
+    repository.add_events(
+        session,
+        [
+            {
+                "tenant_id": tenant_id,
+                "reminder_id": row["id"],
+                "kind": EventKind.ACCEPTED,
+                "reason": None,
+                "detail": None,
+                "at": now,
+            }
+            for row in rows
+        ],
+    )
+    return [
+        ReminderOut.model_validate(
+            {**row, "metadata": row["meta"], "customer_ref": item.customer.ref}
+        )
+        for row, item in zip(rows, items, strict=True)
+    ]
+
+
+def _merge_customers(
+    session: Session, *, tenant_id: uuid.UUID, items: Sequence[ReminderIn]
+) -> dict[str, dict[str, Any]]:
+    """What each customer will look like once stored: the record, overlaid by each item in turn."""
+    refs = {item.customer.ref for item in items}
+    stored = customers.find_by_refs(session, tenant_id=tenant_id, refs=refs)
+    merged = {ref: _fields_of(stored[ref]) if ref in stored else {"ref": ref} for ref in refs}
+    for item in items:
+        merged[item.customer.ref].update(item.customer.model_dump(exclude_none=True))
+    return merged
+
+
+def _fields_of(customer: Customer) -> dict[str, Any]:
+    return {"ref": customer.ref} | {
+        name: getattr(customer, name)
+        for name in customers.CONTACT_FIELDS
+        if getattr(customer, name) is not None
+    }
+
+
+def _check(
+    item: ReminderIn, customer: dict[str, Any], now: datetime, prefix: str
+) -> list[FieldError]:
+    errors = []
+    send_at = item.send_at or now
+    if item.expires_at is not None and item.expires_at <= send_at:
+        errors.append(
+            FieldError(
+                field=f"{prefix}expires_at", detail=f"must be after send_at ({send_at.isoformat()})"
+            )
+        )
+    for position, channel in enumerate(item.channels):
+        needed = ADDRESS_OF.get(channel)
+        if needed and needed not in customer:
+            errors.append(
+                FieldError(
+                    field=f"{prefix}channels.{position}",
+                    detail=f"channel '{channel}' needs the customer's {needed}, which is not known",
+                )
+            )
+    return errors
+
+
+def _reminder_row(
+    item: ReminderIn, tenant_id: uuid.UUID, customer_id: uuid.UUID, now: datetime
+) -> dict[str, Any]:
+    send_at = item.send_at or now
+    return {
+        "id": uuid.uuid4(),
+        "tenant_id": tenant_id,
+        "customer_id": customer_id,
+        "loan_ref": item.loan_ref,
+        "template": item.template,
+        "channels": [str(channel) for channel in item.channels],
+        "variables": item.variables,
+        "policy": item.policy,
+        "meta": item.metadata,
+        "status": ReminderStatus.SCHEDULED,
+        "send_at": send_at,
+        "expires_at": item.expires_at,
+        "next_attempt_at": send_at,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _out(reminder: Reminder, customer_ref: str) -> ReminderOut:
+    return ReminderOut(
+        id=reminder.id,
+        status=reminder.status,
+        customer_ref=customer_ref,
+        loan_ref=reminder.loan_ref,
+        template=reminder.template,
+        channels=[Channel(name) for name in reminder.channels],
+        variables=reminder.variables,
+        policy=reminder.policy,
+        metadata=reminder.meta,
+        send_at=reminder.send_at,
+        expires_at=reminder.expires_at,
+        next_attempt_at=reminder.next_attempt_at,
+        created_at=reminder.created_at,
+        updated_at=reminder.updated_at,
+    )
+
+
+def get(session: Session, *, tenant_id: uuid.UUID, reminder_id: uuid.UUID) -> ReminderDetail:
+    found = repository.get_with_ref(session, tenant_id=tenant_id, reminder_id=reminder_id)
+    if found is None:
+        raise NotFound(f"no reminder {reminder_id}")
+    reminder, customer_ref = found
+    return ReminderDetail(
+        **_out(reminder, customer_ref).model_dump(),
+        events=[
+            EventOut.model_validate(e, from_attributes=True)
+            for e in repository.timeline(session, reminder.id)
+        ],
+        attempts=[
+            AttemptOut.model_validate(a, from_attributes=True)
+            for a in repository.attempts(session, reminder.id)
+        ],
+    )
+
+
+def list_page(
+    session: Session,
+    *,
+    tenant_id: uuid.UUID,
+    customer_ref: str | None,
+    loan_ref: str | None,
+    status: ReminderStatus | None,
+    cursor: str | None,
+    limit: int,
+) -> ReminderPage:
+    rows = repository.page(
+        session,
+        tenant_id=tenant_id,
+        customer_ref=customer_ref,
+        loan_ref=loan_ref,
+        status=status,
+        after=_decode_cursor(cursor) if cursor else None,
+        limit=limit + 1,
+    )
+    items = [_out(reminder, ref) for reminder, ref in rows[:limit]]
+    last = rows[limit - 1][0] if len(rows) > limit else None
+    return ReminderPage(items=items, next_cursor=_encode_cursor(last) if last else None)
+
+
+def _encode_cursor(reminder: Reminder) -> str:
+    raw = json.dumps([reminder.created_at.isoformat(), str(reminder.id)])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        created_at, reminder_id = json.loads(
+            base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        )
+        return datetime.fromisoformat(created_at), uuid.UUID(reminder_id)
+    except (ValueError, TypeError, binascii.Error):
+        raise ValidationFailed(
+            [FieldError(field="query.cursor", detail="not a cursor this API gave out")]
+        ) from None
+
+
+def cancel(
+    session: Session, *, tenant_id: uuid.UUID, reminder_id: uuid.UUID, clock: Clock
+) -> ReminderDetail:
+    """Cancels a reminder not yet handed to a provider; any other state is a 409."""
+    now = clock.now()
+    moved = repository.move(
+        session,
+        target=ReminderStatus.CANCELLED,
+        where=[Reminder.id == reminder_id, Reminder.tenant_id == tenant_id],
+        now=now,
+    )
+    if not moved:
+        current = get(session, tenant_id=tenant_id, reminder_id=reminder_id)
+        raise Conflict(f"a reminder that is {current.status} can no longer be cancelled")
+    _record_cancellations(session, tenant_id, moved, reason="API", now=now)
+    return get(session, tenant_id=tenant_id, reminder_id=reminder_id)
+
+
+def cancel_loan(session: Session, *, tenant_id: uuid.UUID, loan_ref: str, clock: Clock) -> int:
+    """Cancels every pending reminder of a loan (it was repaid); returns how many."""
+    now = clock.now()
+    moved = repository.move(
+        session,
+        target=ReminderStatus.CANCELLED,
+        where=[Reminder.tenant_id == tenant_id, Reminder.loan_ref == loan_ref],
+        now=now,
+    )
+    _record_cancellations(session, tenant_id, moved, reason="LOAN_CANCELLED", now=now)
+    return len(moved)
+
+
+def _record_cancellations(
+    session: Session, tenant_id: uuid.UUID, ids: Sequence[uuid.UUID], *, reason: str, now: datetime
+) -> None:
+    repository.add_events(
+        session,
+        [
+            {
+                "tenant_id": tenant_id,
+                "reminder_id": reminder_id,
+                "kind": EventKind.CANCELLED,
+                "reason": reason,
+                "detail": None,
+                "at": now,
+            }
+            for reminder_id in ids
+        ],
+    )

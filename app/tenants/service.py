@@ -1,0 +1,83 @@
+"""Creating tenants and issuing or revoking their API keys."""
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.clock import Clock
+from app.errors import NotFound
+from app.tenants.models import ApiKey, Tenant
+
+KEY_PREFIX = "nudge_"
+
+
+class Scope(StrEnum):
+    REMINDERS_WRITE = "reminders:write"
+    REMINDERS_READ = "reminders:read"
+    TEMPLATES_WRITE = "templates:write"
+    DELIVERIES_READ = "deliveries:read"
+    PII_READ = "pii:read"
+    ADMIN = "admin"
+    """Implies every other scope."""
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """A key as shown once to its owner; only `hash_secret(secret)` is kept."""
+
+    key_id: uuid.UUID
+    tenant_id: uuid.UUID
+    secret: str
+
+
+def hash_secret(secret: str) -> str:
+    """Keys carry 256 random bits, so one SHA-256 is enough: there is nothing to brute-force."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_tenant(session: Session, *, name: str, clock: Clock) -> IssuedKey:
+    tenant = Tenant(name=name, created_at=clock.now())
+    session.add(tenant)
+    session.flush()
+    return create_key(session, tenant_id=tenant.id, scopes=[Scope.ADMIN], clock=clock)
+
+
+def create_key(
+    session: Session, *, tenant_id: uuid.UUID, scopes: list[Scope], clock: Clock
+) -> IssuedKey:
+    if session.get(Tenant, tenant_id) is None:
+        raise NotFound(f"no tenant {tenant_id}")
+    secret = KEY_PREFIX + secrets.token_urlsafe(32)
+    key = ApiKey(
+        tenant_id=tenant_id,
+        secret_hash=hash_secret(secret),
+        prefix=secret[: len(KEY_PREFIX) + 6],
+        scopes=sorted(set(scopes)),
+        created_at=clock.now(),
+    )
+    session.add(key)
+    session.flush()
+    return IssuedKey(key_id=key.id, tenant_id=tenant_id, secret=secret)
+
+
+def revoke_key(session: Session, *, key_id: uuid.UUID, clock: Clock) -> None:
+    revoked = session.execute(
+        sa.update(ApiKey)
+        .where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None))
+        .values(revoked_at=clock.now())
+    )
+    if revoked.rowcount == 0 and session.get(ApiKey, key_id) is None:  # type: ignore[attr-defined]
+        raise NotFound(f"no API key {key_id}")
+
+
+def find_active_key(session: Session, secret: str) -> ApiKey | None:
+    return session.scalar(
+        sa.select(ApiKey).where(
+            ApiKey.secret_hash == hash_secret(secret), ApiKey.revoked_at.is_(None)
+        )
+    )

@@ -1,0 +1,1 @@
+"""Pluggable delivery channels (SMS, voice, email, webhook) behind one adapter contract."""
