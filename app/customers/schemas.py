@@ -16,13 +16,6 @@ def _timezones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
-@lru_cache(maxsize=1)
-def _territories() -> frozenset[str]:
-    return frozenset(
-        code for code in Locale("en").territories if isinstance(code, str) and code.isalpha()
-    )
-
-
 def normalize_locale(tag: str) -> str:
     """A BCP 47 tag Babel knows, in canonical case: `zh-cn` -> `zh-CN`, `zh-hant` -> `zh-Hant`."""
     try:
@@ -43,7 +36,7 @@ def check_timezone(name: str) -> str:
 
 def check_jurisdiction(code: str) -> str:
     code = code.upper()
-    if code not in _territories():
+    if code not in phonenumbers.SUPPORTED_REGIONS:
         raise ValueError(f"'{code}' is not an ISO 3166-1 alpha-2 country code such as 'CN'")
     return code
 

@@ -60,9 +60,10 @@ class Guard:
         return JSONResponse(content, status_code=status)
 
 
-def fingerprint(request: Request, payload: BaseModel | None) -> str:
+def fingerprint(method: str, path: str, payload: BaseModel | None) -> str:
+    """Same method, path and body (as parsed, so spacing and key order do not matter)."""
     body = payload.model_dump(mode="json") if payload is not None else None
-    canonical = json.dumps([request.method, request.url.path, body], sort_keys=True)
+    canonical = json.dumps([method, path, body], sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -75,7 +76,7 @@ def idempotent(
         return
     state = request.app.state
     store = _Store(state.session_factory, state.clock, state.settings, tenant_id, key)
-    replay = store.reserve(fingerprint(request, payload))
+    replay = store.reserve(fingerprint(request.method, request.url.path, payload))
     if replay is not None:
         yield Guard(replay=replay, _record=None)
         return

@@ -4,9 +4,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.customers.schemas import CustomerIn
+from app.fields import InstantIn
 from app.reminders.states import ReminderStatus
 from channels.base import Channel
 
@@ -44,10 +45,10 @@ class ReminderIn(BaseModel):
         description="In order of preference: the first is tried first, the rest are fallbacks.",
     )
     variables: dict[str, Any] = Field(default_factory=dict, description="Template variables.")
-    send_at: AwareDatetime | None = Field(
+    send_at: InstantIn | None = Field(
         None, description="Earliest send time, with an offset; defaults to now."
     )
-    expires_at: AwareDatetime | None = Field(
+    expires_at: InstantIn | None = Field(
         None, description="Never send after this; must be after `send_at`."
     )
     policy: str | None = Field(

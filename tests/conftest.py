@@ -1,0 +1,123 @@
+"""Fixtures: each database test runs on SQLite and on PostgreSQL, against a real HTTP server."""
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from app import migrate
+from app.clock import FrozenClock
+from app.config import Settings
+from app.db import Base, create_db_engine, create_session_factory
+from app.main import create_app
+from app.tenants import service as tenants
+from app.tenants.service import Scope
+from tests.databases import BACKENDS, fresh_database
+from tests.servers import serving
+
+START = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+                 ) -> Iterator[str]:
+    with fresh_database(request.param, tmp_path_factory.mktemp("db")) as url:
+        engine = create_db_engine(url)
+        migrate.upgrade(engine)
+        engine.dispose()
+        yield url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = create_db_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def clock() -> FrozenClock:
+    return FrozenClock(START)
+
+
+@dataclass
+class Server:
+    url: str
+    app: FastAPI
+
+
+@pytest.fixture(scope="session")
+def server(database_url: str, clock: FrozenClock) -> Iterator[Server]:
+    app = create_app(Settings(database_url=database_url, env="test"), clock)
+    with serving(app) as url:
+        yield Server(url=url, app=app)
+
+
+@pytest.fixture
+def db(engine: Engine, clock: FrozenClock) -> Iterator[Session]:
+    """A session on the test database; every table is emptied after the test."""
+    clock.set(START)
+    with create_session_factory(engine)() as session:
+        yield session
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@dataclass
+class Tenant:
+    id: uuid.UUID
+    client: httpx.Client
+
+    def key(self, db: Session, clock: FrozenClock, *scopes: Scope) -> httpx.Client:
+        """Another client of this tenant, holding a key with just these scopes."""
+        issued = tenants.create_key(db, tenant_id=self.id, scopes=list(scopes), clock=clock)
+        db.commit()
+        return _client(self.client.base_url, issued.secret)
+
+
+def _client(base_url: Any, secret: str | None) -> httpx.Client:
+    headers = {"Authorization": f"Bearer {secret}"} if secret else {}
+    return httpx.Client(base_url=base_url, headers=headers, timeout=30)
+
+
+@pytest.fixture
+def new_tenant(db: Session, server: Server, clock: FrozenClock) -> Iterator[Any]:
+    clients: list[httpx.Client] = []
+
+    def make(name: str = "acme") -> Tenant:
+        issued = tenants.create_tenant(db, name=name, clock=clock)
+        db.commit()
+        client = _client(server.url, issued.secret)
+        clients.append(client)
+        return Tenant(id=issued.tenant_id, client=client)
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def tenant(new_tenant: Any) -> Tenant:
+    made: Tenant = new_tenant()
+    return made
+
+
+@pytest.fixture
+def anonymous(server: Server) -> Iterator[httpx.Client]:
+    with _client(server.url, None) as client:
+        yield client
+
+
+def count(db: Session, model: type[Any]) -> int:
+    db.rollback()  # see what other connections committed
+    return db.scalar(sa.select(sa.func.count()).select_from(model)) or 0

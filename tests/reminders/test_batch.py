@@ -1,0 +1,100 @@
+"""Batches: all or nothing, every bad item named, one bulk insert per table."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.customers.models import Customer
+from app.reminders.models import Reminder, ReminderEvent
+from tests.conftest import Server, Tenant, count
+from tests.factories import customer, reminder
+
+
+def items(n: int) -> list[dict[str, Any]]:
+    return [reminder(customer=customer(ref=f"c-{i}"), loan_ref=f"loan-{i}") for i in range(n)]
+
+
+def test_batch_returns_ids_in_item_order_and_stores_every_item(tenant: Tenant) -> None:
+    batch = items(5)
+    response = tenant.client.post("/v1/reminders/batch", json={"items": batch})
+    assert response.status_code == 202
+    ids = response.json()["ids"]
+    assert len(ids) == len(set(ids)) == 5
+    for reminder_id, item in zip(ids, batch, strict=True):
+        stored = tenant.client.get(f"/v1/reminders/{reminder_id}").json()
+        assert (stored["customer_ref"], stored["loan_ref"]) == (
+            item["customer"]["ref"], item["loan_ref"])
+
+
+def test_batch_with_bad_items_lists_each_by_index_and_stores_nothing(
+    tenant: Tenant, db: Session
+) -> None:
+    batch = items(6)
+    batch[1]["customer"]["phone"] = "12"
+    batch[4]["send_at"] = "2026-12-01T08:00:00"
+    batch[4]["customer"]["timezone"] = "Nowhere/City"
+    response = tenant.client.post("/v1/reminders/batch", json={"items": batch})
+    assert response.status_code == 422
+    fields = {error["field"] for error in response.json()["errors"]}
+    assert fields == {"items.1.customer.phone", "items.4.send_at", "items.4.customer.timezone"}
+    assert count(db, Reminder) == count(db, Customer) == 0
+
+
+def test_batch_with_rule_errors_lists_each_by_index_and_stores_nothing(
+    tenant: Tenant, db: Session
+) -> None:
+    batch = items(4)
+    batch[0]["expires_at"] = "2026-11-01T00:00:00Z"
+    batch[3]["customer"] = {"ref": "no-contact"}
+    response = tenant.client.post("/v1/reminders/batch", json={"items": batch})
+    assert response.status_code == 422
+    fields = {error["field"] for error in response.json()["errors"]}
+    assert fields == {"items.0.expires_at", "items.3.channels.0", "items.3.channels.1"}
+    assert count(db, Reminder) == count(db, Customer) == 0
+
+
+def test_batch_of_more_than_1000_items_is_refused(tenant: Tenant, db: Session) -> None:
+    response = tenant.client.post("/v1/reminders/batch", json={"items": items(1001)})
+    assert response.status_code == 422
+    assert [error["field"] for error in response.json()["errors"]] == ["items"]
+    assert count(db, Reminder) == 0
+
+
+def test_batch_items_for_one_customer_merge_their_details(tenant: Tenant, db: Session) -> None:
+    first = reminder(customer={"ref": "same", "phone": "+14155550123"}, channels=["sms"])
+    second = reminder(customer={"ref": "same", "email": "a@example.com"}, channels=["email"])
+    response = tenant.client.post("/v1/reminders/batch", json={"items": [first, second]})
+    assert response.status_code == 202
+    stored = db.query(Customer).one()
+    assert (stored.phone, stored.email) == ("+14155550123", "a@example.com")
+
+
+@pytest.fixture
+def statements(server: Server) -> Iterator[list[str]]:
+    """Every statement the service sends to the database while the test runs."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _clause: Any, _multi: Any, _params: Any, _opts: Any) -> None:
+        seen.append(str(_clause).split(maxsplit=1)[0].upper())
+
+    engine = server.app.state.engine
+    sa.event.listen(engine, "before_execute", record)
+    yield seen
+    sa.event.remove(engine, "before_execute", record)
+
+
+def test_a_batch_is_one_bulk_insert_per_table_whatever_its_size(
+    tenant: Tenant, db: Session, statements: list[str]
+) -> None:
+    assert tenant.client.post("/v1/reminders/batch", json={"items": items(2)}).status_code == 202
+    small = list(statements)
+    statements.clear()
+    batch = [reminder(customer=customer(ref=f"big-{i}")) for i in range(1000)]
+    assert tenant.client.post("/v1/reminders/batch", json={"items": batch}).status_code == 202
+    assert statements == small
+    assert statements.count("INSERT") == 3  # customers, reminders, events
+    assert count(db, Reminder) == 1002
+    assert count(db, ReminderEvent) == 1002
