@@ -17,7 +17,8 @@ def serving(app: FastAPI) -> Iterator[str]:
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "test server did not start"
+        assert thread.is_alive(), "test server crashed on start"
+        assert time.monotonic() < deadline, "test server did not start"
         time.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:

@@ -50,7 +50,8 @@ def test_another_tenants_reminder_is_404_and_never_shown(tenant: Tenant, new_ten
         tenant.client.post(f"/v1/reminders/{theirs}/cancel"),
     ):
         assert response.status_code == 404
-        assert "cust-1" not in response.text and "loan-1" not in response.text
+        assert "cust-1" not in response.text
+        assert "loan-1" not in response.text
     assert other.client.get(f"/v1/reminders/{theirs}").json()["status"] == "scheduled"
 
 

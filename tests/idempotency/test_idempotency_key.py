@@ -42,12 +42,16 @@ def test_a_twin_request_still_in_flight_gets_409(
     tenant: Tenant, db: Session, clock: FrozenClock
 ) -> None:
     body = reminder()
-    db.add(IdempotencyRecord(  # what the first request has written while it is still running
-        tenant_id=tenant.id, key="k-1",
-        fingerprint=fingerprint("POST", "/v1/reminders", ReminderIn.model_validate(body)),
-        created_at=clock.now(), expires_at=clock.now() + timedelta(hours=24),
-        locked_until=clock.now() + timedelta(seconds=60),
-    ))
+    db.add(
+        IdempotencyRecord(  # what the first request has written while it is still running
+            tenant_id=tenant.id,
+            key="k-1",
+            fingerprint=fingerprint("POST", "/v1/reminders", ReminderIn.model_validate(body)),
+            created_at=clock.now(),
+            expires_at=clock.now() + timedelta(hours=24),
+            locked_until=clock.now() + timedelta(seconds=60),
+        )
+    )
     db.commit()
     response = post(tenant, "k-1", body)
     assert response.status_code == 409

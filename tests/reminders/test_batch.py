@@ -26,7 +26,9 @@ def test_batch_returns_ids_in_item_order_and_stores_every_item(tenant: Tenant) -
     for reminder_id, item in zip(ids, batch, strict=True):
         stored = tenant.client.get(f"/v1/reminders/{reminder_id}").json()
         assert (stored["customer_ref"], stored["loan_ref"]) == (
-            item["customer"]["ref"], item["loan_ref"])
+            item["customer"]["ref"],
+            item["loan_ref"],
+        )
 
 
 def test_batch_with_bad_items_lists_each_by_index_and_stores_nothing(

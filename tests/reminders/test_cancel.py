@@ -19,7 +19,9 @@ def submit(tenant: Tenant, loan_ref: str = "loan-1") -> str:
 
 def force_status(db: Session, reminder_id: str, status: ReminderStatus) -> None:
     """Puts a reminder where the dispatcher would have, without a dispatcher."""
-    db.execute(sa.update(Reminder).where(Reminder.id == uuid.UUID(reminder_id)).values(status=status))
+    db.execute(
+        sa.update(Reminder).where(Reminder.id == uuid.UUID(reminder_id)).values(status=status)
+    )
     db.commit()
 
 
@@ -30,7 +32,9 @@ def test_cancelling_a_pending_reminder_records_it_on_the_timeline(tenant: Tenant
     body = response.json()
     assert body["status"] == "cancelled"
     assert [(e["kind"], e["reason"]) for e in body["events"]] == [
-        ("accepted", None), ("cancelled", "API")]
+        ("accepted", None),
+        ("cancelled", "API"),
+    ]
 
 
 def test_cancelling_a_sent_reminder_is_a_conflict_and_changes_nothing(

@@ -50,7 +50,9 @@ def test_list_filters_by_customer_loan_and_status(tenant: Tenant, clock: FrozenC
     tenant.client.post(f"/v1/reminders/{mine[0]}/cancel")
 
     def ids(**params: str) -> list[str]:
-        return [item["id"] for item in tenant.client.get("/v1/reminders", params=params).json()["items"]]
+        return [
+            item["id"] for item in tenant.client.get("/v1/reminders", params=params).json()["items"]
+        ]
 
     assert ids(customer_ref="alice") == list(reversed(mine))
     assert ids(loan_ref="loan-a") == list(reversed(mine))

@@ -59,30 +59,48 @@ def test_customer_is_upserted_keeping_fields_not_sent_again(tenant: Tenant, db: 
     assert tenant.client.post("/v1/reminders", json=update).status_code == 202
     stored = db.query(Customer).one()
     assert (stored.locale, stored.phone, stored.email) == (
-        "en-US", "+8613812345678", "wang.fang@example.com")
+        "en-US",
+        "+8613812345678",
+        "wang.fang@example.com",
+    )
 
 
 INVALID: list[tuple[str, dict[str, Any], str]] = [
     ("phone", reminder(customer=customer(phone="12345")), "customer.phone"),
-    ("national phone without jurisdiction",
-     reminder(customer=customer(phone="13812345678", jurisdiction=None)), "customer.phone"),
+    (
+        "national phone without jurisdiction",
+        reminder(customer=customer(phone="13812345678", jurisdiction=None)),
+        "customer.phone",
+    ),
     ("timezone", reminder(customer=customer(timezone="Asia/Beijing")), "customer.timezone"),
     ("locale", reminder(customer=customer(locale="xx-YY")), "customer.locale"),
     ("jurisdiction", reminder(customer=customer(jurisdiction="ZZ")), "customer.jurisdiction"),
     ("email", reminder(customer=customer(email="not-an-email")), "customer.email"),
     ("naive send_at", reminder(send_at="2026-11-28T10:00:00"), "send_at"),
     ("naive expires_at", reminder(expires_at="2026-11-28T10:00:00"), "expires_at"),
-    ("expires_at equal to send_at",
-     reminder(send_at="2026-11-28T10:00:00Z", expires_at="2026-11-28T10:00:00Z"), "expires_at"),
-    ("expires_at before send_at",
-     reminder(send_at="2026-11-28T10:00:00Z", expires_at="2026-11-28T09:00:00Z"), "expires_at"),
-    ("expires_at before the default send_at (now)",
-     reminder(expires_at="2026-11-27T09:00:00Z"), "expires_at"),
+    (
+        "expires_at equal to send_at",
+        reminder(send_at="2026-11-28T10:00:00Z", expires_at="2026-11-28T10:00:00Z"),
+        "expires_at",
+    ),
+    (
+        "expires_at before send_at",
+        reminder(send_at="2026-11-28T10:00:00Z", expires_at="2026-11-28T09:00:00Z"),
+        "expires_at",
+    ),
+    (
+        "expires_at before the default send_at (now)",
+        reminder(expires_at="2026-11-27T09:00:00Z"),
+        "expires_at",
+    ),
     ("unknown channel", reminder(channels=["fax"]), "channels.0"),
     ("repeated channel", reminder(channels=["sms", "sms"]), "channels"),
     ("no channel", reminder(channels=[]), "channels"),
-    ("email channel without an email",
-     reminder(customer=customer(email=None, ref="new"), channels=["sms", "email"]), "channels.1"),
+    (
+        "email channel without an email",
+        reminder(customer=customer(email=None, ref="new"), channels=["sms", "email"]),
+        "channels.1",
+    ),
     ("template key", reminder(template="Due Soon!"), "template"),
     ("unknown field", reminder(priority="high"), "priority"),
     ("unknown customer field", reminder(customer=customer(nickname="x")), "customer.nickname"),

@@ -1,0 +1,41 @@
+# Two commands for a newcomer: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+NUDGE := $(BIN)/nudge
+
+.PHONY: run test lint install install-test clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[postgres]'
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+## run: install, migrate the SQLite file, make sure a dev tenant exists, serve on :8000
+run: install
+	$(NUDGE) migrate
+	$(NUDGE) dev-tenant
+	$(NUDGE) serve
+
+## test: lint, type-check and run the whole suite (SQLite and PostgreSQL)
+test: install-test lint
+	$(BIN)/pytest
+
+lint: install-test
+	$(BIN)/ruff check app channels migrations tests bench
+	$(BIN)/ruff format --check app channels migrations tests bench
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) nudge.db nudge.db-shm nudge.db-wal .nudge-dev-key

@@ -1,0 +1,106 @@
+"""The `nudge` command, run as a real process against the test database."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import Server
+from tests.databases import fresh_database
+from tests.factories import reminder
+
+NUDGE = str(Path(sys.executable).parent / "nudge")
+
+
+def nudge(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {"NUDGE_DATABASE_URL": database_url}
+    return subprocess.run(
+        [NUDGE, *args], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+@pytest.mark.usefixtures("db")
+def test_tenant_and_keys_lifecycle_from_the_command_line(database_url: str, server: Server) -> None:
+    created = nudge(database_url, "tenants", "create", "Acme Microfinance", "--json")
+    assert created.returncode == 0, created.stderr
+    tenant = json.loads(created.stdout)  # exactly one JSON object, nothing else
+    assert {"tenant_id", "api_key"} <= tenant.keys()
+    admin = {"Authorization": f"Bearer {tenant['api_key']}"}
+    assert (
+        httpx.post(f"{server.url}/v1/reminders", json=reminder(), headers=admin).status_code == 202
+    )
+
+    made = nudge(
+        database_url,
+        "keys",
+        "create",
+        "--tenant",
+        tenant["tenant_id"],
+        "--scope",
+        "reminders:read",
+        "--scope",
+        "deliveries:read",
+        "--json",
+    )
+    assert made.returncode == 0, made.stderr
+    key = json.loads(made.stdout)
+    reader = {"Authorization": f"Bearer {key['api_key']}"}
+    assert httpx.get(f"{server.url}/v1/reminders", headers=reader).status_code == 200
+    assert (
+        httpx.post(f"{server.url}/v1/reminders", json=reminder(), headers=reader).status_code == 403
+    )
+
+    revoked = nudge(database_url, "keys", "revoke", key["key_id"])
+    assert revoked.returncode == 0, revoked.stderr
+    assert httpx.get(f"{server.url}/v1/reminders", headers=reader).status_code == 401
+
+
+@pytest.mark.usefixtures("db")
+def test_unknown_tenant_or_scope_is_a_clear_error(database_url: str) -> None:
+    no_tenant = nudge(
+        database_url,
+        "keys",
+        "create",
+        "--tenant",
+        "00000000-0000-0000-0000-000000000000",
+        "--scope",
+        "admin",
+    )
+    assert no_tenant.returncode != 0
+    assert "no tenant" in no_tenant.stderr
+    bad_scope = nudge(
+        database_url,
+        "keys",
+        "create",
+        "--tenant",
+        "00000000-0000-0000-0000-000000000000",
+        "--scope",
+        "everything",
+    )
+    assert bad_scope.returncode != 0
+    assert "everything" in bad_scope.stderr
+
+
+def test_migrate_brings_an_empty_sqlite_file_to_head(tmp_path: Path) -> None:
+    with fresh_database("sqlite", tmp_path) as url:
+        result = nudge(url, "migrate")
+        assert result.returncode == 0, result.stderr
+        assert "database at revision" in result.stdout
+        created = nudge(url, "tenants", "create", "first", "--json")
+        assert created.returncode == 0, created.stderr
+
+
+def test_dev_tenant_keeps_printing_the_same_working_key(tmp_path: Path) -> None:
+    with fresh_database("sqlite", tmp_path) as url:
+        nudge(url, "migrate")
+        key_file = tmp_path / "dev-key"
+        first = nudge(url, "dev-tenant", "--key-file", str(key_file))
+        second = nudge(url, "dev-tenant", "--key-file", str(key_file))
+        assert first.returncode == second.returncode == 0, first.stderr
+        assert first.stdout == second.stdout
+        assert key_file.read_text().strip() in first.stdout
+        assert oct(key_file.stat().st_mode & 0o777) == "0o600"
