@@ -1,0 +1,183 @@
+"""Batch ingestion through the real API, against the raw bulk-insert ceiling of the same database.
+
+    python bench/ingest.py [--database sqlite|postgresql] [--batches 10] [--size 1000]
+
+Starts `nudge serve` on a loopback port against a fresh database, posts batches of reminders,
+then inserts the same number of rows straight into the same tables with SQLAlchemy Core (no
+HTTP, no validation, no idempotency): the ceiling. Prints both rates and their ratio.
+"""
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+
+from app import migrate
+from app.customers.models import Customer
+from app.db import create_db_engine
+from app.reminders.models import Reminder, ReminderEvent
+from app.tenants.models import Tenant
+from tests.databases import fresh_database
+
+NUDGE = str(Path(sys.executable).parent / "nudge")
+
+
+def item(i: int) -> dict[str, object]:
+    return {
+        "customer": {
+            "ref": f"c-{i}",
+            "phone": "+8613812345678",
+            "timezone": "Asia/Shanghai",
+            "locale": "zh-CN",
+            "jurisdiction": "CN",
+        },
+        "loan_ref": f"loan-{i}",
+        "template": "pre-due",
+        "channels": ["sms"],
+        "variables": {"amount": "1234.50", "due_date": "2026-12-01"},
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def through_api(url: str, batches: int, size: int) -> float:
+    env = os.environ | {"NUDGE_DATABASE_URL": url, "NUDGE_ENV": "production"}
+    subprocess.run([NUDGE, "migrate"], env=env, check=True, capture_output=True)
+    made = subprocess.run(
+        [NUDGE, "tenants", "create", "bench", "--json"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    key = json.loads(made.stdout)["api_key"]
+    port = free_port()
+    server = subprocess.Popen(
+        [NUDGE, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(
+            base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=120
+        ) as client:
+            for _ in range(100):
+                try:
+                    client.get("/healthz")
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            bodies = [{"items": [item(b * size + i) for i in range(size)]} for b in range(batches)]
+            started = time.perf_counter()
+            for body in bodies:
+                client.post("/v1/reminders/batch", json=body).raise_for_status()
+            return batches * size / (time.perf_counter() - started)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def raw_ceiling(url: str, batches: int, size: int) -> float:
+    """The same rows, written with plain bulk inserts: what the database alone can take."""
+    engine = create_db_engine(url)
+    migrate.upgrade(engine)
+    tenant_id, now = uuid.uuid4(), datetime.now(UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.insert(Tenant.__table__), {"id": tenant_id, "name": "raw", "created_at": now}
+        )
+    started = time.perf_counter()
+    for b in range(batches):
+        customers = [
+            {
+                "id": uuid.uuid4(),
+                "tenant_id": tenant_id,
+                "ref": f"c-{b * size + i}",
+                "phone": "+8613812345678",
+                "email": None,
+                "locale": "zh-CN",
+                "timezone": "Asia/Shanghai",
+                "jurisdiction": "CN",
+                "created_at": now,
+                "updated_at": now,
+            }
+            for i in range(size)
+        ]
+        reminders = [
+            {
+                "id": uuid.uuid4(),
+                "tenant_id": tenant_id,
+                "customer_id": c["id"],
+                "loan_ref": f"loan-{i}",
+                "template": "pre-due",
+                "channels": ["sms"],
+                "variables": {"amount": "1234.50"},
+                "policy": None,
+                "metadata": {},
+                "status": "scheduled",
+                "send_at": now,
+                "expires_at": None,
+                "next_attempt_at": now,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for i, c in enumerate(customers)
+        ]
+        events = [
+            {
+                "tenant_id": tenant_id,
+                "reminder_id": r["id"],
+                "kind": "accepted",
+                "reason": None,
+                "detail": None,
+                "at": now,
+            }
+            for r in reminders
+        ]
+        with engine.begin() as connection:
+            connection.execute(sa.insert(Customer.__table__), customers)
+            connection.execute(sa.insert(Reminder.__table__), reminders)
+            connection.execute(sa.insert(ReminderEvent.__table__), events)
+    rate = batches * size / (time.perf_counter() - started)
+    engine.dispose()
+    return rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--batches", type=int, default=10)
+    parser.add_argument("--size", type=int, default=1000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        with fresh_database(args.database, Path(folder)) as url:
+            api = through_api(url, args.batches, args.size)
+        with fresh_database(args.database, Path(folder)) as url:
+            raw = raw_ceiling(url, args.batches, args.size)
+    print(f"database: {args.database}; {args.batches} batches of {args.size}")
+    print(f"API batch ingest:   {api:10,.0f} reminders/s")
+    print(f"raw bulk insert:    {raw:10,.0f} reminders/s (ceiling)")
+    print(f"ratio API/ceiling:  {api / raw:10.2f}")
+
+
+if __name__ == "__main__":
+    main()
