@@ -52,3 +52,4 @@ def require(scope: Scope) -> Callable[[Principal], Principal]:
 
 ReminderWriter = Annotated[Principal, Depends(require(Scope.REMINDERS_WRITE))]
 ReminderReader = Annotated[Principal, Depends(require(Scope.REMINDERS_READ))]
+Admin = Annotated[Principal, Depends(require(Scope.ADMIN))]

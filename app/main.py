@@ -13,6 +13,7 @@ from app.errors import install_error_handlers
 from app.middleware import BodySizeLimit
 from app.migrate import head_revision
 from app.reminders import endpoints as reminders
+from app.tenants import endpoints as tenants
 
 DESCRIPTION = """
 Nudge sends polite, compliant repayment reminders. Submit a reminder; Nudge checks the
@@ -45,4 +46,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health.router)
     app.include_router(reminders.router)
+    app.include_router(tenants.router)
     return app

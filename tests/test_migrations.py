@@ -1,5 +1,7 @@
 """Alembic migrations build exactly the models' schema, and undo cleanly, on both databases."""
 
+import uuid
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -35,5 +37,36 @@ def test_migrations_match_the_models_and_downgrade_to_base_and_back(
             assert drift(engine) == []
             with engine.connect() as connection:
                 assert migrate.current_revision(connection) == migrate.head_revision()
+        finally:
+            engine.dispose()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_tenants_created_before_settings_existed_get_defaults(backend: str, tmp_path: Path) -> None:
+    with fresh_database(backend, tmp_path) as url:
+        engine = create_db_engine(url)
+        try:
+            migrate.upgrade(engine, "0001")
+            tenants = sa.table(
+                "tenants",
+                sa.column("id", sa.Uuid()),
+                sa.column("name"),
+                sa.column("created_at", sa.DateTime()),
+            )
+            with engine.begin() as connection:
+                connection.execute(
+                    tenants.insert().values(
+                        id=uuid.uuid4(), name="old lender", created_at=datetime(2026, 1, 1)
+                    )
+                )
+            migrate.upgrade(engine)
+            with engine.connect() as connection:
+                row = connection.execute(
+                    sa.text(
+                        "SELECT display_name, default_locale, default_timezone, default_currency, "
+                        "default_policy FROM tenants"
+                    )
+                ).one()
+            assert tuple(row) == ("old lender", "en-US", "UTC", "USD", "default")
         finally:
             engine.dispose()

@@ -5,7 +5,11 @@ from typing import Any
 import httpx
 import pytest
 
-ERRORS_BY_METHOD = {"post": {"401", "403", "422"}, "get": {"401", "403"}}
+ERRORS_BY_METHOD = {
+    "post": {"401", "403", "422"},
+    "put": {"401", "403", "422"},
+    "get": {"401", "403"},
+}
 
 
 @pytest.fixture(scope="module")

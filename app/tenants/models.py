@@ -15,6 +15,13 @@ class Tenant(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     name: Mapped[str] = mapped_column(sa.String(200))
     created_at: Mapped[datetime]
+    # Settings used by templates (`tenant.display_name`...) and the contact policy.
+    display_name: Mapped[str] = mapped_column(sa.String(200))
+    help_phone: Mapped[str | None] = mapped_column(sa.String(20))
+    default_locale: Mapped[str] = mapped_column(sa.String(35))
+    default_timezone: Mapped[str] = mapped_column(sa.String(64))
+    default_currency: Mapped[str] = mapped_column(sa.String(3))
+    default_policy: Mapped[str] = mapped_column(sa.String(100))
 
 
 class ApiKey(Base):

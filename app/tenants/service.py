@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.clock import Clock
 from app.errors import NotFound
 from app.tenants.models import ApiKey, Tenant
+from app.tenants.schemas import TenantSettings
 
 KEY_PREFIX = "nudge_"
 
@@ -41,7 +42,8 @@ def hash_secret(secret: str) -> str:
 
 
 def create_tenant(session: Session, *, name: str, clock: Clock) -> IssuedKey:
-    tenant = Tenant(name=name, created_at=clock.now())
+    settings = TenantSettings(display_name=name[:200])
+    tenant = Tenant(name=name, created_at=clock.now(), **settings.model_dump())
     session.add(tenant)
     session.flush()
     return create_key(session, tenant_id=tenant.id, scopes=[Scope.ADMIN], clock=clock)
@@ -81,3 +83,18 @@ def find_active_key(session: Session, secret: str) -> ApiKey | None:
             ApiKey.secret_hash == hash_secret(secret), ApiKey.revoked_at.is_(None)
         )
     )
+
+
+def read_settings(session: Session, *, tenant_id: uuid.UUID) -> TenantSettings:
+    tenant = session.get_one(Tenant, tenant_id)
+    return TenantSettings.model_validate(tenant, from_attributes=True)
+
+
+def replace_settings(
+    session: Session, *, tenant_id: uuid.UUID, settings: TenantSettings
+) -> TenantSettings:
+    tenant = session.get_one(Tenant, tenant_id)
+    for name, value in settings.model_dump().items():
+        setattr(tenant, name, value)
+    session.flush()
+    return settings

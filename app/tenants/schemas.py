@@ -1,0 +1,57 @@
+"""A tenant's own settings: how it signs its messages and what it assumes when callers don't say."""
+
+from typing import Annotated
+
+from babel.numbers import list_currencies
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from app.customers.schemas import check_timezone, normalize_locale, normalize_phone
+
+
+def check_currency(code: str) -> str:
+    code = code.upper()
+    if code not in list_currencies():
+        raise ValueError(f"'{code}' is not an ISO 4217 currency code such as 'CNY' or 'USD'")
+    return code
+
+
+class TenantSettings(BaseModel):
+    """`PUT /v1/tenant` replaces all of these; templates see them as `tenant.<name>`."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "display_name": "阳光小贷",
+                    "help_phone": "+864001234567",
+                    "default_locale": "zh-CN",
+                    "default_timezone": "Asia/Shanghai",
+                    "default_currency": "CNY",
+                    "default_policy": "cn",
+                }
+            ]
+        },
+    )
+
+    display_name: str = Field(
+        min_length=1, max_length=200, description="How messages name the lender."
+    )
+    help_phone: Annotated[str | None, AfterValidator(lambda v: v and normalize_phone(v, None))] = (
+        Field(None, description="Help line quoted in messages, in E.164.")
+    )
+    default_locale: Annotated[str, AfterValidator(normalize_locale)] = Field(
+        "en-US", description="Locale when neither the customer nor a template variant has one."
+    )
+    default_timezone: Annotated[str, AfterValidator(check_timezone)] = Field(
+        "UTC", description="Time zone when a customer has none and none follows from the phone."
+    )
+    default_currency: Annotated[str, AfterValidator(check_currency)] = Field(
+        "USD", description="ISO 4217 currency of `money` variables without a `currency`."
+    )
+    default_policy: str = Field(
+        "default",
+        min_length=1,
+        max_length=100,
+        description="Contact policy for customers whose reminder and jurisdiction name none.",
+    )
