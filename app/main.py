@@ -12,6 +12,8 @@ from app.db import create_db_engine, create_session_factory
 from app.errors import install_error_handlers
 from app.middleware import BodySizeLimit
 from app.migrate import head_revision
+from app.optouts import endpoints as optouts
+from app.policy import endpoints as policies
 from app.reminders import endpoints as reminders
 from app.tenants import endpoints as tenants
 
@@ -47,4 +49,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(health.router)
     app.include_router(reminders.router)
     app.include_router(tenants.router)
+    app.include_router(policies.router)
+    app.include_router(optouts.router)
     return app

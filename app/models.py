@@ -3,6 +3,8 @@
 from app.customers.models import Customer
 from app.db import Base
 from app.idempotency.models import IdempotencyRecord
+from app.optouts.models import OptOut
+from app.policy.models import PolicyRecord
 from app.reminders.models import DeliveryAttempt, Reminder, ReminderEvent
 from app.tenants.models import ApiKey, Tenant
 
@@ -12,6 +14,8 @@ __all__ = [
     "Customer",
     "DeliveryAttempt",
     "IdempotencyRecord",
+    "OptOut",
+    "PolicyRecord",
     "Reminder",
     "ReminderEvent",
     "Tenant",

@@ -18,6 +18,9 @@ BigIntId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 class EventKind(StrEnum):
     ACCEPTED = "accepted"
     CANCELLED = "cancelled"
+    DEFERRED = "deferred"
+    SUPPRESSED = "suppressed"
+    EXPIRED = "expired"
 
 
 class Reminder(Base):

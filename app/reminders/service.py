@@ -1,8 +1,5 @@
 """The rules for accepting, reading and cancelling reminders."""
 
-import base64
-import binascii
-import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -14,6 +11,8 @@ from app.clock import Clock
 from app.customers import repository as customers
 from app.customers.models import Customer
 from app.errors import Conflict, FieldError, NotFound, ValidationFailed
+from app.pagination import decode_cursor, encode_cursor
+from app.policy import service as policies
 from app.reminders import repository
 from app.reminders.models import EventKind, Reminder
 from app.reminders.schemas import (
@@ -47,6 +46,15 @@ def create(
         for index, item in enumerate(items)
         for error in _check(item, merged[item.customer.ref], now, field_prefix.format(index=index))
     ]
+    errors += policies.unknown_policy_errors(
+        session,
+        tenant_id=tenant_id,
+        named={
+            f"{field_prefix.format(index=index)}policy": item.policy
+            for index, item in enumerate(items)
+            if item.policy is not None
+        },
+    )
     if errors:
         raise ValidationFailed(errors)
 
@@ -196,29 +204,14 @@ def list_page(
         customer_ref=customer_ref,
         loan_ref=loan_ref,
         status=status,
-        after=_decode_cursor(cursor) if cursor else None,
+        after=decode_cursor(cursor) if cursor else None,
         limit=limit + 1,
     )
     items = [_out(reminder, ref) for reminder, ref in rows[:limit]]
     last = rows[limit - 1][0] if len(rows) > limit else None
-    return ReminderPage(items=items, next_cursor=_encode_cursor(last) if last else None)
-
-
-def _encode_cursor(reminder: Reminder) -> str:
-    raw = json.dumps([reminder.created_at.isoformat(), str(reminder.id)])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        created_at, reminder_id = json.loads(
-            base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        )
-        return datetime.fromisoformat(created_at), uuid.UUID(reminder_id)
-    except (ValueError, TypeError, binascii.Error):
-        raise ValidationFailed(
-            [FieldError(field="query.cursor", detail="not a cursor this API gave out")]
-        ) from None
+    return ReminderPage(
+        items=items, next_cursor=encode_cursor(last.created_at, last.id) if last else None
+    )
 
 
 def cancel(

@@ -1,0 +1,25 @@
+"""Opaque keyset cursors over (created_at, id), shared by every paginated listing."""
+
+import base64
+import binascii
+import json
+import uuid
+from datetime import datetime
+
+from app.errors import FieldError, ValidationFailed
+
+
+def encode_cursor(created_at: datetime, row_id: uuid.UUID) -> str:
+    raw = json.dumps([created_at.isoformat(), str(row_id)])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        created_at, row_id = json.loads(base64.urlsafe_b64decode(padded))
+        return datetime.fromisoformat(created_at), uuid.UUID(row_id)
+    except (ValueError, TypeError, binascii.Error):
+        raise ValidationFailed(
+            [FieldError(field="query.cursor", detail="not a cursor this API gave out")]
+        ) from None

@@ -1,0 +1,54 @@
+"""Turns a gate verdict into the reminder's new state and a line on its timeline."""
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from app.policy.service import Verdict
+from app.reminders import repository as reminders
+from app.reminders.models import EventKind, Reminder
+from app.reminders.states import ReminderStatus, check_transition
+
+STATE_OF = {
+    "defer": ReminderStatus.DEFERRED,
+    "suppress": ReminderStatus.SUPPRESSED,
+    "expire": ReminderStatus.EXPIRED,
+}
+EVENT_OF = {
+    "defer": EventKind.DEFERRED,
+    "suppress": EventKind.SUPPRESSED,
+    "expire": EventKind.EXPIRED,
+}
+
+
+def record_block(session: Session, *, reminder: Reminder, verdict: Verdict, now: datetime) -> None:
+    """Defers, suppresses or expires the reminder, saying why and, for a deferral, until when
+    in UTC and in the customer's own time."""
+    target = STATE_OF[verdict.action]
+    check_transition(reminder.status, target)
+    reminder.status, reminder.updated_at = target, now
+    detail: dict[str, object] = {
+        "policy": verdict.policy,
+        "timezones": [zone.key for zone in verdict.zones],
+    }
+    if verdict.action == "defer":
+        assert verdict.at is not None
+        reminder.next_attempt_at = verdict.at
+        detail |= {
+            "next_attempt_at": verdict.at.isoformat(),
+            "next_attempt_local": verdict.at.astimezone(verdict.zones[0]).isoformat(),
+        }
+    reminders.add_events(
+        session,
+        [
+            {
+                "tenant_id": reminder.tenant_id,
+                "reminder_id": reminder.id,
+                "kind": EVENT_OF[verdict.action],
+                "reason": verdict.reason,
+                "detail": detail,
+                "at": now,
+            }
+        ],
+    )
+    session.flush()

@@ -1,0 +1,80 @@
+"""Policy and contact-history queries."""
+
+import uuid
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.customers.models import Customer
+from app.policy.evaluate import Contact
+from app.policy.models import PolicyRecord
+from app.reminders.models import DeliveryAttempt, Reminder
+
+CONNECTED_STATUSES = ("answered",)
+"""Delivery statuses that mean a conversation took place."""
+
+
+def find(session: Session, *, tenant_id: uuid.UUID, name: str) -> PolicyRecord | None:
+    return session.scalar(
+        sa.select(PolicyRecord).where(
+            PolicyRecord.tenant_id == tenant_id, PolicyRecord.name == name
+        )
+    )
+
+
+def names(session: Session, *, tenant_id: uuid.UUID) -> Sequence[str]:
+    return session.scalars(
+        sa.select(PolicyRecord.name)
+        .where(PolicyRecord.tenant_id == tenant_id)
+        .order_by(PolicyRecord.name)
+    ).all()
+
+
+def lock_customer(session: Session, customer_id: uuid.UUID) -> None:
+    """Serialises contact decisions per customer until the transaction ends.
+
+    A no-op UPDATE rather than SELECT ... FOR UPDATE: it row-locks on PostgreSQL and, on
+    SQLite, takes the single writer lock up front instead of upgrading a read transaction
+    later (which SQLite refuses outright when another writer got in between).
+    """
+    session.execute(
+        sa.update(Customer)
+        .where(Customer.id == customer_id)
+        .values(updated_at=Customer.updated_at),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def history(
+    session: Session,
+    *,
+    tenant_id: uuid.UUID,
+    customer_ids: Collection[uuid.UUID],
+    since: datetime,
+) -> dict[uuid.UUID, list[Contact]]:
+    """Every attempt to reach these customers since `since`, in one indexed query."""
+    rows = session.execute(
+        sa.select(
+            DeliveryAttempt.customer_id,
+            DeliveryAttempt.started_at,
+            DeliveryAttempt.channel,
+            Reminder.loan_ref,
+            DeliveryAttempt.status,
+        )
+        .join(Reminder, Reminder.id == DeliveryAttempt.reminder_id)
+        .where(
+            DeliveryAttempt.tenant_id == tenant_id,
+            DeliveryAttempt.customer_id.in_(customer_ids),
+            DeliveryAttempt.started_at > since,
+        )
+    )
+    contacts: dict[uuid.UUID, list[Contact]] = {customer_id: [] for customer_id in customer_ids}
+    for customer_id, at, channel, loan_ref, status in rows:
+        contacts[customer_id].append(
+            Contact(
+                at=at, channel=channel, loan_ref=loan_ref, connected=status in CONNECTED_STATUSES
+            )
+        )
+    return contacts

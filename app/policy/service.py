@@ -1,0 +1,219 @@
+"""The gate every send passes: opt-outs, expiry and the contact policy, atomic per customer."""
+
+import random
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from phonenumbers import timezone as phone_timezones
+from sqlalchemy.orm import Session
+
+from app.clock import Clock
+from app.customers.models import Customer
+from app.errors import Conflict, FieldError, NotFound
+from app.optouts import repository as optouts
+from app.policy import repository
+from app.policy.evaluate import Decision, evaluate
+from app.policy.models import PolicyRecord
+from app.policy.presets import BY_JURISDICTION, PRESETS
+from app.policy.spec import Policy
+from app.tenants.models import Tenant
+from channels.base import Channel
+
+UNKNOWN_ZONE = "Etc/Unknown"
+
+
+def resolve(session: Session, *, tenant_id: uuid.UUID, name: str) -> Policy | None:
+    if name in PRESETS:
+        return PRESETS[name]
+    record = repository.find(session, tenant_id=tenant_id, name=name)
+    return None if record is None else Policy.model_validate(record.spec)
+
+
+def choose(
+    session: Session, *, tenant: Tenant, requested: str | None, jurisdiction: str | None
+) -> tuple[str, Policy]:
+    """The reminder's own policy, else its jurisdiction's preset, else the tenant's default."""
+    name = requested or BY_JURISDICTION.get(jurisdiction or "") or tenant.default_policy
+    policy = resolve(session, tenant_id=tenant.id, name=name)
+    if policy is None:  # deleted since it was checked: the strictest preset is the safe side
+        return "default", PRESETS["default"]
+    return name, policy
+
+
+def zones_for(*, timezone: str | None, phone: str | None, fallback: str) -> list[ZoneInfo]:
+    """The explicit zone; else every zone the phone number may be in; else the tenant's."""
+    if timezone:
+        return [ZoneInfo(timezone)]
+    if phone:
+        names = [
+            n
+            for n in phone_timezones.time_zones_for_number(phonenumbers.parse(phone))
+            if n != UNKNOWN_ZONE
+        ]
+        if names:
+            return [ZoneInfo(name) for name in names]
+    return [ZoneInfo(fallback)]
+
+
+def lookback(policy: Policy) -> timedelta:
+    """How much contact history the policy can need."""
+    spans = [cap.window for cap in policy.caps]
+    spans += [span for span in (policy.min_gap, policy.after_conversation) if span]
+    return max(spans, default=timedelta(0))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the gate decided for one reminder."""
+
+    action: Literal["send", "defer", "suppress", "expire"]
+    reason: str | None
+    channel: Channel | None
+    """With `send`: the first of the reminder's channels the policy allows now."""
+    at: datetime | None
+    """With `defer`: when to try again (UTC, spread applied)."""
+    policy: str
+    zones: tuple[ZoneInfo, ...]
+
+
+def gate(
+    session: Session,
+    *,
+    tenant: Tenant,
+    customer: Customer,
+    channels: Sequence[Channel],
+    loan_ref: str,
+    requested_policy: str | None,
+    expires_at: datetime | None,
+    now: datetime,
+    rng: random.Random,
+) -> Verdict:
+    """Decides for the first allowed channel, holding the customer's lock.
+
+    The caller must record the contact (the delivery attempt) in the same transaction, so no
+    second worker can decide on this customer's history before that contact is in it.
+    """
+    repository.lock_customer(session, customer.id)
+    name, policy = choose(
+        session, tenant=tenant, requested=requested_policy, jurisdiction=customer.jurisdiction
+    )
+    zones = tuple(
+        zones_for(
+            timezone=customer.timezone, phone=customer.phone, fallback=tenant.default_timezone
+        )
+    )
+
+    def verdict(
+        action: Literal["send", "defer", "suppress", "expire"],
+        reason: str | None,
+        channel: Channel | None = None,
+        at: datetime | None = None,
+    ) -> Verdict:
+        return Verdict(action, reason, channel, at, name, zones)
+
+    if expires_at is not None and now >= expires_at:
+        return verdict("expire", "EXPIRED")
+    blocked = optouts.blocking(session, customer=customer, channels=channels)
+    reachable = [channel for channel in channels if channel not in blocked]
+    if not reachable:
+        return verdict("suppress", "OPTED_OUT")
+    history = repository.history(
+        session, tenant_id=tenant.id, customer_ids=[customer.id], since=now - lookback(policy)
+    )[customer.id]
+    decisions = {
+        channel: evaluate(
+            policy, channel=channel, zones=zones, now=now, history=history, loan_ref=loan_ref
+        )
+        for channel in reachable
+    }
+    for channel, decision in decisions.items():
+        if decision.allowed:
+            return verdict("send", None, channel)
+    reason = decisions[reachable[0]].reason
+    if policy.on_block == "drop":
+        return verdict("suppress", reason)
+    later = [d.next_allowed_at for d in decisions.values() if d.next_allowed_at is not None]
+    if not later:
+        return verdict("suppress", "NO_CONTACT_WINDOW")
+    at = min(later) + policy.spread * rng.random()
+    if expires_at is not None and at >= expires_at:
+        return verdict("expire", "EXPIRED")
+    return verdict("defer", reason, at=at)
+
+
+def check(
+    session: Session,
+    *,
+    tenant: Tenant,
+    customer: Customer | None,
+    timezone: str | None,
+    phone: str | None,
+    jurisdiction: str | None,
+    channel: Channel,
+    requested_policy: str | None,
+    at: datetime,
+) -> tuple[str, Decision, tuple[ZoneInfo, ...]]:
+    """A dry run of the policy for one channel at one moment; changes nothing."""
+    name, policy = choose(
+        session, tenant=tenant, requested=requested_policy, jurisdiction=jurisdiction
+    )
+    zones = tuple(zones_for(timezone=timezone, phone=phone, fallback=tenant.default_timezone))
+    if customer is not None and optouts.blocking(session, customer=customer, channels=[channel]):
+        return name, Decision(allowed=False, reason="OPTED_OUT", next_allowed_at=None), zones
+    history = (
+        []
+        if customer is None
+        else repository.history(
+            session, tenant_id=tenant.id, customer_ids=[customer.id], since=at - lookback(policy)
+        )[customer.id]
+    )
+    decision = evaluate(policy, channel=channel, zones=zones, now=at, history=history, loan_ref="")
+    return name, decision, zones
+
+
+def save(
+    session: Session, *, tenant_id: uuid.UUID, name: str, policy: Policy, clock: Clock
+) -> None:
+    if name in PRESETS:
+        raise Conflict(
+            f"'{name}' is a built-in preset and cannot be changed; save under another name"
+        )
+    record = repository.find(session, tenant_id=tenant_id, name=name)
+    spec = policy.model_dump(mode="json")
+    if record is None:
+        session.add(
+            PolicyRecord(
+                tenant_id=tenant_id,
+                name=name,
+                spec=spec,
+                created_at=clock.now(),
+                updated_at=clock.now(),
+            )
+        )
+    else:
+        record.spec, record.updated_at = spec, clock.now()
+    session.flush()
+
+
+def read(session: Session, *, tenant_id: uuid.UUID, name: str) -> Policy:
+    policy = resolve(session, tenant_id=tenant_id, name=name)
+    if policy is None:
+        raise NotFound(f"no policy '{name}'")
+    return policy
+
+
+def unknown_policy_errors(
+    session: Session, *, tenant_id: uuid.UUID, named: Mapping[str, str]
+) -> list[FieldError]:
+    """`named` maps field paths to policy names; one error per name that resolves to nothing."""
+    known = set(PRESETS) | set(repository.names(session, tenant_id=tenant_id))
+    return [
+        FieldError(field=field, detail=f"no policy '{name}'; known: {sorted(known)}")
+        for field, name in named.items()
+        if name not in known
+    ]
