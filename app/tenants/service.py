@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
-from app.errors import NotFound
+from app.errors import NotFound, ValidationFailed
+from app.policy.service import unknown_policy_errors
 from app.tenants.models import ApiKey, Tenant
 from app.tenants.schemas import TenantSettings
 
@@ -93,6 +94,11 @@ def read_settings(session: Session, *, tenant_id: uuid.UUID) -> TenantSettings:
 def replace_settings(
     session: Session, *, tenant_id: uuid.UUID, settings: TenantSettings
 ) -> TenantSettings:
+    errors = unknown_policy_errors(
+        session, tenant_id=tenant_id, named={"default_policy": settings.default_policy}
+    )
+    if errors:
+        raise ValidationFailed(errors)
     tenant = session.get_one(Tenant, tenant_id)
     for name, value in settings.model_dump().items():
         setattr(tenant, name, value)

@@ -64,6 +64,7 @@ def test_only_an_admin_key_may_change_settings(
         ("default_timezone", "Asia/Beijing"),
         ("default_currency", "ZZZ"),
         ("display_name", ""),
+        ("default_policy", "no-such-policy"),
     ],
 )
 def test_invalid_settings_are_rejected_with_a_field_path_and_nothing_changes(
