@@ -1,6 +1,8 @@
 """The `nudge` command: migrate, serve, and manage tenants and API keys."""
 
+import asyncio
 import json
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -15,6 +17,7 @@ from app import migrate as migrations
 from app.clock import SystemClock
 from app.config import get_settings
 from app.db import create_db_engine, create_session_factory
+from app.dispatch.scheduler import run_worker
 from app.errors import NudgeError
 from app.tenants import service as tenants
 from app.tenants.service import IssuedKey, Scope
@@ -48,6 +51,10 @@ def _print_key(issued: IssuedKey, as_json: bool) -> None:
     click.echo("The key is shown only now; store it safely.", err=True)
 
 
+def _configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
 @click.group()
 def main() -> None:
     """Nudge: polite, compliant repayment reminders."""
@@ -67,13 +74,34 @@ def migrate() -> None:
 @main.command()
 @click.option("--host", default=None, help="Bind address (default NUDGE_HOST).")
 @click.option("--port", type=int, default=None, help="Port (default NUDGE_PORT).")
-def serve(host: str | None, port: int | None) -> None:
-    """Serve the REST API."""
+@click.option("--no-worker", is_flag=True, help="Serve the API only; run `nudge worker` apart.")
+def serve(host: str | None, port: int | None, no_worker: bool) -> None:
+    """Serve the REST API, with the dispatcher unless --no-worker."""
+    if no_worker:
+        os.environ["NUDGE_EMBEDDED_WORKER"] = "false"
+        get_settings.cache_clear()
     settings = get_settings()
+    _configure_logging()
     host, port = host or settings.host, port or settings.port
     shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104
     click.echo(f"Nudge API docs: http://{shown}:{port}/docs")
     uvicorn.run("app.main:create_app", factory=True, host=host, port=port, log_level="info")
+
+
+@main.command()
+def worker() -> None:
+    """Dispatch due reminders until SIGTERM (several workers may share a PostgreSQL database)."""
+    settings = get_settings()
+    _configure_logging()
+    engine = create_db_engine(settings.database_url)
+    try:
+        asyncio.run(
+            run_worker(
+                sessions=create_session_factory(engine), settings=settings, clock=SystemClock()
+            )
+        )
+    finally:
+        engine.dispose()
 
 
 @main.group()

@@ -27,6 +27,24 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: int = Field(
         24, ge=24, description="How long Idempotency-Key records are kept (at least 24 hours)."
     )
+    embedded_worker: bool = Field(
+        True, description="Run the dispatcher inside `nudge serve` (`--no-worker` turns it off)."
+    )
+    dispatch_interval: float = Field(
+        2.0, gt=0, description="Seconds between the dispatcher's polls for due reminders."
+    )
+    dispatch_batch_size: int = Field(100, ge=1, description="Reminders claimed per poll.")
+    dispatch_concurrency: int = Field(32, ge=1, description="Provider calls in flight at once.")
+    dispatch_lease_seconds: int = Field(
+        300, ge=1, description="A claim held longer than this belongs to a worker that died."
+    )
+    dispatch_max_attempts: int = Field(
+        5, ge=1, description="Provider calls per reminder before a retryable error fails it."
+    )
+    dispatch_backoff_seconds: float = Field(
+        30.0, gt=0, description="First retry delay; doubles each attempt (with jitter)."
+    )
+    dispatch_backoff_max_seconds: float = Field(3600.0, gt=0, description="Longest retry delay.")
     idempotency_lease_seconds: int = Field(
         60,
         ge=1,

@@ -1,7 +1,7 @@
 """The application factory: wiring only, no rules."""
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -9,6 +9,7 @@ from app import health
 from app.clock import Clock, SystemClock
 from app.config import Settings, get_settings
 from app.db import create_db_engine, create_session_factory
+from app.dispatch.scheduler import dispatching
 from app.errors import install_error_handlers
 from app.middleware import BodySizeLimit
 from app.migrate import head_revision
@@ -32,16 +33,24 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     settings = settings or get_settings()
     engine = create_db_engine(settings.database_url, echo=settings.database_echo)
 
+    session_factory = create_session_factory(engine)
+    clock = clock or SystemClock()
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with AsyncExitStack() as stack:
+            if settings.embedded_worker:
+                await stack.enter_async_context(
+                    dispatching(sessions=session_factory, settings=settings, clock=clock)
+                )
+            yield
         engine.dispose()
 
     app = FastAPI(title="Nudge", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
-    app.state.clock = clock or SystemClock()
+    app.state.clock = clock
     app.state.engine = engine
-    app.state.session_factory = create_session_factory(engine)
+    app.state.session_factory = session_factory
     app.state.head_revision = head_revision()
 
     install_error_handlers(app)

@@ -10,27 +10,46 @@ from sqlalchemy.orm import Session
 from app.customers.models import Customer
 from app.optouts.models import OptOut, OptOutChannel
 
+CHANNELS = [channel for channel in OptOutChannel if channel is not OptOutChannel.ALL]
 
-def blocking(session: Session, *, customer: Customer, channels: Sequence[str]) -> dict[str, OptOut]:
-    """For each of `channels`, the opt-out that forbids it for this customer, if any."""
-    subject = [OptOut.customer_id == customer.id]
-    if customer.phone:
-        subject.append(OptOut.phone == customer.phone)
-    if customer.email:
-        subject.append(OptOut.email == customer.email)
+
+def blocked_channels(
+    session: Session, *, customers: Sequence[Customer]
+) -> dict[uuid.UUID, set[str]]:
+    """For each customer, the channels an opt-out forbids, from one query for all of them."""
+    if not customers:
+        return {}
+    phones = [c.phone for c in customers if c.phone]
+    emails = [c.email for c in customers if c.email]
     rows = session.scalars(
         sa.select(OptOut).where(
-            OptOut.tenant_id == customer.tenant_id,
-            sa.or_(*subject),
-            OptOut.channel.in_([*channels, OptOutChannel.ALL]),
+            OptOut.tenant_id.in_({c.tenant_id for c in customers}),
+            sa.or_(
+                OptOut.customer_id.in_([c.id for c in customers]),
+                OptOut.phone.in_(phones),
+                OptOut.email.in_(emails),
+            ),
         )
     ).all()
     return {
-        channel: row
-        for channel in reversed(channels)
-        for row in reversed(rows)
-        if _applies(row, channel)
+        customer.id: {
+            channel
+            for channel in CHANNELS
+            for row in rows
+            if row.tenant_id == customer.tenant_id
+            and _concerns(row, customer)
+            and _applies(row, channel)
+        }
+        for customer in customers
     }
+
+
+def _concerns(row: OptOut, customer: Customer) -> bool:
+    return (
+        row.customer_id == customer.id
+        or (row.phone is not None and row.phone == customer.phone)
+        or (row.email is not None and row.email == customer.email)
+    )
 
 
 def _applies(row: OptOut, channel: str) -> bool:

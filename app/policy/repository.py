@@ -32,29 +32,29 @@ def names(session: Session, *, tenant_id: uuid.UUID) -> Sequence[str]:
     ).all()
 
 
-def lock_customer(session: Session, customer_id: uuid.UUID) -> None:
+def lock_customers(session: Session, customer_ids: Sequence[uuid.UUID]) -> None:
     """Serialises contact decisions per customer until the transaction ends.
 
     A no-op UPDATE rather than SELECT ... FOR UPDATE: it row-locks on PostgreSQL and, on
     SQLite, takes the single writer lock up front instead of upgrading a read transaction
-    later (which SQLite refuses outright when another writer got in between).
+    later (which SQLite refuses outright when another writer got in between). Rows are locked
+    in id order, so two workers locking overlapping batches cannot deadlock.
     """
-    session.execute(
-        sa.update(Customer)
-        .where(Customer.id == customer_id)
-        .values(updated_at=Customer.updated_at),
-        execution_options={"synchronize_session": False},
-    )
+    for customer_id in sorted(customer_ids):
+        session.execute(
+            sa.update(Customer)
+            .where(Customer.id == customer_id)
+            .values(updated_at=Customer.updated_at),
+            execution_options={"synchronize_session": False},
+        )
 
 
 def history(
-    session: Session,
-    *,
-    tenant_id: uuid.UUID,
-    customer_ids: Collection[uuid.UUID],
-    since: datetime,
+    session: Session, *, customers: Collection[Customer], since: datetime
 ) -> dict[uuid.UUID, list[Contact]]:
-    """Every attempt to reach these customers since `since`, in one indexed query."""
+    """Every attempt to reach these customers since `since`, in one query on the contacts
+    index (tenant, customer, time)."""
+    customer_ids = [customer.id for customer in customers]
     rows = session.execute(
         sa.select(
             DeliveryAttempt.customer_id,
@@ -65,7 +65,7 @@ def history(
         )
         .join(Reminder, Reminder.id == DeliveryAttempt.reminder_id)
         .where(
-            DeliveryAttempt.tenant_id == tenant_id,
+            DeliveryAttempt.tenant_id.in_({customer.tenant_id for customer in customers}),
             DeliveryAttempt.customer_id.in_(customer_ids),
             DeliveryAttempt.started_at > since,
         )

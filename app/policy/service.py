@@ -17,10 +17,11 @@ from app.customers.models import Customer
 from app.errors import Conflict, FieldError, NotFound
 from app.optouts import repository as optouts
 from app.policy import repository
-from app.policy.evaluate import Decision, evaluate
+from app.policy.evaluate import Contact, Decision, evaluate
 from app.policy.models import PolicyRecord
 from app.policy.presets import BY_JURISDICTION, PRESETS
 from app.policy.spec import Policy
+from app.reminders.models import Reminder
 from app.tenants.models import Tenant
 from channels.base import Channel
 
@@ -81,30 +82,72 @@ class Verdict:
     zones: tuple[ZoneInfo, ...]
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """A reminder about to be sent, with what the gate needs to decide on it."""
+
+    reminder: Reminder
+    customer: Customer
+    tenant: Tenant
+    channels: Sequence[Channel]
+    """The reminder's channels still worth trying, in order of preference."""
+
+
 def gate(
-    session: Session,
-    *,
-    tenant: Tenant,
-    customer: Customer,
-    channels: Sequence[Channel],
-    loan_ref: str,
-    requested_policy: str | None,
-    expires_at: datetime | None,
+    session: Session, *, candidates: Sequence[Candidate], now: datetime, rng: random.Random
+) -> list[Verdict]:
+    """Decides for a whole batch, holding its customers' locks, in a fixed number of queries.
+
+    Each allowed send is added to its customer's history before the next decision, and the
+    caller records the contacts (delivery attempts) in the same transaction, so no other
+    worker decides on these customers before their new contacts are visible.
+    """
+    customers = list({c.customer.id: c.customer for c in candidates}.values())
+    repository.lock_customers(session, [customer.id for customer in customers])
+    blocked = optouts.blocked_channels(session, customers=customers)
+    chosen = {id(c): _choose_for(session, c) for c in candidates}
+    since = now - max((lookback(policy) for _, policy in chosen.values()), default=timedelta(0))
+    histories = repository.history(session, customers=customers, since=since)
+    verdicts = []
+    for candidate in candidates:
+        name, policy = chosen[id(candidate)]
+        history = histories[candidate.customer.id]
+        verdict = _decide(
+            candidate, name, policy, blocked[candidate.customer.id], history, now, rng
+        )
+        if verdict.action == "send":
+            assert verdict.channel is not None
+            history.append(
+                Contact(at=now, channel=verdict.channel, loan_ref=candidate.reminder.loan_ref)
+            )
+        verdicts.append(verdict)
+    return verdicts
+
+
+def _choose_for(session: Session, candidate: Candidate) -> tuple[str, Policy]:
+    return choose(
+        session,
+        tenant=candidate.tenant,
+        requested=candidate.reminder.policy,
+        jurisdiction=candidate.customer.jurisdiction,
+    )
+
+
+def _decide(
+    candidate: Candidate,
+    name: str,
+    policy: Policy,
+    blocked: set[str],
+    history: list[Contact],
     now: datetime,
     rng: random.Random,
 ) -> Verdict:
-    """Decides for the first allowed channel, holding the customer's lock.
-
-    The caller must record the contact (the delivery attempt) in the same transaction, so no
-    second worker can decide on this customer's history before that contact is in it.
-    """
-    repository.lock_customer(session, customer.id)
-    name, policy = choose(
-        session, tenant=tenant, requested=requested_policy, jurisdiction=customer.jurisdiction
-    )
+    customer, reminder = candidate.customer, candidate.reminder
     zones = tuple(
         zones_for(
-            timezone=customer.timezone, phone=customer.phone, fallback=tenant.default_timezone
+            timezone=customer.timezone,
+            phone=customer.phone,
+            fallback=candidate.tenant.default_timezone,
         )
     )
 
@@ -116,18 +159,19 @@ def gate(
     ) -> Verdict:
         return Verdict(action, reason, channel, at, name, zones)
 
-    if expires_at is not None and now >= expires_at:
+    if reminder.expires_at is not None and now >= reminder.expires_at:
         return verdict("expire", "EXPIRED")
-    blocked = optouts.blocking(session, customer=customer, channels=channels)
-    reachable = [channel for channel in channels if channel not in blocked]
+    reachable = [channel for channel in candidate.channels if channel not in blocked]
     if not reachable:
         return verdict("suppress", "OPTED_OUT")
-    history = repository.history(
-        session, tenant_id=tenant.id, customer_ids=[customer.id], since=now - lookback(policy)
-    )[customer.id]
     decisions = {
         channel: evaluate(
-            policy, channel=channel, zones=zones, now=now, history=history, loan_ref=loan_ref
+            policy,
+            channel=channel,
+            zones=zones,
+            now=now,
+            history=history,
+            loan_ref=reminder.loan_ref,
         )
         for channel in reachable
     }
@@ -141,7 +185,7 @@ def gate(
     if not later:
         return verdict("suppress", "NO_CONTACT_WINDOW")
     at = min(later) + policy.spread * rng.random()
-    if expires_at is not None and at >= expires_at:
+    if reminder.expires_at is not None and at >= reminder.expires_at:
         return verdict("expire", "EXPIRED")
     return verdict("defer", reason, at=at)
 
@@ -163,15 +207,14 @@ def check(
         session, tenant=tenant, requested=requested_policy, jurisdiction=jurisdiction
     )
     zones = tuple(zones_for(timezone=timezone, phone=phone, fallback=tenant.default_timezone))
-    if customer is not None and optouts.blocking(session, customer=customer, channels=[channel]):
-        return name, Decision(allowed=False, reason="OPTED_OUT", next_allowed_at=None), zones
-    history = (
-        []
-        if customer is None
-        else repository.history(
-            session, tenant_id=tenant.id, customer_ids=[customer.id], since=at - lookback(policy)
-        )[customer.id]
-    )
+    if customer is None:
+        history: list[Contact] = []
+    else:
+        if channel in optouts.blocked_channels(session, customers=[customer])[customer.id]:
+            return name, Decision(allowed=False, reason="OPTED_OUT", next_allowed_at=None), zones
+        history = repository.history(session, customers=[customer], since=at - lookback(policy))[
+            customer.id
+        ]
     decision = evaluate(policy, channel=channel, zones=zones, now=at, history=history, loan_ref="")
     return name, decision, zones
 

@@ -20,6 +20,7 @@ from app.reminders.schemas import (
     ReminderIn,
     ReminderOut,
     ReminderPage,
+    ResolveIn,
 )
 from app.reminders.states import ReminderStatus
 
@@ -179,3 +180,37 @@ def cancel_loan_reminders(
             session, tenant_id=principal.tenant_id, loan_ref=loan_ref, clock=clock
         )
         return guard.respond(session, 200, CancelledCount(cancelled=count))
+
+
+@router.post(
+    "/reminders/{reminder_id}/resolve",
+    response_model=ReminderDetail,
+    summary="Resolve an unknown outcome",
+    description="A reminder is `unknown` when its worker stopped, or the provider timed out, "
+    "after the send may have gone out; Nudge never resends it by itself. After checking the "
+    "provider's records, say `sent` (it went out) or `retry` (it did not: send it again, "
+    "subject to the contact policy). Only `unknown` reminders can be resolved (409 otherwise).",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def resolve_reminder(
+    request: Request,
+    reminder_id: ReminderId,
+    body: ResolveIn,
+    principal: ReminderWriter,
+    session: SessionDep,
+    clock: ClockDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    with idempotent(
+        request, tenant_id=principal.tenant_id, key=idempotency_key, payload=body
+    ) as guard:
+        if guard.replay:
+            return guard.replay
+        resolved = service.resolve(
+            session,
+            tenant_id=principal.tenant_id,
+            reminder_id=reminder_id,
+            outcome=body.outcome,
+            clock=clock,
+        )
+        return guard.respond(session, 200, resolved)

@@ -21,6 +21,12 @@ class EventKind(StrEnum):
     DEFERRED = "deferred"
     SUPPRESSED = "suppressed"
     EXPIRED = "expired"
+    SENT = "sent"
+    RETRY = "retry"
+    FALLBACK = "fallback"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+    RESOLVED = "resolved"
 
 
 class Reminder(Base):
@@ -53,6 +59,12 @@ class Reminder(Base):
     expires_at: Mapped[datetime | None]
     next_attempt_at: Mapped[datetime]
     """When the dispatcher should next look at it: `send_at`, later if deferred or retried."""
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(64))
+    """The worker holding it while `dispatching`."""
+    lease_expires_at: Mapped[datetime | None]
+    """A `dispatching` reminder whose lease ran out belongs to a worker that died."""
+    attempt_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Provider calls made so far, for the retry limit."""
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -94,6 +106,8 @@ class DeliveryAttempt(Base):
     provider_message_id: Mapped[str | None] = mapped_column(sa.String(100))
     status: Mapped[str] = mapped_column(sa.String(20))
     provider_status: Mapped[str | None] = mapped_column(sa.String(40))
+    error_kind: Mapped[str | None] = mapped_column(sa.String(16))
+    """`retryable`, `permanent` (the next channel is tried), `ambiguous` or `config`."""
     error_code: Mapped[str | None] = mapped_column(sa.String(40))
     error_message: Mapped[str | None] = mapped_column(sa.Text)
     body: Mapped[str | None] = mapped_column(sa.Text)

@@ -84,6 +84,7 @@ def move(
     target: ReminderStatus,
     where: Sequence[sa.ColumnElement[bool]],
     now: datetime,
+    **values: Any,
 ) -> list[uuid.UUID]:
     """Moves every matching reminder that may legally become `target`; returns their ids.
 
@@ -93,7 +94,7 @@ def move(
     result = session.execute(
         sa.update(Reminder)
         .where(*where, Reminder.status.in_(sources_of(target)))
-        .values(status=target, updated_at=now)
+        .values(status=target, updated_at=now, **values)
         .returning(Reminder.id),
         execution_options={"synchronize_session": False},
     )

@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -147,6 +147,14 @@ class ReminderDetail(ReminderOut):
 class ReminderPage(BaseModel):
     items: list[ReminderOut]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at end.")
+
+
+class ResolveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"outcome": "sent"}]})
+
+    outcome: Literal["sent", "retry"] = Field(
+        description="`sent`: the provider did send it. `retry`: it did not; send it again."
+    )
 
 
 class CancelledCount(BaseModel):

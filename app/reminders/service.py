@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
@@ -262,3 +262,44 @@ def _record_cancellations(
             for reminder_id in ids
         ],
     )
+
+
+def resolve(
+    session: Session,
+    *,
+    tenant_id: uuid.UUID,
+    reminder_id: uuid.UUID,
+    outcome: Literal["sent", "retry"],
+    clock: Clock,
+) -> ReminderDetail:
+    """Ops settle an `unknown` reminder after checking with the provider."""
+    now = clock.now()
+    target = ReminderStatus.SENT if outcome == "sent" else ReminderStatus.SCHEDULED
+    moved = repository.move(
+        session,
+        target=target,
+        now=now,
+        next_attempt_at=now,
+        where=[
+            Reminder.id == reminder_id,
+            Reminder.tenant_id == tenant_id,
+            Reminder.status == ReminderStatus.UNKNOWN,
+        ],
+    )
+    if not moved:
+        current = get(session, tenant_id=tenant_id, reminder_id=reminder_id)
+        raise Conflict(f"only unknown reminders are resolved; this one is {current.status}")
+    repository.add_events(
+        session,
+        [
+            {
+                "tenant_id": tenant_id,
+                "reminder_id": reminder_id,
+                "kind": EventKind.RESOLVED,
+                "reason": outcome.upper(),
+                "detail": None,
+                "at": now,
+            }
+        ],
+    )
+    return get(session, tenant_id=tenant_id, reminder_id=reminder_id)

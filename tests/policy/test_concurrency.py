@@ -15,7 +15,7 @@ from app.clock import FrozenClock
 from app.customers.models import Customer
 from app.db import create_db_engine, create_session_factory
 from app.policy import service as policies
-from app.policy.service import gate
+from app.policy.service import Candidate, gate
 from app.policy.spec import Policy
 from app.reminders import service as reminders
 from app.reminders.models import DeliveryAttempt, Reminder
@@ -44,17 +44,14 @@ def decide_and_record(
         for reminder_id in reminder_ids:
             with sessions.begin() as session:
                 row = session.get_one(Reminder, reminder_id)
-                customer_row = session.get_one(Customer, row.customer_id)
-                verdict = gate(
-                    session,
+                candidate = Candidate(
+                    reminder=row,
+                    customer=session.get_one(Customer, row.customer_id),
                     tenant=session.get_one(Tenant, row.tenant_id),
-                    customer=customer_row,
                     channels=[Channel.SMS],
-                    loan_ref=row.loan_ref,
-                    requested_policy=row.policy,
-                    expires_at=None,
-                    now=NOON_SHANGHAI,
-                    rng=random.Random(1),
+                )
+                [verdict] = gate(
+                    session, candidates=[candidate], now=NOON_SHANGHAI, rng=random.Random(1)
                 )
                 if verdict.action == "send":
                     session.add(

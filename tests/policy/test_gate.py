@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.clock import FrozenClock
 from app.customers.models import Customer
 from app.policy.outcomes import record_block
-from app.policy.service import Verdict, gate
+from app.policy.service import Candidate, Verdict, gate
 from app.reminders.models import DeliveryAttempt, Reminder
 from app.tenants.models import Tenant as TenantRow
 from channels.base import Channel
@@ -29,17 +29,13 @@ def submit(tenant: Tenant, **fields: Any) -> uuid.UUID:
 def run_gate(db: Session, reminder_id: uuid.UUID, now: datetime, seed: int = 7) -> Verdict:
     db.rollback()
     row = db.get_one(Reminder, reminder_id)
-    verdict = gate(
-        db,
-        tenant=db.get_one(TenantRow, row.tenant_id),
+    candidate = Candidate(
+        reminder=row,
         customer=db.get_one(Customer, row.customer_id),
+        tenant=db.get_one(TenantRow, row.tenant_id),
         channels=[Channel(c) for c in row.channels],
-        loan_ref=row.loan_ref,
-        requested_policy=row.policy,
-        expires_at=row.expires_at,
-        now=now,
-        rng=random.Random(seed),
     )
+    [verdict] = gate(db, candidates=[candidate], now=now, rng=random.Random(seed))
     if verdict.action != "send":
         record_block(db, reminder=row, verdict=verdict, now=now)
     db.commit()

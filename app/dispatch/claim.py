@@ -1,0 +1,90 @@
+"""Claiming due reminders, releasing them, and recovering those of workers that died.
+
+Claims are one statement: `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED)`, so on
+PostgreSQL any number of workers take disjoint batches without waiting on each other; SQLite
+ignores the locking clause and relies on its single writer.
+"""
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.reminders import repository as reminders
+from app.reminders.models import DeliveryAttempt, Reminder
+from app.reminders.states import ReminderStatus, sources_of
+
+STARTED = "sending"
+"""An attempt's status from just before the provider call until its answer is recorded."""
+
+
+def claim_due(
+    session: Session, *, worker: str, now: datetime, limit: int, lease: timedelta
+) -> list[uuid.UUID]:
+    """Takes up to `limit` due reminders, oldest due first, for `lease`."""
+    due = (
+        sa.select(Reminder.id)
+        .where(
+            Reminder.status.in_(sources_of(ReminderStatus.DISPATCHING)),
+            Reminder.next_attempt_at <= now,
+        )
+        .order_by(Reminder.next_attempt_at, Reminder.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return reminders.move(
+        session,
+        target=ReminderStatus.DISPATCHING,
+        where=[Reminder.id.in_(due.scalar_subquery())],
+        now=now,
+        claimed_by=worker,
+        lease_expires_at=now + lease,
+    )
+
+
+def release(session: Session, *, reminder_ids: Sequence[uuid.UUID], now: datetime) -> None:
+    """Gives claimed reminders back untouched (shutdown before they were started)."""
+    if reminder_ids:
+        reminders.move(
+            session,
+            target=ReminderStatus.SCHEDULED,
+            where=[Reminder.id.in_(reminder_ids)],
+            now=now,
+            claimed_by=None,
+            lease_expires_at=None,
+        )
+
+
+def recover_expired(session: Session, *, now: datetime) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
+    """Reminders whose worker died: re-queued if no provider call had started, else `unknown`.
+
+    An attempt recorded as started may or may not have reached the provider, so it is never
+    resent blindly: ops decide (`POST /v1/reminders/{id}/resolve`).
+    """
+    expired = [Reminder.status == ReminderStatus.DISPATCHING, Reminder.lease_expires_at < now]
+    started = sa.select(DeliveryAttempt.reminder_id).where(DeliveryAttempt.status == STARTED)
+    unknown = reminders.move(
+        session,
+        target=ReminderStatus.UNKNOWN,
+        where=[*expired, Reminder.id.in_(started)],
+        now=now,
+        claimed_by=None,
+        lease_expires_at=None,
+    )
+    if unknown:
+        session.execute(
+            sa.update(DeliveryAttempt)
+            .where(DeliveryAttempt.reminder_id.in_(unknown), DeliveryAttempt.status == STARTED)
+            .values(status="unknown", error_message="worker stopped during the provider call")
+        )
+    requeued = reminders.move(
+        session,
+        target=ReminderStatus.SCHEDULED,
+        where=expired,
+        now=now,
+        claimed_by=None,
+        lease_expires_at=None,
+    )
+    return requeued, unknown

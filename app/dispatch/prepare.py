@@ -1,0 +1,117 @@
+"""Step one of a dispatch round, in one transaction: recover, claim, decide, start attempts.
+
+Claiming first also makes the claim the transaction's first statement, so on SQLite the round
+holds the writer lock from its start instead of upgrading a read later.
+"""
+
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from channels.registry import Registry
+from sqlalchemy.orm import Session
+
+from app.customers.models import Customer
+from app.dispatch.claim import STARTED, claim_due, recover_expired
+from app.dispatch.compose import compose, text_of
+from app.policy.outcomes import record_block
+from app.policy.service import Candidate, gate
+from app.reminders.models import DeliveryAttempt, Reminder
+from app.tenants.models import Tenant
+from channels.base import Channel, Message
+
+
+@dataclass(frozen=True)
+class Started:
+    """A send whose attempt is recorded as started: the provider may now be called."""
+
+    attempt_id: uuid.UUID
+    reminder_id: uuid.UUID
+    message: Message
+    provider: str
+
+
+def prepare_round(
+    session: Session,
+    *,
+    worker: str,
+    now: datetime,
+    limit: int,
+    lease: timedelta,
+    registry: Registry,
+    rng: random.Random,
+) -> list[Started]:
+    recover_expired(session, now=now)
+    claimed = claim_due(session, worker=worker, now=now, limit=limit, lease=lease)
+    if not claimed:
+        return []
+    rows = session.execute(
+        sa.select(Reminder, Customer, Tenant)
+        .join(Customer, Customer.id == Reminder.customer_id)
+        .join(Tenant, Tenant.id == Reminder.tenant_id)
+        .where(Reminder.id.in_(claimed))
+        .order_by(Reminder.next_attempt_at, Reminder.id)
+    ).all()
+    exhausted = _permanently_failed_channels(session, claimed)
+    candidates = [
+        Candidate(
+            reminder=reminder,
+            customer=customer,
+            tenant=tenant,
+            channels=[
+                Channel(c) for c in reminder.channels if c not in exhausted.get(reminder.id, set())
+            ],
+        )
+        for reminder, customer, tenant in rows
+    ]
+    started: list[Started] = []
+    attempts: list[dict[str, Any]] = []
+    for candidate, verdict in zip(
+        candidates, gate(session, candidates=candidates, now=now, rng=rng), strict=True
+    ):
+        reminder = candidate.reminder
+        if verdict.action != "send":
+            record_block(session, reminder=reminder, verdict=verdict, now=now)
+            continue
+        assert verdict.channel is not None
+        message, rendered = compose(
+            session, reminder=reminder, customer=candidate.customer, channel=verdict.channel
+        )
+        provider = registry.adapter_for(verdict.channel).name
+        attempt_id = uuid.uuid4()
+        attempts.append(
+            {
+                "id": attempt_id,
+                "tenant_id": reminder.tenant_id,
+                "reminder_id": reminder.id,
+                "customer_id": reminder.customer_id,
+                "channel": verdict.channel,
+                "provider": provider,
+                "status": STARTED,
+                "body": text_of(rendered),
+                "started_at": now,
+            }
+        )
+        reminder.attempt_count += 1
+        started.append(Started(attempt_id, reminder.id, message, provider))
+    if attempts:
+        session.execute(sa.insert(DeliveryAttempt), attempts)
+    session.flush()
+    return started
+
+
+def _permanently_failed_channels(
+    session: Session, reminder_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, set[str]]:
+    rows = session.execute(
+        sa.select(DeliveryAttempt.reminder_id, DeliveryAttempt.channel).where(
+            DeliveryAttempt.reminder_id.in_(reminder_ids), DeliveryAttempt.error_kind == "permanent"
+        )
+    )
+    failed: dict[uuid.UUID, set[str]] = {}
+    for reminder_id, channel in rows:
+        failed.setdefault(reminder_id, set()).add(channel)
+    return failed

@@ -1,0 +1,155 @@
+"""Step three of a dispatch round, in one transaction: what each provider call came to."""
+
+import random
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from channels.errors import AmbiguousError, ConfigError, PermanentError, RetryableError
+from sqlalchemy.orm import Session
+
+from app.customers.models import Customer
+from app.dispatch.prepare import Started
+from app.dispatch.retry import RetryStrategy
+from app.optouts.models import OptOut, OptOutChannel, OptOutSource
+from app.reminders import repository as reminders
+from app.reminders.models import DeliveryAttempt, EventKind, Reminder
+from app.reminders.states import ReminderStatus, check_transition
+from channels.base import SendResult
+
+
+@dataclass(frozen=True)
+class Outcome:
+    started: Started
+    result: SendResult
+    finished_at: datetime
+    latency_ms: int
+
+
+def error_kind(result: SendResult) -> str | None:
+    kinds = {
+        AmbiguousError: "ambiguous",
+        PermanentError: "permanent",
+        RetryableError: "retryable",
+        ConfigError: "config",
+    }
+    return next((kind for cls, kind in kinds.items() if isinstance(result.error, cls)), None)
+
+
+def record_round(
+    session: Session,
+    *,
+    outcomes: list[Outcome],
+    retry: RetryStrategy,
+    now: datetime,
+    rng: random.Random,
+) -> None:
+    events: list[dict[str, Any]] = []
+    for outcome in outcomes:
+        attempt = session.get_one(DeliveryAttempt, outcome.started.attempt_id)
+        reminder = session.get_one(Reminder, outcome.started.reminder_id)
+        result = outcome.result
+        error = result.error
+        attempt.status = result.status
+        attempt.provider_message_id = result.provider_message_id
+        attempt.provider_status = result.provider_status
+        attempt.error_kind = error_kind(result)
+        attempt.error_code = getattr(error, "code", None)
+        attempt.error_message = error.message if error else None
+        attempt.finished_at, attempt.latency_ms = outcome.finished_at, outcome.latency_ms
+        kind, reason, detail, target = _next_state(
+            session, reminder, attempt, result, retry, now, rng
+        )
+        check_transition(reminder.status, target)
+        reminder.status, reminder.updated_at = target, now
+        reminder.claimed_by = reminder.lease_expires_at = None
+        events.append(
+            {
+                "tenant_id": reminder.tenant_id,
+                "reminder_id": reminder.id,
+                "kind": kind,
+                "reason": reason,
+                "at": now,
+                "detail": {
+                    "channel": attempt.channel,
+                    "provider": attempt.provider,
+                    "attempt_id": str(attempt.id),
+                }
+                | detail,
+            }
+        )
+    reminders.add_events(session, events)
+    session.flush()
+
+
+def _next_state(
+    session: Session,
+    reminder: Reminder,
+    attempt: DeliveryAttempt,
+    result: SendResult,
+    retry: RetryStrategy,
+    now: datetime,
+    rng: random.Random,
+) -> tuple[EventKind, str | None, dict[str, Any], ReminderStatus]:
+    error = result.error
+    if error is None:
+        return (
+            EventKind.SENT,
+            None,
+            {"provider_message_id": result.provider_message_id},
+            ReminderStatus.SENT,
+        )
+    described = {"error_code": attempt.error_code, "error": error.message}
+    if isinstance(error, AmbiguousError):
+        return EventKind.UNKNOWN, "AMBIGUOUS_SEND", described, ReminderStatus.UNKNOWN
+    if isinstance(error, PermanentError):
+        if error.opt_out:
+            _opt_out(session, reminder, attempt, now)
+        tried = {attempt.channel} | _permanent_channels(session, reminder)
+        if any(channel not in tried for channel in reminder.channels):
+            reminder.next_attempt_at = now
+            return EventKind.FALLBACK, "PERMANENT_ERROR", described, ReminderStatus.SCHEDULED
+        return EventKind.FAILED, "PERMANENT_ERROR", described, ReminderStatus.FAILED
+    retry_after = error.retry_after if isinstance(error, RetryableError) else None
+    at = retry.next_attempt(
+        attempts=reminder.attempt_count,
+        now=now,
+        retry_after=retry_after,
+        expires_at=reminder.expires_at,
+        rng=rng,
+    )
+    if at == "MAX_ATTEMPTS":
+        return EventKind.FAILED, "MAX_ATTEMPTS", described, ReminderStatus.FAILED
+    if at == "EXPIRED":
+        return EventKind.EXPIRED, "EXPIRED", described, ReminderStatus.EXPIRED
+    assert isinstance(at, datetime)
+    reminder.next_attempt_at = at
+    return (
+        EventKind.RETRY,
+        "RETRYABLE_ERROR",
+        described | {"next_attempt_at": at.isoformat()},
+        ReminderStatus.DEFERRED,
+    )
+
+
+def _permanent_channels(session: Session, reminder: Reminder) -> set[str]:
+    return {
+        a.channel
+        for a in session.query(DeliveryAttempt).filter(
+            DeliveryAttempt.reminder_id == reminder.id, DeliveryAttempt.error_kind == "permanent"
+        )
+    }
+
+
+def _opt_out(session: Session, reminder: Reminder, attempt: DeliveryAttempt, now: datetime) -> None:
+    """The provider says the recipient unsubscribed (Twilio 21610): never text them again."""
+    customer = session.get_one(Customer, reminder.customer_id)
+    session.add(
+        OptOut(
+            tenant_id=reminder.tenant_id,
+            phone=customer.phone,
+            channel=OptOutChannel(attempt.channel),
+            source=OptOutSource.PROVIDER_ERROR,
+            created_at=now,
+        )
+    )

@@ -1,0 +1,53 @@
+"""APScheduler drives the dispatcher: inside `nudge serve`, or alone in `nudge worker`."""
+
+import asyncio
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from channels.registry import Registry
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.clock import Clock
+from app.config import Settings
+from app.dispatch.worker import Dispatcher
+
+
+@asynccontextmanager
+async def dispatching(
+    *, sessions: sessionmaker[Session], settings: Settings, clock: Clock
+) -> AsyncIterator[Dispatcher]:
+    """Runs the dispatcher every `NUDGE_DISPATCH_INTERVAL` seconds until the block ends, then
+    lets the round in flight finish (its provider calls and their records) before returning."""
+    registry = Registry.from_settings(settings, clock=clock)
+    dispatcher = Dispatcher(sessions=sessions, settings=settings, clock=clock, registry=registry)
+    scheduler = AsyncIOScheduler()
+    scheduler.add_job(
+        dispatcher.tick,
+        "interval",
+        seconds=settings.dispatch_interval,
+        id="dispatch",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+        next_run_time=clock.now(),
+    )
+    scheduler.start()
+    try:
+        yield dispatcher
+    finally:
+        scheduler.pause()
+        await dispatcher.drain()
+        scheduler.shutdown(wait=False)
+        await registry.aclose()
+
+
+async def run_worker(*, sessions: sessionmaker[Session], settings: Settings, clock: Clock) -> None:
+    """`nudge worker`: dispatch until SIGTERM or SIGINT, then drain and exit."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    async with dispatching(sessions=sessions, settings=settings, clock=clock):
+        await stop.wait()
