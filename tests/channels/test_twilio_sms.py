@@ -1,6 +1,5 @@
 """SMS through the real `twilio` library against a fake Twilio REST server on loopback."""
 
-import socket
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
@@ -21,6 +20,7 @@ from channels.status import DeliveryStatus
 from channels.twilio_sms import TwilioSmsAdapter
 from tests.channels.conftest import TWILIO_SID, twilio_settings
 from tests.fakes.twilio_server import FakeTwilio, Reply
+from tests.servers import free_port
 
 pytestmark = pytest.mark.anyio
 
@@ -161,9 +161,7 @@ async def test_5xx_is_retryable(sms: TwilioSmsAdapter, twilio: FakeTwilio) -> No
 async def test_connection_refused_before_sending_is_retryable(
     clock: FrozenClock, twilio: FakeTwilio
 ) -> None:
-    with socket.socket() as probe:  # a loopback port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    closed = f"http://127.0.0.1:{free_port()}"
     adapter = TwilioSmsAdapter(twilio_settings(twilio, twilio_api_base=closed), clock=clock)
     result = await adapter.send(MESSAGE)
     await adapter.aclose()
