@@ -9,9 +9,11 @@ from app.clock import FrozenClock
 from app.config import Settings
 from tests.conftest import START
 from tests.fakes.twilio_server import FakeTwilio, fake_twilio
+from tests.fakes.webhook_receiver import WebhookReceiver, webhook_receiver
 
 TWILIO_SID = "AC0123456789abcdef0123456789abcdef"
 TWILIO_TOKEN = "fake-twilio-token"
+WEBHOOK_SECRET = "whsec-0123456789abcdef"
 
 
 @pytest.fixture
@@ -59,7 +61,7 @@ def twilio(twilio_server: FakeTwilio) -> Iterator[FakeTwilio]:
     """The fake Twilio with no history and no scripted answers; hung requests end after."""
     twilio_server.reset()
     yield twilio_server
-    twilio_server.released.set()
+    twilio_server.script.released.set()
 
 
 def twilio_settings(twilio: FakeTwilio, **overrides: object) -> Settings:
@@ -72,3 +74,16 @@ def twilio_settings(twilio: FakeTwilio, **overrides: object) -> Settings:
         "channel_read_timeout_seconds": 0.5,
     }
     return settings(**values | overrides)
+
+
+@pytest.fixture(scope="session")
+def receiver_server() -> Iterator[WebhookReceiver]:
+    with webhook_receiver(WEBHOOK_SECRET.encode()) as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def receiver(receiver_server: WebhookReceiver) -> Iterator[WebhookReceiver]:
+    receiver_server.reset()
+    yield receiver_server
+    receiver_server.script.released.set()

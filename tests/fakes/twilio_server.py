@@ -6,11 +6,8 @@ with Twilio error bodies, and keeps every request it received. Tests script what
 answers are: an error code, a 429 with Retry-After, a 500, or a hang until released.
 """
 
-import asyncio
 import base64
 import secrets
-import threading
-from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,6 +16,7 @@ from urllib.parse import parse_qs
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from tests.fakes.scripted import Script
 from tests.servers import serving
 
 PREFIXES = {"Messages": "SM", "Calls": "CA"}
@@ -50,17 +48,15 @@ class FakeTwilio:
     auth_token: str
     url: str = ""
     received: list[Received] = field(default_factory=list)
-    replies: deque[Reply] = field(default_factory=deque)
-    released: threading.Event = field(default_factory=threading.Event)
+    script: Script[Reply] = field(default_factory=lambda: Script(Reply()))
 
     def answer(self, *replies: Reply) -> None:
         """The next requests get these answers, in order; then created resources again."""
-        self.replies.extend(replies)
+        self.script.answer(*replies)
 
     def reset(self) -> None:
         self.received.clear()
-        self.replies.clear()
-        self.released.clear()
+        self.script.reset()
 
     def _authorized(self, header: str | None) -> bool:
         expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
@@ -76,9 +72,7 @@ class FakeTwilio:
             self.received.append(Received(resource, account_sid, form, authorized))
             if not authorized or account_sid != self.account_sid:
                 return error(401, 20003, "Authenticate")
-            reply = self.replies.popleft() if self.replies else Reply()
-            if reply.hang:
-                await asyncio.to_thread(self.released.wait, 30)
+            reply = await self.script.next()
             if reply.status == 429 or reply.status >= 500:
                 headers = {"Retry-After": reply.retry_after} if reply.retry_after else {}
                 return error(reply.status, reply.code or 20429, "Too Many Requests", headers)
@@ -130,4 +124,4 @@ def fake_twilio(account_sid: str, auth_token: str) -> Iterator[FakeTwilio]:
         try:
             yield fake
         finally:
-            fake.released.set()  # a hung request must end for the server to stop
+            fake.script.released.set()
