@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from app.clock import Clock
 from app.config import Settings
@@ -155,3 +155,9 @@ class Adapter(ABC, Generic[RequestT, AnswerT]):
 
     async def aclose(self) -> None:
         """Release pooled connections; the default adapter holds none."""
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.aclose()

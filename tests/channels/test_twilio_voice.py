@@ -25,9 +25,8 @@ CALL = Message(
 
 @pytest.fixture
 async def voice(twilio: FakeTwilio, clock: FrozenClock) -> AsyncIterator[TwilioVoiceAdapter]:
-    adapter = TwilioVoiceAdapter(twilio_settings(twilio), clock=clock)
-    yield adapter
-    await adapter.aclose()
+    async with TwilioVoiceAdapter(twilio_settings(twilio), clock=clock) as adapter:
+        yield adapter
 
 
 def said(twilio: FakeTwilio) -> ElementTree.Element:

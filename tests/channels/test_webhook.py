@@ -44,9 +44,8 @@ def webhook_settings(url: str, **overrides: object) -> Settings:
 
 @pytest.fixture
 async def webhook(receiver: WebhookReceiver, clock: FrozenClock) -> AsyncIterator[WebhookAdapter]:
-    adapter = WebhookAdapter(webhook_settings(receiver.url), clock=clock)
-    yield adapter
-    await adapter.aclose()
+    async with WebhookAdapter(webhook_settings(receiver.url), clock=clock) as adapter:
+        yield adapter
 
 
 async def test_webhook_posts_json_signed_with_hmac_over_timestamp_and_body(
@@ -73,9 +72,8 @@ async def test_receiver_refusing_the_signature_is_a_config_error(
     receiver: WebhookReceiver, clock: FrozenClock
 ) -> None:
     config = webhook_settings(receiver.url, webhook_secret="whsec-someone-else")
-    adapter = WebhookAdapter(config, clock=clock)
-    result = await adapter.send(EVENT)
-    await adapter.aclose()
+    async with WebhookAdapter(config, clock=clock) as adapter:
+        result = await adapter.send(EVENT)
     assert not receiver.received[0].signature_valid
     assert isinstance(result.error, ConfigError)
 
@@ -111,9 +109,10 @@ async def test_no_answer_after_posting_is_ambiguous(
 
 
 async def test_unreachable_receiver_is_retryable(clock: FrozenClock) -> None:
-    adapter = WebhookAdapter(webhook_settings(f"http://127.0.0.1:{free_port()}/h"), clock=clock)
-    result = await adapter.send(EVENT)
-    await adapter.aclose()
+    async with WebhookAdapter(
+        webhook_settings(f"http://127.0.0.1:{free_port()}/h"), clock=clock
+    ) as adapter:
+        result = await adapter.send(EVENT)
     assert result.retryable
 
 
