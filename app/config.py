@@ -87,8 +87,9 @@ class Settings(BaseSettings):
     )
 
     @model_validator(mode="after")
-    def _refuse_missing_secrets(self) -> Self:
-        """A configured provider with a blank or sample secret would fail on every send."""
+    def _refuse_unusable_providers(self) -> Self:
+        """A configured provider with a blank or sample secret would fail on every send, and
+        Twilio could not report delivery to a loopback or plain-http callback address."""
         if self.env == "development":
             return self
         needed = {
@@ -100,6 +101,8 @@ class Settings(BaseSettings):
             value = secret.get_secret_value().strip().lower()
             if configured and (not value or value in PLACEHOLDER_SECRETS):
                 raise ValueError(f"{name} must be set to a real secret outside development")
+        if self.twilio_account_sid and not self.public_url.startswith("https://"):
+            raise ValueError("NUDGE_PUBLIC_URL must be Nudge's https address for Twilio callbacks")
         return self
 
 

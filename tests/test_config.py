@@ -38,8 +38,14 @@ def test_env_example_lists_every_setting_with_its_default() -> None:
 @pytest.mark.parametrize(
     ("configured", "secret"),
     [
-        ({"twilio_account_sid": "AC123"}, {"twilio_auth_token": ""}),
-        ({"twilio_account_sid": "AC123"}, {"twilio_auth_token": "changeme"}),
+        (
+            {"twilio_account_sid": "AC1", "public_url": "https://n.example"},
+            {"twilio_auth_token": ""},
+        ),
+        (
+            {"twilio_account_sid": "AC1", "public_url": "https://n.example"},
+            {"twilio_auth_token": "changeme"},
+        ),
         ({"smtp_username": "mailer"}, {"smtp_password": " "}),
         ({"webhook_url": "https://crm.example/hook"}, {"webhook_secret": "secret"}),
     ],
@@ -52,8 +58,15 @@ def test_configured_adapter_with_blank_or_sample_secret_is_refused_outside_devel
     Settings(env="development", **configured, **secret)  # type: ignore[arg-type]
 
 
+def test_twilio_outside_development_needs_an_https_public_url() -> None:
+    twilio = {"twilio_account_sid": "AC1", "twilio_auth_token": "tw-0123456789"}
+    with pytest.raises(ValidationError, match="NUDGE_PUBLIC_URL must be Nudge's https address"):
+        Settings(env="production", **twilio)  # type: ignore[arg-type]
+    Settings(env="production", public_url="https://nudge.lender.example", **twilio)  # type: ignore[arg-type]
+
+
 def test_secrets_are_masked_when_settings_are_printed() -> None:
-    settings = Settings(env="test", twilio_account_sid="AC1", twilio_auth_token="tw-0123456789")  # type: ignore[arg-type]
+    settings = Settings(env="development", twilio_auth_token="tw-0123456789")  # type: ignore[arg-type]
     assert "tw-0123456789" not in repr(settings)
 
 

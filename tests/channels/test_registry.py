@@ -22,6 +22,7 @@ TWILIO = {
     "twilio_account_sid": "AC00000000000000000000000000000001",
     "twilio_auth_token": "token-for-tests",
     "twilio_from_number": "+15005550006",
+    "public_url": "https://nudge.example",
 }
 
 THIRD_PARTY_MODULE = '''
