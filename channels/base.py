@@ -93,8 +93,8 @@ class Adapter(ABC, Generic[RequestT, AnswerT]):
     """A delivery provider. Subclasses declare who they are and supply the three steps.
 
     Adapters are registered under their `name` in the `nudge.channels` entry-point group and
-    built with `(settings, clock=..., sleep=...)`; a constructor raises `ConfigError` when a
-    setting it needs is missing.
+    built with `(settings, clock=..., sleep=...)`; `check_settings` refuses a configuration
+    the adapter cannot work with, so a mistake stops start-up rather than every send.
     """
 
     name: ClassVar[str]
@@ -114,6 +114,10 @@ class Adapter(ABC, Generic[RequestT, AnswerT]):
         self.breaker = CircuitBreaker(
             settings.channel_breaker_failures, settings.channel_breaker_open_seconds, clock=clock
         )
+        self.check_settings(settings)
+
+    def check_settings(self, settings: Settings) -> None:
+        """Raise ConfigError naming the setting that is missing or contradictory."""
 
     async def send(self, message: Message) -> SendResult:
         if message.channel not in self.channels:

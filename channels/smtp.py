@@ -1,14 +1,12 @@
 """Email through an SMTP relay with aiosmtplib: STARTTLS or implicit TLS, optional AUTH,
 text and HTML alternatives, and a List-Unsubscribe header on every message."""
 
-import asyncio
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import ClassVar
 
 import aiosmtplib
 
-from app.clock import Clock
 from app.config import Settings
 from channels.base import Adapter, Channel, Message, SendResult
 from channels.errors import (
@@ -18,7 +16,6 @@ from channels.errors import (
     PermanentError,
     RetryableError,
 )
-from channels.limits import Sleep
 from channels.status import DeliveryStatus
 
 
@@ -28,8 +25,7 @@ class SmtpAdapter(Adapter[EmailMessage, tuple[str, str]]):
     rate_per_second: ClassVar[float] = 5.0
     max_concurrency: ClassVar[int] = 5
 
-    def __init__(self, settings: Settings, *, clock: Clock, sleep: Sleep = asyncio.sleep) -> None:
-        super().__init__(settings, clock=clock, sleep=sleep)
+    def check_settings(self, settings: Settings) -> None:
         if not settings.smtp_host or not settings.smtp_from_address:
             raise ConfigError("smtp needs NUDGE_SMTP_HOST and NUDGE_SMTP_FROM_ADDRESS")
         if settings.smtp_use_tls and settings.smtp_starttls:

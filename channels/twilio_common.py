@@ -1,10 +1,8 @@
 """What Nudge's SMS and voice adapters share: the official `twilio` client on its own pooled
 aiohttp transport, aimed at the configured base URL, and Twilio's errors classified."""
 
-import asyncio
 import base64
 import json
-from abc import abstractmethod
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, cast
 from urllib.parse import quote
@@ -32,7 +30,6 @@ from channels.errors import (
     RetryableError,
     http_status_error,
 )
-from channels.limits import Sleep
 from channels.status import StatusMap
 
 CALLBACK_PATH = "/v1/webhooks/twilio/status"
@@ -142,12 +139,11 @@ class TwilioAdapter(Adapter[dict[str, Any], Any]):
 
     statuses: ClassVar[StatusMap]
 
-    def __init__(self, settings: Settings, *, clock: Clock, sleep: Sleep = asyncio.sleep) -> None:
-        super().__init__(settings, clock=clock, sleep=sleep)
+    _client: Client | None = None
+
+    def check_settings(self, settings: Settings) -> None:
         if not settings.twilio_account_sid or not settings.twilio_auth_token.get_secret_value():
             raise ConfigError(f"{self.name} needs NUDGE_TWILIO_ACCOUNT_SID and _AUTH_TOKEN")
-        self.check_sender(settings)
-        self._client: Client | None = None
 
     @property
     def client(self) -> Client:
@@ -170,10 +166,6 @@ class TwilioAdapter(Adapter[dict[str, Any], Any]):
             client.api.base_url = settings.twilio_api_base.rstrip("/")
             self._client = client
         return self._client
-
-    @abstractmethod
-    def check_sender(self, settings: Settings) -> None:
-        """Raise ConfigError unless the settings name a sender this resource accepts."""
 
     def status_callback(self, message: Message) -> str:
         base = self.settings.public_url.rstrip("/")

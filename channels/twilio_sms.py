@@ -16,7 +16,8 @@ class TwilioSmsAdapter(TwilioAdapter):
     rate_per_second: ClassVar[float] = 10.0
     max_concurrency: ClassVar[int] = 10
 
-    def check_sender(self, settings: Settings) -> None:
+    def check_settings(self, settings: Settings) -> None:
+        super().check_settings(settings)
         if not (settings.twilio_from_number or settings.twilio_messaging_service_sid):
             raise ConfigError(
                 "twilio_sms needs NUDGE_TWILIO_FROM_NUMBER or NUDGE_TWILIO_MESSAGING_SERVICE_SID"

@@ -19,7 +19,8 @@ class TwilioVoiceAdapter(TwilioAdapter):
     """Twilio's default outbound calls per second for an account."""
     max_concurrency: ClassVar[int] = 5
 
-    def check_sender(self, settings: Settings) -> None:
+    def check_settings(self, settings: Settings) -> None:
+        super().check_settings(settings)
         if not settings.twilio_from_number:
             raise ConfigError("twilio_voice needs NUDGE_TWILIO_FROM_NUMBER to place calls")
 

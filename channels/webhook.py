@@ -5,7 +5,6 @@ with `Nudge-Timestamp` (Unix seconds) and drops repeats by `Idempotency-Key` (th
 docs/channels.md has the recipe.
 """
 
-import asyncio
 import hashlib
 import hmac
 import json
@@ -13,7 +12,6 @@ from typing import ClassVar
 
 import httpx
 
-from app.clock import Clock
 from app.config import Settings
 from channels.base import Adapter, Channel, Message, SendResult
 from channels.errors import (
@@ -24,7 +22,6 @@ from channels.errors import (
     RetryableError,
     http_status_error,
 )
-from channels.limits import Sleep
 from channels.status import DeliveryStatus
 
 SIGNATURE_VERSION = "v1"
@@ -42,11 +39,11 @@ class WebhookAdapter(Adapter[httpx.Request, httpx.Response]):
     rate_per_second: ClassVar[float] = 20.0
     max_concurrency: ClassVar[int] = 10
 
-    def __init__(self, settings: Settings, *, clock: Clock, sleep: Sleep = asyncio.sleep) -> None:
-        super().__init__(settings, clock=clock, sleep=sleep)
+    _http: httpx.AsyncClient | None = None
+
+    def check_settings(self, settings: Settings) -> None:
         if not settings.webhook_url or not settings.webhook_secret.get_secret_value():
             raise ConfigError("webhook needs NUDGE_WEBHOOK_URL and NUDGE_WEBHOOK_SECRET")
-        self._http: httpx.AsyncClient | None = None
 
     @property
     def http(self) -> httpx.AsyncClient:

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import TypeVar
 
 import pytest
 
@@ -56,12 +57,19 @@ def twilio_server() -> Iterator[FakeTwilio]:
         yield fake
 
 
+FakeT = TypeVar("FakeT", FakeTwilio, WebhookReceiver)
+
+
+def fresh(fake: FakeT) -> Iterator[FakeT]:
+    """A shared fake with no history and no scripted answers; hung requests end after."""
+    fake.reset()
+    yield fake
+    fake.script.released.set()
+
+
 @pytest.fixture
 def twilio(twilio_server: FakeTwilio) -> Iterator[FakeTwilio]:
-    """The fake Twilio with no history and no scripted answers; hung requests end after."""
-    twilio_server.reset()
-    yield twilio_server
-    twilio_server.script.released.set()
+    yield from fresh(twilio_server)
 
 
 def twilio_settings(twilio: FakeTwilio, **overrides: object) -> Settings:
@@ -84,6 +92,4 @@ def receiver_server() -> Iterator[WebhookReceiver]:
 
 @pytest.fixture
 def receiver(receiver_server: WebhookReceiver) -> Iterator[WebhookReceiver]:
-    receiver_server.reset()
-    yield receiver_server
-    receiver_server.script.released.set()
+    yield from fresh(receiver_server)

@@ -73,9 +73,11 @@ class FakeTwilio:
             if not authorized or account_sid != self.account_sid:
                 return error(401, 20003, "Authenticate")
             reply = await self.script.next()
-            if reply.status == 429 or reply.status >= 500:
+            if reply.status == 429:
                 headers = {"Retry-After": reply.retry_after} if reply.retry_after else {}
-                return error(reply.status, reply.code or 20429, "Too Many Requests", headers)
+                return error(429, 20429, "Too Many Requests", headers)
+            if reply.status >= 500:
+                return error(reply.status, 20500, "An internal server error has occurred")
             if reply.code is not None:
                 return error(reply.status, reply.code, reply.message)
             return JSONResponse(created(resource, account_sid, form, reply), status_code=201)
