@@ -55,7 +55,9 @@ class TwilioTransport(AsyncTwilioHttpClient):  # type: ignore[misc]  # twilio sh
     def __init__(self, *, connect_timeout: float, read_timeout: float, clock: Clock) -> None:
         super().__init__(pool_connections=False)
         self._pool: ClientSession | None = None  # needs a running loop, so made on first use
-        self._timeout = ClientTimeout(sock_connect=connect_timeout, sock_read=read_timeout)
+        # `connect` covers waiting for a pooled connection and the TCP/TLS handshake: either
+        # way nothing was sent when it runs out
+        self._timeout = ClientTimeout(connect=connect_timeout, sock_read=read_timeout)
         self._clock = clock
 
     async def request(
