@@ -13,6 +13,7 @@ from app.errors import install_error_handlers
 from app.middleware import BodySizeLimit
 from app.migrate import head_revision
 from app.reminders import endpoints as reminders
+from app.templates import endpoints as templates
 from app.tenants import endpoints as tenants
 
 DESCRIPTION = """
@@ -47,4 +48,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(health.router)
     app.include_router(reminders.router)
     app.include_router(tenants.router)
+    app.include_router(templates.router)
     return app

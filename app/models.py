@@ -4,6 +4,7 @@ from app.customers.models import Customer
 from app.db import Base
 from app.idempotency.models import IdempotencyRecord
 from app.reminders.models import DeliveryAttempt, Reminder, ReminderEvent
+from app.templates.models import TemplateLintSettings, TemplateVersion
 from app.tenants.models import ApiKey, Tenant
 
 __all__ = [
@@ -14,5 +15,7 @@ __all__ = [
     "IdempotencyRecord",
     "Reminder",
     "ReminderEvent",
+    "TemplateLintSettings",
+    "TemplateVersion",
     "Tenant",
 ]

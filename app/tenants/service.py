@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.errors import NotFound
+from app.templates import service as templates
 from app.tenants.models import ApiKey, Tenant
 from app.tenants.schemas import TenantSettings
 
@@ -46,6 +47,7 @@ def create_tenant(session: Session, *, name: str, clock: Clock) -> IssuedKey:
     tenant = Tenant(name=name, created_at=clock.now(), **settings.model_dump())
     session.add(tenant)
     session.flush()
+    templates.load_starters(session, tenant_id=tenant.id, now=tenant.created_at)
     return create_key(session, tenant_id=tenant.id, scopes=[Scope.ADMIN], clock=clock)
 
 
