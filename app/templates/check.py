@@ -87,12 +87,12 @@ def lint_rendered(
 
 
 def _static_errors(source: str, allowed: set[str], path: str) -> list[FieldError]:
-    try:
+    try:  # finding undeclared names compiles the template, which also checks filter names
         problems = unsafe_constructs(source)
         tree = environment("en-US", "UTC", "USD", html=False).parse(source)
+        unknown = sorted(meta.find_undeclared_variables(tree) - allowed)
     except TemplateSyntaxError as error:
         return [FieldError(field=path, detail=f"line {error.lineno}: {error.message}")]
-    unknown = sorted(meta.find_undeclared_variables(tree) - allowed)
     problems += [f"unknown variable '{name}'; declare it in `variables`" for name in unknown]
     return [FieldError(field=path, detail=problem) for problem in problems]
 

@@ -94,7 +94,11 @@ def load_starters(session: Session, *, tenant_id: uuid.UUID, now: datetime) -> N
 
 def read_lint_settings(session: Session, *, tenant_id: uuid.UUID) -> LintSettings:
     stored = repository.lint_settings(session, tenant_id=tenant_id)
-    return LintSettings() if stored is None else LintSettings.model_validate(stored.__dict__)
+    if stored is None:
+        return LintSettings()
+    return LintSettings(
+        extra_phrases=stored.extra_phrases, sms_segment_limit=stored.sms_segment_limit
+    )
 
 
 def replace_lint_settings(
