@@ -12,7 +12,7 @@ from babel.core import parse_locale
 from jinja2 import TemplateSyntaxError, meta
 
 from app.errors import FieldError
-from app.templates.lint import Finding, Rule, Severity, lint_wording, visible_text
+from app.templates.lint import Finding, Phrases, Rule, Severity, lint_wording, visible_text
 from app.templates.render import Audience, environment, render, render_text, unsafe_constructs
 from app.templates.schemas import RESERVED_NAMES, TEXT_FIELDS, Rendered, TemplateIn, VariableSpec
 from app.templates.variables import SAMPLES, parse
@@ -46,7 +46,7 @@ def jurisdiction_of(locale: str) -> str | None:
 
 
 def lint_rendered(
-    rendered: Rendered, *, phrases: tuple[str, ...], segment_limit: int, prefix: str = ""
+    rendered: Rendered, *, phrases: Phrases, segment_limit: int, prefix: str = ""
 ) -> list[Finding]:
     """Lint of what the customer would read, after the footer; the same on save and preview."""
     texts = {
@@ -101,7 +101,7 @@ def check_template(
     body: TemplateIn,
     *,
     tenant: Mapping[str, Any],
-    phrases: tuple[str, ...],
+    phrases: Phrases,
     segment_limit: int,
 ) -> tuple[list[FieldError], list[Finding]]:
     """Errors that refuse the save (field paths like `variants.2.body`), and lint warnings."""

@@ -8,7 +8,7 @@ dashes inserted between characters (`逮 捕`, `A.R.R.E.S.T`, full-width `arrest
 import html
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -80,18 +80,22 @@ def visible_text(markup: str) -> str:
     return html.unescape(_TAG.sub(" ", markup))
 
 
-def phrase_lists(extra: Mapping[str, Sequence[str]]) -> tuple[str, ...]:
+Phrases = Mapping[str, str]
+"""Folded phrase -> the phrase as written, which findings quote."""
+
+
+def phrase_lists(extra: Mapping[str, Sequence[str]]) -> Phrases:
     """The defaults and a tenant's additions, folded once."""
     merged = [*PROHIBITED.values(), *extra.values()]
-    return tuple(dict.fromkeys(fold(phrase) for phrases in merged for phrase in phrases if phrase))
+    return {fold(phrase): phrase for phrases in merged for phrase in phrases if fold(phrase)}
 
 
-def lint_wording(text: str, *, field: str, phrases: Iterable[str]) -> list[Finding]:
+def lint_wording(text: str, *, field: str, phrases: Phrases) -> list[Finding]:
     folded = fold(text)
     findings = [
-        Finding(Rule.PROHIBITED, Severity.ERROR, field, f"prohibited wording: '{phrase}'")
-        for phrase in phrases
-        if phrase and phrase in folded
+        Finding(Rule.PROHIBITED, Severity.ERROR, field, f"prohibited wording: '{written}'")
+        for phrase, written in phrases.items()
+        if phrase in folded
     ]
     normalized = unicodedata.normalize("NFKC", text)
     if match := _SHOUTING.search(normalized):

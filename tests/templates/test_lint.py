@@ -3,7 +3,7 @@
 import pytest
 
 from app.templates.check import check_template
-from app.templates.lint import Rule, lint_wording, phrase_lists
+from app.templates.lint import Phrases, Rule, lint_wording, phrase_lists
 from app.templates.starters import STARTERS
 
 PHRASES = phrase_lists({})
@@ -13,7 +13,7 @@ def fullwidth(text: str) -> str:
     return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else "\u3000" for c in text)
 
 
-def rules(text: str, phrases: tuple[str, ...] = PHRASES) -> list[Rule]:
+def rules(text: str, phrases: Phrases = PHRASES) -> list[Rule]:
     return [finding.rule for finding in lint_wording(text, field="body", phrases=phrases)]
 
 
