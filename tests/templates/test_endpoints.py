@@ -118,6 +118,8 @@ def test_changing_needs_templates_write_and_reading_needs_reminders_read(
         "{{ undeclared }}",
         "{{ amount | money",
         "{{ amount | nosuchfilter }}",
+        "{{ 'x' * 1000000000 }}",
+        "{{ 10 ** 10 ** 10 }}",
     ],
 )
 def test_sandbox_escapes_and_broken_templates_are_refused_on_save_naming_the_field(
