@@ -106,6 +106,8 @@ class TemplateIn(BaseModel):
     def _not_reserved(cls, variables: dict[str, VariableSpec]) -> dict[str, VariableSpec]:
         if taken := RESERVED_NAMES & set(variables):
             raise ValueError(f"'{sorted(taken)[0]}' is reserved for the tenant's settings")
+        if "currency" in variables and variables["currency"].type != VariableType.TEXT:
+            raise ValueError("'currency' holds an ISO 4217 code: declare it as text")
         return variables
 
     @field_validator("variants")

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import phonenumbers
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -284,6 +285,15 @@ def render_for_reminder(
         channel=channel,
         locale=customer.locale,
         timezone=customer.timezone,
-        jurisdiction=customer.jurisdiction,
+        jurisdiction=customer.jurisdiction or _country_of(customer.phone),
         raw=reminder.variables,
     )
+
+
+def _country_of(phone: str | None) -> str | None:
+    """A customer without a stated jurisdiction is taken to live where their number does, so a
+    +86 number still gets the footer Chinese rules require."""
+    if phone is None:
+        return None
+    region = phonenumbers.region_code_for_number(phonenumbers.parse(phone))
+    return str(region) if region and region != "ZZ" else None

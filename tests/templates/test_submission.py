@@ -13,7 +13,7 @@ from app.reminders.models import Reminder
 from app.templates import service as templates
 from channels.base import Channel
 from tests.conftest import Server, Tenant
-from tests.factories import reminder
+from tests.factories import customer, reminder
 from tests.templates.test_endpoints import template
 
 
@@ -148,3 +148,37 @@ def test_an_accepted_reminder_renders_on_every_channel_without_optional_values(
             )
             assert (rendered.locale, rendered.version) == ("zh-CN", 1)
             assert "Sunrise Lending" in (rendered.body or rendered.script or rendered.text or "")
+
+
+def test_a_variable_the_template_needs_is_refused_at_submission_not_at_send(
+    tenant: Tenant, db: Session
+) -> None:
+    body = template()
+    body["variables"]["loan_number"] = {"type": "text", "required": True}
+    body["variants"][0]["body"] = "贷款{{ loan_number | mask }}的还款{{ amount | money }}即将到期"
+    tenant.client.put("/v1/templates/due-soon", json=body)
+    submitted = reminder(template="due-soon", channels=["sms"])
+    assert errors_of(tenant.client.post("/v1/reminders", json=submitted)) == [
+        "variables.loan_number"
+    ]
+    submitted["variables"]["loan_number"] = "LN-20261234"
+    created = tenant.client.post("/v1/reminders", json=submitted).json()
+    stored, customer = _stored(db, created["id"])
+    rendered = templates.render_for_reminder(
+        db, tenant_id=tenant.id, reminder=stored, channel=Channel.SMS, customer=customer
+    )
+    assert rendered.body == "贷款****1234的还款US$1,234.50即将到期回复TD退订"
+
+
+def test_a_customer_without_a_jurisdiction_gets_the_footer_of_their_phones_country(
+    tenant: Tenant, db: Session
+) -> None:
+    tenant.client.put("/v1/templates/due-soon", json=template())  # no opt-out of its own
+    body = reminder(customer=customer(jurisdiction=None), template="due-soon", channels=["sms"])
+    created = tenant.client.post("/v1/reminders", json=body).json()
+    stored, person = _stored(db, created["id"])
+    assert person.jurisdiction is None
+    rendered = templates.render_for_reminder(
+        db, tenant_id=tenant.id, reminder=stored, channel=Channel.SMS, customer=person
+    )
+    assert rendered.opt_out_footer == "回复TD退订"
