@@ -127,20 +127,19 @@ def check_template(
             tenant["default_currency"],
             jurisdiction_of(variant.locale),
         )
-        failed = False
-        for name in TEXT_FIELDS[Channel(variant.channel)]:
-            source = getattr(variant, name)
-            static = _static_errors(source, allowed, prefix + name)
-            errors += static
-            failed = failed or bool(static)
-            for values in [] if static else contexts:
-                try:
-                    render_text(source, values, audience, html=name == "html")
-                except Exception as error:  # any failure here would otherwise fail a send
-                    errors.append(FieldError(field=prefix + name, detail=_describe(error)))
-                    failed = True
-                    break
-        if not failed:
+        variant_errors = [
+            error
+            for name in TEXT_FIELDS[Channel(variant.channel)]
+            for error in _field_errors(
+                getattr(variant, name),
+                path=prefix + name,
+                allowed=allowed,
+                contexts=contexts,
+                audience=audience,
+            )
+        ]
+        errors += variant_errors
+        if not variant_errors:
             rendered = render(variant, contexts[0], audience, version=0)
             findings += lint_rendered(
                 rendered, phrases=phrases, segment_limit=segment_limit, prefix=prefix
@@ -153,5 +152,20 @@ def check_template(
     return errors, [f for f in findings if f.severity != Severity.ERROR]
 
 
-def _describe(error: Exception) -> str:
-    return f"fails to render with sample values ({type(error).__name__}: {error})"
+def _field_errors(
+    source: str,
+    *,
+    path: str,
+    allowed: set[str],
+    contexts: list[dict[str, Any]],
+    audience: Audience,
+) -> list[FieldError]:
+    if static := _static_errors(source, allowed, path):
+        return static
+    for values in contexts:
+        try:
+            render_text(source, values, audience, html=path.endswith(".html"))
+        except Exception as error:  # any failure here would otherwise fail a send
+            detail = f"fails to render with sample values ({type(error).__name__}: {error})"
+            return [FieldError(field=path, detail=detail)]
+    return []

@@ -2,7 +2,7 @@
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -42,8 +42,8 @@ UNTEMPLATED = frozenset({Channel.WEBHOOK})
 
 @dataclass(frozen=True)
 class SubmissionCheck:
-    errors: list[FieldError] = field(default_factory=list)
-    versions: dict[str, int] = field(default_factory=dict)
+    errors: list[FieldError]
+    versions: dict[str, int]
     """The current version of each template named, which the new reminders are pinned to."""
 
 
