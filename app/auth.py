@@ -52,4 +52,5 @@ def require(scope: Scope) -> Callable[[Principal], Principal]:
 
 ReminderWriter = Annotated[Principal, Depends(require(Scope.REMINDERS_WRITE))]
 ReminderReader = Annotated[Principal, Depends(require(Scope.REMINDERS_READ))]
+TemplateWriter = Annotated[Principal, Depends(require(Scope.TEMPLATES_WRITE))]
 Admin = Annotated[Principal, Depends(require(Scope.ADMIN))]

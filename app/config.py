@@ -1,11 +1,13 @@
 """Every setting of the service, read from `NUDGE_*` environment variables (or a `.env` file)."""
 
 from functools import lru_cache
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from fastapi import Depends, Request
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "changethis", "secret", "placeholder"})
 
 
 class Settings(BaseSettings):
@@ -50,6 +52,76 @@ class Settings(BaseSettings):
         ge=1,
         description="After this long a key whose request never finished is free again.",
     )
+
+    # Channels: which adapter serves each channel, and the providers' settings.
+    public_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Where providers reach Nudge; status-callback URLs are built from it.",
+    )
+    sms_adapter: str = Field("", description="Adapter for SMS; empty picks twilio_sms or console.")
+    voice_adapter: str = Field(
+        "", description="Adapter for voice; empty picks twilio_voice or console."
+    )
+    email_adapter: str = Field("", description="Adapter for email; empty picks smtp or console.")
+    webhook_adapter: str = Field(
+        "", description="Adapter for webhooks; empty picks webhook or console."
+    )
+    channel_connect_timeout_seconds: float = Field(
+        5.0, gt=0, description="Giving up on connecting is safe: nothing was sent yet."
+    )
+    channel_read_timeout_seconds: float = Field(
+        15.0, gt=0, description="Waiting longer for an answer; after it the outcome is unknown."
+    )
+    channel_breaker_failures: int = Field(
+        5, ge=1, description="Consecutive provider failures that open an adapter's circuit."
+    )
+    channel_breaker_open_seconds: float = Field(
+        60.0, gt=0, description="How long an open circuit refuses sends before one trial."
+    )
+    twilio_account_sid: str = Field("", description="Twilio account SID (AC...).")
+    twilio_auth_token: SecretStr = Field(SecretStr(""), description="Twilio auth token.")
+    twilio_from_number: str = Field("", description="E.164 sender for SMS and calls.")
+    twilio_messaging_service_sid: str = Field(
+        "", description="Messaging Service (MG...) for SMS; used instead of the from number."
+    )
+    twilio_api_base: str = Field(
+        "https://api.twilio.com",
+        description="Twilio REST base URL; point it at a Twilio-compatible gateway or a fake.",
+    )
+    twilio_say_language: str = Field(
+        "zh-CN", description="<Say> language when the template names none."
+    )
+    twilio_say_voice: str = Field("", description="<Say> voice when the template names none.")
+    smtp_host: str = Field("", description="SMTP server; empty leaves email to the console.")
+    smtp_port: int = Field(587, description="SMTP port: 587 for STARTTLS, 465 for TLS.")
+    smtp_username: str = Field("", description="SMTP login; empty sends without AUTH.")
+    smtp_password: SecretStr = Field(SecretStr(""), description="SMTP password.")
+    smtp_starttls: bool = Field(True, description="Upgrade the connection with STARTTLS.")
+    smtp_use_tls: bool = Field(False, description="Connect with implicit TLS (port 465).")
+    smtp_from_address: str = Field("", description="From address of reminder emails.")
+    webhook_url: str = Field("", description="Where webhook-channel reminders are POSTed.")
+    webhook_secret: SecretStr = Field(
+        SecretStr(""), description="HMAC-SHA256 key that signs every webhook POST."
+    )
+
+    @model_validator(mode="after")
+    def _refuse_unusable_providers(self) -> Self:
+        """A configured provider with a blank or sample secret would fail on every send, and
+        Twilio could not report delivery to a loopback or plain-http callback address."""
+        if self.env == "development":
+            return self
+        needed = {
+            "NUDGE_TWILIO_AUTH_TOKEN": (self.twilio_account_sid, self.twilio_auth_token),
+            "NUDGE_SMTP_PASSWORD": (self.smtp_username, self.smtp_password),
+            "NUDGE_WEBHOOK_SECRET": (self.webhook_url, self.webhook_secret),
+        }
+        for name, (configured, secret) in needed.items():
+            value = secret.get_secret_value().strip().lower()
+            if configured and (not value or value in PLACEHOLDER_SECRETS):
+                raise ValueError(f"{name} must be set to a real secret outside development")
+        if self.twilio_account_sid and not self.public_url.startswith("https://"):
+            raise ValueError("NUDGE_PUBLIC_URL must be Nudge's https address for Twilio callbacks")
+        return self
 
 
 @lru_cache

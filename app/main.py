@@ -16,6 +16,7 @@ from app.migrate import head_revision
 from app.optouts import endpoints as optouts
 from app.policy import endpoints as policies
 from app.reminders import endpoints as reminders
+from app.templates import endpoints as templates
 from app.tenants import endpoints as tenants
 
 DESCRIPTION = """
@@ -60,4 +61,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(tenants.router)
     app.include_router(policies.router)
     app.include_router(optouts.router)
+    app.include_router(templates.router)
     return app

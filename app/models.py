@@ -6,6 +6,7 @@ from app.idempotency.models import IdempotencyRecord
 from app.optouts.models import OptOut
 from app.policy.models import PolicyRecord
 from app.reminders.models import DeliveryAttempt, Reminder, ReminderEvent
+from app.templates.models import TemplateLintSettings, TemplateVersion
 from app.tenants.models import ApiKey, Tenant
 
 __all__ = [
@@ -18,5 +19,7 @@ __all__ = [
     "PolicyRecord",
     "Reminder",
     "ReminderEvent",
+    "TemplateLintSettings",
+    "TemplateVersion",
     "Tenant",
 ]

@@ -1,6 +1,24 @@
-"""The adapter contract shared by every delivery channel."""
+"""The adapter contract shared by every delivery channel: a `Message` in, a `SendResult` out.
 
+`Adapter.send` is a template method: it guards the provider (circuit breaker, concurrency,
+rate), then runs the steps each adapter supplies (build the provider request, transmit it,
+parse the answer) and turns whatever went wrong into a classified `ChannelError` on the result,
+so the dispatcher never has to know a provider's exceptions.
+"""
+
+import asyncio
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
+from typing import Any, ClassVar, Generic, Self, TypeVar
+
+from app.clock import Clock
+from app.config import Settings
+from channels.errors import AmbiguousError, ChannelError, PermanentError, RetryableError
+from channels.limits import CircuitBreaker, Limits, Sleep
+from channels.status import DeliveryStatus
 
 
 class Channel(StrEnum):
@@ -10,3 +28,140 @@ class Channel(StrEnum):
     VOICE = "voice"
     EMAIL = "email"
     WEBHOOK = "webhook"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Message:
+    """One rendered reminder for one recipient on one channel, ready for a provider."""
+
+    channel: Channel
+    to: str
+    """E.164 phone number, email address, or the customer reference for webhooks."""
+    reference: str
+    """The reminder id: sent to providers that take one, to correlate callbacks and dedupe."""
+    body: str
+    """SMS text, voice script, or the plain-text part of an email."""
+    subject: str | None = None
+    html: str | None = None
+    voice: str | None = None
+    language: str | None = None
+    unsubscribe_url: str | None = None
+    """Email `List-Unsubscribe` target; the sender's mailbox is used when absent."""
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    """Extra context for machine recipients (webhooks), such as the loan reference."""
+
+
+@dataclass(frozen=True)
+class Cost:
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SendResult:
+    """What became of one send, in Nudge's words, with the provider's own words beside them."""
+
+    status: DeliveryStatus
+    provider_message_id: str | None = None
+    provider_status: str | None = None
+    error: ChannelError | None = None
+    cost: Cost | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def failed(cls, error: ChannelError) -> "SendResult":
+        """An ambiguous failure may have been sent, so its status is unknown, not failed."""
+        status = (
+            DeliveryStatus.UNKNOWN if isinstance(error, AmbiguousError) else DeliveryStatus.FAILED
+        )
+        return cls(status=status, error=error)
+
+    @property
+    def retryable(self) -> bool:
+        return isinstance(self.error, RetryableError)
+
+    @property
+    def opt_out(self) -> bool:
+        return isinstance(self.error, PermanentError) and self.error.opt_out
+
+
+RequestT = TypeVar("RequestT")
+AnswerT = TypeVar("AnswerT")
+
+
+class Adapter(ABC, Generic[RequestT, AnswerT]):
+    """A delivery provider. Subclasses declare who they are and supply the three steps.
+
+    Adapters are registered under their `name` in the `nudge.channels` entry-point group and
+    built with `(settings, clock=..., sleep=...)`; `check_settings` refuses a configuration
+    the adapter cannot work with, so a mistake stops start-up rather than every send.
+    """
+
+    name: ClassVar[str]
+    channels: ClassVar[frozenset[Channel]]
+    rate_per_second: ClassVar[float] = 10.0
+    max_concurrency: ClassVar[int] = 10
+
+    def __init__(self, settings: Settings, *, clock: Clock, sleep: Sleep = asyncio.sleep) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.limits = Limits(
+            rate_per_second=self.rate_per_second,
+            max_concurrency=self.max_concurrency,
+            clock=clock,
+            sleep=sleep,
+        )
+        self.breaker = CircuitBreaker(
+            settings.channel_breaker_failures, settings.channel_breaker_open_seconds, clock=clock
+        )
+        self.check_settings(settings)
+
+    def check_settings(self, settings: Settings) -> None:
+        """Raise ConfigError naming the setting that is missing or contradictory."""
+
+    async def send(self, message: Message) -> SendResult:
+        if message.channel not in self.channels:
+            raise ValueError(f"{self.name} does not serve {message.channel}")
+        wait = self.breaker.retry_after()
+        if wait is not None:
+            return SendResult.failed(RetryableError(f"{self.name} circuit open", retry_after=wait))
+        async with self.limits.slot():
+            try:
+                result = self.parse(await self.transmit(self.build(message)), message)
+            except ChannelError as error:
+                result = SendResult.failed(error)
+            except Exception as error:
+                classified = self.classify(error)
+                if classified is None:
+                    raise
+                result = SendResult.failed(classified)
+        if isinstance(result.error, RetryableError | AmbiguousError):
+            self.breaker.record_failure()
+        else:  # the provider answered, even if it refused this one message
+            self.breaker.record_success()
+        return result
+
+    @abstractmethod
+    def build(self, message: Message) -> RequestT:
+        """The provider request for this message; raises ChannelError if it cannot be made."""
+
+    @abstractmethod
+    async def transmit(self, request: RequestT) -> AnswerT:
+        """Hand the request to the provider."""
+
+    @abstractmethod
+    def parse(self, answer: AnswerT, message: Message) -> SendResult:
+        """The provider's answer in Nudge's words."""
+
+    def classify(self, error: Exception) -> ChannelError | None:
+        """The provider library's exception as a ChannelError; None lets a real bug surface."""
+        return None
+
+    async def aclose(self) -> None:
+        """Release pooled connections; the default adapter holds none."""
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.aclose()

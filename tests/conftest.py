@@ -49,6 +49,12 @@ def clock() -> FrozenClock:
     return FrozenClock(START)
 
 
+def app_settings(database_url: str, **overrides: Any) -> Settings:
+    """The service's settings in tests: no .env file, no dispatcher unless a test starts one."""
+    values = {"database_url": database_url, "env": "test", "embedded_worker": False} | overrides
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
 @dataclass
 class Server:
     url: str
@@ -57,7 +63,7 @@ class Server:
 
 @pytest.fixture(scope="session")
 def server(database_url: str, clock: FrozenClock) -> Iterator[Server]:
-    app = create_app(Settings(database_url=database_url, env="test"), clock)
+    app = create_app(app_settings(database_url), clock)
     with serving(app) as url:
         yield Server(url=url, app=app)
 

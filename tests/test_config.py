@@ -1,6 +1,10 @@
 """Settings: every one is documented in .env.example with its real default."""
 
 from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr, ValidationError
 
 from app.config import Settings
 
@@ -14,15 +18,56 @@ def documented() -> dict[str, str]:
     return dict(line.split("=", 1) for line in lines)
 
 
+def as_env(value: Any) -> str:
+    """How a default is written in .env.example: booleans lower-case, secrets in clear."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    return str(value)
+
+
 def test_env_example_lists_every_setting_with_its_default() -> None:
     defaults = Settings.model_construct()
     expected = {
-        f"NUDGE_{name.upper()}": str(getattr(defaults, name)).lower()
-        if isinstance(getattr(defaults, name), bool)
-        else str(getattr(defaults, name))
-        for name in Settings.model_fields
+        f"NUDGE_{name.upper()}": as_env(getattr(defaults, name)) for name in Settings.model_fields
     }
     assert documented() == expected
+
+
+@pytest.mark.parametrize(
+    ("configured", "secret"),
+    [
+        (
+            {"twilio_account_sid": "AC1", "public_url": "https://n.example"},
+            {"twilio_auth_token": ""},
+        ),
+        (
+            {"twilio_account_sid": "AC1", "public_url": "https://n.example"},
+            {"twilio_auth_token": "changeme"},
+        ),
+        ({"smtp_username": "mailer"}, {"smtp_password": " "}),
+        ({"webhook_url": "https://crm.example/hook"}, {"webhook_secret": "secret"}),
+    ],
+)
+def test_configured_adapter_with_blank_or_sample_secret_is_refused_outside_development(
+    configured: dict[str, str], secret: dict[str, str]
+) -> None:
+    with pytest.raises(ValidationError, match="must be set to a real secret"):
+        Settings(env="production", **configured, **secret)  # type: ignore[arg-type]
+    Settings(env="development", **configured, **secret)  # type: ignore[arg-type]
+
+
+def test_twilio_outside_development_needs_an_https_public_url() -> None:
+    twilio = {"twilio_account_sid": "AC1", "twilio_auth_token": "tw-0123456789"}
+    with pytest.raises(ValidationError, match="NUDGE_PUBLIC_URL must be Nudge's https address"):
+        Settings(env="production", **twilio)  # type: ignore[arg-type]
+    Settings(env="production", public_url="https://nudge.lender.example", **twilio)  # type: ignore[arg-type]
+
+
+def test_secrets_are_masked_when_settings_are_printed() -> None:
+    settings = Settings(env="development", twilio_auth_token="tw-0123456789")  # type: ignore[arg-type]
+    assert "tw-0123456789" not in repr(settings)
 
 
 def test_settings_come_from_nudge_prefixed_environment_variables(monkeypatch) -> None:  # type: ignore[no-untyped-def]

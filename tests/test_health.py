@@ -5,8 +5,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.config import Settings
 from app.main import create_app
+from tests.conftest import app_settings
 from tests.databases import BACKENDS, fresh_database
 from tests.servers import serving
 
@@ -20,7 +20,7 @@ def test_healthz_and_readyz_answer_ok_on_a_migrated_database(anonymous: httpx.Cl
 def test_readyz_is_503_until_the_database_is_migrated(backend: str, tmp_path: Path) -> None:
     with (
         fresh_database(backend, tmp_path) as url,
-        serving(create_app(Settings(database_url=url, env="test"))) as base,
+        serving(create_app(app_settings(url))) as base,
     ):
         assert httpx.get(f"{base}/healthz").status_code == 200
         response = httpx.get(f"{base}/readyz")
@@ -32,7 +32,7 @@ def test_readyz_is_503_until_the_database_is_migrated(backend: str, tmp_path: Pa
 
 
 def test_readyz_is_503_when_the_database_is_unreachable() -> None:
-    settings = Settings(database_url="postgresql+psycopg://nobody@127.0.0.1:1/none", env="test")
+    settings = app_settings("postgresql+psycopg://nobody@127.0.0.1:1/none")
     with serving(create_app(settings)) as base:
         response = httpx.get(f"{base}/readyz")
     assert response.status_code == 503

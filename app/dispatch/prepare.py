@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from channels.registry import Registry
 from sqlalchemy.orm import Session
 
 from app.customers.models import Customer
@@ -22,6 +21,7 @@ from app.policy.service import Candidate, gate
 from app.reminders.models import DeliveryAttempt, Reminder
 from app.tenants.models import Tenant
 from channels.base import Channel, Message
+from channels.registry import Registry
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from channels.errors import AmbiguousError, ConfigError, PermanentError, RetryableError
 from sqlalchemy.orm import Session
 
 from app.customers.models import Customer
@@ -16,6 +15,7 @@ from app.reminders import repository as reminders
 from app.reminders.models import DeliveryAttempt, EventKind, Reminder
 from app.reminders.states import ReminderStatus, check_transition
 from channels.base import SendResult
+from channels.errors import AmbiguousError, ConfigError, PermanentError, RetryableError
 
 
 @dataclass(frozen=True)

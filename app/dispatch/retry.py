@@ -32,7 +32,7 @@ class RetryStrategy:
         delay = backoff / 2 + backoff / 2 * rng.random()
         if retry_after is not None:
             delay = max(delay, timedelta(seconds=retry_after))
-        at = now + delay
+        at: datetime = now + delay
         if expires_at is not None and at >= expires_at:
             return "EXPIRED"
         return at

@@ -6,12 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from channels.registry import Registry
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import Clock
 from app.config import Settings
 from app.dispatch.worker import Dispatcher
+from channels.registry import Registry
 
 
 @asynccontextmanager

@@ -14,8 +14,6 @@ import socket
 import time
 from datetime import timedelta
 
-from channels.errors import AmbiguousError
-from channels.registry import Registry
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import Clock
@@ -24,6 +22,8 @@ from app.dispatch.prepare import Started, prepare_round
 from app.dispatch.record import Outcome, record_round
 from app.dispatch.retry import RetryStrategy
 from channels.base import SendResult
+from channels.errors import AmbiguousError
+from channels.registry import Registry
 
 logger = logging.getLogger("nudge.dispatch")
 

@@ -43,6 +43,8 @@ class Reminder(Base):
     customer_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("customers.id"))
     loan_ref: Mapped[str] = mapped_column(sa.String(200))
     template: Mapped[str] = mapped_column(sa.String(100))
+    template_version: Mapped[int | None]
+    """The template's version when submitted; sends render it, whatever is edited later."""
     channels: Mapped[list[str]] = mapped_column(sa.JSON)
     variables: Mapped[dict[str, Any]]
     policy: Mapped[str | None] = mapped_column(sa.String(100))

@@ -88,6 +88,7 @@ class ReminderOut(BaseModel):
                     "customer_ref": "cust-1001",
                     "loan_ref": "loan-7788",
                     "template": "pre-due",
+                    "template_version": 1,
                     "channels": ["sms", "email"],
                     "variables": {"amount": "1234.50", "due_date": "2026-12-01"},
                     "policy": None,
@@ -107,6 +108,9 @@ class ReminderOut(BaseModel):
     customer_ref: str
     loan_ref: str
     template: str
+    template_version: int | None = Field(
+        description="The template version this reminder renders, fixed at submission."
+    )
     channels: list[Channel]
     variables: dict[str, Any]
     policy: str | None

@@ -24,6 +24,7 @@ from app.reminders.schemas import (
     ReminderPage,
 )
 from app.reminders.states import ReminderStatus
+from app.templates import service as templates
 from channels.base import Channel
 
 ADDRESS_OF = {Channel.SMS: "phone", Channel.VOICE: "phone", Channel.EMAIL: "email"}
@@ -55,13 +56,26 @@ def create(
             if item.policy is not None
         },
     )
+    checked = templates.check_submission(
+        session, tenant_id=tenant_id, items=items, field_prefix=field_prefix
+    )
+    errors += checked.errors
     if errors:
         raise ValidationFailed(errors)
 
     customer_ids = customers.upsert_many(
         session, tenant_id=tenant_id, customers=list(merged.values()), now=now
     )
-    rows = [_reminder_row(item, tenant_id, customer_ids[item.customer.ref], now) for item in items]
+    rows = [
+        _reminder_row(
+            item,
+            tenant_id,
+            customer_ids[item.customer.ref],
+            now,
+            template_version=checked.versions[item.template],
+        )
+        for item in items
+    ]
     repository.insert_many(session, rows)
     repository.add_events(
         session,
@@ -129,7 +143,12 @@ def _check(
 
 
 def _reminder_row(
-    item: ReminderIn, tenant_id: uuid.UUID, customer_id: uuid.UUID, now: datetime
+    item: ReminderIn,
+    tenant_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    now: datetime,
+    *,
+    template_version: int,
 ) -> dict[str, Any]:
     send_at = item.send_at or now
     return {
@@ -138,6 +157,7 @@ def _reminder_row(
         "customer_id": customer_id,
         "loan_ref": item.loan_ref,
         "template": item.template,
+        "template_version": template_version,
         "channels": [str(channel) for channel in item.channels],
         "variables": item.variables,
         "policy": item.policy,
@@ -158,6 +178,7 @@ def _out(reminder: Reminder, customer_ref: str) -> ReminderOut:
         customer_ref=customer_ref,
         loan_ref=reminder.loan_ref,
         template=reminder.template,
+        template_version=reminder.template_version,
         channels=[Channel(name) for name in reminder.channels],
         variables=reminder.variables,
         policy=reminder.policy,

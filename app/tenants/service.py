@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.clock import Clock
 from app.errors import NotFound, ValidationFailed
 from app.policy.service import unknown_policy_errors
+from app.templates import service as templates
 from app.tenants.models import ApiKey, Tenant
 from app.tenants.schemas import TenantSettings
 
@@ -47,6 +48,7 @@ def create_tenant(session: Session, *, name: str, clock: Clock) -> IssuedKey:
     tenant = Tenant(name=name, created_at=clock.now(), **settings.model_dump())
     session.add(tenant)
     session.flush()
+    templates.load_starters(session, tenant_id=tenant.id, now=tenant.created_at)
     return create_key(session, tenant_id=tenant.id, scopes=[Scope.ADMIN], clock=clock)
 
 

@@ -1,0 +1,46 @@
+"""Where a customer's jurisdiction requires an opt-out instruction, and the words for it.
+
+One table, so the contact-policy presets can read the same rules the templates apply.
+"""
+
+from dataclasses import dataclass
+
+from channels.base import Channel
+
+
+@dataclass(frozen=True)
+class OptOutRule:
+    footers: dict[str, str]
+    """Footer by language; the first entry is used when the message's language has none."""
+    markers: tuple[str, ...]
+    """Words whose presence (case-insensitive) means the message already says how to opt out."""
+
+    def footer(self, locale: str) -> str:
+        language = locale.split("-")[0]
+        return self.footers.get(language, next(iter(self.footers.values())))
+
+
+OPT_OUT: dict[tuple[str, Channel], OptOutRule] = {
+    ("CN", Channel.SMS): OptOutRule(
+        footers={"zh": "回复TD退订", "en": "Reply TD to opt out"}, markers=("退订", "reply td")
+    ),
+    ("US", Channel.SMS): OptOutRule(
+        footers={"en": "Reply STOP to opt out", "zh": "回复STOP退订"}, markers=("stop",)
+    ),
+    ("US", Channel.EMAIL): OptOutRule(
+        footers={
+            "en": "To stop these emails, reply with the word unsubscribe.",
+            "zh": "如不希望再收到此类邮件，请回复“退订”。",
+        },
+        markers=("unsubscribe", "退订"),
+    ),
+}
+
+
+def rule_for(jurisdiction: str | None, channel: Channel) -> OptOutRule | None:
+    return OPT_OUT.get((jurisdiction.upper(), channel)) if jurisdiction else None
+
+
+def mentions_opt_out(rule: OptOutRule, text: str) -> bool:
+    lowered = text.casefold()
+    return any(marker in lowered for marker in rule.markers)

@@ -1,0 +1,208 @@
+"""Templates as tenants write them, and what rendering and preview give back."""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from app.customers.schemas import check_jurisdiction, check_timezone, normalize_locale
+from app.templates.examples import PREVIEW_IN_EN, PREVIEW_IN_ZH, PREVIEW_OUT_EN, PREVIEW_OUT_ZH
+from app.templates.lint import DEFAULT_SMS_SEGMENT_LIMIT, Rule, Severity
+from app.templates.sms import Encoding
+from app.templates.variables import VariableType
+from channels.base import Channel
+
+LocaleTag = Annotated[str, AfterValidator(normalize_locale), Field(examples=["zh-CN"])]
+VariableName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,49}$")]
+Source = Annotated[str, Field(min_length=1, max_length=20_000)]
+RESERVED_NAMES = frozenset({"tenant"})
+"""Names templates already see: the tenant's settings as `tenant.display_name` etc."""
+
+
+class VariableSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: VariableType
+    required: bool = False
+
+
+class SmsVariant(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    channel: Literal[Channel.SMS]
+    locale: LocaleTag
+    body: Source
+
+
+class EmailVariant(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    channel: Literal[Channel.EMAIL]
+    locale: LocaleTag
+    subject: Annotated[str, Field(min_length=1, max_length=1000)]
+    text: Source
+    html: Source = Field(description="Autoescaped: variables cannot inject markup.")
+
+
+class VoiceVariant(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    channel: Literal[Channel.VOICE]
+    locale: LocaleTag
+    script: Source = Field(description="Spoken text; escaped for TwiML `<Say>` when rendered.")
+    voice: str = Field(
+        min_length=1, max_length=60, examples=["Polly.Zhiyu"], description="TTS voice name."
+    )
+    language: LocaleTag | None = Field(None, description="TTS language; defaults to `locale`.")
+
+
+Variant = Annotated[SmsVariant | EmailVariant | VoiceVariant, Field(discriminator="channel")]
+TEXT_FIELDS: dict[Channel, tuple[str, ...]] = {
+    Channel.SMS: ("body",),
+    Channel.EMAIL: ("subject", "text", "html"),
+    Channel.VOICE: ("script",),
+}
+
+STARTER_EXAMPLE: dict[str, Any] = {
+    "description": "Three days before the due date",
+    "variables": {
+        "amount": {"type": "money", "required": True},
+        "due_date": {"type": "date", "required": True},
+        "pay_url": {"type": "url", "required": False},
+    },
+    "variants": [
+        {
+            "channel": "sms",
+            "locale": "zh-CN",
+            "body": "【{{ tenant.display_name }}】您好，您的本期还款{{ amount | money }}将于"
+            "{{ due_date | date }}到期。",
+        },
+        {
+            "channel": "email",
+            "locale": "en-US",
+            "subject": "Your payment of {{ amount | money }} is due {{ due_date | date }}",
+            "text": "Hello, this is {{ tenant.display_name }}.",
+            "html": "<p>Hello, this is {{ tenant.display_name }}.</p>",
+        },
+        {
+            "channel": "voice",
+            "locale": "zh-CN",
+            "script": "您好，这里是{{ tenant.display_name }}。",
+            "voice": "Polly.Zhiyu",
+        },
+    ],
+}
+
+
+class TemplateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [STARTER_EXAMPLE]})
+
+    description: str = Field("", max_length=500)
+    variables: dict[VariableName, VariableSpec] = Field(default_factory=dict, max_length=50)
+    variants: list[Variant] = Field(min_length=1, max_length=60)
+
+    @field_validator("variables")
+    @classmethod
+    def _not_reserved(cls, variables: dict[str, VariableSpec]) -> dict[str, VariableSpec]:
+        if taken := RESERVED_NAMES & set(variables):
+            raise ValueError(f"'{sorted(taken)[0]}' is reserved for the tenant's settings")
+        if "currency" in variables and variables["currency"].type != VariableType.TEXT:
+            raise ValueError("'currency' holds an ISO 4217 code: declare it as text")
+        return variables
+
+    @field_validator("variants")
+    @classmethod
+    def _one_per_channel_and_locale(cls, variants: list[Variant]) -> list[Variant]:
+        seen = [(variant.channel, variant.locale) for variant in variants]
+        if len(set(seen)) != len(seen):
+            raise ValueError("each channel and locale may have one variant")
+        return variants
+
+
+class FindingOut(BaseModel):
+    rule: Rule
+    severity: Severity
+    field: str = Field(examples=["variants.0.body"])
+    detail: str
+
+
+class TemplateOut(TemplateIn):
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(examples=["pre-due"])
+    version: int = Field(examples=[2], description="Starts at 1; every PUT adds one.")
+    created_at: datetime
+    warnings: list[FindingOut] = Field(
+        default_factory=list, description="Lint findings that did not refuse the save."
+    )
+
+
+class TemplateSummary(BaseModel):
+    key: str
+    version: int = Field(description="The current version.")
+    description: str
+    channels: list[Channel]
+    locales: list[str]
+    created_at: datetime
+
+
+class LintSettings(BaseModel):
+    """A tenant's additions to the lint; `PUT /v1/templates/_lint` replaces them."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "extra_phrases": {"zh": ["砍头息"], "en": ["final warning"]},
+                    "sms_segment_limit": 2,
+                }
+            ]
+        },
+    )
+
+    extra_phrases: dict[str, list[Annotated[str, Field(min_length=1, max_length=100)]]] = Field(
+        default_factory=dict,
+        description="More prohibited wording by language (`zh`, `en`...); every list applies "
+        "to every message, beside Nudge's defaults.",
+    )
+    sms_segment_limit: int = Field(DEFAULT_SMS_SEGMENT_LIMIT, ge=1, le=10)
+
+
+class Rendered(BaseModel):
+    """What one channel's send says, after the opt-out footer: kept in the delivery record."""
+
+    channel: Channel
+    locale: str = Field(description="The variant's locale chosen by the fallback chain.")
+    version: int
+    body: str | None = Field(None, description="SMS text.")
+    encoding: Encoding | None = None
+    segments: int | None = None
+    subject: str | None = None
+    text: str | None = None
+    html: str | None = None
+    script: str | None = Field(None, description="Voice script, escaped for TwiML `<Say>`.")
+    voice: str | None = None
+    language: str | None = None
+    opt_out_footer: str | None = Field(None, description="The footer appended, if any.")
+
+
+class PreviewIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [PREVIEW_IN_ZH, PREVIEW_IN_EN]}
+    )
+
+    channel: Literal[Channel.SMS, Channel.EMAIL, Channel.VOICE]
+    locale: LocaleTag
+    variables: dict[str, Any] = Field(default_factory=dict)
+    jurisdiction: Annotated[str | None, AfterValidator(lambda v: v and check_jurisdiction(v))] = (
+        Field(None, description="The customer's country, for the opt-out footer.")
+    )
+    timezone: Annotated[str | None, AfterValidator(lambda v: v and check_timezone(v))] = None
+    version: int | None = Field(None, ge=1, description="Defaults to the current version.")
+
+
+class PreviewOut(Rendered):
+    model_config = ConfigDict(json_schema_extra={"examples": [PREVIEW_OUT_ZH, PREVIEW_OUT_EN]})
+
+    findings: list[FindingOut]

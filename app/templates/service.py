@@ -1,0 +1,299 @@
+"""The rules for templates: versioned saves, submission checks, preview, and rendering a send."""
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import phonenumbers
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.clock import Clock
+from app.customers.models import Customer
+from app.errors import Conflict, FieldError, NotFound, ValidationFailed
+from app.reminders.models import Reminder
+from app.reminders.schemas import ReminderIn
+from app.templates import repository
+from app.templates.check import check_template, lint_rendered, typed_values
+from app.templates.lint import Finding, phrase_lists
+from app.templates.locales import choose
+from app.templates.models import TemplateLintSettings, TemplateVersion
+from app.templates.render import Audience, render
+from app.templates.schemas import (
+    FindingOut,
+    LintSettings,
+    PreviewIn,
+    PreviewOut,
+    Rendered,
+    TemplateIn,
+    TemplateOut,
+    TemplateSummary,
+)
+from app.templates.starters import STARTERS
+from app.tenants.models import Tenant
+from app.tenants.schemas import TenantSettings
+from channels.base import Channel
+
+UNTEMPLATED = frozenset({Channel.WEBHOOK})
+"""A webhook carries the reminder's data to the lender's own system; it needs no wording."""
+
+
+@dataclass(frozen=True)
+class SubmissionCheck:
+    errors: list[FieldError]
+    versions: dict[str, int]
+    """The current version of each template named, which the new reminders are pinned to."""
+
+
+def _tenant(session: Session, tenant_id: uuid.UUID) -> dict[str, Any]:
+    tenant = session.get_one(Tenant, tenant_id)
+    return {name: getattr(tenant, name) for name in TenantSettings.model_fields}
+
+
+def _body(row: TemplateVersion) -> TemplateIn:
+    return TemplateIn.model_validate(
+        {"description": row.description, "variables": row.variables, "variants": row.variants}
+    )
+
+
+def _out(row: TemplateVersion, warnings: Sequence[Finding] = ()) -> TemplateOut:
+    return TemplateOut(
+        **_body(row).model_dump(),
+        key=row.key,
+        version=row.version,
+        created_at=row.created_at,
+        warnings=[FindingOut.model_validate(w, from_attributes=True) for w in warnings],
+    )
+
+
+def _row(
+    tenant_id: uuid.UUID, key: str, version: int, body: TemplateIn, now: datetime
+) -> dict[str, Any]:
+    stored = body.model_dump(mode="json")
+    return {
+        "id": uuid.uuid4(),
+        "tenant_id": tenant_id,
+        "key": key,
+        "version": version,
+        "description": stored["description"],
+        "variables": stored["variables"],
+        "variants": stored["variants"],
+        "created_at": now,
+    }
+
+
+def starter_rows(tenant_id: uuid.UUID, now: datetime) -> list[dict[str, Any]]:
+    """The shipped templates as version 1 of each key (also used by migration 0003)."""
+    return [_row(tenant_id, key, 1, body, now) for key, body in STARTERS.items()]
+
+
+def load_starters(session: Session, *, tenant_id: uuid.UUID, now: datetime) -> None:
+    repository.add_many(session, starter_rows(tenant_id, now))
+
+
+def read_lint_settings(session: Session, *, tenant_id: uuid.UUID) -> LintSettings:
+    stored = repository.lint_settings(session, tenant_id=tenant_id)
+    if stored is None:
+        return LintSettings()
+    return LintSettings(
+        extra_phrases=stored.extra_phrases, sms_segment_limit=stored.sms_segment_limit
+    )
+
+
+def replace_lint_settings(
+    session: Session, *, tenant_id: uuid.UUID, settings: LintSettings, clock: Clock
+) -> LintSettings:
+    """Applies to saves and previews from now on; stored versions are not re-checked."""
+    repository.save_lint_settings(
+        session,
+        TemplateLintSettings(tenant_id=tenant_id, updated_at=clock.now(), **settings.model_dump()),
+    )
+    return settings
+
+
+def put_template(
+    session: Session, *, tenant_id: uuid.UUID, key: str, body: TemplateIn, clock: Clock
+) -> TemplateOut:
+    """Stores a new version after the sandbox and lint checks; earlier versions stay as they are."""
+    lint = read_lint_settings(session, tenant_id=tenant_id)
+    errors, warnings = check_template(
+        body,
+        tenant=_tenant(session, tenant_id),
+        phrases=phrase_lists(lint.extra_phrases),
+        segment_limit=lint.sms_segment_limit,
+    )
+    if errors:
+        raise ValidationFailed(errors)
+    existing = repository.current(session, tenant_id=tenant_id, keys=[key]).get(key)
+    row = TemplateVersion(
+        **_row(tenant_id, key, existing.version + 1 if existing else 1, body, clock.now())
+    )
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(f"template '{key}' was changed by another request; try again") from None
+    return _out(row, warnings)
+
+
+def list_templates(session: Session, *, tenant_id: uuid.UUID) -> list[TemplateSummary]:
+    summaries = []
+    for row in repository.current(session, tenant_id=tenant_id).values():
+        body = _body(row)
+        summaries.append(
+            TemplateSummary(
+                key=row.key,
+                version=row.version,
+                description=row.description,
+                channels=sorted({Channel(v.channel) for v in body.variants}),
+                locales=sorted({v.locale for v in body.variants}),
+                created_at=row.created_at,
+            )
+        )
+    return summaries
+
+
+def _find(
+    session: Session, *, tenant_id: uuid.UUID, key: str, version: int | None = None
+) -> TemplateVersion:
+    if version is None:
+        row = repository.current(session, tenant_id=tenant_id, keys=[key]).get(key)
+    else:
+        row = repository.get_version(session, tenant_id=tenant_id, key=key, version=version)
+    if row is None:
+        raise NotFound(f"no template '{key}'" + (f" version {version}" if version else ""))
+    return row
+
+
+def get_template(
+    session: Session, *, tenant_id: uuid.UUID, key: str, version: int | None = None
+) -> TemplateOut:
+    return _out(_find(session, tenant_id=tenant_id, key=key, version=version))
+
+
+def list_versions(session: Session, *, tenant_id: uuid.UUID, key: str) -> list[TemplateOut]:
+    rows = repository.versions(session, tenant_id=tenant_id, key=key)
+    if not rows:
+        raise NotFound(f"no template '{key}'")
+    return [_out(row) for row in rows]
+
+
+def check_submission(
+    session: Session, *, tenant_id: uuid.UUID, items: Sequence[ReminderIn], field_prefix: str
+) -> SubmissionCheck:
+    """Everything about the template a send could trip on, for a whole batch in one query.
+
+    Each requested channel (but a webhook) must have a variant in some locale: the locale
+    fallback ends at the template's first variant, so any customer locale then renders.
+    """
+    found = repository.current(session, tenant_id=tenant_id, keys={item.template for item in items})
+    bodies = {key: _body(row) for key, row in found.items()}
+    errors = []
+    for index, item in enumerate(items):
+        prefix = field_prefix.format(index=index)
+        body = bodies.get(item.template)
+        if body is None:
+            errors.append(
+                FieldError(field=f"{prefix}template", detail=f"no template '{item.template}'")
+            )
+            continue
+        have = {Channel(variant.channel) for variant in body.variants} | UNTEMPLATED
+        errors += [
+            FieldError(
+                field=f"{prefix}channels.{position}",
+                detail=f"template '{item.template}' has no {channel} variant",
+            )
+            for position, channel in enumerate(item.channels)
+            if channel not in have
+        ]
+        errors += typed_values(body.variables, item.variables, prefix=f"{prefix}variables.")[1]
+    return SubmissionCheck(errors, {key: row.version for key, row in found.items()})
+
+
+def _render(
+    tenant: Mapping[str, Any],
+    row: TemplateVersion,
+    *,
+    channel: Channel,
+    locale: str | None,
+    timezone: str | None,
+    jurisdiction: str | None,
+    raw: Mapping[str, Any],
+) -> Rendered:
+    body = _body(row)
+    variants = [variant for variant in body.variants if variant.channel == channel]
+    if not variants:
+        raise ValidationFailed(
+            [FieldError(field="channel", detail=f"template '{row.key}' has no {channel} variant")]
+        )
+    chosen = choose(locale, tenant["default_locale"], [variant.locale for variant in variants])
+    variant = next(variant for variant in variants if variant.locale == chosen)
+    values, errors = typed_values(body.variables, raw)
+    if errors:
+        raise ValidationFailed(errors)
+    same_language = locale is not None and locale.split("-")[0] == chosen.split("-")[0]
+    audience = Audience(
+        locale=locale if same_language and locale else chosen,
+        timezone=timezone or tenant["default_timezone"],
+        currency=values.get("currency") or tenant["default_currency"],
+        jurisdiction=jurisdiction,
+    )
+    return render(variant, values | {"tenant": dict(tenant)}, audience, version=row.version)
+
+
+def preview(session: Session, *, tenant_id: uuid.UUID, key: str, request: PreviewIn) -> PreviewOut:
+    row = _find(session, tenant_id=tenant_id, key=key, version=request.version)
+    rendered = _render(
+        _tenant(session, tenant_id),
+        row,
+        channel=Channel(request.channel),
+        locale=request.locale,
+        timezone=request.timezone,
+        jurisdiction=request.jurisdiction,
+        raw=request.variables,
+    )
+    lint = read_lint_settings(session, tenant_id=tenant_id)
+    findings = lint_rendered(
+        rendered,
+        phrases=phrase_lists(lint.extra_phrases),
+        segment_limit=lint.sms_segment_limit,
+    )
+    return PreviewOut(
+        **rendered.model_dump(),
+        findings=[FindingOut.model_validate(f, from_attributes=True) for f in findings],
+    )
+
+
+def render_for_reminder(
+    session: Session,
+    *,
+    tenant_id: uuid.UUID,
+    reminder: Reminder,
+    channel: Channel,
+    customer: Customer,
+) -> Rendered:
+    """What the dispatcher sends and records: the version pinned at submission, never newer."""
+    # A reminder submitted before versions were recorded has none: it gets the current one.
+    row = _find(
+        session, tenant_id=tenant_id, key=reminder.template, version=reminder.template_version
+    )
+    return _render(
+        _tenant(session, tenant_id),
+        row,
+        channel=channel,
+        locale=customer.locale,
+        timezone=customer.timezone,
+        jurisdiction=customer.jurisdiction or _country_of(customer.phone),
+        raw=reminder.variables,
+    )
+
+
+def _country_of(phone: str | None) -> str | None:
+    """A customer without a stated jurisdiction is taken to live where their number does, so a
+    +86 number still gets the footer Chinese rules require."""
+    if phone is None:
+        return None
+    region = phonenumbers.region_code_for_number(phonenumbers.parse(phone))
+    return str(region) if region and region != "ZZ" else None

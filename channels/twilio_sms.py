@@ -1,0 +1,42 @@
+"""SMS through Twilio's Messages resource."""
+
+from typing import Any, ClassVar
+
+from app.config import Settings
+from channels.base import Channel, Message
+from channels.errors import ConfigError
+from channels.status import TWILIO_MESSAGE, StatusMap
+from channels.twilio_common import TwilioAdapter
+
+
+class TwilioSmsAdapter(TwilioAdapter):
+    name: ClassVar[str] = "twilio_sms"
+    channels: ClassVar[frozenset[Channel]] = frozenset({Channel.SMS})
+    statuses: ClassVar[StatusMap] = TWILIO_MESSAGE
+    rate_per_second: ClassVar[float] = 10.0
+    max_concurrency: ClassVar[int] = 10
+
+    def check_settings(self, settings: Settings) -> None:
+        super().check_settings(settings)
+        if not (settings.twilio_from_number or settings.twilio_messaging_service_sid):
+            raise ConfigError(
+                "twilio_sms needs NUDGE_TWILIO_FROM_NUMBER or NUDGE_TWILIO_MESSAGING_SERVICE_SID"
+            )
+
+    def build(self, message: Message) -> dict[str, Any]:
+        """A Messaging Service picks the sender itself; otherwise the from number sends."""
+        settings = self.settings
+        sender = (
+            {"messaging_service_sid": settings.twilio_messaging_service_sid}
+            if settings.twilio_messaging_service_sid
+            else {"from_": settings.twilio_from_number}
+        )
+        return {
+            "to": message.to,
+            "body": message.body,
+            "status_callback": self.status_callback(message),
+            **sender,
+        }
+
+    async def transmit(self, request: dict[str, Any]) -> Any:
+        return await self.client.messages.create_async(**request)

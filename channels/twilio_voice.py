@@ -1,0 +1,43 @@
+"""Voice calls through Twilio's Calls resource, the script read out by inline TwiML <Say>."""
+
+from typing import Any, ClassVar
+
+from twilio.twiml.voice_response import VoiceResponse
+
+from app.config import Settings
+from channels.base import Channel, Message
+from channels.errors import ConfigError
+from channels.status import TWILIO_CALL, StatusMap
+from channels.twilio_common import TwilioAdapter
+
+
+class TwilioVoiceAdapter(TwilioAdapter):
+    name: ClassVar[str] = "twilio_voice"
+    channels: ClassVar[frozenset[Channel]] = frozenset({Channel.VOICE})
+    statuses: ClassVar[StatusMap] = TWILIO_CALL
+    rate_per_second: ClassVar[float] = 1.0
+    """Twilio's default outbound calls per second for an account."""
+    max_concurrency: ClassVar[int] = 5
+
+    def check_settings(self, settings: Settings) -> None:
+        super().check_settings(settings)
+        if not settings.twilio_from_number:
+            raise ConfigError("twilio_voice needs NUDGE_TWILIO_FROM_NUMBER to place calls")
+
+    def build(self, message: Message) -> dict[str, Any]:
+        """TwiML goes inline, so no URL of Nudge's has to serve it; the library escapes it."""
+        twiml = VoiceResponse()
+        twiml.say(
+            message.body,
+            language=message.language or self.settings.twilio_say_language,
+            voice=message.voice or self.settings.twilio_say_voice or None,
+        )
+        return {
+            "to": message.to,
+            "from_": self.settings.twilio_from_number,
+            "twiml": str(twiml),
+            "status_callback": self.status_callback(message),
+        }
+
+    async def transmit(self, request: dict[str, Any]) -> Any:
+        return await self.client.calls.create_async(**request)

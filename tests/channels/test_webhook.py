@@ -1,0 +1,124 @@
+"""Signed JSON POSTs through httpx to a receiver on loopback that checks the signature."""
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from app.clock import FrozenClock
+from app.config import Settings
+from channels.base import Channel, Message
+from channels.errors import (
+    AmbiguousError,
+    ChannelError,
+    ConfigError,
+    PermanentError,
+    RetryableError,
+)
+from channels.status import DeliveryStatus
+from channels.webhook import WebhookAdapter
+from tests.channels.conftest import WEBHOOK_SECRET, settings
+from tests.conftest import START
+from tests.fakes.webhook_receiver import Reply, WebhookReceiver
+from tests.servers import free_port
+
+pytestmark = pytest.mark.anyio
+
+EVENT = Message(
+    channel=Channel.WEBHOOK,
+    to="cust-1",
+    reference="rem-0007",
+    subject="Repayment due",
+    body="1,234.50 due on 2026-12-01",
+    metadata={"loan_ref": "loan-1"},
+)
+
+
+def webhook_settings(url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "webhook_url": url,
+        "webhook_secret": WEBHOOK_SECRET,
+        "channel_read_timeout_seconds": 0.5,
+    }
+    return settings(**values | overrides)
+
+
+@pytest.fixture
+async def webhook(receiver: WebhookReceiver, clock: FrozenClock) -> AsyncIterator[WebhookAdapter]:
+    async with WebhookAdapter(webhook_settings(receiver.url), clock=clock) as adapter:
+        yield adapter
+
+
+async def test_webhook_posts_json_signed_with_hmac_over_timestamp_and_body(
+    webhook: WebhookAdapter, receiver: WebhookReceiver
+) -> None:
+    result = await webhook.send(EVENT)
+    [delivery] = receiver.received
+    assert delivery.signature_valid
+    assert delivery.headers["nudge-timestamp"] == str(int(START.timestamp()))
+    assert delivery.headers["idempotency-key"] == "rem-0007"
+    assert delivery.headers["content-type"] == "application/json"
+    assert delivery.payload == {
+        "reference": "rem-0007",
+        "to": "cust-1",
+        "subject": "Repayment due",
+        "body": "1,234.50 due on 2026-12-01",
+        "metadata": {"loan_ref": "loan-1"},
+        "sent_at": START.isoformat(),
+    }
+    assert (result.status, result.provider_status) == (DeliveryStatus.DELIVERED, "204")
+
+
+async def test_receiver_refusing_the_signature_is_a_config_error(
+    receiver: WebhookReceiver, clock: FrozenClock
+) -> None:
+    config = webhook_settings(receiver.url, webhook_secret="whsec-someone-else")
+    async with WebhookAdapter(config, clock=clock) as adapter:
+        result = await adapter.send(EVENT)
+    assert not receiver.received[0].signature_valid
+    assert isinstance(result.error, ConfigError)
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected", "retry_after"),
+    [
+        (Reply(status=429, retry_after="30"), RetryableError, 30.0),
+        (Reply(status=503), RetryableError, None),
+        (Reply(status=422), PermanentError, None),
+    ],
+)
+async def test_receiver_answers_are_classified(
+    webhook: WebhookAdapter,
+    receiver: WebhookReceiver,
+    reply: Reply,
+    expected: type[ChannelError],
+    retry_after: float | None,
+) -> None:
+    receiver.script.answer(reply)
+    result = await webhook.send(EVENT)
+    assert type(result.error) is expected
+    assert getattr(result.error, "retry_after", None) == retry_after
+
+
+async def test_no_answer_after_posting_is_ambiguous(
+    webhook: WebhookAdapter, receiver: WebhookReceiver
+) -> None:
+    receiver.script.answer(Reply(hang=True))
+    result = await webhook.send(EVENT)
+    assert isinstance(result.error, AmbiguousError)
+    assert result.status is DeliveryStatus.UNKNOWN
+
+
+async def test_unreachable_receiver_is_retryable(clock: FrozenClock) -> None:
+    async with WebhookAdapter(
+        webhook_settings(f"http://127.0.0.1:{free_port()}/h"), clock=clock
+    ) as adapter:
+        result = await adapter.send(EVENT)
+    assert result.retryable
+
+
+def test_webhook_refuses_to_start_without_a_secret(clock: FrozenClock) -> None:
+    with pytest.raises(ConfigError, match="NUDGE_WEBHOOK_SECRET"):
+        WebhookAdapter(
+            webhook_settings("http://127.0.0.1:9/h", webhook_secret="", env="development"),
+            clock=clock,
+        )

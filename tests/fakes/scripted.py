@@ -1,0 +1,37 @@
+"""Answers a fake server gives, as scripted by a test: in order, then the default again."""
+
+import asyncio
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Generic, Protocol, TypeVar
+
+
+class Hangs(Protocol):
+    @property
+    def hang(self) -> bool: ...
+
+
+ReplyT = TypeVar("ReplyT", bound=Hangs)
+
+
+@dataclass
+class Script(Generic[ReplyT]):
+    default: ReplyT
+    queued: deque[ReplyT] = field(default_factory=deque)
+    released: threading.Event = field(default_factory=threading.Event)
+    """Set it to end hung requests; a server cannot stop while one hangs."""
+
+    def answer(self, *replies: ReplyT) -> None:
+        self.queued.extend(replies)
+
+    def reset(self) -> None:
+        self.queued.clear()
+        self.released.clear()
+
+    async def next(self) -> ReplyT:
+        """The next answer; a hanging one holds the request after it was received."""
+        reply = self.queued.popleft() if self.queued else self.default
+        if reply.hang:
+            await asyncio.to_thread(self.released.wait, 30)
+        return reply

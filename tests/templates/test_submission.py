@@ -1,0 +1,184 @@
+"""Submission-time template checks, and reminders rendering the version they were submitted with."""
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.customers.models import Customer
+from app.reminders.models import Reminder
+from app.templates import service as templates
+from channels.base import Channel
+from tests.conftest import Server, Tenant
+from tests.factories import customer, reminder
+from tests.templates.test_endpoints import template
+
+
+def errors_of(response: Any) -> list[str]:
+    assert response.status_code == 422, response.text
+    return sorted(error["field"] for error in response.json()["errors"])
+
+
+def test_an_unknown_template_is_refused_at_submission(tenant: Tenant) -> None:
+    response = tenant.client.post("/v1/reminders", json=reminder(template="no-such"))
+    assert errors_of(response) == ["template"]
+
+
+def test_a_channel_without_a_variant_is_refused_but_a_webhook_needs_none(tenant: Tenant) -> None:
+    sms_only = template(variants=[template()["variants"][0]])
+    tenant.client.put("/v1/templates/due-soon", json=sms_only)
+    body = reminder(template="due-soon", channels=["sms", "email", "webhook"])
+    assert errors_of(tenant.client.post("/v1/reminders", json=body)) == ["channels.1"]
+    body = reminder(template="due-soon", channels=["sms", "webhook"])
+    assert tenant.client.post("/v1/reminders", json=body).status_code == 202
+
+
+@pytest.mark.parametrize(
+    ("variables", "fields"),
+    [
+        ({"amount": "1234.50"}, ["variables.due_date"]),
+        ({}, ["variables.amount", "variables.due_date"]),
+        ({"amount": 1234.5, "due_date": "2026-12-01"}, ["variables.amount"]),
+        ({"amount": "12,34", "due_date": "2026-12-01"}, ["variables.amount"]),
+        ({"amount": "1.00", "due_date": "01/12/2026"}, ["variables.due_date"]),
+        ({"amount": "1.00", "due_date": "2026-02-30"}, ["variables.due_date"]),
+        ({"amount": "1.00", "due_date": "2026-12-01", "pay_url": "ftp://x"}, ["variables.pay_url"]),
+        ({"amount": "1.00", "due_date": "2026-12-01", "pay_url": "pay"}, ["variables.pay_url"]),
+        ({"amount": "1.00", "due_date": "2026-12-01", "currency": "ZZZ"}, ["variables.currency"]),
+        ({"amount": "1.00", "due_date": "2026-12-01", "currency": 7}, ["variables.currency"]),
+    ],
+)
+def test_missing_or_mistyped_variables_are_refused_with_their_path(
+    tenant: Tenant, variables: dict[str, Any], fields: list[str]
+) -> None:
+    response = tenant.client.post("/v1/reminders", json=reminder(variables=variables))
+    assert errors_of(response) == fields
+
+
+def test_int_variables_must_be_integers(tenant: Tenant) -> None:
+    body = template()
+    body["variables"]["days"] = {"type": "int", "required": True}
+    body["variants"][0]["body"] = "还有{{ days }}天到期"
+    tenant.client.put("/v1/templates/due-soon", json=body)
+    variables = {"amount": "1.00", "due_date": "2026-12-01", "days": "3"}
+    submitted = reminder(template="due-soon", channels=["sms"], variables=variables)
+    assert errors_of(tenant.client.post("/v1/reminders", json=submitted)) == ["variables.days"]
+    submitted["variables"]["days"] = 3
+    assert tenant.client.post("/v1/reminders", json=submitted).status_code == 202
+
+
+def test_a_batch_names_each_bad_item_by_index(tenant: Tenant) -> None:
+    items = [reminder(), reminder(template="no-such"), reminder(variables={"amount": "1"})]
+    response = tenant.client.post("/v1/reminders/batch", json={"items": items})
+    assert errors_of(response) == ["items.1.template", "items.2.variables.due_date"]
+
+
+@pytest.fixture
+def template_queries(server: Server) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(*args: Any) -> None:
+        if "template_versions" in args[2]:
+            seen.append(args[2])
+
+    engine = server.app.state.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def test_a_batch_reads_all_its_templates_in_one_query(
+    tenant: Tenant, template_queries: list[str]
+) -> None:
+    names = ["pre-due", "due-today", "overdue-early", "overdue-late"] * 25
+    items = [reminder(template=name) for name in names]
+    assert tenant.client.post("/v1/reminders/batch", json={"items": items}).status_code == 202
+    assert len(template_queries) == 1
+
+
+def _stored(db: Session, reminder_id: str) -> tuple[Reminder, Customer]:
+    db.rollback()
+    found = db.get_one(Reminder, uuid.UUID(reminder_id))
+    return found, db.get_one(Customer, found.customer_id)
+
+
+def test_a_reminder_keeps_the_wording_of_the_version_it_was_submitted_with(
+    tenant: Tenant, db: Session
+) -> None:
+    tenant.client.put("/v1/tenant", json={"display_name": "acme", "default_currency": "CNY"})
+    before = tenant.client.post("/v1/reminders", json=reminder()).json()
+    assert before["template_version"] == 1
+
+    edited = tenant.client.get("/v1/templates/pre-due").json()
+    edited["variants"][0]["body"] = "【{{ tenant.display_name }}】新措辞：{{ amount | money }}"
+    payload = {k: edited[k] for k in ("description", "variables", "variants")}
+    assert tenant.client.put("/v1/templates/pre-due", json=payload).json()["version"] == 2
+    after = tenant.client.post("/v1/reminders", json=reminder()).json()
+    assert after["template_version"] == 2
+
+    old, customer = _stored(db, before["id"])
+    new, _ = _stored(db, after["id"])
+    old_sms = templates.render_for_reminder(
+        db, tenant_id=tenant.id, reminder=old, channel=Channel.SMS, customer=customer
+    )
+    new_sms = templates.render_for_reminder(
+        db, tenant_id=tenant.id, reminder=new, channel=Channel.SMS, customer=customer
+    )
+    assert old_sms.version == 1
+    assert old_sms.body is not None
+    assert "温馨提醒：您的本期还款¥1,234.50将于2026年12月1日到期。" in old_sms.body
+    assert (new_sms.version, new_sms.body) == (2, "【acme】新措辞：¥1,234.50回复TD退订")
+
+
+def test_an_accepted_reminder_renders_on_every_channel_without_optional_values(
+    tenant: Tenant, db: Session
+) -> None:
+    tenant.client.put("/v1/tenant", json={"display_name": "Sunrise Lending"})
+    for key in ("pre-due", "due-today", "overdue-early", "overdue-late"):
+        created = tenant.client.post(
+            "/v1/reminders", json=reminder(template=key, channels=["sms", "voice", "email"])
+        ).json()
+        stored, customer = _stored(db, created["id"])
+        for channel in (Channel.SMS, Channel.VOICE, Channel.EMAIL):
+            rendered = templates.render_for_reminder(
+                db, tenant_id=tenant.id, reminder=stored, channel=channel, customer=customer
+            )
+            assert (rendered.locale, rendered.version) == ("zh-CN", 1)
+            assert "Sunrise Lending" in (rendered.body or rendered.script or rendered.text or "")
+
+
+def test_a_variable_the_template_needs_is_refused_at_submission_not_at_send(
+    tenant: Tenant, db: Session
+) -> None:
+    body = template()
+    body["variables"]["loan_number"] = {"type": "text", "required": True}
+    body["variants"][0]["body"] = "贷款{{ loan_number | mask }}的还款{{ amount | money }}即将到期"
+    tenant.client.put("/v1/templates/due-soon", json=body)
+    submitted = reminder(template="due-soon", channels=["sms"])
+    assert errors_of(tenant.client.post("/v1/reminders", json=submitted)) == [
+        "variables.loan_number"
+    ]
+    submitted["variables"]["loan_number"] = "LN-20261234"
+    created = tenant.client.post("/v1/reminders", json=submitted).json()
+    stored, customer = _stored(db, created["id"])
+    rendered = templates.render_for_reminder(
+        db, tenant_id=tenant.id, reminder=stored, channel=Channel.SMS, customer=customer
+    )
+    assert rendered.body == "贷款****1234的还款US$1,234.50即将到期回复TD退订"
+
+
+def test_a_customer_without_a_jurisdiction_gets_the_footer_of_their_phones_country(
+    tenant: Tenant, db: Session
+) -> None:
+    tenant.client.put("/v1/templates/due-soon", json=template())  # no opt-out of its own
+    body = reminder(customer=customer(jurisdiction=None), template="due-soon", channels=["sms"])
+    created = tenant.client.post("/v1/reminders", json=body).json()
+    stored, person = _stored(db, created["id"])
+    assert person.jurisdiction is None
+    rendered = templates.render_for_reminder(
+        db, tenant_id=tenant.id, reminder=stored, channel=Channel.SMS, customer=person
+    )
+    assert rendered.opt_out_footer == "回复TD退订"
