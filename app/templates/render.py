@@ -2,8 +2,8 @@
 
 Pure: no database, no clock. Templates run in Jinja2's immutable sandbox with StrictUndefined
 and no globals (no `range`, `cycler`, `lipsum`...), so they reach nothing but the declared
-variables and the tenant's settings. Only email HTML is autoescaped; a voice script is escaped
-for TwiML after rendering.
+variables and the tenant's settings. Only email HTML is autoescaped; a voice script stays plain
+text, and the voice adapter's TwiML builder (twilio's `VoiceResponse`) escapes it, once.
 """
 
 from collections.abc import Mapping
@@ -163,7 +163,7 @@ def render(
     assert isinstance(variant, VoiceVariant)
     return Rendered(
         **common,
-        script=xml_escape(text(variant.script), {'"': "&quot;", "'": "&apos;"}),
+        script=text(variant.script),
         voice=variant.voice,
         language=variant.language or variant.locale,
     )

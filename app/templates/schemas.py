@@ -49,7 +49,7 @@ class VoiceVariant(BaseModel):
 
     channel: Literal[Channel.VOICE]
     locale: LocaleTag
-    script: Source = Field(description="Spoken text; escaped for TwiML `<Say>` when rendered.")
+    script: Source = Field(description="Spoken text; escaped for TwiML `<Say>` when sent.")
     voice: str = Field(
         min_length=1, max_length=60, examples=["Polly.Zhiyu"], description="TTS voice name."
     )
@@ -181,7 +181,9 @@ class Rendered(BaseModel):
     subject: str | None = None
     text: str | None = None
     html: str | None = None
-    script: str | None = Field(None, description="Voice script, escaped for TwiML `<Say>`.")
+    script: str | None = Field(
+        None, description="Voice script as spoken; the voice adapter escapes it for TwiML."
+    )
     voice: str | None = None
     language: str | None = None
     opt_out_footer: str | None = Field(None, description="The footer appended, if any.")

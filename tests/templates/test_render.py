@@ -85,12 +85,12 @@ def test_only_email_html_is_autoescaped() -> None:
     assert rendered.html.startswith("&lt;b&gt;Ann&lt;/b&gt;")
 
 
-def test_voice_scripts_are_escaped_for_twiml() -> None:
+def test_voice_scripts_stay_plain_text_for_the_voice_adapter_to_escape_once() -> None:
     variant = VoiceVariant(
         channel="voice", locale="en-US", script="Hi {{ name }} & co", voice="Polly.Joanna"
     )
     rendered = render(variant, VALUES | {"name": '</Say><Hangup/>"'}, US, version=1)
-    assert rendered.script == "Hi &lt;/Say&gt;&lt;Hangup/&gt;&quot; &amp; co"
+    assert rendered.script == 'Hi </Say><Hangup/>" & co'
     assert (rendered.voice, rendered.language) == ("Polly.Joanna", "en-US")
 
 
