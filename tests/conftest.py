@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -21,9 +21,13 @@ from app.main import create_app
 from app.tenants import service as tenants
 from app.tenants.service import Scope
 from tests.databases import BACKENDS, fresh_database
+from tests.fakes.twilio_server import FakeTwilio, fake_twilio
+from tests.fakes.webhook_receiver import WebhookReceiver
 from tests.servers import serving
 
 START = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
+TWILIO_SID = "AC0123456789abcdef0123456789abcdef"
+TWILIO_TOKEN = "fake-twilio-token"
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -127,3 +131,30 @@ def anonymous(server: Server) -> Iterator[httpx.Client]:
 def count(db: Session, model: type[Any]) -> int:
     db.rollback()  # see what other connections committed
     return db.scalar(sa.select(sa.func.count()).select_from(model)) or 0
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Async tests run on asyncio (the provider clients need it)."""
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def twilio_server() -> Iterator[FakeTwilio]:
+    with fake_twilio(TWILIO_SID, TWILIO_TOKEN) as fake:
+        yield fake
+
+
+FakeT = TypeVar("FakeT", FakeTwilio, WebhookReceiver)
+
+
+def fresh(fake: FakeT) -> Iterator[FakeT]:
+    """A shared fake with no history and no scripted answers; hung requests end after."""
+    fake.reset()
+    yield fake
+    fake.script.released.set()
+
+
+@pytest.fixture
+def twilio(twilio_server: FakeTwilio) -> Iterator[FakeTwilio]:
+    yield from fresh(twilio_server)

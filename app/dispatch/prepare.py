@@ -90,6 +90,7 @@ def prepare_round(
                 "customer_id": reminder.customer_id,
                 "channel": verdict.channel,
                 "provider": provider,
+                "worker": worker,
                 "status": STARTED,
                 "body": text_of(rendered),
                 "started_at": now,

@@ -105,6 +105,8 @@ class DeliveryAttempt(Base):
     customer_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("customers.id"))
     channel: Mapped[str] = mapped_column(sa.String(16))
     provider: Mapped[str] = mapped_column(sa.String(40))
+    worker: Mapped[str | None] = mapped_column(sa.String(64))
+    """The dispatcher process that made the provider call."""
     provider_message_id: Mapped[str | None] = mapped_column(sa.String(100))
     status: Mapped[str] = mapped_column(sa.String(20))
     provider_status: Mapped[str | None] = mapped_column(sa.String(40))

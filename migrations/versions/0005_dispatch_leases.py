@@ -29,10 +29,12 @@ def upgrade() -> None:
 
     with op.batch_alter_table("delivery_attempts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("error_kind", sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column("worker", sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("delivery_attempts", schema=None) as batch_op:
+        batch_op.drop_column("worker")
         batch_op.drop_column("error_kind")
     with op.batch_alter_table("reminders", schema=None) as batch_op:
         batch_op.drop_column("attempt_count")

@@ -2,24 +2,16 @@
 
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import TypeVar
 
 import pytest
 
 from app.clock import FrozenClock
 from app.config import Settings
-from tests.conftest import START
-from tests.fakes.twilio_server import FakeTwilio, fake_twilio
+from tests.conftest import START, TWILIO_SID, TWILIO_TOKEN, fresh
+from tests.fakes.twilio_server import FakeTwilio
 from tests.fakes.webhook_receiver import WebhookReceiver, webhook_receiver
 
-TWILIO_SID = "AC0123456789abcdef0123456789abcdef"
-TWILIO_TOKEN = "fake-twilio-token"
 WEBHOOK_SECRET = "whsec-0123456789abcdef"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 class ManualSleep:
@@ -49,27 +41,6 @@ def settings(**overrides: object) -> Settings:
     """Test settings with no provider configured unless a test configures one."""
     values = {"env": "test"} | overrides
     return Settings(_env_file=None, **values)  # type: ignore[arg-type, call-arg]
-
-
-@pytest.fixture(scope="session")
-def twilio_server() -> Iterator[FakeTwilio]:
-    with fake_twilio(TWILIO_SID, TWILIO_TOKEN) as fake:
-        yield fake
-
-
-FakeT = TypeVar("FakeT", FakeTwilio, WebhookReceiver)
-
-
-def fresh(fake: FakeT) -> Iterator[FakeT]:
-    """A shared fake with no history and no scripted answers; hung requests end after."""
-    fake.reset()
-    yield fake
-    fake.script.released.set()
-
-
-@pytest.fixture
-def twilio(twilio_server: FakeTwilio) -> Iterator[FakeTwilio]:
-    yield from fresh(twilio_server)
 
 
 def twilio_settings(twilio: FakeTwilio, **overrides: object) -> Settings:
