@@ -138,6 +138,7 @@ class AttemptOut(BaseModel):
     provider_status: str | None
     error_code: str | None
     error_message: str | None
+    body: str | None = Field(description="The words sent, as rendered for this attempt.")
     started_at: datetime
     finished_at: datetime | None
     latency_ms: int | None

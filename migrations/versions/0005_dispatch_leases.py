@@ -26,7 +26,6 @@ def upgrade() -> None:
             sa.Column("attempt_count", sa.Integer(), server_default="0", nullable=False)
         )
 
-
     with op.batch_alter_table("delivery_attempts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("error_kind", sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column("worker", sa.String(length=64), nullable=True))
