@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     channel_breaker_open_seconds: float = Field(
         60.0, gt=0, description="How long an open circuit refuses sends before one trial."
     )
+    channel_rate_limits: dict[str, float] = Field(
+        default_factory=dict,
+        description="Messages per second by adapter name, over each adapter's own default "
+        '(JSON, e.g. {"twilio_sms": 30}): match what the provider account allows.',
+    )
     twilio_account_sid: str = Field("", description="Twilio account SID (AC...).")
     twilio_auth_token: SecretStr = Field(SecretStr(""), description="Twilio auth token.")
     twilio_from_number: str = Field("", description="E.164 sender for SMS and calls.")

@@ -106,7 +106,7 @@ class Adapter(ABC, Generic[RequestT, AnswerT]):
         self.settings = settings
         self.clock = clock
         self.limits = Limits(
-            rate_per_second=self.rate_per_second,
+            rate_per_second=settings.channel_rate_limits.get(self.name, self.rate_per_second),
             max_concurrency=self.max_concurrency,
             clock=clock,
             sleep=sleep,

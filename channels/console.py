@@ -3,6 +3,7 @@
 import logging
 from typing import ClassVar
 
+from app.masking import mask_address
 from channels.base import Adapter, Channel, Message, SendResult
 from channels.status import DeliveryStatus
 
@@ -25,7 +26,7 @@ class ConsoleAdapter(Adapter[Message, Message]):
         logger.info(
             "%s to %s (reminder %s)%s:\n%s",
             request.channel,
-            request.to,
+            mask_address(request.to),
             request.reference,
             subject,
             request.body,

@@ -87,6 +87,17 @@ async def test_sends_are_paced_at_the_adapters_declared_rate(
     assert sleep.waits == pytest.approx([0.5, 0.5])
 
 
+async def test_a_rate_limit_setting_overrides_the_adapters_default(
+    clock: FrozenClock, sleep: ManualSleep
+) -> None:
+    faster = ScriptedAdapter(
+        settings(channel_rate_limits={"scripted": 4.0}), clock=clock, sleep=sleep
+    )
+    for _ in range(6):
+        await faster.send(SMS)
+    assert sleep.waits == pytest.approx([0.25, 0.25])
+
+
 async def test_leaving_the_context_releases_the_adapters_connections(clock: FrozenClock) -> None:
     async with adapter(clock) as scripted:
         assert not scripted.closed

@@ -13,7 +13,7 @@ from tests.channels.conftest import settings
 pytestmark = pytest.mark.anyio
 
 
-async def test_console_logs_the_rendered_message_and_reports_it_sent(
+async def test_console_logs_the_rendered_message_with_the_address_masked_and_reports_it_sent(
     clock: FrozenClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     adapter = ConsoleAdapter(settings(), clock=clock)
@@ -28,6 +28,7 @@ async def test_console_logs_the_rendered_message_and_reports_it_sent(
         result = await adapter.send(message)
     assert (result.status, result.provider_message_id) == (DeliveryStatus.SENT, "console-rem-1")
     logged = caplog.records[0].getMessage()
-    assert "wei@example.cn" in logged
+    assert "w***@example.cn" in logged
+    assert "wei@example.cn" not in logged
     assert "'Repayment due'" in logged
     assert "1,234.50 is due" in logged

@@ -1,0 +1,169 @@
+"""Real `nudge worker` processes on PostgreSQL: killed mid-run, restarted, or two at once,
+no reminder is sent twice and none is lost (the fake provider's own log is the witness)."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from app import migrate
+from app.clock import FrozenClock
+from app.db import create_db_engine, create_session_factory
+from app.policy import service as policies
+from app.policy.spec import Policy
+from app.reminders import service as reminders
+from app.reminders.models import DeliveryAttempt, Reminder
+from app.reminders.schemas import ReminderIn
+from app.tenants import service as tenants
+from tests.conftest import START, TWILIO_SID, TWILIO_TOKEN
+from tests.databases import fresh_database
+from tests.factories import customer, reminder
+from tests.fakes.twilio_server import FakeTwilio
+
+NUDGE = str(Path(sys.executable).parent / "nudge")
+ALWAYS = {"windows": {"any": [{"start": "00:00", "end": "24:00"}]}}
+REMINDERS = 2000
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Iterator[str]:
+    """A PostgreSQL database holding REMINDERS due reminders that any hour allows."""
+    with fresh_database("postgresql", tmp_path) as url:
+        engine = create_db_engine(url)
+        migrate.upgrade(engine)
+        clock = FrozenClock(START)
+        with create_session_factory(engine).begin() as session:
+            tenant_id = tenants.create_tenant(session, name="load", clock=clock).tenant_id
+            policies.save(
+                session,
+                tenant_id=tenant_id,
+                name="always",
+                policy=Policy.model_validate(ALWAYS),
+                clock=clock,
+            )
+            items = [
+                ReminderIn.model_validate(
+                    reminder(
+                        customer=customer(ref=f"c-{i}"),
+                        channels=["sms"],
+                        policy="always",
+                        loan_ref=f"loan-{i}",
+                    )
+                )
+                for i in range(REMINDERS)
+            ]
+            reminders.create(session, tenant_id=tenant_id, items=items, clock=clock)
+        engine.dispose()
+        yield url
+
+
+@contextmanager
+def worker(url: str, twilio: FakeTwilio, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    env = os.environ | {
+        "NUDGE_DATABASE_URL": url,
+        "NUDGE_ENV": "test",
+        "NUDGE_TWILIO_ACCOUNT_SID": TWILIO_SID,
+        "NUDGE_TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+        "NUDGE_TWILIO_FROM_NUMBER": "+15005550006",
+        "NUDGE_TWILIO_API_BASE": twilio.url,
+        "NUDGE_PUBLIC_URL": "https://nudge.example",
+        "NUDGE_DISPATCH_INTERVAL": "0.05",
+        "NUDGE_DISPATCH_BATCH_SIZE": "50",
+        "NUDGE_DISPATCH_LEASE_SECONDS": "2",
+        "NUDGE_CHANNEL_RATE_LIMITS": '{"twilio_sms": 2000}',
+    }
+    with log.open("ab") as output:
+        process = subprocess.Popen([NUDGE, "worker"], env=env, stdout=output, stderr=output)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=30)
+
+
+def wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+def pending(url: str) -> int:
+    engine = create_db_engine(url)
+    with engine.connect() as connection:
+        left = connection.scalar(
+            sa.select(sa.func.count())
+            .select_from(Reminder)
+            .where(Reminder.status.in_(["scheduled", "deferred", "dispatching"]))
+        )
+    engine.dispose()
+    return left or 0
+
+
+def outcomes(url: str) -> tuple[dict[str, str], Counter[str], Counter[str]]:
+    """Each reminder's status, its attempt count, and which worker made each attempt."""
+    engine = create_db_engine(url)
+    with engine.connect() as connection:
+        status = {str(i): s for i, s in connection.execute(sa.select(Reminder.id, Reminder.status))}
+        attempts = Counter(
+            str(r) for r in connection.scalars(sa.select(DeliveryAttempt.reminder_id))
+        )
+        workers = Counter(connection.scalars(sa.select(DeliveryAttempt.worker)))
+    engine.dispose()
+    return status, attempts, workers
+
+
+def sends(twilio: FakeTwilio) -> Counter[str]:
+    return Counter(r.form["StatusCallback"].rsplit("reference=", 1)[1] for r in twilio.received)
+
+
+def test_a_worker_killed_mid_run_and_restarted_sends_nothing_twice_and_loses_nothing(
+    database: str, twilio: FakeTwilio, tmp_path: Path
+) -> None:
+    log = tmp_path / "worker.log"
+    with worker(database, twilio, log) as first:
+        wait_for(lambda: len(twilio.received) >= REMINDERS // 5, 120, "the first sends")
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+    assert 0 < len(twilio.received) < REMINDERS, "the kill should land mid-run"
+    with worker(database, twilio, log) as second:
+        wait_for(lambda: pending(database) == 0, 180, "the restarted worker to finish")
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(timeout=30) == 0, log.read_text()[-2000:]
+
+    status, attempts, _ = outcomes(database)
+    sent = sends(twilio)
+    assert max(sent.values()) == 1, "a reminder was sent twice"
+    assert len(status) == REMINDERS
+    for reminder_id, state in status.items():
+        assert state in ("sent", "unknown"), (reminder_id, state)
+        if state == "sent":
+            assert sent[reminder_id] == 1, "sent without reaching the provider"
+        assert attempts[reminder_id] == 1, "every reminder has exactly one attempt record"
+
+
+def test_two_workers_share_the_work_and_send_each_reminder_exactly_once(
+    database: str, twilio: FakeTwilio, tmp_path: Path
+) -> None:
+    with (
+        worker(database, twilio, tmp_path / "a.log") as a,
+        worker(database, twilio, tmp_path / "b.log") as b,
+    ):
+        wait_for(lambda: pending(database) == 0, 180, "both workers to finish")
+        for process in (a, b):
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=30) == 0
+
+    status, _, workers = outcomes(database)
+    assert set(status.values()) == {"sent"}
+    assert sorted(sends(twilio).values()) == [1] * REMINDERS
+    assert len(workers) == 2, f"both workers should have sent some: {workers}"
