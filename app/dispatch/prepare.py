@@ -43,11 +43,12 @@ def prepare_round(
     lease: timedelta,
     registry: Registry,
     rng: random.Random,
-) -> list[Started]:
+) -> tuple[int, list[Started]]:
+    """How many reminders were claimed, and the sends among them the gate allowed."""
     recover_expired(session, now=now)
     claimed = claim_due(session, worker=worker, now=now, limit=limit, lease=lease)
     if not claimed:
-        return []
+        return 0, []
     rows = session.execute(
         sa.select(Reminder, Customer, Tenant)
         .join(Customer, Customer.id == Reminder.customer_id)
@@ -101,7 +102,7 @@ def prepare_round(
     if attempts:
         session.execute(sa.insert(DeliveryAttempt), attempts)
     session.flush()
-    return started
+    return len(claimed), started
 
 
 def _permanently_failed_channels(

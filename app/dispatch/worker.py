@@ -61,16 +61,15 @@ class Dispatcher:
         self._stopping = False
 
     async def run_once(self) -> int:
-        """One round; returns how many provider calls it made."""
+        """One round; returns how many due reminders it took (sent, deferred or otherwise)."""
         async with self._round:
             if self._stopping:
                 return 0
-            started = await asyncio.to_thread(self._prepare)
-            if not started:
-                return 0
-            outcomes = await asyncio.gather(*(self._send(item) for item in started))
-            await asyncio.to_thread(self._record, outcomes)
-            return len(started)
+            claimed, started = await asyncio.to_thread(self._prepare)
+            if started:
+                outcomes = await asyncio.gather(*(self._send(item) for item in started))
+                await asyncio.to_thread(self._record, outcomes)
+            return claimed
 
     async def tick(self) -> None:
         """The scheduled job: rounds back to back while they come back full."""
@@ -83,7 +82,7 @@ class Dispatcher:
         async with self._round:
             pass
 
-    def _prepare(self) -> list[Started]:
+    def _prepare(self) -> tuple[int, list[Started]]:
         with self.sessions.begin() as session:
             return prepare_round(
                 session,
