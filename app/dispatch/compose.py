@@ -1,29 +1,22 @@
-"""Turns a reminder into the message one channel sends, rendered from its pinned template."""
-
-from sqlalchemy.orm import Session
+"""Turns a rendered reminder into the message one channel sends."""
 
 from app.customers.models import Customer
 from app.reminders.models import Reminder
 from app.templates.schemas import Rendered
-from app.templates.service import render_for_reminder
 from channels.base import Channel, Message
 
 
-def compose(
-    session: Session, *, reminder: Reminder, customer: Customer, channel: Channel
-) -> tuple[Message, Rendered]:
-    """The message for the provider, and the rendering kept in the delivery record."""
-    rendered = render_for_reminder(
-        session, tenant_id=reminder.tenant_id, reminder=reminder, channel=channel, customer=customer
-    )
+def compose(reminder: Reminder, customer: Customer, rendered: Rendered) -> Message:
+    """The message for the provider; addresses were checked at submission."""
     reference = str(reminder.id)
     metadata = {
         "loan_ref": reminder.loan_ref,
         "customer_ref": customer.ref,
         "template": reminder.template,
     }
+    channel = rendered.channel
     if channel is Channel.EMAIL:
-        assert customer.email is not None, "checked at submission"
+        assert customer.email is not None
         return Message(
             channel=channel,
             to=customer.email,
@@ -32,9 +25,9 @@ def compose(
             subject=rendered.subject,
             html=rendered.html,
             metadata=metadata,
-        ), rendered
+        )
     if channel is Channel.VOICE:
-        assert customer.phone is not None, "checked at submission"
+        assert customer.phone is not None
         return Message(
             channel=channel,
             to=customer.phone,
@@ -43,12 +36,12 @@ def compose(
             voice=rendered.voice,
             language=rendered.language,
             metadata=metadata,
-        ), rendered
+        )
     to = customer.ref if channel is Channel.WEBHOOK else customer.phone
-    assert to is not None, "checked at submission"
+    assert to is not None
     return Message(
         channel=channel, to=to, reference=reference, body=rendered.body or "", metadata=metadata
-    ), rendered
+    )
 
 
 def text_of(rendered: Rendered) -> str:

@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session
 from app.customers.models import Customer
 from app.dispatch.claim import STARTED, claim_due, recover_expired
 from app.dispatch.compose import compose, text_of
-from app.policy.outcomes import record_block
+from app.policy.outcomes import apply_block
 from app.policy.service import Candidate, gate
+from app.reminders import repository as reminders
 from app.reminders.models import DeliveryAttempt, Reminder
+from app.templates.service import render_for_reminders
 from app.tenants.models import Tenant
 from channels.base import Channel, Message
 from channels.registry import Registry
@@ -68,20 +70,23 @@ def prepare_round(
         )
         for reminder, customer, tenant in rows
     ]
-    started: list[Started] = []
-    attempts: list[dict[str, Any]] = []
+    sends: list[tuple[Reminder, Customer, Channel]] = []
+    blocked: list[dict[str, Any]] = []
     for candidate, verdict in zip(
         candidates, gate(session, candidates=candidates, now=now, rng=rng), strict=True
     ):
-        reminder = candidate.reminder
-        if verdict.action != "send":
-            record_block(session, reminder=reminder, verdict=verdict, now=now)
-            continue
-        assert verdict.channel is not None
-        message, rendered = compose(
-            session, reminder=reminder, customer=candidate.customer, channel=verdict.channel
-        )
-        provider = registry.adapter_for(verdict.channel).name
+        if verdict.action == "send":
+            assert verdict.channel is not None
+            sends.append((candidate.reminder, candidate.customer, verdict.channel))
+        else:
+            blocked.append(apply_block(reminder=candidate.reminder, verdict=verdict, now=now))
+    reminders.add_events(session, blocked)
+    started: list[Started] = []
+    attempts: list[dict[str, Any]] = []
+    for (reminder, customer, channel), rendered in zip(
+        sends, render_for_reminders(session, sends=sends), strict=True
+    ):
+        provider = registry.adapter_for(channel).name
         attempt_id = uuid.uuid4()
         attempts.append(
             {
@@ -89,7 +94,7 @@ def prepare_round(
                 "tenant_id": reminder.tenant_id,
                 "reminder_id": reminder.id,
                 "customer_id": reminder.customer_id,
-                "channel": verdict.channel,
+                "channel": channel,
                 "provider": provider,
                 "worker": worker,
                 "status": STARTED,
@@ -98,7 +103,9 @@ def prepare_round(
             }
         )
         reminder.attempt_count += 1
-        started.append(Started(attempt_id, reminder.id, message, provider))
+        started.append(
+            Started(attempt_id, reminder.id, compose(reminder, customer, rendered), provider)
+        )
     if attempts:
         session.execute(sa.insert(DeliveryAttempt), attempts)
     session.flush()

@@ -1,10 +1,12 @@
 """Step three of a dispatch round, in one transaction: what each provider call came to."""
 
 import random
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.customers.models import Customer
@@ -16,6 +18,8 @@ from app.reminders.models import DeliveryAttempt, EventKind, Reminder
 from app.reminders.states import ReminderStatus, check_transition
 from channels.base import SendResult
 from channels.errors import AmbiguousError, ConfigError, PermanentError, RetryableError
+
+RowT = TypeVar("RowT", DeliveryAttempt, Reminder)
 
 
 @dataclass(frozen=True)
@@ -45,9 +49,11 @@ def record_round(
     rng: random.Random,
 ) -> None:
     events: list[dict[str, Any]] = []
+    attempts = _by_id(session, DeliveryAttempt, [o.started.attempt_id for o in outcomes])
+    reminders_ = _by_id(session, Reminder, [o.started.reminder_id for o in outcomes])
     for outcome in outcomes:
-        attempt = session.get_one(DeliveryAttempt, outcome.started.attempt_id)
-        reminder = session.get_one(Reminder, outcome.started.reminder_id)
+        attempt = attempts[outcome.started.attempt_id]
+        reminder = reminders_[outcome.started.reminder_id]
         result = outcome.result
         error = result.error
         attempt.status = result.status
@@ -80,6 +86,12 @@ def record_round(
         )
     reminders.add_events(session, events)
     session.flush()
+
+
+def _by_id(session: Session, model: type[RowT], ids: list[uuid.UUID]) -> dict[uuid.UUID, RowT]:
+    """A round's rows in one query rather than one per outcome."""
+    rows = session.scalars(sa.select(model).where(model.id.in_(ids)))
+    return {row.id: row for row in rows}
 
 
 def _next_state(

@@ -1,11 +1,9 @@
 """Turns a gate verdict into the reminder's new state and a line on its timeline."""
 
 from datetime import datetime
-
-from sqlalchemy.orm import Session
+from typing import Any
 
 from app.policy.service import Verdict
-from app.reminders import repository as reminders
 from app.reminders.models import EventKind, Reminder
 from app.reminders.states import ReminderStatus, check_transition
 
@@ -21,12 +19,14 @@ EVENT_OF = {
 }
 
 
-def record_block(session: Session, *, reminder: Reminder, verdict: Verdict, now: datetime) -> None:
-    """Defers, suppresses or expires the reminder, saying why and, for a deferral, until when
-    in UTC and in the customer's own time."""
+def apply_block(*, reminder: Reminder, verdict: Verdict, now: datetime) -> dict[str, Any]:
+    """Defers, suppresses or expires the reminder; returns its timeline event, saying why and,
+    for a deferral, until when in UTC and in the customer's own time (callers insert a whole
+    batch's events at once)."""
     target = STATE_OF[verdict.action]
     check_transition(reminder.status, target)
     reminder.status, reminder.updated_at = target, now
+    reminder.claimed_by = reminder.lease_expires_at = None
     detail: dict[str, object] = {
         "policy": verdict.policy,
         "timezones": [zone.key for zone in verdict.zones],
@@ -38,17 +38,11 @@ def record_block(session: Session, *, reminder: Reminder, verdict: Verdict, now:
             "next_attempt_at": verdict.at.isoformat(),
             "next_attempt_local": verdict.at.astimezone(verdict.zones[0]).isoformat(),
         }
-    reminders.add_events(
-        session,
-        [
-            {
-                "tenant_id": reminder.tenant_id,
-                "reminder_id": reminder.id,
-                "kind": EVENT_OF[verdict.action],
-                "reason": verdict.reason,
-                "detail": detail,
-                "at": now,
-            }
-        ],
-    )
-    session.flush()
+    return {
+        "tenant_id": reminder.tenant_id,
+        "reminder_id": reminder.id,
+        "kind": EVENT_OF[verdict.action],
+        "reason": verdict.reason,
+        "detail": detail,
+        "at": now,
+    }

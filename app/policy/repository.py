@@ -35,16 +35,21 @@ def names(session: Session, *, tenant_id: uuid.UUID) -> Sequence[str]:
 def lock_customers(session: Session, customer_ids: Sequence[uuid.UUID]) -> None:
     """Serialises contact decisions per customer until the transaction ends.
 
-    A no-op UPDATE rather than SELECT ... FOR UPDATE: it row-locks on PostgreSQL and, on
-    SQLite, takes the single writer lock up front instead of upgrading a read transaction
-    later (which SQLite refuses outright when another writer got in between). Rows are locked
-    in id order, so two workers locking overlapping batches cannot deadlock.
+    PostgreSQL: one `SELECT ... ORDER BY id FOR UPDATE`, row locks taken in id order so two
+    workers locking overlapping batches cannot deadlock. SQLite has no row locks: a no-op
+    UPDATE takes its single writer lock now, instead of upgrading a read transaction later
+    (which SQLite refuses outright when another writer got in between).
     """
-    for customer_id in sorted(customer_ids):
+    if not customer_ids:
+        return
+    chosen = Customer.id.in_(customer_ids)
+    if session.get_bind().dialect.name == "postgresql":
         session.execute(
-            sa.update(Customer)
-            .where(Customer.id == customer_id)
-            .values(updated_at=Customer.updated_at),
+            sa.select(Customer.id).where(chosen).order_by(Customer.id).with_for_update()
+        )
+    else:
+        session.execute(
+            sa.update(Customer).where(chosen).values(updated_at=Customer.updated_at),
             execution_options={"synchronize_session": False},
         )
 

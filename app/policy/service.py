@@ -105,7 +105,13 @@ def gate(
     customers = list({c.customer.id: c.customer for c in candidates}.values())
     repository.lock_customers(session, [customer.id for customer in customers])
     blocked = optouts.blocked_channels(session, customers=customers)
-    chosen = {id(c): _choose_for(session, c) for c in candidates}
+    policies: dict[tuple[uuid.UUID, str | None, str | None], tuple[str, Policy]] = {}
+    chosen = {}
+    for candidate in candidates:  # a batch names few policies: resolve each once
+        key = (candidate.tenant.id, candidate.reminder.policy, candidate.customer.jurisdiction)
+        if key not in policies:
+            policies[key] = _choose_for(session, candidate)
+        chosen[id(candidate)] = policies[key]
     since = now - max((lookback(policy) for _, policy in chosen.values()), default=timedelta(0))
     histories = repository.history(session, customers=customers, since=since)
     verdicts = []

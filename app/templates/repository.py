@@ -45,6 +45,27 @@ def get_version(
     )
 
 
+def pinned(
+    session: Session, *, wanted: Collection[tuple[uuid.UUID, str, int | None]]
+) -> dict[tuple[uuid.UUID, str, int | None], TemplateVersion]:
+    """The versions reminders are pinned to, in one query; a reminder stored before versions
+    were recorded (version None) gets the current one."""
+    exact = [key for key in wanted if key[2] is not None]
+    found: dict[tuple[uuid.UUID, str, int | None], TemplateVersion] = {}
+    if exact:
+        rows = session.scalars(
+            sa.select(TemplateVersion).where(
+                sa.tuple_(
+                    TemplateVersion.tenant_id, TemplateVersion.key, TemplateVersion.version
+                ).in_(exact)
+            )
+        )
+        found = {(row.tenant_id, row.key, row.version): row for row in rows}
+    for tenant_id, key, _ in (key for key in wanted if key[2] is None):
+        found[(tenant_id, key, None)] = current(session, tenant_id=tenant_id, keys=[key])[key]
+    return found
+
+
 def versions(session: Session, *, tenant_id: uuid.UUID, key: str) -> Sequence[TemplateVersion]:
     return session.scalars(
         sa.select(TemplateVersion)

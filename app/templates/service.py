@@ -216,13 +216,14 @@ def _render(
     tenant: Mapping[str, Any],
     row: TemplateVersion,
     *,
+    body: TemplateIn | None = None,
     channel: Channel,
     locale: str | None,
     timezone: str | None,
     jurisdiction: str | None,
     raw: Mapping[str, Any],
 ) -> Rendered:
-    body = _body(row)
+    body = body or _body(row)
     variants = [variant for variant in body.variants if variant.channel == channel]
     if not variants:
         raise ValidationFailed(
@@ -266,28 +267,33 @@ def preview(session: Session, *, tenant_id: uuid.UUID, key: str, request: Previe
     )
 
 
-def render_for_reminder(
-    session: Session,
-    *,
-    tenant_id: uuid.UUID,
-    reminder: Reminder,
-    channel: Channel,
-    customer: Customer,
-) -> Rendered:
-    """What the dispatcher sends and records: the version pinned at submission, never newer."""
-    # A reminder submitted before versions were recorded has none: it gets the current one.
-    row = _find(
-        session, tenant_id=tenant_id, key=reminder.template, version=reminder.template_version
+def render_for_reminders(
+    session: Session, *, sends: Sequence[tuple[Reminder, Customer, Channel]]
+) -> list[Rendered]:
+    """What the dispatcher sends and records: each reminder's pinned version, never newer.
+
+    One query for every template version a dispatch round needs, each parsed once.
+    """
+    rows = repository.pinned(
+        session, wanted={(r.tenant_id, r.template, r.template_version) for r, _, _ in sends}
     )
-    return _render(
-        _tenant(session, tenant_id),
-        row,
-        channel=channel,
-        locale=customer.locale,
-        timezone=customer.timezone,
-        jurisdiction=customer.jurisdiction or _country_of(customer.phone),
-        raw=reminder.variables,
-    )
+    bodies = {id(row): _body(row) for row in rows.values()}
+    rendered = []
+    for reminder, customer, channel in sends:
+        row = rows[(reminder.tenant_id, reminder.template, reminder.template_version)]
+        rendered.append(
+            _render(
+                _tenant(session, reminder.tenant_id),
+                row,
+                body=bodies[id(row)],
+                channel=channel,
+                locale=customer.locale,
+                timezone=customer.timezone,
+                jurisdiction=customer.jurisdiction or _country_of(customer.phone),
+                raw=reminder.variables,
+            )
+        )
+    return rendered
 
 
 def _country_of(phone: str | None) -> str | None:

@@ -121,12 +121,8 @@ def test_a_reminder_keeps_the_wording_of_the_version_it_was_submitted_with(
 
     old, customer = _stored(db, before["id"])
     new, _ = _stored(db, after["id"])
-    old_sms = templates.render_for_reminder(
-        db, tenant_id=tenant.id, reminder=old, channel=Channel.SMS, customer=customer
-    )
-    new_sms = templates.render_for_reminder(
-        db, tenant_id=tenant.id, reminder=new, channel=Channel.SMS, customer=customer
-    )
+    old_sms = templates.render_for_reminders(db, sends=[(old, customer, Channel.SMS)])[0]
+    new_sms = templates.render_for_reminders(db, sends=[(new, customer, Channel.SMS)])[0]
     assert old_sms.version == 1
     assert old_sms.body is not None
     assert "温馨提醒：您的本期还款¥1,234.50将于2026年12月1日到期。" in old_sms.body
@@ -143,9 +139,7 @@ def test_an_accepted_reminder_renders_on_every_channel_without_optional_values(
         ).json()
         stored, customer = _stored(db, created["id"])
         for channel in (Channel.SMS, Channel.VOICE, Channel.EMAIL):
-            rendered = templates.render_for_reminder(
-                db, tenant_id=tenant.id, reminder=stored, channel=channel, customer=customer
-            )
+            rendered = templates.render_for_reminders(db, sends=[(stored, customer, channel)])[0]
             assert (rendered.locale, rendered.version) == ("zh-CN", 1)
             assert "Sunrise Lending" in (rendered.body or rendered.script or rendered.text or "")
 
@@ -164,9 +158,7 @@ def test_a_variable_the_template_needs_is_refused_at_submission_not_at_send(
     submitted["variables"]["loan_number"] = "LN-20261234"
     created = tenant.client.post("/v1/reminders", json=submitted).json()
     stored, customer = _stored(db, created["id"])
-    rendered = templates.render_for_reminder(
-        db, tenant_id=tenant.id, reminder=stored, channel=Channel.SMS, customer=customer
-    )
+    rendered = templates.render_for_reminders(db, sends=[(stored, customer, Channel.SMS)])[0]
     assert rendered.body == "贷款****1234的还款US$1,234.50即将到期回复TD退订"
 
 
@@ -178,7 +170,5 @@ def test_a_customer_without_a_jurisdiction_gets_the_footer_of_their_phones_count
     created = tenant.client.post("/v1/reminders", json=body).json()
     stored, person = _stored(db, created["id"])
     assert person.jurisdiction is None
-    rendered = templates.render_for_reminder(
-        db, tenant_id=tenant.id, reminder=stored, channel=Channel.SMS, customer=person
-    )
+    rendered = templates.render_for_reminders(db, sends=[(stored, person, Channel.SMS)])[0]
     assert rendered.opt_out_footer == "回复TD退订"
