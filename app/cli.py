@@ -10,16 +10,19 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 import uvicorn
 from sqlalchemy.orm import Session
 
 from app import migrate as migrations
+from app.audit import service as audit
 from app.clock import SystemClock
 from app.config import get_settings
 from app.db import create_db_engine, create_session_factory
 from app.dispatch.scheduler import run_worker
 from app.errors import NudgeError
 from app.tenants import service as tenants
+from app.tenants.models import Tenant
 from app.tenants.service import IssuedKey, Scope
 
 
@@ -154,6 +157,35 @@ def revoke_key(key_id: uuid.UUID) -> None:
     with _session() as session:
         tenants.revoke_key(session, key_id=key_id, clock=SystemClock())
     click.echo(f"revoked {key_id}")
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """Check the tamper-evident audit trail."""
+
+
+@audit_group.command("verify")
+@click.option(
+    "--tenant",
+    "tenant_id",
+    type=click.UUID,
+    default=None,
+    help="One tenant; every tenant when omitted.",
+)
+def verify_audit(tenant_id: uuid.UUID | None) -> None:
+    """Report each tenant's chain intact or its first broken link (exit 1 if any is broken)."""
+    broken = False
+    with _session() as session:
+        ids = [tenant_id] if tenant_id else session.scalars(sa.select(Tenant.id)).all()
+        for tenant in ids:
+            report = audit.verify(session, tenant_id=tenant)
+            if report.broken is None:
+                click.echo(f"{tenant}: intact ({report.entries} entries)")
+            else:
+                broken = True
+                click.echo(f"{tenant}: BROKEN at entry {report.broken.seq}: {report.broken.reason}")
+    if broken:
+        raise SystemExit(1)
 
 
 @main.command("dev-tenant")

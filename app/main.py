@@ -6,6 +6,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from fastapi import FastAPI
 
 from app import health
+from app.audit import endpoints as audit
 from app.clock import Clock, SystemClock
 from app.config import Settings, get_settings
 from app.db import create_db_engine, create_session_factory
@@ -61,5 +62,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(tenants.router)
     app.include_router(policies.router)
     app.include_router(optouts.router)
+    app.include_router(audit.router)
     app.include_router(templates.router)
     return app

@@ -1,5 +1,6 @@
 """Imports every table so that `Base.metadata` is complete (for Alembic and the drift test)."""
 
+from app.audit.models import AuditEntry
 from app.customers.models import Customer
 from app.db import Base
 from app.idempotency.models import IdempotencyRecord
@@ -11,6 +12,7 @@ from app.tenants.models import ApiKey, Tenant
 
 __all__ = [
     "ApiKey",
+    "AuditEntry",
     "Base",
     "Customer",
     "DeliveryAttempt",

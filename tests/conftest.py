@@ -1,7 +1,8 @@
 """Fixtures: each database test runs on SQLite and on PostgreSQL, against a real HTTP server."""
 
+import random
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -17,9 +18,11 @@ from app import migrate
 from app.clock import FrozenClock
 from app.config import Settings
 from app.db import Base, create_db_engine, create_session_factory
+from app.dispatch.worker import Dispatcher
 from app.main import create_app
 from app.tenants import service as tenants
 from app.tenants.service import Scope
+from channels.registry import Registry
 from tests.databases import BACKENDS, fresh_database
 from tests.fakes.twilio_server import FakeTwilio, fake_twilio
 from tests.fakes.webhook_receiver import WebhookReceiver
@@ -158,3 +161,50 @@ def fresh(fake: FakeT) -> Iterator[FakeT]:
 @pytest.fixture
 def twilio(twilio_server: FakeTwilio) -> Iterator[FakeTwilio]:
     yield from fresh(twilio_server)
+
+
+def settings(**overrides: object) -> Settings:
+    """Test settings with no provider configured unless a test configures one."""
+    values = {"env": "test"} | overrides
+    return Settings(_env_file=None, **values)  # type: ignore[arg-type, call-arg]
+
+
+def twilio_settings(twilio: FakeTwilio, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "twilio_account_sid": TWILIO_SID,
+        "twilio_auth_token": TWILIO_TOKEN,
+        "twilio_from_number": "+15005550006",
+        "twilio_api_base": twilio.url,
+        "public_url": "https://nudge.example",
+        "channel_read_timeout_seconds": 0.5,
+    }
+    return settings(**values | overrides)
+
+
+DispatcherFactory = Callable[..., Dispatcher]
+
+
+@pytest.fixture
+async def make_dispatcher(
+    engine: Engine, database_url: str, clock: FrozenClock, twilio: FakeTwilio
+) -> AsyncIterator[DispatcherFactory]:
+    """Builds dispatchers whose settings a test may vary; closes their provider clients."""
+    registries: list[Registry] = []
+
+    def make(**overrides: Any) -> Dispatcher:
+        values = {"database_url": database_url, "dispatch_backoff_seconds": 30.0} | overrides
+        settings = twilio_settings(twilio, **values)
+        registry = Registry.from_settings(settings, clock=clock)
+        registries.append(registry)
+        return Dispatcher(
+            sessions=create_session_factory(engine),
+            settings=settings,
+            clock=clock,
+            registry=registry,
+            rng=random.Random(0),
+            name="test",
+        )
+
+    yield make
+    for registry in registries:
+        await registry.aclose()

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app.audit import service as audit
 from app.reminders import repository as reminders
 from app.reminders.models import DeliveryAttempt, Reminder
 from app.reminders.states import ReminderStatus, sources_of
@@ -74,11 +75,15 @@ def recover_expired(session: Session, *, now: datetime) -> tuple[list[uuid.UUID]
         lease_expires_at=None,
     )
     if unknown:
-        session.execute(
-            sa.update(DeliveryAttempt)
-            .where(DeliveryAttempt.reminder_id.in_(unknown), DeliveryAttempt.status == STARTED)
-            .values(status="unknown", error_message="worker stopped during the provider call")
-        )
+        stranded = session.scalars(
+            sa.select(DeliveryAttempt).where(
+                DeliveryAttempt.reminder_id.in_(unknown), DeliveryAttempt.status == STARTED
+            )
+        ).all()
+        for attempt in stranded:
+            attempt.status = "unknown"
+            attempt.error_message = "worker stopped during the provider call"
+        audit.record_attempts(session, stranded, now=now)
     requeued = reminders.move(
         session,
         target=ReminderStatus.SCHEDULED,

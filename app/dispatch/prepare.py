@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app.audit import service as audit
 from app.customers.models import Customer
 from app.dispatch.claim import STARTED, claim_due, recover_expired
 from app.dispatch.compose import compose, text_of
@@ -82,32 +83,30 @@ def prepare_round(
             blocked.append(apply_block(reminder=candidate.reminder, verdict=verdict, now=now))
     reminders.add_events(session, blocked)
     started: list[Started] = []
-    attempts: list[dict[str, Any]] = []
+    attempts: list[DeliveryAttempt] = []
     for (reminder, customer, channel), rendered in zip(
         sends, render_for_reminders(session, sends=sends), strict=True
     ):
         provider = registry.adapter_for(channel).name
-        attempt_id = uuid.uuid4()
-        attempts.append(
-            {
-                "id": attempt_id,
-                "tenant_id": reminder.tenant_id,
-                "reminder_id": reminder.id,
-                "customer_id": reminder.customer_id,
-                "channel": channel,
-                "provider": provider,
-                "worker": worker,
-                "status": STARTED,
-                "body": text_of(rendered),
-                "started_at": now,
-            }
+        attempt = DeliveryAttempt(
+            id=uuid.uuid4(),
+            tenant_id=reminder.tenant_id,
+            reminder_id=reminder.id,
+            customer_id=reminder.customer_id,
+            channel=channel,
+            provider=provider,
+            worker=worker,
+            status=STARTED,
+            body=text_of(rendered),
+            started_at=now,
         )
+        attempts.append(attempt)
         reminder.attempt_count += 1
         started.append(
-            Started(attempt_id, reminder.id, compose(reminder, customer, rendered), provider)
+            Started(attempt.id, reminder.id, compose(reminder, customer, rendered), provider)
         )
-    if attempts:
-        session.execute(sa.insert(DeliveryAttempt), attempts)
+    session.add_all(attempts)
+    audit.record_attempts(session, attempts, now=now)
     session.flush()
     return len(claimed), started
 

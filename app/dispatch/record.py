@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app.audit import service as audit
 from app.customers.models import Customer
 from app.dispatch.prepare import Started
 from app.dispatch.retry import RetryStrategy
@@ -84,6 +85,7 @@ def record_round(
                 | detail,
             }
         )
+    audit.record_attempts(session, attempts.values(), now=now)
     reminders.add_events(session, events)
     session.flush()
 

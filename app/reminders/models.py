@@ -115,6 +115,8 @@ class DeliveryAttempt(Base):
     error_code: Mapped[str | None] = mapped_column(sa.String(40))
     error_message: Mapped[str | None] = mapped_column(sa.Text)
     body: Mapped[str | None] = mapped_column(sa.Text)
+    body_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    """Kept when retention erases `body`, so the record still proves what was sent."""
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
     latency_ms: Mapped[int | None]

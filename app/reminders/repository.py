@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app.audit import service as audit
 from app.customers.models import Customer
 from app.reminders.models import DeliveryAttempt, Reminder, ReminderEvent
 from app.reminders.states import ReminderStatus, sources_of
@@ -18,8 +19,16 @@ def insert_many(session: Session, reminders: Sequence[dict[str, Any]]) -> None:
 
 
 def add_events(session: Session, events: Sequence[dict[str, Any]]) -> None:
-    if events:
-        session.execute(sa.insert(ReminderEvent), events)
+    """Appends to reminders' timelines, and so to their tenants' audit chains."""
+    if not events:
+        return
+    ids = session.scalars(
+        sa.insert(ReminderEvent).returning(ReminderEvent.id, sort_by_parameter_order=True),
+        events,
+    ).all()
+    audit.record_events(
+        session, [event | {"id": id_} for event, id_ in zip(events, ids, strict=True)]
+    )
 
 
 def get_with_ref(

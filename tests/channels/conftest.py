@@ -6,9 +6,7 @@ from datetime import timedelta
 import pytest
 
 from app.clock import FrozenClock
-from app.config import Settings
-from tests.conftest import START, TWILIO_SID, TWILIO_TOKEN, fresh
-from tests.fakes.twilio_server import FakeTwilio
+from tests.conftest import START, fresh
 from tests.fakes.webhook_receiver import WebhookReceiver, webhook_receiver
 
 WEBHOOK_SECRET = "whsec-0123456789abcdef"
@@ -35,24 +33,6 @@ def clock() -> FrozenClock:
 @pytest.fixture
 def sleep(clock: FrozenClock) -> ManualSleep:
     return ManualSleep(clock)
-
-
-def settings(**overrides: object) -> Settings:
-    """Test settings with no provider configured unless a test configures one."""
-    values = {"env": "test"} | overrides
-    return Settings(_env_file=None, **values)  # type: ignore[arg-type, call-arg]
-
-
-def twilio_settings(twilio: FakeTwilio, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "twilio_account_sid": TWILIO_SID,
-        "twilio_auth_token": TWILIO_TOKEN,
-        "twilio_from_number": "+15005550006",
-        "twilio_api_base": twilio.url,
-        "public_url": "https://nudge.example",
-        "channel_read_timeout_seconds": 0.5,
-    }
-    return settings(**values | overrides)
 
 
 @pytest.fixture(scope="session")

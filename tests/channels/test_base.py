@@ -9,7 +9,8 @@ from app.clock import FrozenClock
 from channels.base import Adapter, Channel, Message, SendResult
 from channels.errors import AmbiguousError, ChannelError, RetryableError
 from channels.status import DeliveryStatus
-from tests.channels.conftest import ManualSleep, settings
+from tests.channels.conftest import ManualSleep
+from tests.conftest import settings
 
 pytestmark = pytest.mark.anyio
 

@@ -8,7 +8,7 @@ from app.clock import FrozenClock
 from channels.base import Channel, Message
 from channels.console import ConsoleAdapter
 from channels.status import DeliveryStatus
-from tests.channels.conftest import settings
+from tests.conftest import settings
 
 pytestmark = pytest.mark.anyio
 

@@ -14,7 +14,7 @@ from channels.errors import ConfigError
 from channels.registry import Registry, choose, discover
 from channels.status import DeliveryStatus
 from channels.twilio_sms import TwilioSmsAdapter
-from tests.channels.conftest import settings
+from tests.conftest import settings
 
 pytestmark = pytest.mark.anyio
 

@@ -13,7 +13,7 @@ from channels.base import Channel, Message
 from channels.errors import ChannelError, ConfigError, PermanentError, RetryableError
 from channels.smtp import SmtpAdapter
 from channels.status import DeliveryStatus
-from tests.channels.conftest import settings
+from tests.conftest import settings
 from tests.fakes.smtp_server import Inbox, smtp_server
 from tests.servers import free_port
 

@@ -18,7 +18,7 @@ from channels.errors import (
 from channels.limits import BreakerState
 from channels.status import DeliveryStatus
 from channels.twilio_sms import TwilioSmsAdapter
-from tests.channels.conftest import TWILIO_SID, twilio_settings
+from tests.conftest import TWILIO_SID, twilio_settings
 from tests.fakes.twilio_server import FakeTwilio, Reply
 from tests.servers import free_port
 

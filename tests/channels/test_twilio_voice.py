@@ -10,7 +10,7 @@ from channels.base import Channel, Message
 from channels.errors import AmbiguousError, ConfigError
 from channels.status import DeliveryStatus
 from channels.twilio_voice import TwilioVoiceAdapter
-from tests.channels.conftest import twilio_settings
+from tests.conftest import twilio_settings
 from tests.fakes.twilio_server import FakeTwilio, Reply
 
 pytestmark = pytest.mark.anyio

@@ -16,8 +16,8 @@ from channels.errors import (
 )
 from channels.status import DeliveryStatus
 from channels.webhook import WebhookAdapter
-from tests.channels.conftest import WEBHOOK_SECRET, settings
-from tests.conftest import START
+from tests.channels.conftest import WEBHOOK_SECRET
+from tests.conftest import START, settings
 from tests.fakes.webhook_receiver import Reply, WebhookReceiver
 from tests.servers import free_port
 

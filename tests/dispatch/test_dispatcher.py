@@ -9,8 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
 from app.optouts.models import OptOut
-from tests.conftest import Tenant
-from tests.dispatch.conftest import DispatcherFactory
+from tests.conftest import DispatcherFactory, Tenant
 from tests.factories import customer, reminder
 from tests.fakes.twilio_server import FakeTwilio, Reply
 

@@ -97,6 +97,6 @@ def test_a_batch_is_one_bulk_insert_per_table_whatever_its_size(
     batch = [reminder(customer=customer(ref=f"big-{i}")) for i in range(1000)]
     assert tenant.client.post("/v1/reminders/batch", json={"items": batch}).status_code == 202
     assert statements == small
-    assert statements.count("INSERT") == 3  # customers, reminders, events
+    assert statements.count("INSERT") == 4  # customers, reminders, events, audit entries
     assert count(db, Reminder) == 1002
     assert count(db, ReminderEvent) == 1002

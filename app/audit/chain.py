@@ -1,0 +1,46 @@
+"""The hash chain itself, pure: canonical JSON, links, and walking a chain to its first break."""
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+GENESIS = "0" * 64
+
+
+def canonical(payload: Mapping[str, Any]) -> str:
+    """One spelling per payload: sorted keys, no spaces, UTF-8 kept as is."""
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def link(prev_hash: str, payload: Mapping[str, Any]) -> str:
+    return hashlib.sha256((prev_hash + canonical(payload)).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Break:
+    seq: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Link:
+    seq: int
+    payload: Mapping[str, Any]
+    prev_hash: str
+    hash: str
+
+
+def first_break(links: Iterable[Link]) -> tuple[int, Break | None]:
+    """Walks the chain in order; returns how many links held and the first that did not."""
+    expected_prev, count = GENESIS, 0
+    for entry in links:
+        if entry.seq != count + 1:
+            return count, Break(count + 1, f"entry {count + 1} is missing")
+        if entry.prev_hash != expected_prev:
+            return count, Break(entry.seq, "does not follow the previous entry")
+        if link(entry.prev_hash, entry.payload) != entry.hash:
+            return count, Break(entry.seq, "its content was changed after it was written")
+        expected_prev, count = entry.hash, count + 1
+    return count, None

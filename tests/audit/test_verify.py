@@ -1,0 +1,138 @@
+"""The audit chain verifies an honest history and catches every edit made behind its back."""
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from tests.conftest import DispatcherFactory, Tenant
+from tests.factories import reminder
+
+pytestmark = pytest.mark.anyio
+NUDGE = str(Path(sys.executable).parent / "nudge")
+
+
+async def history(tenant: Tenant, make_dispatcher: DispatcherFactory) -> list[str]:
+    """Reminders accepted, one cancelled, the others sent: events and attempts to vouch for."""
+    ids = [
+        tenant.client.post(
+            "/v1/reminders", json=reminder(loan_ref=f"loan-{i}", channels=["sms"])
+        ).json()["id"]
+        for i in range(3)
+    ]
+    tenant.client.post(f"/v1/reminders/{ids[0]}/cancel")
+    await make_dispatcher().run_once()
+    return ids
+
+
+def verify(tenant: Tenant) -> dict[str, Any]:
+    response = tenant.client.get("/v1/audit/verify")
+    assert response.status_code == 200
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def tamper(db: Session, sql: str, **params: Any) -> None:
+    db.execute(sa.text(sql), params)
+    db.commit()
+
+
+async def test_an_honest_history_verifies_intact(
+    tenant: Tenant, make_dispatcher: DispatcherFactory
+) -> None:
+    await history(tenant, make_dispatcher)
+    # 3 accepted + 1 cancelled + 2 sent events; 2 attempts started and 2 finished
+    assert verify(tenant) == {"intact": True, "entries": 10, "first_broken": None}
+
+
+@pytest.mark.parametrize(
+    ("sql", "reason"),
+    [
+        (
+            "UPDATE reminder_events SET reason = 'EDITED' WHERE kind = 'cancelled'",
+            "changed or deleted outside Nudge",
+        ),
+        ("DELETE FROM reminder_events WHERE kind = 'cancelled'", "changed or deleted outside"),
+        ("UPDATE delivery_attempts SET status = 'delivered'", "changed or deleted outside"),
+        ("UPDATE delivery_attempts SET body = 'something else'", "changed or deleted outside"),
+        ("UPDATE audit_entries SET payload = '{}' WHERE seq = 2", "content was changed"),
+        ("DELETE FROM audit_entries WHERE seq = 3", "entry 3 is missing"),
+    ],
+)
+async def test_a_row_edited_or_deleted_with_raw_sql_is_the_first_broken_link(
+    tenant: Tenant, make_dispatcher: DispatcherFactory, db: Session, sql: str, reason: str
+) -> None:
+    await history(tenant, make_dispatcher)
+    tamper(db, sql)
+    report = verify(tenant)
+    assert report["intact"] is False
+    assert reason in report["first_broken"]["reason"]
+
+
+async def test_an_event_inserted_behind_nudges_back_is_caught(
+    tenant: Tenant, make_dispatcher: DispatcherFactory, db: Session
+) -> None:
+    [first, *_] = await history(tenant, make_dispatcher)
+    tamper(
+        db,
+        "INSERT INTO reminder_events (tenant_id, reminder_id, kind, at) "
+        "SELECT tenant_id, reminder_id, 'delivered', at FROM reminder_events "
+        "WHERE kind = 'cancelled'",
+    )
+    report = verify(tenant)
+    assert "added outside Nudge" in report["first_broken"]["reason"]
+    assert first
+
+
+async def test_erasing_a_message_body_for_retention_keeps_the_chain_intact(
+    tenant: Tenant, make_dispatcher: DispatcherFactory, db: Session
+) -> None:
+    await history(tenant, make_dispatcher)
+    for attempt_id, body in db.execute(sa.text("SELECT id, body FROM delivery_attempts")).all():
+        tamper(
+            db,
+            "UPDATE delivery_attempts SET body = NULL, body_sha256 = :digest WHERE id = :id",
+            id=attempt_id,
+            digest=hashlib.sha256(body.encode()).hexdigest(),
+        )
+    assert verify(tenant)["intact"] is True
+
+
+async def test_each_tenant_has_its_own_chain(
+    tenant: Tenant, new_tenant: Any, make_dispatcher: DispatcherFactory, db: Session
+) -> None:
+    other = new_tenant("other")
+    await history(tenant, make_dispatcher)
+    other.client.post("/v1/reminders", json=reminder())
+    tamper(db, "UPDATE reminder_events SET reason = 'EDITED' WHERE kind = 'cancelled'")
+    assert verify(tenant)["intact"] is False
+    assert verify(other) == {"intact": True, "entries": 1, "first_broken": None}
+
+
+async def test_the_command_line_reports_intact_then_the_break(
+    tenant: Tenant, make_dispatcher: DispatcherFactory, db: Session, database_url: str
+) -> None:
+    await history(tenant, make_dispatcher)
+    env = os.environ | {"NUDGE_DATABASE_URL": database_url}
+
+    def run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [NUDGE, "audit", "verify", "--tenant", str(tenant.id)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    fine = run()
+    assert (fine.returncode, fine.stdout.strip()) == (0, f"{tenant.id}: intact (10 entries)")
+    tamper(db, "DELETE FROM audit_entries WHERE seq = 5")
+    broken = run()
+    assert broken.returncode == 1
+    assert "BROKEN at entry 5" in broken.stdout
