@@ -2,6 +2,7 @@
 
 from app.customers.models import Customer
 from app.db import Base
+from app.deliveries.inbound_models import InboundMessage
 from app.idempotency.models import IdempotencyRecord
 from app.optouts.models import OptOut
 from app.policy.models import PolicyRecord
@@ -15,6 +16,7 @@ __all__ = [
     "Customer",
     "DeliveryAttempt",
     "IdempotencyRecord",
+    "InboundMessage",
     "OptOut",
     "PolicyRecord",
     "Reminder",

@@ -7,7 +7,7 @@ import pytest
 
 from app.clock import FrozenClock
 from app.config import Settings
-from tests.conftest import START, TWILIO_SID, TWILIO_TOKEN, fresh
+from tests.conftest import PUBLIC_URL, START, TWILIO_SID, TWILIO_TOKEN, fresh
 from tests.fakes.twilio_server import FakeTwilio
 from tests.fakes.webhook_receiver import WebhookReceiver, webhook_receiver
 
@@ -49,7 +49,7 @@ def twilio_settings(twilio: FakeTwilio, **overrides: object) -> Settings:
         "twilio_auth_token": TWILIO_TOKEN,
         "twilio_from_number": "+15005550006",
         "twilio_api_base": twilio.url,
-        "public_url": "https://nudge.example",
+        "public_url": PUBLIC_URL,
         "channel_read_timeout_seconds": 0.5,
     }
     return settings(**values | overrides)
