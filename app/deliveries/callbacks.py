@@ -18,14 +18,14 @@ from app.errors import FieldError, ValidationFailed
 from app.masking import mask_address
 from app.reminders import repository as reminders
 from app.reminders.models import EventKind, Reminder
-from app.reminders.states import TRANSITIONS, ReminderStatus, check_transition
+from app.reminders.states import TRANSITIONS, ReminderStatus
 from channels.status import TWILIO_CALL, TWILIO_MESSAGE, DeliveryStatus
 
 logger = logging.getLogger(__name__)
 
 D = DeliveryStatus
 
-RANK = {
+RANK: dict[str, int] = {
     D.QUEUED: 0,
     D.SENT: 1,
     D.DELIVERED: 2,
@@ -94,7 +94,7 @@ def parse_report(form: dict[str, str], reference: str | None) -> StatusReport:
 
 
 def advances(current: str, new: DeliveryStatus) -> bool:
-    return new in RANK and RANK[new] > RANK.get(current, -1)  # type: ignore[call-overload]
+    return new in RANK and RANK[new] > RANK.get(current, -1)
 
 
 def apply_report(session: Session, *, report: StatusReport, now: datetime) -> None:
@@ -116,8 +116,7 @@ def apply_report(session: Session, *, report: StatusReport, now: datetime) -> No
         attempt.error_code, attempt.error_message = report.error_code, report.error_message
     reminder = session.get_one(Reminder, attempt.reminder_id, with_for_update=True)
     target = REMINDER_OUTCOME.get(report.status)
-    if target is not None and target in TRANSITIONS[reminder.status]:
-        check_transition(reminder.status, target)
+    if target is not None and target in TRANSITIONS[reminder.status]:  # i.e. it is `sent`
         reminder.status, reminder.updated_at = target, now
     detail: dict[str, Any] = {
         "channel": attempt.channel,
