@@ -31,6 +31,8 @@ from tests.servers import serving
 START = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
 TWILIO_SID = "AC0123456789abcdef0123456789abcdef"
 TWILIO_TOKEN = "fake-twilio-token"
+PUBLIC_URL = "https://nudge.example"
+"""Where Twilio is told to call Nudge back; webhook signatures are made over it."""
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -58,7 +60,13 @@ def clock() -> FrozenClock:
 
 def app_settings(database_url: str, **overrides: Any) -> Settings:
     """The service's settings in tests: no .env file, no dispatcher unless a test starts one."""
-    values = {"database_url": database_url, "env": "test", "embedded_worker": False} | overrides
+    values = {
+        "database_url": database_url,
+        "env": "test",
+        "embedded_worker": False,
+        "public_url": PUBLIC_URL,
+        "twilio_auth_token": TWILIO_TOKEN,
+    } | overrides
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
@@ -175,7 +183,7 @@ def twilio_settings(twilio: FakeTwilio, **overrides: object) -> Settings:
         "twilio_auth_token": TWILIO_TOKEN,
         "twilio_from_number": "+15005550006",
         "twilio_api_base": twilio.url,
-        "public_url": "https://nudge.example",
+        "public_url": PUBLIC_URL,
         "channel_read_timeout_seconds": 0.5,
     }
     return settings(**values | overrides)

@@ -11,7 +11,10 @@ from app.db import Base
 
 class Customer(Base):
     __tablename__ = "customers"
-    __table_args__ = (sa.UniqueConstraint("tenant_id", "ref"),)
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "ref"),
+        sa.Index("ix_customers_phone", "phone"),  # inbound SMS: who texted us?
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     tenant_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("tenants.id", ondelete="CASCADE"))

@@ -27,6 +27,15 @@ class EventKind(StrEnum):
     FAILED = "failed"
     UNKNOWN = "unknown"
     RESOLVED = "resolved"
+    # A provider's status callback changed an attempt (kinds named after the new status).
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    ANSWERED = "answered"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    CANCELED = "canceled"
+    REPLY = "reply"
+    """The customer texted something that is not a keyword (stored in `inbound_messages`)."""
 
 
 class Reminder(Base):
@@ -95,6 +104,7 @@ class DeliveryAttempt(Base):
     __table_args__ = (
         sa.Index("ix_delivery_attempts_contacts", "tenant_id", "customer_id", "started_at"),
         sa.Index("ix_delivery_attempts_reminder", "reminder_id", "started_at"),
+        sa.Index("ix_delivery_attempts_provider_message_id", "provider_message_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)

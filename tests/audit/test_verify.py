@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tests.conftest import DispatcherFactory, Tenant
+from tests.deliveries.conftest import STATUS_PATH, post_signed
 from tests.factories import reminder
 
 pytestmark = pytest.mark.anyio
@@ -136,3 +137,22 @@ async def test_the_command_line_reports_intact_then_the_break(
     broken = run()
     assert broken.returncode == 1
     assert "BROKEN at entry 5" in broken.stdout
+
+
+async def test_provider_callbacks_extend_the_chain_and_it_still_verifies(
+    tenant: Tenant, make_dispatcher: DispatcherFactory
+) -> None:
+    await history(tenant, make_dispatcher)
+    before = verify(tenant)["entries"]
+    items = tenant.client.get("/v1/reminders").json()["items"]
+    message_sids = [
+        attempt["provider_message_id"]
+        for item in items
+        for attempt in tenant.client.get(f"/v1/reminders/{item['id']}").json()["attempts"]
+    ]
+    for sid in message_sids:
+        form = {"MessageSid": sid, "MessageStatus": "delivered"}
+        assert post_signed(tenant.client, STATUS_PATH, form).status_code == 200
+    report = verify(tenant)
+    assert report["intact"] is True
+    assert report["entries"] == before + 2 * len(message_sids)  # attempt state + event each

@@ -1,0 +1,1 @@
+"""Delivery records, provider callbacks, inbound replies."""

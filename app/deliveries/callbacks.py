@@ -1,0 +1,145 @@
+"""Twilio status callbacks: an attempt's status only moves forward, and the reminder follows.
+
+Twilio sends callbacks at least once and in no guaranteed order. Statuses are ranked (queued <
+sent/ringing < a final word); a callback applies only when it ranks above what the attempt
+already says, so a late `sent` never overwrites `delivered`, a repeated callback changes
+nothing, and the first final word wins.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.audit import service as audit
+from app.deliveries import queries
+from app.errors import FieldError, ValidationFailed
+from app.masking import mask_address
+from app.reminders import repository as reminders
+from app.reminders.models import EventKind, Reminder
+from app.reminders.states import TRANSITIONS, ReminderStatus
+from channels.status import TWILIO_CALL, TWILIO_MESSAGE, DeliveryStatus
+
+logger = logging.getLogger(__name__)
+
+D = DeliveryStatus
+
+RANK: dict[str, int] = {
+    D.QUEUED: 0,
+    D.SENT: 1,
+    D.DELIVERED: 2,
+    D.UNDELIVERED: 2,
+    D.FAILED: 2,
+    D.CANCELED: 2,
+    D.ANSWERED: 2,
+    D.NO_ANSWER: 2,
+    D.BUSY: 2,
+}
+"""`unknown` has no rank: a word Twilio adds later is never applied."""
+
+REMINDER_OUTCOME = {
+    D.DELIVERED: ReminderStatus.DELIVERED,
+    D.ANSWERED: ReminderStatus.DELIVERED,
+    D.UNDELIVERED: ReminderStatus.FAILED,
+    D.FAILED: ReminderStatus.FAILED,
+    D.CANCELED: ReminderStatus.FAILED,
+    D.NO_ANSWER: ReminderStatus.FAILED,
+    D.BUSY: ReminderStatus.FAILED,
+}
+"""Final words: the customer got it (or picked up), or the reminder did not reach them."""
+
+EVENT_KIND = {
+    D.SENT: EventKind.SENT,
+    D.DELIVERED: EventKind.DELIVERED,
+    D.UNDELIVERED: EventKind.UNDELIVERED,
+    D.FAILED: EventKind.FAILED,
+    D.CANCELED: EventKind.CANCELED,
+    D.ANSWERED: EventKind.ANSWERED,
+    D.NO_ANSWER: EventKind.NO_ANSWER,
+    D.BUSY: EventKind.BUSY,
+}
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """What one callback says, in Nudge's words and Twilio's."""
+
+    provider_message_id: str
+    provider_status: str
+    status: DeliveryStatus
+    error_code: str | None
+    error_message: str | None
+    reference: str | None
+    to: str
+
+
+def parse_report(form: dict[str, str], reference: str | None) -> StatusReport:
+    """Calls report `CallSid`/`CallStatus`; messages `MessageSid`/`MessageStatus`."""
+    call = "CallSid" in form
+    sid_field, status_field = ("CallSid", "CallStatus") if call else ("MessageSid", "MessageStatus")
+    missing = [name for name in (sid_field, status_field) if not form.get(name)]
+    if missing:
+        raise ValidationFailed([FieldError(field=name, detail="required") for name in missing])
+    words = TWILIO_CALL if call else TWILIO_MESSAGE
+    return StatusReport(
+        provider_message_id=form[sid_field],
+        provider_status=form[status_field],
+        status=words.normalize(form[status_field]),
+        error_code=form.get("ErrorCode") or None,
+        error_message=form.get("ErrorMessage") or None,
+        reference=reference,
+        to=form.get("To", ""),
+    )
+
+
+def advances(current: str, new: DeliveryStatus) -> bool:
+    return new in RANK and RANK[new] > RANK.get(current, -1)
+
+
+def apply_report(session: Session, *, report: StatusReport, now: datetime) -> None:
+    """Updates the attempt the report is about, if it moves it forward; the tenant is the
+    attempt's, whatever the callback says."""
+    attempt = queries.attempt_by_provider_id(session, report.provider_message_id)
+    if attempt is None or report.reference not in (None, str(attempt.reminder_id)):
+        logger.info(
+            "status callback for an unknown message %s to %s ignored",
+            report.provider_message_id,
+            mask_address(report.to),
+        )
+        return
+    if not advances(attempt.status, report.status):
+        return
+    attempt.status = report.status
+    attempt.provider_status = report.provider_status
+    if report.error_code:
+        attempt.error_code, attempt.error_message = report.error_code, report.error_message
+    reminder = session.get_one(Reminder, attempt.reminder_id, with_for_update=True)
+    target = REMINDER_OUTCOME.get(report.status)
+    if target is not None and target in TRANSITIONS[reminder.status]:  # i.e. it is `sent`
+        reminder.status, reminder.updated_at = target, now
+    detail: dict[str, Any] = {
+        "channel": attempt.channel,
+        "provider": attempt.provider,
+        "attempt_id": str(attempt.id),
+        "provider_message_id": attempt.provider_message_id,
+        "provider_status": report.provider_status,
+        "error_code": report.error_code,
+        "reminder_status": str(reminder.status),
+    }
+    audit.record_attempts(session, [attempt], now=now)
+    reminders.add_events(
+        session,
+        [
+            {
+                "tenant_id": attempt.tenant_id,
+                "reminder_id": attempt.reminder_id,
+                "kind": EVENT_KIND[report.status],
+                "reason": None,
+                "detail": detail,
+                "at": now,
+            }
+        ],
+    )
+    session.flush()

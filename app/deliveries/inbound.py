@@ -1,0 +1,161 @@
+"""Texts customers send to Nudge's number: opt-out and opt-in keywords, HELP, and replies.
+
+The number may belong to customers of several tenants; the text answers the tenant that most
+recently contacted it (`queries.sender`), since that is the message the customer is replying to.
+"""
+
+import logging
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy.orm import Session
+
+from app.clock import Clock
+from app.customers.models import Customer
+from app.deliveries import queries
+from app.deliveries.inbound_models import InboundMessage
+from app.errors import FieldError, ValidationFailed
+from app.masking import mask_phone
+from app.optouts import service as optouts
+from app.optouts.models import OptOutChannel, OptOutSource
+from app.optouts.schemas import OptOutIn
+from app.reminders import repository as reminders
+from app.reminders.models import EventKind
+from app.tenants.models import Tenant
+
+logger = logging.getLogger(__name__)
+
+
+class Keyword(StrEnum):
+    STOP = "stop"
+    START = "start"
+    HELP = "help"
+
+
+KEYWORDS = {
+    **dict.fromkeys(
+        ("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"),
+        Keyword.STOP,
+    ),
+    **dict.fromkeys(("退订", "TD", "T"), Keyword.STOP),
+    **dict.fromkeys(("START", "YES", "UNSTOP"), Keyword.START),
+    "HELP": Keyword.HELP,
+}
+
+
+def keyword(body: str) -> Keyword | None:
+    """Full-width letters folded to ASCII (NFKC), every space dropped, any case: a phone's
+    Chinese keyboard types `STOP` full-width, and `T D` is as clear as `TD`."""
+    folded = "".join(unicodedata.normalize("NFKC", body).split()).upper()
+    return KEYWORDS.get(folded)
+
+
+@dataclass(frozen=True)
+class Inbound:
+    from_phone: str
+    body: str
+    provider_message_id: str
+
+
+def parse_inbound(form: dict[str, str]) -> Inbound:
+    missing = [name for name in ("From", "MessageSid") if not form.get(name)]
+    if missing:
+        raise ValidationFailed([FieldError(field=name, detail="required") for name in missing])
+    return Inbound(
+        from_phone=form["From"], body=form.get("Body", ""), provider_message_id=form["MessageSid"]
+    )
+
+
+def confirmation(word: Keyword, *, chinese: bool, name: str, help_phone: str | None) -> str:
+    """What the customer reads back, in their language; every answer says how to opt out."""
+    if chinese:
+        texts = {
+            Keyword.STOP: f"【{name}】您已退订短信提醒，我们将不再向您发送短信。回复START可恢复。",
+            Keyword.START: f"【{name}】您已恢复接收短信提醒。回复TD退订。",
+            Keyword.HELP: f"【{name}】"
+            + (f"如需帮助，请致电{help_phone}。" if help_phone else "")
+            + "回复TD退订。",
+        }
+    else:
+        texts = {
+            Keyword.STOP: f"{name}: you are unsubscribed and will get no more texts from us. "
+            "Reply START to resubscribe.",
+            Keyword.START: f"{name}: you are resubscribed to text reminders. "
+            "Reply STOP to unsubscribe.",
+            Keyword.HELP: f"{name}: "
+            + (f"for help call {help_phone}. " if help_phone else "")
+            + "Reply STOP to unsubscribe.",
+        }
+    return texts[word]
+
+
+def handle(session: Session, *, inbound: Inbound, clock: Clock) -> str | None:
+    """Acts on one inbound text; returns the answer to send back, if any."""
+    customer = queries.sender(session, inbound.from_phone)
+    if customer is None:
+        logger.info("inbound text from unknown number %s ignored", mask_phone(inbound.from_phone))
+        return None
+    tenant = session.get_one(Tenant, customer.tenant_id)
+    word = keyword(inbound.body)
+    if word is None:
+        _store_reply(session, customer=customer, inbound=inbound, clock=clock)
+        return None
+    if word is Keyword.STOP:
+        optouts.register(
+            session,
+            tenant_id=tenant.id,
+            opt_out=OptOutIn(
+                phone=inbound.from_phone,
+                channel=OptOutChannel.SMS,
+                source=OptOutSource.INBOUND_STOP,
+            ),
+            clock=clock,
+        )
+    elif word is Keyword.START:
+        queries.lift_sms_opt_outs(session, tenant_id=tenant.id, phone=inbound.from_phone)
+    locale = customer.locale or tenant.default_locale
+    return confirmation(
+        word,
+        chinese=locale.lower().startswith("zh"),
+        name=tenant.display_name,
+        help_phone=tenant.help_phone,
+    )
+
+
+def _store_reply(session: Session, *, customer: Customer, inbound: Inbound, clock: Clock) -> None:
+    """Kept once (Twilio may post it again) and pointed to from the customer's latest reminder;
+    the timeline names the message, not its words, which stay in one erasable place."""
+    if queries.inbound_seen(session, inbound.provider_message_id):
+        return
+    now = clock.now()
+    message = InboundMessage(
+        tenant_id=customer.tenant_id,
+        customer_id=customer.id,
+        from_phone=inbound.from_phone,
+        body=inbound.body,
+        provider_message_id=inbound.provider_message_id,
+        received_at=now,
+    )
+    session.add(message)
+    session.flush()
+    reminder_id = queries.latest_reminder_id(
+        session, tenant_id=customer.tenant_id, customer_id=customer.id
+    )
+    if reminder_id is not None:
+        reminders.add_events(
+            session,
+            [
+                {
+                    "tenant_id": customer.tenant_id,
+                    "reminder_id": reminder_id,
+                    "kind": EventKind.REPLY,
+                    "reason": None,
+                    "detail": {
+                        "inbound_message_id": str(message.id),
+                        "provider_message_id": inbound.provider_message_id,
+                    },
+                    "at": now,
+                }
+            ],
+        )

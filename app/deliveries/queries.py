@@ -1,0 +1,72 @@
+"""Every query the callback and inbound webhooks make."""
+
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.customers.models import Customer
+from app.deliveries.inbound_models import InboundMessage
+from app.optouts.models import OptOut, OptOutChannel
+from app.reminders.models import DeliveryAttempt, Reminder
+
+
+def attempt_by_provider_id(session: Session, provider_message_id: str) -> DeliveryAttempt | None:
+    """Row-locked, so two callbacks for one message compare ranks one after the other."""
+    return session.scalar(
+        sa.select(DeliveryAttempt)
+        .where(DeliveryAttempt.provider_message_id == provider_message_id)
+        .with_for_update()
+    )
+
+
+def sender(session: Session, phone: str) -> Customer | None:
+    """The customer behind an inbound number: of those with this phone, in any tenant, the one
+    Nudge contacted most recently (then the one most recently updated)."""
+    last_contact = (
+        sa.select(sa.func.max(DeliveryAttempt.started_at))
+        .where(
+            DeliveryAttempt.tenant_id == Customer.tenant_id,
+            DeliveryAttempt.customer_id == Customer.id,
+        )
+        .scalar_subquery()
+    )
+    return session.scalar(
+        sa.select(Customer)
+        .where(Customer.phone == phone)
+        .order_by(last_contact.desc().nulls_last(), Customer.updated_at.desc(), Customer.id)
+        .limit(1)
+    )
+
+
+def latest_reminder_id(
+    session: Session, *, tenant_id: uuid.UUID, customer_id: uuid.UUID
+) -> uuid.UUID | None:
+    return session.scalar(
+        sa.select(Reminder.id)
+        .where(Reminder.tenant_id == tenant_id, Reminder.customer_id == customer_id)
+        .order_by(Reminder.created_at.desc(), Reminder.id.desc())
+        .limit(1)
+    )
+
+
+def lift_sms_opt_outs(session: Session, *, tenant_id: uuid.UUID, phone: str) -> None:
+    """Only the number's own SMS opt-outs: one ops registered for the customer, or for every
+    channel, stays until ops lift it."""
+    session.execute(
+        sa.delete(OptOut).where(
+            OptOut.tenant_id == tenant_id,
+            OptOut.phone == phone,
+            OptOut.customer_id.is_(None),
+            OptOut.channel == OptOutChannel.SMS,
+        )
+    )
+
+
+def inbound_seen(session: Session, provider_message_id: str) -> bool:
+    found = session.scalar(
+        sa.select(InboundMessage.id).where(
+            InboundMessage.provider_message_id == provider_message_id
+        )
+    )
+    return found is not None

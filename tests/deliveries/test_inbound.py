@@ -1,0 +1,265 @@
+"""Texts from customers: STOP and START keywords change the opt-out registry, HELP answers,
+anything else lands on the customer's timeline."""
+
+# ruff: noqa: RUF001  (full-width letters are what these tests are about)
+
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.clock import FrozenClock
+from app.deliveries.inbound_models import InboundMessage
+from app.optouts.models import OptOut
+from tests.conftest import DispatcherFactory, Tenant, count
+from tests.deliveries.conftest import INBOUND_PATH, post_signed, read, signature, submit
+from tests.factories import customer
+from tests.fakes.twilio_server import FakeTwilio
+
+pytestmark = pytest.mark.anyio
+
+PHONE = "+8613812345678"
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response />'
+
+STOP_WORDS = [
+    "STOP",
+    "stop",
+    "  Stop  ",
+    "S T O P",
+    "ＳＴＯＰ",
+    "ｓｔｏｐ",
+    "STOPALL",
+    "StopAll",
+    "UNSUBSCRIBE",
+    "unsubscribe",
+    "CANCEL",
+    "cancel",
+    "END",
+    "End",
+    "QUIT",
+    "quit",
+    "REVOKE",
+    "revoke",
+    "OPTOUT",
+    "opt out",
+    "退订",
+    " 退 订 ",
+    "TD",
+    "td",
+    " T d ",
+    "ＴＤ",
+    "Ｔ　Ｄ",
+    "T",
+    "t",
+    "ｔ",
+]
+START_WORDS = [
+    "START",
+    "start",
+    " Start ",
+    "ＳＴＡＲＴ",
+    "YES",
+    "yes",
+    "Ｙｅｓ",
+    "UNSTOP",
+    "un stop",
+]
+NOT_KEYWORDS = ["STOP please", "stopp", "TDD", "yes I paid", "退订了", ""]
+
+
+def text(
+    anonymous: httpx.Client, body: str, *, sid: str = "SMin0001", from_phone: str = PHONE
+) -> httpx.Response:
+    form = {"From": from_phone, "To": "+15005550006", "Body": body, "MessageSid": sid}
+    response = post_signed(anonymous, INBOUND_PATH, form)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/xml")
+    return response
+
+
+def sms_opt_outs(db: Session) -> list[tuple[Any, ...]]:
+    db.rollback()
+    return [
+        (row.tenant_id, row.phone, row.channel, row.source)
+        for row in db.scalars(sa.select(OptOut).where(OptOut.phone.is_not(None)))
+    ]
+
+
+@pytest.mark.parametrize("word", STOP_WORDS)
+def test_every_stop_keyword_opts_the_number_out_of_sms(
+    tenant: Tenant, anonymous: httpx.Client, db: Session, word: str
+) -> None:
+    submit(tenant)
+    answer = text(anonymous, word)
+    assert "您已退订" in answer.text
+    assert sms_opt_outs(db) == [(tenant.id, PHONE, "sms", "inbound_stop")]
+    assert count(db, InboundMessage) == 0
+
+
+@pytest.mark.parametrize("word", START_WORDS)
+def test_every_start_keyword_opts_the_number_back_in(
+    tenant: Tenant, anonymous: httpx.Client, db: Session, word: str
+) -> None:
+    submit(tenant)
+    text(anonymous, "STOP", sid="SMin0001")
+    answer = text(anonymous, word, sid="SMin0002")
+    assert "您已恢复接收短信提醒" in answer.text
+    assert sms_opt_outs(db) == []
+
+
+@pytest.mark.parametrize("body", NOT_KEYWORDS)
+def test_a_text_that_merely_contains_a_keyword_is_kept_as_a_reply(
+    tenant: Tenant, anonymous: httpx.Client, db: Session, body: str
+) -> None:
+    submit(tenant)
+    assert text(anonymous, body).text == EMPTY_TWIML
+    assert sms_opt_outs(db) == []
+    assert count(db, InboundMessage) == 1
+
+
+def test_stop_twice_keeps_one_opt_out(tenant: Tenant, anonymous: httpx.Client, db: Session) -> None:
+    submit(tenant)
+    text(anonymous, "STOP", sid="SMin0001")
+    text(anonymous, "TD", sid="SMin0002")
+    assert len(sms_opt_outs(db)) == 1
+
+
+def test_start_leaves_an_opt_out_ops_registered_for_the_customer(
+    tenant: Tenant, anonymous: httpx.Client, db: Session
+) -> None:
+    submit(tenant)
+    ops = tenant.client.post("/v1/opt-outs", json={"customer_ref": "cust-1", "channel": "all"})
+    assert ops.status_code in (200, 201), ops.text
+    text(anonymous, "STOP", sid="SMin0001")
+    text(anonymous, "START", sid="SMin0002")
+    db.rollback()
+    [kept] = db.scalars(sa.select(OptOut)).all()
+    assert (kept.channel, kept.source, kept.phone) == ("all", "api", None)
+
+
+def test_an_english_speaking_customer_is_answered_in_english(
+    tenant: Tenant, anonymous: httpx.Client
+) -> None:
+    submit(tenant, customer=customer(locale="en-US"))
+    assert "you are unsubscribed" in text(anonymous, "stop", sid="SMin0001").text
+    assert "you are resubscribed" in text(anonymous, "start", sid="SMin0002").text
+
+
+def test_help_answers_with_the_tenants_name_and_help_line(
+    tenant: Tenant, anonymous: httpx.Client, db: Session
+) -> None:
+    settings = {"display_name": "Sunny Loans", "help_phone": "+864001234567"}
+    assert tenant.client.put("/v1/tenant", json=settings).status_code == 200
+    submit(tenant, customer=customer(locale="en-US"))
+    answer = text(anonymous, " help ")
+    assert "Sunny Loans: for help call +864001234567. Reply STOP to unsubscribe." in answer.text
+    assert sms_opt_outs(db) == []
+    assert count(db, InboundMessage) == 0
+
+
+def test_help_in_chinese_names_the_help_line(tenant: Tenant, anonymous: httpx.Client) -> None:
+    settings = {"display_name": "阳光小贷", "help_phone": "+864001234567"}
+    assert tenant.client.put("/v1/tenant", json=settings).status_code == 200
+    submit(tenant)
+    assert (
+        "【阳光小贷】如需帮助，请致电+864001234567。回复TD退订。"
+        in text(anonymous, "ＨＥＬＰ").text
+    )
+
+
+def test_another_reply_is_stored_once_and_shown_on_the_latest_reminders_timeline(
+    tenant: Tenant, anonymous: httpx.Client, db: Session, clock: FrozenClock
+) -> None:
+    submit(tenant, loan_ref="loan-1")
+    clock.advance(timedelta(minutes=1))
+    latest = submit(tenant, loan_ref="loan-2")
+    for _ in range(2):  # Twilio posting the same message again
+        assert text(anonymous, "I paid yesterday", sid="SMreply1").text == EMPTY_TWIML
+    db.rollback()
+    [stored] = db.scalars(sa.select(InboundMessage)).all()
+    assert (stored.tenant_id, stored.from_phone, stored.body, stored.provider_message_id) == (
+        tenant.id,
+        PHONE,
+        "I paid yesterday",
+        "SMreply1",
+    )
+    event = read(tenant, latest)["events"][-1]
+    assert event["kind"] == "reply"
+    assert event["detail"] == {
+        "inbound_message_id": str(stored.id),
+        "provider_message_id": "SMreply1",
+    }
+    assert "paid" not in str(event)
+
+
+def test_a_text_from_an_unknown_number_gets_an_empty_answer_and_nothing_is_stored(
+    tenant: Tenant, anonymous: httpx.Client, db: Session
+) -> None:
+    submit(tenant)
+    for word in ("STOP", "HELP", "hello"):
+        assert text(anonymous, word, from_phone="+8613900000000").text == EMPTY_TWIML
+    assert count(db, OptOut) == 0
+    assert count(db, InboundMessage) == 0
+
+
+def test_an_unsigned_stop_is_refused_and_opts_nobody_out(
+    tenant: Tenant, anonymous: httpx.Client, db: Session
+) -> None:
+    submit(tenant)
+    form = {"From": PHONE, "Body": "STOP", "MessageSid": "SMin0001"}
+    forged = signature(INBOUND_PATH, form, token="not-the-token")
+    for headers in ({}, {"X-Twilio-Signature": forged}):
+        response = anonymous.post(INBOUND_PATH, data=form, headers=headers)
+        assert response.status_code == 403
+        assert response.headers["content-type"] == "application/problem+json"
+    assert count(db, OptOut) == 0
+
+
+async def test_stop_answers_the_tenant_that_last_texted_the_number(
+    new_tenant: Any,
+    make_dispatcher: DispatcherFactory,
+    twilio: FakeTwilio,
+    anonymous: httpx.Client,
+    db: Session,
+    clock: FrozenClock,
+) -> None:
+    earlier, later = new_tenant("earlier"), new_tenant("later")
+    dispatcher = make_dispatcher()
+    submit(earlier, channels=["sms"])
+    await dispatcher.run_once()
+    clock.advance(timedelta(minutes=5))
+    submit(later, channels=["sms"])
+    await dispatcher.run_once()
+    text(anonymous, "STOP")
+    assert sms_opt_outs(db) == [(later.id, PHONE, "sms", "inbound_stop")]
+
+
+async def test_after_stop_the_next_sms_is_suppressed_and_after_start_it_is_sent(
+    tenant: Tenant,
+    make_dispatcher: DispatcherFactory,
+    twilio: FakeTwilio,
+    anonymous: httpx.Client,
+    clock: FrozenClock,
+) -> None:
+    dispatcher = make_dispatcher()
+    text_before = submit(tenant, channels=["sms"], loan_ref="loan-1")
+    await dispatcher.run_once()
+    assert read(tenant, text_before)["status"] == "sent"
+
+    text(anonymous, "ｓｔｏｐ", sid="SMin0001")
+    clock.advance(timedelta(hours=1))
+    suppressed = submit(tenant, channels=["sms"], loan_ref="loan-2")
+    await dispatcher.run_once()
+    body = read(tenant, suppressed)
+    assert (body["status"], body["events"][-1]["reason"]) == ("suppressed", "OPTED_OUT")
+    assert len(twilio.received) == 1
+
+    text(anonymous, " Start ", sid="SMin0002")
+    clock.advance(timedelta(hours=1))
+    sent_again = submit(tenant, channels=["sms"], loan_ref="loan-3")
+    await dispatcher.run_once()
+    assert read(tenant, sent_again)["status"] == "sent"
+    assert len(twilio.received) == 2
