@@ -17,6 +17,7 @@ from app import migrate as migrations
 from app.clock import SystemClock
 from app.config import get_settings
 from app.db import create_db_engine, create_session_factory
+from app.deliveries import retention as retention_job
 from app.dispatch.scheduler import run_worker
 from app.errors import NudgeError
 from app.tenants import service as tenants
@@ -154,6 +155,27 @@ def revoke_key(key_id: uuid.UUID) -> None:
     with _session() as session:
         tenants.revoke_key(session, key_id=key_id, clock=SystemClock())
     click.echo(f"revoked {key_id}")
+
+
+@main.group()
+def retention() -> None:
+    """Erase old message bodies and stale contact details (NUDGE_RETENTION_DAYS)."""
+
+
+@retention.command("run")
+def run_retention() -> None:
+    """Run one retention pass now (the scheduler also runs it daily)."""
+    settings = get_settings()
+    engine = create_db_engine(settings.database_url)
+    try:
+        erased = retention_job.run(
+            create_session_factory(engine), now=SystemClock().now(), days=settings.retention_days
+        )
+    finally:
+        engine.dispose()
+    click.echo(
+        f"erased {erased.attempts} attempt bodies and {erased.customers} customers' contact details"
+    )
 
 
 @main.command("dev-tenant")

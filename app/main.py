@@ -9,6 +9,7 @@ from app import health
 from app.clock import Clock, SystemClock
 from app.config import Settings, get_settings
 from app.db import create_db_engine, create_session_factory
+from app.deliveries import endpoints as deliveries
 from app.dispatch.scheduler import dispatching
 from app.errors import install_error_handlers
 from app.middleware import BodySizeLimit
@@ -62,4 +63,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(policies.router)
     app.include_router(optouts.router)
     app.include_router(templates.router)
+    app.include_router(deliveries.router)
     return app

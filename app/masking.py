@@ -1,5 +1,7 @@
 """Masks contact details wherever they would otherwise be shown or logged in clear."""
 
+import re
+
 import phonenumbers
 
 
@@ -29,3 +31,23 @@ def mask_address(address: str) -> str:
     if "@" in address:
         return mask_email(address)
     return mask_phone(address) if address.startswith("+") else address
+
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def mask_text(text: str) -> str:
+    """Free text (a rendered message) with every email address and international (`+...`)
+    phone number in it masked; names and amounts are left, as ops need them to read a reminder."""
+    masked = _EMAIL.sub(lambda match: mask_email(match.group()), text)
+    pieces: list[str] = []
+    end = 0
+    for match in phonenumbers.PhoneNumberMatcher(masked, None):
+        pieces += [
+            masked[end : match.start],
+            mask_phone(
+                phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+            ),
+        ]
+        end = match.end
+    return "".join(pieces) + masked[end:]

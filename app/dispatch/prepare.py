@@ -93,6 +93,7 @@ def prepare_round(
                 "provider": provider,
                 "worker": worker,
                 "status": STARTED,
+                "recipient": message.to,
                 "body": text_of(rendered),
                 "started_at": now,
             }
