@@ -4,7 +4,6 @@ import asyncio
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.orm import Session, sessionmaker
@@ -44,7 +43,7 @@ async def dispatching(
         max_instances=1,
         coalesce=True,
         misfire_grace_time=None,
-        next_run_time=clock.now() + timedelta(minutes=5),
+        next_run_time=clock.now(),
     )
     scheduler.start()
     try:
@@ -57,7 +56,8 @@ async def dispatching(
 
 
 async def _retain(*, sessions: sessionmaker[Session], settings: Settings, clock: Clock) -> None:
-    """Daily, in a thread with its own session, so a long erase never stalls the dispatcher."""
+    """At start and then daily, in a thread with its own session, so a long erase never stalls
+    the dispatcher; a restart never postpones it by a day."""
     await asyncio.to_thread(retention.run, sessions, now=clock.now(), days=settings.retention_days)
 
 
