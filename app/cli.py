@@ -19,6 +19,7 @@ from app.audit import service as audit
 from app.clock import SystemClock
 from app.config import get_settings
 from app.db import create_db_engine, create_session_factory
+from app.deliveries import retention as retention_job
 from app.dispatch.scheduler import run_worker
 from app.errors import NudgeError
 from app.tenants import service as tenants
@@ -186,6 +187,28 @@ def verify_audit(tenant_id: uuid.UUID | None) -> None:
                 click.echo(f"{tenant}: BROKEN at entry {report.broken.seq}: {report.broken.reason}")
     if broken:
         raise SystemExit(1)
+
+
+@main.group()
+def retention() -> None:
+    """Erase old message bodies and stale contact details (NUDGE_RETENTION_DAYS)."""
+
+
+@retention.command("run")
+def run_retention() -> None:
+    """Run one retention pass now (the scheduler also runs it daily)."""
+    settings = get_settings()
+    engine = create_db_engine(settings.database_url)
+    try:
+        erased = retention_job.run(
+            create_session_factory(engine), now=SystemClock().now(), days=settings.retention_days
+        )
+    finally:
+        engine.dispose()
+    click.echo(
+        f"erased {erased.attempts} attempt bodies, {erased.customers} customers' contact "
+        f"details and {erased.replies} replies"
+    )
 
 
 @main.command("dev-tenant")

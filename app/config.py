@@ -47,6 +47,12 @@ class Settings(BaseSettings):
         30.0, gt=0, description="First retry delay; doubles each attempt (with jitter)."
     )
     dispatch_backoff_max_seconds: float = Field(3600.0, gt=0, description="Longest retry delay.")
+    retention_days: int = Field(
+        365,
+        ge=0,
+        description="Days after which message bodies and stale contact details are erased by "
+        "the daily retention job; 0 keeps them forever.",
+    )
     idempotency_lease_seconds: int = Field(
         60,
         ge=1,

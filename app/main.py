@@ -10,6 +10,7 @@ from app.audit import endpoints as audit
 from app.clock import Clock, SystemClock
 from app.config import Settings, get_settings
 from app.db import create_db_engine, create_session_factory
+from app.deliveries import endpoints as deliveries
 from app.deliveries import webhooks
 from app.dispatch.scheduler import dispatching
 from app.errors import install_error_handlers
@@ -66,4 +67,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(audit.router)
     app.include_router(templates.router)
     app.include_router(webhooks.router)
+    app.include_router(deliveries.router)
     return app

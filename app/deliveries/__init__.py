@@ -1,1 +1,2 @@
-"""Delivery records, provider callbacks, inbound replies."""
+"""The delivery log: what was sent to whom, when, what became of it; provider callbacks and
+inbound replies."""

@@ -88,6 +88,7 @@ def prepare_round(
         sends, render_for_reminders(session, sends=sends), strict=True
     ):
         provider = registry.adapter_for(channel).name
+        message = compose(reminder, customer, rendered)
         attempt = DeliveryAttempt(
             id=uuid.uuid4(),
             tenant_id=reminder.tenant_id,
@@ -97,14 +98,13 @@ def prepare_round(
             provider=provider,
             worker=worker,
             status=STARTED,
+            recipient=message.to,
             body=text_of(rendered),
             started_at=now,
         )
         attempts.append(attempt)
         reminder.attempt_count += 1
-        started.append(
-            Started(attempt.id, reminder.id, compose(reminder, customer, rendered), provider)
-        )
+        started.append(Started(attempt.id, reminder.id, message, provider))
     session.add_all(attempts)
     audit.record_attempts(session, attempts, now=now)
     session.flush()

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import Clock
 from app.config import Settings
+from app.deliveries import retention
 from app.dispatch.worker import Dispatcher
 from channels.registry import Registry
 
@@ -33,6 +34,17 @@ async def dispatching(
         misfire_grace_time=None,
         next_run_time=clock.now(),
     )
+    scheduler.add_job(
+        _retain,
+        "interval",
+        days=1,
+        kwargs={"sessions": sessions, "settings": settings, "clock": clock},
+        id="retention",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+        next_run_time=clock.now(),
+    )
     scheduler.start()
     try:
         yield dispatcher
@@ -41,6 +53,12 @@ async def dispatching(
         await dispatcher.drain()
         scheduler.shutdown(wait=False)
         await registry.aclose()
+
+
+async def _retain(*, sessions: sessionmaker[Session], settings: Settings, clock: Clock) -> None:
+    """At start and then daily, in a thread with its own session, so a long erase never stalls
+    the dispatcher; a restart never postpones it by a day."""
+    await asyncio.to_thread(retention.run, sessions, now=clock.now(), days=settings.retention_days)
 
 
 async def run_worker(*, sessions: sessionmaker[Session], settings: Settings, clock: Clock) -> None:

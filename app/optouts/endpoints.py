@@ -12,6 +12,7 @@ from app.db import SessionDep
 from app.errors import FieldError, ValidationFailed, problem_responses
 from app.optouts import service
 from app.optouts.schemas import OptOutIn, OptOutOut, OptOutPage
+from app.tenants.service import Scope
 
 router = APIRouter(prefix="/v1", tags=["opt-outs"])
 
@@ -23,20 +24,23 @@ router = APIRouter(prefix="/v1", tags=["opt-outs"])
     summary="Register an opt-out",
     description="From now on the customer, phone number or email address is not contacted on "
     "`channel` (`all`: on any channel). Pending reminders to it are suppressed when due, with "
-    "`OPTED_OUT` on their timeline. Registering the same opt-out twice is harmless.",
+    "`OPTED_OUT` on their timeline. Registering the same opt-out twice is harmless. The answer "
+    "masks phone and email unless the key has `pii:read`.",
     responses=problem_responses(401, 403, 422),
 )
 def register_opt_out(
     body: OptOutIn, principal: ReminderWriter, session: SessionDep, clock: ClockDep
 ) -> OptOutOut:
-    return service.register(session, tenant_id=principal.tenant_id, opt_out=body, clock=clock)
+    out = service.register(session, tenant_id=principal.tenant_id, opt_out=body, clock=clock)
+    return out if principal.has(Scope.PII_READ) else out.masked()
 
 
 @router.get(
     "/opt-outs",
     response_model=OptOutPage,
     summary="List opt-outs",
-    description="Newest first, filtered by customer, phone or email, with keyset pagination.",
+    description="Newest first, filtered by customer, phone or email, with keyset pagination. "
+    "Phone numbers and emails are masked unless the key has `pii:read`.",
     responses=problem_responses(401, 403, 422),
 )
 def list_opt_outs(
@@ -52,7 +56,7 @@ def list_opt_outs(
         e164 = normalize_phone(phone, None) if phone else None
     except ValueError as error:
         raise ValidationFailed([FieldError(field="query.phone", detail=str(error))]) from None
-    return service.list_page(
+    page = service.list_page(
         session,
         tenant_id=principal.tenant_id,
         customer_ref=customer_ref,
@@ -61,6 +65,7 @@ def list_opt_outs(
         cursor=cursor,
         limit=limit,
     )
+    return page if principal.has(Scope.PII_READ) else page.masked()
 
 
 @router.delete(

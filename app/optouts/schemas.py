@@ -6,6 +6,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
 from app.customers.schemas import normalize_phone
+from app.masking import mask_email, mask_phone
 from app.optouts.models import OptOutChannel, OptOutSource
 
 
@@ -50,7 +51,19 @@ class OptOutOut(BaseModel):
     source: OptOutSource
     created_at: datetime
 
+    def masked(self) -> "OptOutOut":
+        """As shown to a key without `pii:read`."""
+        return self.model_copy(
+            update={
+                "phone": self.phone and mask_phone(self.phone),
+                "email": self.email and mask_email(self.email),
+            }
+        )
+
 
 class OptOutPage(BaseModel):
     items: list[OptOutOut]
     next_cursor: str | None
+
+    def masked(self) -> "OptOutPage":
+        return self.model_copy(update={"items": [item.masked() for item in self.items]})

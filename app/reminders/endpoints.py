@@ -23,6 +23,7 @@ from app.reminders.schemas import (
     ResolveIn,
 )
 from app.reminders.states import ReminderStatus
+from app.tenants.service import Scope
 
 router = APIRouter(prefix="/v1", tags=["reminders"])
 ReminderId = Annotated[uuid.UUID, Path(description="The reminder's id.")]
@@ -129,7 +130,8 @@ def list_reminders(
 def read_reminder(
     reminder_id: ReminderId, principal: ReminderReader, session: SessionDep
 ) -> ReminderDetail:
-    return service.get(session, tenant_id=principal.tenant_id, reminder_id=reminder_id)
+    detail = service.get(session, tenant_id=principal.tenant_id, reminder_id=reminder_id)
+    return detail if principal.has(Scope.PII_READ) else detail.masked()
 
 
 @router.post(

@@ -105,6 +105,10 @@ class DeliveryAttempt(Base):
         sa.Index("ix_delivery_attempts_contacts", "tenant_id", "customer_id", "started_at"),
         sa.Index("ix_delivery_attempts_reminder", "reminder_id", "started_at"),
         sa.Index("ix_delivery_attempts_provider_message_id", "provider_message_id"),
+        sa.Index("ix_delivery_attempts_tenant_log", "tenant_id", "started_at", "id"),
+        sa.Index("ix_delivery_attempts_tenant_status", "tenant_id", "status", "started_at"),
+        sa.Index("ix_delivery_attempts_tenant_channel", "tenant_id", "channel", "started_at"),
+        sa.Index("ix_delivery_attempts_started", "started_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -124,6 +128,8 @@ class DeliveryAttempt(Base):
     """`retryable`, `permanent` (the next channel is tried), `ambiguous` or `config`."""
     error_code: Mapped[str | None] = mapped_column(sa.String(40))
     error_message: Mapped[str | None] = mapped_column(sa.Text)
+    recipient: Mapped[str | None] = mapped_column(sa.String(320))
+    """The phone number, email address or customer ref the provider was given."""
     body: Mapped[str | None] = mapped_column(sa.Text)
     body_sha256: Mapped[str | None] = mapped_column(sa.String(64))
     """Kept when retention erases `body`, so the record still proves what was sent."""

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.customers.schemas import CustomerIn
 from app.fields import InstantIn
+from app.masking import mask_text
 from app.reminders.states import ReminderStatus
 from channels.base import Channel
 
@@ -138,7 +139,10 @@ class AttemptOut(BaseModel):
     provider_status: str | None
     error_code: str | None
     error_message: str | None
-    body: str | None = Field(description="The words sent, as rendered for this attempt.")
+    body: str | None = Field(
+        description="The words sent, as rendered for this attempt; phone numbers and emails in "
+        "it are masked unless the key has `pii:read`."
+    )
     started_at: datetime
     finished_at: datetime | None
     latency_ms: int | None
@@ -147,6 +151,13 @@ class AttemptOut(BaseModel):
 class ReminderDetail(ReminderOut):
     events: list[EventOut] = Field(description="The timeline, oldest first.")
     attempts: list[AttemptOut] = Field(description="Delivery attempts, oldest first.")
+
+    def masked(self) -> "ReminderDetail":
+        """As shown to a key without `pii:read`: contact details in the words sent are masked."""
+        attempts = [
+            a.model_copy(update={"body": a.body and mask_text(a.body)}) for a in self.attempts
+        ]
+        return self.model_copy(update={"attempts": attempts})
 
 
 class ReminderPage(BaseModel):

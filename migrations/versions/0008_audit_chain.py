@@ -1,7 +1,7 @@
 """audit chain
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-28
 """
 
@@ -15,8 +15,8 @@ from app.audit.models import AuditEntry
 from app.audit.service import attempt_payload, event_payload
 from app.reminders.models import DeliveryAttempt, ReminderEvent
 
-revision: str = "0007"
-down_revision: str | None = "0006"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,131 @@
+"""Erasing what old records say about people, while keeping what happened to them.
+
+A delivery attempt older than the limit loses its body (its SHA-256 stays in `body_sha256`, so
+the record still proves which words were sent) and its recipient address. A customer loses
+their phone and email only once nothing about them is recent or still to come: no reminder
+pending, no reminder or attempt or update inside the limit. Statuses, counts, reminder events
+and opt-outs (the do-not-contact registry must keep working) are never touched.
+"""
+
+import hashlib
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.customers.models import Customer
+from app.deliveries.inbound_models import InboundMessage
+from app.reminders.models import DeliveryAttempt, Reminder
+from app.reminders.states import ReminderStatus
+
+logger = logging.getLogger(__name__)
+CHUNK = 1000
+PENDING = (
+    ReminderStatus.SCHEDULED,
+    ReminderStatus.DEFERRED,
+    ReminderStatus.DISPATCHING,
+    ReminderStatus.UNKNOWN,
+)
+"""Reminders that may still reach the customer, so their contact details are still needed."""
+
+
+@dataclass(frozen=True)
+class Erased:
+    attempts: int
+    customers: int
+    replies: int = 0
+    """Inbound texts whose words were erased (the record of the reply stays)."""
+
+
+def erase_expired(session: Session, *, now: datetime, days: int) -> Erased:
+    """Flushes only: the caller commits. `days == 0` keeps everything forever."""
+    if days == 0:
+        return Erased(attempts=0, customers=0)
+    cutoff = now - timedelta(days=days)
+    return Erased(
+        attempts=_erase_attempts(session, cutoff),
+        customers=_erase_customers(session, cutoff),
+        replies=_erase_replies(session, cutoff),
+    )
+
+
+def _erase_replies(session: Session, cutoff: datetime) -> int:
+    erased = session.execute(
+        sa.update(InboundMessage)
+        .where(InboundMessage.received_at < cutoff, InboundMessage.body.is_not(None))
+        .values(body=None)
+    )
+    return int(erased.rowcount)  # type: ignore[attr-defined]
+
+
+def _erase_attempts(session: Session, cutoff: datetime) -> int:
+    A = DeliveryAttempt
+    erased = 0
+    while True:
+        rows = session.execute(
+            sa.select(A.id, A.body)
+            .where(A.started_at < cutoff, sa.or_(A.body.is_not(None), A.recipient.is_not(None)))
+            .limit(CHUNK)
+        ).all()
+        if not rows:
+            return erased
+        session.execute(
+            sa.update(A),
+            [
+                {
+                    "id": attempt_id,
+                    "body": None,
+                    "recipient": None,
+                    **({"body_sha256": _digest(body)} if body is not None else {}),
+                }
+                for attempt_id, body in rows
+            ],
+        )
+        erased += len(rows)
+
+
+def _digest(body: str) -> str:
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _erase_customers(session: Session, cutoff: datetime) -> int:
+    recent_reminder = sa.exists().where(
+        Reminder.customer_id == Customer.id,
+        sa.or_(Reminder.status.in_(PENDING), Reminder.updated_at >= cutoff),
+    )
+    recent_attempt = sa.exists().where(
+        DeliveryAttempt.customer_id == Customer.id, DeliveryAttempt.started_at >= cutoff
+    )
+    ids: list[uuid.UUID] = list(
+        session.scalars(
+            sa.select(Customer.id).where(
+                sa.or_(Customer.phone.is_not(None), Customer.email.is_not(None)),
+                Customer.updated_at < cutoff,
+                ~recent_reminder,
+                ~recent_attempt,
+            )
+        )
+    )
+    for start in range(0, len(ids), CHUNK):
+        session.execute(
+            sa.update(Customer)
+            .where(Customer.id.in_(ids[start : start + CHUNK]))
+            .values(phone=None, email=None),
+        )
+    return len(ids)
+
+
+def run(sessions: sessionmaker[Session], *, now: datetime, days: int) -> Erased:
+    """One retention pass in its own transaction: the daily job and `nudge retention run`."""
+    with sessions.begin() as session:
+        erased = erase_expired(session, now=now, days=days)
+    logger.info(
+        "retention erased %d attempt bodies, %d customers' contact details and %d replies",
+        erased.attempts,
+        erased.customers,
+        erased.replies,
+    )
+    return erased
