@@ -13,6 +13,7 @@ from app.dispatch.scheduler import dispatching
 from app.errors import install_error_handlers
 from app.middleware import BodySizeLimit
 from app.migrate import head_revision
+from app.ops import endpoints as ops
 from app.optouts import endpoints as optouts
 from app.policy import endpoints as policies
 from app.reminders import endpoints as reminders
@@ -62,4 +63,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(policies.router)
     app.include_router(optouts.router)
     app.include_router(templates.router)
+    app.include_router(ops.router)
     return app

@@ -1,0 +1,58 @@
+"""Dashboard tests: a signed-in browser-like client, and reminders the dispatcher has sent."""
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.orm import Session
+
+from app.clock import FrozenClock
+from app.tenants import service as tenants
+from app.tenants.service import Scope
+from tests.conftest import Server, Tenant
+from tests.dispatch.conftest import DispatcherFactory, make_dispatcher
+from tests.factories import reminder
+
+__all__ = ["make_dispatcher"]
+
+CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def issue_key(db: Session, clock: FrozenClock, tenant: Tenant, *scopes: Scope) -> str:
+    issued = tenants.create_key(db, tenant_id=tenant.id, scopes=list(scopes), clock=clock)
+    db.commit()
+    return issued.secret
+
+
+def csrf_token(page: httpx.Response) -> str:
+    found = CSRF_FIELD.search(page.text)
+    assert found, page.text
+    return found.group(1)
+
+
+def sign_in(client: httpx.Client, secret: str) -> httpx.Response:
+    """What a browser does: load the form (and its cookie), post the key with the token."""
+    form = client.get("/ops/login")
+    return client.post("/ops/login", data={"api_key": secret, "csrf": csrf_token(form)})
+
+
+@pytest.fixture
+def browser(server: Server) -> Iterator[httpx.Client]:
+    """A cookie-keeping client with no Authorization header, as a person's browser is."""
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        yield client
+
+
+async def dispatched(
+    tenant: Tenant, make_dispatcher: DispatcherFactory, *bodies: dict[str, Any]
+) -> list[str]:
+    """Submits reminders and lets one dispatch round send them; returns their ids."""
+    ids = []
+    for body in bodies:
+        response = tenant.client.post("/v1/reminders", json=reminder(**body))
+        assert response.status_code == 202, response.text
+        ids.append(response.json()["id"])
+    await make_dispatcher().run_once()
+    return ids
