@@ -117,7 +117,8 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_unusable_providers(self) -> Self:
         """A configured provider with a blank or sample secret would fail on every send, and
-        Twilio could not report delivery to a loopback or plain-http callback address."""
+        Twilio could not report delivery to a loopback or plain-http callback address. A guessable
+        session key would let anyone forge an ops dashboard session."""
         if self.env == "development":
             return self
         needed = {
@@ -132,7 +133,7 @@ class Settings(BaseSettings):
         if self.twilio_account_sid and not self.public_url.startswith("https://"):
             raise ValueError("NUDGE_PUBLIC_URL must be Nudge's https address for Twilio callbacks")
         secret_key = self.secret_key.get_secret_value().strip()
-        if self.env == "production" and (  # dashboard sessions
+        if self.env == "production" and (
             len(secret_key) < 32 or secret_key.lower() in PLACEHOLDER_SECRETS
         ):
             raise ValueError("NUDGE_SECRET_KEY must be a random secret of 32+ characters")

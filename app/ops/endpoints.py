@@ -7,16 +7,16 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs, urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from app.auth import Principal
 from app.clock import ClockDep
-from app.config import SettingsDep
+from app.config import Settings, SettingsDep
 from app.db import SessionDep
 from app.errors import FieldError, ValidationFailed
-from app.masking import mask_email, mask_phone
+from app.masking import mask_address
 from app.ops import chart, queries
 from app.ops.i18n import pick_language, translator
 from app.ops.session import (
@@ -32,6 +32,8 @@ from app.ops.session import (
     sign_in_csrf,
 )
 from app.pagination import decode_cursor, encode_cursor
+from app.reminders import repository as reminders
+from app.tenants.models import ApiKey
 from app.tenants.service import Scope, find_active_key
 from channels.status import DeliveryStatus
 
@@ -47,6 +49,10 @@ class Viewer:
     csrf: str
 
 
+def _principal(key: ApiKey) -> Principal:
+    return Principal(tenant_id=key.tenant_id, key_id=key.id, scopes=frozenset(key.scopes))
+
+
 def _viewer(
     request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep
 ) -> Viewer | None:
@@ -57,11 +63,21 @@ def _viewer(
     key = queries.active_key(session, key_id=ops.key_id, tenant_id=ops.tenant_id)
     if key is None:
         return None
-    principal = Principal(tenant_id=key.tenant_id, key_id=key.id, scopes=frozenset(key.scopes))
+    principal = _principal(key)
     return Viewer(principal, ops.csrf) if principal.has(Scope.DELIVERIES_READ) else None
 
 
 ViewerDep = Annotated[Viewer | None, Depends(_viewer)]
+
+
+def _signed_in(viewer: ViewerDep) -> Viewer:
+    """Pages need a session; without one the browser is sent to the sign-in form."""
+    if viewer is None:
+        raise HTTPException(303, "sign in first", headers={"Location": "/ops/login"})
+    return viewer
+
+
+SignedIn = Annotated[Viewer, Depends(_signed_in)]
 
 
 def _page(
@@ -84,8 +100,19 @@ def _to_sign_in() -> RedirectResponse:
     return RedirectResponse("/ops/login", status_code=303)
 
 
-def _secure(settings: SettingsDep) -> bool:
-    return settings.public_url.startswith("https://")
+def _set_cookie(
+    response: Response, settings: Settings, name: str, value: str, *, max_age: int
+) -> None:
+    """Script can't read it, other sites can't send it, and https keeps it off plain http."""
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path="/ops",
+        httponly=True,
+        samesite="strict",
+        secure=settings.public_url.startswith("https://"),
+    )
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -109,15 +136,7 @@ def _sign_in_page(
 ) -> HTMLResponse:
     csrf = new_csrf_token()
     response = _page(request, "login.html", {"csrf": csrf, "error": error}, status=status)
-    response.set_cookie(
-        SIGN_IN_COOKIE,
-        sign_in_cookie(settings, csrf),
-        max_age=3600,
-        path="/ops",
-        httponly=True,
-        samesite="strict",
-        secure=_secure(settings),
-    )
+    _set_cookie(response, settings, SIGN_IN_COOKIE, sign_in_cookie(settings, csrf), max_age=3600)
     return response
 
 
@@ -132,8 +151,7 @@ async def sign_in(
     key = find_active_key(session, form.get("api_key", "").strip())
     if key is None:
         return _sign_in_page(request, settings, error="bad_key", status=401)
-    principal = Principal(tenant_id=key.tenant_id, key_id=key.id, scopes=frozenset(key.scopes))
-    if not principal.has(Scope.DELIVERIES_READ):
+    if not _principal(key).has(Scope.DELIVERIES_READ):
         return _sign_in_page(request, settings, error="no_scope", status=403)
     ops = OpsSession(
         key_id=key.id,
@@ -142,15 +160,8 @@ async def sign_in(
         expires_at=clock.now() + SESSION_LIFETIME,
     )
     response = RedirectResponse("/ops/deliveries", status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        session_cookie(settings, ops),
-        max_age=int(SESSION_LIFETIME.total_seconds()),
-        path="/ops",
-        httponly=True,
-        samesite="strict",
-        secure=_secure(settings),
-    )
+    lifetime = int(SESSION_LIFETIME.total_seconds())
+    _set_cookie(response, settings, SESSION_COOKIE, session_cookie(settings, ops), max_age=lifetime)
     response.delete_cookie(SIGN_IN_COOKIE, path="/ops")
     return response
 
@@ -181,17 +192,15 @@ def _time(name: str, value: str | None, errors: list[FieldError]) -> datetime | 
 
 
 def _contact(row: queries.LogRow, viewer: Viewer) -> str:
-    address = row.email if row.attempt.channel == "email" else row.phone
-    if address is None or viewer.principal.has(Scope.PII_READ):
-        return address or ""
-    return mask_email(address) if "@" in address else mask_phone(address)
+    address = (row.email if row.attempt.channel == "email" else row.phone) or ""
+    return address if viewer.principal.has(Scope.PII_READ) else mask_address(address)
 
 
 @router.get("/deliveries")
 def delivery_log(
     request: Request,
     session: SessionDep,
-    viewer: ViewerDep,
+    viewer: SignedIn,
     customer_ref: str | None = None,
     loan_ref: str | None = None,
     channel: str | None = None,
@@ -200,8 +209,6 @@ def delivery_log(
     until: str | None = None,
     cursor: str | None = None,
 ) -> Response:
-    if viewer is None:
-        return _to_sign_in()
     errors: list[FieldError] = []
     where = queries.LogFilter(
         customer_ref=_optional(customer_ref),
@@ -251,10 +258,8 @@ def delivery_log(
 
 @router.get("/reminders/{reminder_id}")
 def timeline(
-    request: Request, session: SessionDep, viewer: ViewerDep, reminder_id: uuid.UUID
+    request: Request, session: SessionDep, viewer: SignedIn, reminder_id: uuid.UUID
 ) -> Response:
-    if viewer is None:
-        return _to_sign_in()
     found = queries.reminder_with_customer(
         session, tenant_id=viewer.principal.tenant_id, reminder_id=reminder_id
     )
@@ -263,8 +268,8 @@ def timeline(
     reminder, customer = found
     pii = viewer.principal.has(Scope.PII_READ)
     contacts = [
-        contact if pii else masked(contact)
-        for contact, masked in ((customer.phone, mask_phone), (customer.email, mask_email))
+        contact if pii else mask_address(contact)
+        for contact in (customer.phone, customer.email)
         if contact
     ]
     return _page(
@@ -275,18 +280,16 @@ def timeline(
             "reminder": reminder,
             "customer_ref": customer.ref,
             "contacts": contacts,
-            "events": queries.events(session, reminder_id=reminder.id),
-            "attempts": queries.attempts(session, reminder_id=reminder.id),
+            "events": reminders.timeline(session, reminder.id),
+            "attempts": reminders.attempts(session, reminder.id),
         },
     )
 
 
 @router.get("/chart")
 def sends_chart(
-    request: Request, session: SessionDep, viewer: ViewerDep, clock: ClockDep
+    request: Request, session: SessionDep, viewer: SignedIn, clock: ClockDep
 ) -> Response:
-    if viewer is None:
-        return _to_sign_in()
     today = clock.now().date()
     since = datetime.combine(chart.window(today)[0], datetime.min.time(), tzinfo=UTC)
     rows = queries.daily_counts(session, tenant_id=viewer.principal.tenant_id, since=since)
@@ -302,10 +305,8 @@ def sends_chart(
 
 @router.get("/backlog")
 def due_backlog(
-    request: Request, session: SessionDep, viewer: ViewerDep, clock: ClockDep
+    request: Request, session: SessionDep, viewer: SignedIn, clock: ClockDep
 ) -> Response:
-    if viewer is None:
-        return _to_sign_in()
     now = clock.now()
     counts, oldest = queries.backlog(session, tenant_id=viewer.principal.tenant_id, now=now)
     table = {(status, bucket): n for status, bucket, n in counts}

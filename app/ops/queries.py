@@ -4,7 +4,6 @@ The JSON delivery API may later own these queries; the dashboard only needs thes
 """
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -12,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.customers.models import Customer
-from app.reminders.models import DeliveryAttempt, Reminder, ReminderEvent
+from app.reminders.models import DeliveryAttempt, Reminder
 from app.reminders.states import ReminderStatus
 from app.tenants.models import ApiKey
 
@@ -93,22 +92,6 @@ def reminder_with_customer(
         .where(Reminder.id == reminder_id, Reminder.tenant_id == tenant_id)
     ).first()
     return None if row is None else (row[0], row[1])
-
-
-def events(session: Session, *, reminder_id: uuid.UUID) -> Sequence[ReminderEvent]:
-    return session.scalars(
-        sa.select(ReminderEvent)
-        .where(ReminderEvent.reminder_id == reminder_id)
-        .order_by(ReminderEvent.id)
-    ).all()
-
-
-def attempts(session: Session, *, reminder_id: uuid.UUID) -> Sequence[DeliveryAttempt]:
-    return session.scalars(
-        sa.select(DeliveryAttempt)
-        .where(DeliveryAttempt.reminder_id == reminder_id)
-        .order_by(DeliveryAttempt.started_at, DeliveryAttempt.id)
-    ).all()
 
 
 def _utc_day(session: Session, column: InstrumentedAttribute[datetime]) -> sa.ColumnElement[date]:

@@ -1,7 +1,7 @@
 """Dashboard tests: a signed-in browser-like client, and reminders the dispatcher has sent."""
 
 import re
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import httpx
@@ -14,6 +14,7 @@ from app.tenants.service import Scope
 from tests.conftest import Server, Tenant
 from tests.dispatch.conftest import DispatcherFactory, make_dispatcher
 from tests.factories import reminder
+from tests.fakes.twilio_server import FakeTwilio
 
 __all__ = ["make_dispatcher"]
 
@@ -56,3 +57,29 @@ async def dispatched(
         ids.append(response.json()["id"])
     await make_dispatcher().run_once()
     return ids
+
+
+SignIn = Callable[..., httpx.Client]
+Send = Callable[..., Awaitable[list[str]]]
+
+
+@pytest.fixture
+def signed_in(browser: httpx.Client, db: Session, clock: FrozenClock, tenant: Tenant) -> SignIn:
+    """Signs the browser in with a new key of `tenant` (or `of`) holding just these scopes."""
+
+    def sign(*scopes: Scope, of: Tenant | None = None) -> httpx.Client:
+        response = sign_in(browser, issue_key(db, clock, of or tenant, *scopes))
+        assert response.status_code == 303, response.text
+        return browser
+
+    return sign
+
+
+@pytest.fixture
+def send(make_dispatcher: DispatcherFactory, twilio: FakeTwilio) -> Send:
+    """Submits reminders for a tenant and sends them through the fake Twilio."""
+
+    async def submit_and_dispatch(tenant: Tenant, *bodies: dict[str, Any]) -> list[str]:
+        return await dispatched(tenant, make_dispatcher, *bodies)
+
+    return submit_and_dispatch

@@ -14,10 +14,8 @@ from sqlalchemy.orm import Session
 from app.clock import FrozenClock
 from app.tenants.service import Scope
 from tests.conftest import Server, Tenant
-from tests.dispatch.conftest import DispatcherFactory
 from tests.factories import customer
-from tests.fakes.twilio_server import FakeTwilio
-from tests.ops.conftest import dispatched, issue_key
+from tests.ops.conftest import Send, issue_key
 
 pytestmark = pytest.mark.anyio
 
@@ -49,16 +47,14 @@ async def test_ops_person_signs_in_filters_the_log_and_reads_a_reminders_timelin
     chromium: Path,
     server: Server,
     tenant: Tenant,
+    send: Send,
     db: Session,
     clock: FrozenClock,
-    make_dispatcher: DispatcherFactory,
-    twilio: FakeTwilio,
     database_url: str,
     tmp_path: Path,
 ) -> None:
-    by_sms, by_voice = await dispatched(
+    by_sms, by_voice = await send(
         tenant,
-        make_dispatcher,
         {"customer": customer(ref="cust-sms"), "channels": ["sms"]},
         {"customer": customer(ref="cust-voice", phone="+8613900001111"), "channels": ["voice"]},
     )

@@ -1,5 +1,7 @@
 """The ops dashboard over HTTP: signing in, the session's safety, and what each page shows."""
 
+import html
+import re
 import uuid
 from datetime import timedelta
 
@@ -16,13 +18,12 @@ from app.reminders.models import DeliveryAttempt, Reminder
 from app.tenants import service as tenants
 from app.tenants.service import Scope
 from tests.conftest import START, Tenant, app_settings
-from tests.dispatch.conftest import DispatcherFactory
 from tests.factories import customer, reminder
-from tests.fakes.twilio_server import FakeTwilio
-from tests.ops.conftest import csrf_token, dispatched, issue_key, sign_in
+from tests.ops.conftest import Send, SignIn, csrf_token, issue_key, sign_in
 from tests.servers import serving
 
 pytestmark = pytest.mark.anyio
+NEXT_PAGE = re.compile(r'href="(/ops/deliveries\?[^"]+)" rel="next"')
 
 
 def test_a_key_with_deliveries_read_signs_in_and_reaches_the_delivery_log(
@@ -113,10 +114,8 @@ def test_a_cross_site_sign_in_post_without_the_csrf_token_is_refused(
     assert SESSION_COOKIE not in browser.cookies
 
 
-def test_a_cross_site_sign_out_without_the_csrf_token_is_refused(
-    browser: httpx.Client, tenant: Tenant, db: Session, clock: FrozenClock
-) -> None:
-    sign_in(browser, issue_key(db, clock, tenant, Scope.DELIVERIES_READ))
+def test_a_cross_site_sign_out_without_the_csrf_token_is_refused(signed_in: SignIn) -> None:
+    browser = signed_in(Scope.DELIVERIES_READ)
     assert browser.post("/ops/logout", data={}).status_code == 403
     assert browser.get("/ops/deliveries").status_code == 200
     token = csrf_token(browser.get("/ops/deliveries"))
@@ -137,10 +136,8 @@ def test_revoking_the_key_ends_its_dashboard_session_at_once(
     assert browser.get("/ops/deliveries").headers["location"] == "/ops/login"
 
 
-def test_a_tampered_session_cookie_is_not_a_session(
-    browser: httpx.Client, tenant: Tenant, db: Session, clock: FrozenClock
-) -> None:
-    sign_in(browser, issue_key(db, clock, tenant, Scope.DELIVERIES_READ))
+def test_a_tampered_session_cookie_is_not_a_session(signed_in: SignIn) -> None:
+    browser = signed_in(Scope.DELIVERIES_READ)
     value = browser.cookies[SESSION_COOKIE]
     browser.cookies.clear()
     browser.cookies.set(SESSION_COOKIE, "x" + value, path="/ops")
@@ -148,36 +145,26 @@ def test_a_tampered_session_cookie_is_not_a_session(
 
 
 async def test_another_tenants_reminder_is_not_found(
-    browser: httpx.Client,
+    signed_in: SignIn,
+    send: Send,
     new_tenant,  # type: ignore[no-untyped-def]
-    db: Session,
-    clock: FrozenClock,
-    make_dispatcher: DispatcherFactory,
-    twilio: FakeTwilio,
 ) -> None:
-    ours, theirs = new_tenant("ours"), new_tenant("theirs")
-    [their_reminder] = await dispatched(theirs, make_dispatcher, {})
-    sign_in(browser, issue_key(db, clock, ours, Scope.DELIVERIES_READ))
+    [their_reminder] = await send(new_tenant("theirs"), {})
+    browser = signed_in(Scope.DELIVERIES_READ)
     assert browser.get(f"/ops/reminders/{their_reminder}").status_code == 404
     assert browser.get(f"/ops/reminders/{uuid.uuid4()}").status_code == 404
     assert "cust-1" not in browser.get("/ops/deliveries").text
 
 
 async def test_the_delivery_log_filters_and_links_each_attempt_to_its_timeline(
-    browser: httpx.Client,
-    tenant: Tenant,
-    db: Session,
-    clock: FrozenClock,
-    make_dispatcher: DispatcherFactory,
-    twilio: FakeTwilio,
+    signed_in: SignIn, send: Send, tenant: Tenant
 ) -> None:
-    first, second = await dispatched(
+    first, second = await send(
         tenant,
-        make_dispatcher,
         {"customer": customer(ref="cust-a"), "channels": ["sms"]},
         {"customer": customer(ref="cust-b", phone="+8613900001111"), "channels": ["voice"]},
     )
-    sign_in(browser, issue_key(db, clock, tenant, Scope.DELIVERIES_READ))
+    browser = signed_in(Scope.DELIVERIES_READ)
     voice = browser.get("/ops/deliveries", params={"channel": "voice"}).text
     assert "cust-b" in voice
     assert "cust-a" not in voice
@@ -194,32 +181,26 @@ async def test_the_delivery_log_filters_and_links_each_attempt_to_its_timeline(
 
 
 async def test_the_delivery_log_pages_newest_first(
-    browser: httpx.Client,
+    signed_in: SignIn,
+    send: Send,
     tenant: Tenant,
-    db: Session,
     clock: FrozenClock,
-    make_dispatcher: DispatcherFactory,
-    twilio: FakeTwilio,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     refs = [f"cust-{n:02}" for n in range(3)]
     for ref in refs:
-        await dispatched(tenant, make_dispatcher, {"customer": customer(ref=ref)})
+        await send(tenant, {"customer": customer(ref=ref)})
         clock.advance(timedelta(seconds=1))
-    sign_in(browser, issue_key(db, clock, tenant, Scope.DELIVERIES_READ))
-    seen: list[str] = []
+    monkeypatch.setattr(endpoints, "PAGE_SIZE", 2)  # the server runs in this process
+    browser = signed_in(Scope.DELIVERIES_READ)
+    pages: list[list[str]] = []
     url: str | None = "/ops/deliveries"
-    original, endpoints.PAGE_SIZE = endpoints.PAGE_SIZE, 2
-    try:
-        while url:
-            page = browser.get(url).text
-            seen += [ref for ref in reversed(refs) if f"<td>{ref}</td>" in page]
-            url = None
-            if 'rel="next"' in page:
-                url = page.split('rel="next"')[0].rsplit('href="', 1)[1].split('"')[0]
-                url = url.replace("&amp;", "&")
-    finally:
-        endpoints.PAGE_SIZE = original
-    assert seen == list(reversed(refs))
+    while url:
+        page = browser.get(url).text
+        pages.append([ref for ref in reversed(refs) if f"<td>{ref}</td>" in page])
+        found = NEXT_PAGE.search(page)
+        url = html.unescape(found.group(1)) if found else None
+    assert pages == [["cust-02", "cust-01"], ["cust-00"]]
 
 
 @pytest.mark.parametrize(
@@ -231,14 +212,9 @@ async def test_the_delivery_log_pages_newest_first(
     ],
 )
 def test_the_browsers_language_picks_chinese_or_english(
-    browser: httpx.Client,
-    tenant: Tenant,
-    db: Session,
-    clock: FrozenClock,
-    accept_language: str,
-    heading: str,
+    signed_in: SignIn, accept_language: str, heading: str
 ) -> None:
-    sign_in(browser, issue_key(db, clock, tenant, Scope.DELIVERIES_READ))
+    browser = signed_in(Scope.DELIVERIES_READ)
     page = browser.get("/ops/deliveries", headers={"Accept-Language": accept_language})
     assert f"<h1>{heading}</h1>" in page.text
     login = browser.get("/ops/login", headers={"Accept-Language": accept_language})
@@ -253,20 +229,15 @@ def test_the_browsers_language_picks_chinese_or_english(
     ],
 )
 async def test_contact_details_are_masked_without_pii_read(
-    browser: httpx.Client,
+    signed_in: SignIn,
+    send: Send,
     tenant: Tenant,
-    db: Session,
-    clock: FrozenClock,
-    make_dispatcher: DispatcherFactory,
-    twilio: FakeTwilio,
     scopes: tuple[Scope, ...],
     shown: str,
     hidden: str,
 ) -> None:
-    [reminder_id] = await dispatched(
-        tenant, make_dispatcher, {"customer": customer(phone="+8613900001111")}
-    )
-    sign_in(browser, issue_key(db, clock, tenant, *scopes))
+    [reminder_id] = await send(tenant, {"customer": customer(phone="+8613900001111")})
+    browser = signed_in(*scopes)
     log = browser.get("/ops/deliveries").text
     timeline = browser.get(f"/ops/reminders/{reminder_id}").text
     for page in (log, timeline):
@@ -277,14 +248,9 @@ async def test_contact_details_are_masked_without_pii_read(
 
 
 async def test_the_chart_draws_each_days_sends_and_delivery_rate_per_channel(
-    browser: httpx.Client,
-    tenant: Tenant,
-    db: Session,
-    clock: FrozenClock,
-    make_dispatcher: DispatcherFactory,
-    twilio: FakeTwilio,
+    signed_in: SignIn, send: Send, tenant: Tenant, db: Session
 ) -> None:
-    [reminder_id] = await dispatched(tenant, make_dispatcher, {"channels": ["sms"]})
+    [reminder_id] = await send(tenant, {"channels": ["sms"]})
     sent = db.scalars(sa.select(DeliveryAttempt)).one()
     today = START.date().isoformat()
     two_days_ago = (START - timedelta(days=2)).date().isoformat()
@@ -308,8 +274,7 @@ async def test_the_chart_draws_each_days_sends_and_delivery_rate_per_channel(
             )
         )
     db.commit()
-    sign_in(browser, issue_key(db, clock, tenant, Scope.DELIVERIES_READ))
-    page = browser.get("/ops/chart").text
+    page = signed_in(Scope.DELIVERIES_READ).get("/ops/chart").text
     assert '<svg id="chart-sms"' in page
     assert '<svg id="chart-voice"' in page
     assert f'data-day="{today}" data-sends="1"' in page  # the one the dispatcher sent
@@ -321,7 +286,7 @@ async def test_the_chart_draws_each_days_sends_and_delivery_rate_per_channel(
 
 
 def test_the_backlog_counts_pending_reminders_by_when_they_are_due(
-    browser: httpx.Client, tenant: Tenant, db: Session, clock: FrozenClock
+    signed_in: SignIn, tenant: Tenant
 ) -> None:
     for offset in (timedelta(hours=-3), timedelta(minutes=-5), timedelta(hours=5)):
         response = tenant.client.post(
@@ -333,8 +298,7 @@ def test_the_backlog_counts_pending_reminders_by_when_they_are_due(
             },
         )
         assert response.status_code == 202, response.text
-    sign_in(browser, issue_key(db, clock, tenant, Scope.DELIVERIES_READ))
-    page = browser.get("/ops/backlog").text
+    page = signed_in(Scope.DELIVERIES_READ).get("/ops/backlog").text
     row = page.split("<th>scheduled</th>")[1].split("</tr>")[0]
     assert [cell.split(">")[1].split("<")[0] for cell in row.split("<td")[1:]] == [
         "1",
@@ -344,3 +308,16 @@ def test_the_backlog_counts_pending_reminders_by_when_they_are_due(
         "0",
     ]
     assert "(180 min ago)" in page
+
+
+def test_a_bad_time_or_cursor_in_the_log_filter_is_a_422_naming_the_field(
+    signed_in: SignIn,
+) -> None:
+    browser = signed_in(Scope.DELIVERIES_READ)
+    for params, field in (
+        ({"since": "yesterday"}, "query.since"),
+        ({"cursor": "x"}, "query.cursor"),
+    ):
+        response = browser.get("/ops/deliveries", params=params)
+        assert response.status_code == 422
+        assert [e["field"] for e in response.json()["errors"]] == [field]
