@@ -321,3 +321,11 @@ def test_a_bad_time_or_cursor_in_the_log_filter_is_a_422_naming_the_field(
         response = browser.get("/ops/deliveries", params=params)
         assert response.status_code == 422
         assert [e["field"] for e in response.json()["errors"]] == [field]
+
+
+def test_a_session_ends_after_twelve_hours(signed_in: SignIn, clock: FrozenClock) -> None:
+    browser = signed_in(Scope.DELIVERIES_READ)
+    clock.advance(timedelta(hours=11, minutes=59))
+    assert browser.get("/ops/backlog").status_code == 200
+    clock.advance(timedelta(minutes=1))
+    assert browser.get("/ops/backlog").headers["location"] == "/ops/login"
