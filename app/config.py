@@ -114,11 +114,17 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr = Field(
         SecretStr(""), description="HMAC-SHA256 key that signs every webhook POST."
     )
+    secret_key: SecretStr = Field(
+        SecretStr(""),
+        description="Signs ops dashboard sessions; empty in development or tests means a "
+        "random key per process (sessions end on restart). Required in production.",
+    )
 
     @model_validator(mode="after")
     def _refuse_unusable_providers(self) -> Self:
         """A configured provider with a blank or sample secret would fail on every send, and
-        Twilio could not report delivery to a loopback or plain-http callback address."""
+        Twilio could not report delivery to a loopback or plain-http callback address. A guessable
+        session key would let anyone forge an ops dashboard session."""
         if self.env == "development":
             return self
         needed = {
@@ -132,6 +138,11 @@ class Settings(BaseSettings):
                 raise ValueError(f"{name} must be set to a real secret outside development")
         if self.twilio_account_sid and not self.public_url.startswith("https://"):
             raise ValueError("NUDGE_PUBLIC_URL must be Nudge's https address for Twilio callbacks")
+        secret_key = self.secret_key.get_secret_value().strip()
+        if self.env == "production" and (
+            len(secret_key) < 32 or secret_key.lower() in PLACEHOLDER_SECRETS
+        ):
+            raise ValueError("NUDGE_SECRET_KEY must be a random secret of 32+ characters")
         return self
 
 

@@ -16,6 +16,7 @@ from app.dispatch.scheduler import dispatching
 from app.errors import install_error_handlers
 from app.middleware import BodySizeLimit
 from app.migrate import head_revision
+from app.ops import endpoints as ops
 from app.optouts import endpoints as optouts
 from app.policy import endpoints as policies
 from app.reminders import endpoints as reminders
@@ -68,4 +69,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(templates.router)
     app.include_router(webhooks.router)
     app.include_router(deliveries.router)
+    app.include_router(ops.router)
     return app

@@ -173,7 +173,7 @@ def twilio(twilio_server: FakeTwilio) -> Iterator[FakeTwilio]:
 
 def settings(**overrides: object) -> Settings:
     """Test settings with no provider configured unless a test configures one."""
-    values = {"env": "test"} | overrides
+    values = {"env": "test", "secret_key": "channel-tests-session-key-0123456789"} | overrides
     return Settings(_env_file=None, **values)  # type: ignore[arg-type, call-arg]
 
 

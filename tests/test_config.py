@@ -9,6 +9,7 @@ from pydantic import SecretStr, ValidationError
 from app.config import Settings
 
 ENV_EXAMPLE = Path(__file__).parents[1] / ".env.example"
+SESSION_KEY = "ops-session-key-0123456789abcdef0123"
 
 
 def documented() -> dict[str, str]:
@@ -62,7 +63,12 @@ def test_twilio_outside_development_needs_an_https_public_url() -> None:
     twilio = {"twilio_account_sid": "AC1", "twilio_auth_token": "tw-0123456789"}
     with pytest.raises(ValidationError, match="NUDGE_PUBLIC_URL must be Nudge's https address"):
         Settings(env="production", **twilio)  # type: ignore[arg-type]
-    Settings(env="production", public_url="https://nudge.lender.example", **twilio)  # type: ignore[arg-type]
+    Settings(
+        env="production",
+        public_url="https://nudge.lender.example",
+        secret_key=SESSION_KEY,
+        **twilio,  # type: ignore[arg-type]
+    )
 
 
 def test_secrets_are_masked_when_settings_are_printed() -> None:
@@ -75,3 +81,11 @@ def test_settings_come_from_nudge_prefixed_environment_variables(monkeypatch) ->
     monkeypatch.setenv("NUDGE_PORT", "9001")
     settings = Settings()
     assert (settings.database_url, settings.port) == ("sqlite:///elsewhere.db", 9001)
+
+
+@pytest.mark.parametrize("key", ["", "changeme", "short-key"])
+def test_production_refuses_a_blank_sample_or_short_dashboard_session_key(key: str) -> None:
+    with pytest.raises(ValidationError, match="NUDGE_SECRET_KEY must be a random secret"):
+        Settings(env="production", secret_key=key)  # type: ignore[arg-type]
+    Settings(env="production", secret_key=SESSION_KEY)  # type: ignore[arg-type]
+    Settings(env="development", secret_key=key)  # type: ignore[arg-type]

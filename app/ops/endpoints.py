@@ -1,0 +1,324 @@
+"""The ops dashboard's pages, under /ops; HTML for people, kept out of the OpenAPI document."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import parse_qs, urlencode
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from app.auth import Principal
+from app.clock import ClockDep
+from app.config import Settings, SettingsDep
+from app.db import SessionDep
+from app.errors import FieldError, ValidationFailed
+from app.masking import mask_address
+from app.ops import chart, queries
+from app.ops.i18n import pick_language, translator
+from app.ops.session import (
+    SESSION_COOKIE,
+    SESSION_LIFETIME,
+    SIGN_IN_COOKIE,
+    OpsSession,
+    new_csrf_token,
+    read_session,
+    same_token,
+    session_cookie,
+    sign_in_cookie,
+    sign_in_csrf,
+)
+from app.pagination import decode_cursor, encode_cursor
+from app.reminders import repository as reminders
+from app.tenants.models import ApiKey
+from app.tenants.service import Scope, find_active_key
+from channels.status import DeliveryStatus
+
+router = APIRouter(prefix="/ops", include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+PAGE_SIZE = 50
+CHANNELS = ("sms", "voice", "email", "webhook")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    principal: Principal
+    csrf: str
+
+
+def _principal(key: ApiKey) -> Principal:
+    return Principal(tenant_id=key.tenant_id, key_id=key.id, scopes=frozenset(key.scopes))
+
+
+def _viewer(
+    request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep
+) -> Viewer | None:
+    """The signed-in key, looked up again on every request: revoking it ends the session."""
+    ops = read_session(settings, request.cookies.get(SESSION_COOKIE), now=clock.now())
+    if ops is None:
+        return None
+    key = queries.active_key(session, key_id=ops.key_id, tenant_id=ops.tenant_id)
+    if key is None:
+        return None
+    principal = _principal(key)
+    return Viewer(principal, ops.csrf) if principal.has(Scope.DELIVERIES_READ) else None
+
+
+ViewerDep = Annotated[Viewer | None, Depends(_viewer)]
+
+
+def _signed_in(viewer: ViewerDep) -> Viewer:
+    """Pages need a session; without one the browser is sent to the sign-in form."""
+    if viewer is None:
+        raise HTTPException(303, "sign in first", headers={"Location": "/ops/login"})
+    return viewer
+
+
+SignedIn = Annotated[Viewer, Depends(_signed_in)]
+
+
+def _page(
+    request: Request, name: str, context: dict[str, Any], *, status: int = 200
+) -> HTMLResponse:
+    language = pick_language(request.headers.get("accept-language"))
+    response = templates.TemplateResponse(
+        request,
+        name,
+        {"lang": language, "t": translator(language), **context},
+        status_code=status,
+        headers={"Content-Language": language, "Vary": "Accept-Language, Cookie"},
+    )
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+    return response
+
+
+def _to_sign_in() -> RedirectResponse:
+    return RedirectResponse("/ops/login", status_code=303)
+
+
+def _set_cookie(
+    response: Response, settings: Settings, name: str, value: str, *, max_age: int
+) -> None:
+    """Script can't read it, other sites can't send it, and https keeps it off plain http."""
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path="/ops",
+        httponly=True,
+        samesite="strict",
+        secure=settings.public_url.startswith("https://"),
+    )
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """The urlencoded form (no multipart on these pages, so no extra parser dependency)."""
+    fields = parse_qs((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
+    return {name: values[0] for name, values in fields.items()}
+
+
+@router.get("")
+def home() -> RedirectResponse:
+    return RedirectResponse("/ops/deliveries", status_code=303)
+
+
+@router.get("/login")
+def sign_in_form(request: Request, settings: SettingsDep) -> HTMLResponse:
+    return _sign_in_page(request, settings)
+
+
+def _sign_in_page(
+    request: Request, settings: SettingsDep, *, error: str | None = None, status: int = 200
+) -> HTMLResponse:
+    csrf = new_csrf_token()
+    response = _page(request, "login.html", {"csrf": csrf, "error": error}, status=status)
+    _set_cookie(response, settings, SIGN_IN_COOKIE, sign_in_cookie(settings, csrf), max_age=3600)
+    return response
+
+
+@router.post("/login")
+async def sign_in(
+    request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep
+) -> Response:
+    form = await _form(request)
+    expected = sign_in_csrf(settings, request.cookies.get(SIGN_IN_COOKIE))
+    if not same_token(expected, form.get("csrf")):
+        return _sign_in_page(request, settings, error="bad_csrf", status=403)
+    key = find_active_key(session, form.get("api_key", "").strip())
+    if key is None:
+        return _sign_in_page(request, settings, error="bad_key", status=401)
+    if not _principal(key).has(Scope.DELIVERIES_READ):
+        return _sign_in_page(request, settings, error="no_scope", status=403)
+    ops = OpsSession(
+        key_id=key.id,
+        tenant_id=key.tenant_id,
+        csrf=new_csrf_token(),
+        expires_at=clock.now() + SESSION_LIFETIME,
+    )
+    response = RedirectResponse("/ops/deliveries", status_code=303)
+    lifetime = int(SESSION_LIFETIME.total_seconds())
+    _set_cookie(response, settings, SESSION_COOKIE, session_cookie(settings, ops), max_age=lifetime)
+    response.delete_cookie(SIGN_IN_COOKIE, path="/ops")
+    return response
+
+
+@router.post("/logout")
+async def sign_out(request: Request, viewer: ViewerDep) -> Response:
+    if viewer is not None and not same_token(viewer.csrf, (await _form(request)).get("csrf")):
+        return _page(request, "error.html", {"message": "bad_csrf", "viewer": viewer}, status=403)
+    response = _to_sign_in()
+    response.delete_cookie(SESSION_COOKIE, path="/ops")
+    return response
+
+
+def _optional(value: str | None) -> str | None:
+    return value.strip() or None if value is not None else None
+
+
+def _time(name: str, value: str | None, errors: list[FieldError]) -> datetime | None:
+    """A `datetime-local` field, read as UTC (the pages show UTC throughout)."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        errors.append(FieldError(field=f"query.{name}", detail="not a date and time"))
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _contact(row: queries.LogRow, viewer: Viewer) -> str:
+    address = (row.email if row.attempt.channel == "email" else row.phone) or ""
+    return address if viewer.principal.has(Scope.PII_READ) else mask_address(address)
+
+
+@router.get("/deliveries")
+def delivery_log(
+    request: Request,
+    session: SessionDep,
+    viewer: SignedIn,
+    customer_ref: str | None = None,
+    loan_ref: str | None = None,
+    channel: str | None = None,
+    status: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    cursor: str | None = None,
+) -> Response:
+    errors: list[FieldError] = []
+    where = queries.LogFilter(
+        customer_ref=_optional(customer_ref),
+        loan_ref=_optional(loan_ref),
+        channel=_optional(channel),
+        status=_optional(status),
+        since=_time("since", since, errors),
+        until=_time("until", until, errors),
+    )
+    if errors:
+        raise ValidationFailed(errors)
+    rows = queries.delivery_log(
+        session,
+        tenant_id=viewer.principal.tenant_id,
+        where=where,
+        after=decode_cursor(cursor) if cursor else None,
+        limit=PAGE_SIZE + 1,
+    )
+    more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
+    filters = {
+        "customer_ref": where.customer_ref or "",
+        "loan_ref": where.loan_ref or "",
+        "channel": where.channel or "",
+        "status": where.status or "",
+        "since": since or "",
+        "until": until or "",
+    }
+    next_page = None
+    if more:
+        last = rows[-1].attempt
+        query = {k: v for k, v in filters.items() if v}
+        next_page = "?" + urlencode(query | {"cursor": encode_cursor(last.started_at, last.id)})
+    return _page(
+        request,
+        "deliveries.html",
+        {
+            "viewer": viewer,
+            "rows": [(row, _contact(row, viewer)) for row in rows],
+            "filters": filters,
+            "channels": CHANNELS,
+            "statuses": [status.value for status in DeliveryStatus],
+            "next_page": next_page,
+            "paged": cursor is not None,
+        },
+    )
+
+
+@router.get("/reminders/{reminder_id}")
+def timeline(
+    request: Request, session: SessionDep, viewer: SignedIn, reminder_id: uuid.UUID
+) -> Response:
+    found = queries.reminder_with_customer(
+        session, tenant_id=viewer.principal.tenant_id, reminder_id=reminder_id
+    )
+    if found is None:
+        return _page(request, "error.html", {"message": "not_found", "viewer": viewer}, status=404)
+    reminder, customer = found
+    pii = viewer.principal.has(Scope.PII_READ)
+    contacts = [
+        contact if pii else mask_address(contact)
+        for contact in (customer.phone, customer.email)
+        if contact
+    ]
+    return _page(
+        request,
+        "timeline.html",
+        {
+            "viewer": viewer,
+            "reminder": reminder,
+            "customer_ref": customer.ref,
+            "contacts": contacts,
+            "events": reminders.timeline(session, reminder.id),
+            "attempts": reminders.attempts(session, reminder.id),
+        },
+    )
+
+
+@router.get("/chart")
+def sends_chart(
+    request: Request, session: SessionDep, viewer: SignedIn, clock: ClockDep
+) -> Response:
+    today = clock.now().date()
+    since = datetime.combine(chart.window(today)[0], datetime.min.time(), tzinfo=UTC)
+    rows = queries.daily_counts(session, tenant_id=viewer.principal.tenant_id, since=since)
+    charts = [
+        chart.lay_out(channel, days) for channel, days in chart.tally(rows, today=today).items()
+    ]
+    return _page(
+        request,
+        "chart.html",
+        {"viewer": viewer, "charts": charts, "width": chart.WIDTH, "height": chart.HEIGHT},
+    )
+
+
+@router.get("/backlog")
+def due_backlog(
+    request: Request, session: SessionDep, viewer: SignedIn, clock: ClockDep
+) -> Response:
+    now = clock.now()
+    counts, oldest = queries.backlog(session, tenant_id=viewer.principal.tenant_id, now=now)
+    table = {(status, bucket): n for status, bucket, n in counts}
+    return _page(
+        request,
+        "backlog.html",
+        {
+            "viewer": viewer,
+            "statuses": [status.value for status in queries.PENDING],
+            "buckets": queries.BUCKETS,
+            "table": table,
+            "oldest_minutes": None if oldest is None else int((now - oldest).total_seconds() // 60),
+            "oldest": oldest,
+        },
+    )

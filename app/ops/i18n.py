@@ -1,0 +1,138 @@
+"""The dashboard's words in English and Chinese; the browser's Accept-Language picks."""
+
+from babel import negotiate_locale
+
+DEFAULT = "en"
+
+CATALOGUE: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Nudge ops",
+        "sign_in": "Sign in",
+        "sign_out": "Sign out",
+        "api_key": "API key",
+        "sign_in_hint": "Use an API key with the deliveries:read scope.",
+        "bad_key": "That API key is unknown or revoked.",
+        "no_scope": "That API key lacks the deliveries:read scope.",
+        "bad_csrf": "The form expired or came from another site; please try again.",
+        "deliveries": "Delivery log",
+        "chart": "Sends, last 14 days",
+        "backlog": "Due backlog",
+        "customer_ref": "Customer",
+        "loan_ref": "Loan",
+        "channel": "Channel",
+        "status": "Status",
+        "since": "From (UTC)",
+        "until": "Until (UTC)",
+        "any": "any",
+        "filter": "Filter",
+        "clear_filters": "Clear",
+        "when": "When (UTC)",
+        "contact": "Contact",
+        "provider": "Provider",
+        "error": "Error",
+        "reminder": "Reminder",
+        "next_page": "Older",
+        "first_page": "Newest",
+        "no_rows": "Nothing matches.",
+        "timeline": "Timeline",
+        "template": "Template",
+        "events": "Events",
+        "attempts": "Attempts",
+        "kind": "What",
+        "reason": "Why",
+        "detail": "Detail",
+        "body": "Words sent",
+        "sends": "Sends",
+        "delivery_rate": "Delivery rate",
+        "day": "Day",
+        "rate_note": "Delivery rate: delivered or answered, over attempts with a final status.",
+        "bucket": "Due",
+        "oldest_due": "Oldest due",
+        "minutes_ago": "{n} min ago",
+        "nothing_due": "Nothing is due.",
+        "overdue_hour": "Overdue over 1 h",
+        "overdue": "Overdue up to 1 h",
+        "next_hour": "Next hour",
+        "next_day": "Next 24 h",
+        "later": "Later",
+        "not_found": "No such reminder.",
+    },
+    "zh": {
+        "title": "Nudge 运营",
+        "sign_in": "登录",
+        "sign_out": "退出",
+        "api_key": "API 密钥",
+        "sign_in_hint": "请使用具有 deliveries:read 权限的 API 密钥。",
+        "bad_key": "该 API 密钥不存在或已被吊销。",
+        "no_scope": "该 API 密钥没有 deliveries:read 权限。",
+        "bad_csrf": "表单已过期或来自其他网站，请重试。",
+        "deliveries": "发送记录",
+        "chart": "近 14 天发送量",
+        "backlog": "待发送积压",
+        "customer_ref": "客户",
+        "loan_ref": "借款",
+        "channel": "渠道",
+        "status": "状态",
+        "since": "开始时间（UTC）",
+        "until": "结束时间（UTC）",
+        "any": "全部",
+        "filter": "筛选",
+        "clear_filters": "清除",
+        "when": "时间（UTC）",
+        "contact": "联系方式",
+        "provider": "服务商",
+        "error": "错误",
+        "reminder": "提醒",
+        "next_page": "更早",
+        "first_page": "最新",
+        "no_rows": "没有匹配的记录。",
+        "timeline": "时间线",
+        "template": "模板",
+        "events": "事件",
+        "attempts": "发送尝试",
+        "kind": "事件",
+        "reason": "原因",
+        "detail": "详情",
+        "body": "发送内容",
+        "sends": "发送量",
+        "delivery_rate": "送达率",
+        "day": "日期",
+        "rate_note": "送达率：已送达或已接听的次数 ÷ 已有最终状态的发送次数。",
+        "bucket": "到期",
+        "oldest_due": "最早到期",
+        "minutes_ago": "{n} 分钟前",
+        "nothing_due": "没有到期的提醒。",
+        "overdue_hour": "逾期超过 1 小时",
+        "overdue": "逾期 1 小时内",
+        "next_hour": "1 小时内",
+        "next_day": "24 小时内",
+        "later": "更晚",
+        "not_found": "没有这条提醒。",
+    },
+}
+
+
+def preferred_languages(accept_language: str | None) -> list[str]:
+    """`zh-CN,zh;q=0.9,en;q=0.8` -> `["zh-CN", "zh", "en"]`, highest quality first."""
+    weighted: list[tuple[float, int, str]] = []
+    for position, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if tag and tag != "*" and quality > 0:
+            weighted.append((-quality, position, tag))
+    return [tag for _, _, tag in sorted(weighted)]
+
+
+def pick_language(accept_language: str | None) -> str:
+    chosen = negotiate_locale(preferred_languages(accept_language), list(CATALOGUE), sep="-")
+    language = (chosen or DEFAULT).lower()
+    return language if language in CATALOGUE else DEFAULT
+
+
+def translator(language: str) -> dict[str, str]:
+    return CATALOGUE[language]
