@@ -2,7 +2,6 @@
 
 import asyncio
 import json
-import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from app.db import create_db_engine, create_session_factory
 from app.deliveries import retention as retention_job
 from app.dispatch.scheduler import run_worker
 from app.errors import NudgeError
+from app.observability import logs
 from app.tenants import service as tenants
 from app.tenants.models import Tenant
 from app.tenants.service import IssuedKey, Scope
@@ -55,10 +55,6 @@ def _print_key(issued: IssuedKey, as_json: bool) -> None:
     click.echo("The key is shown only now; store it safely.", err=True)
 
 
-def _configure_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-
-
 @click.group()
 def main() -> None:
     """Nudge: polite, compliant repayment reminders."""
@@ -85,18 +81,17 @@ def serve(host: str | None, port: int | None, no_worker: bool) -> None:
         os.environ["NUDGE_EMBEDDED_WORKER"] = "false"
         get_settings.cache_clear()
     settings = get_settings()
-    _configure_logging()
     host, port = host or settings.host, port or settings.port
     shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104
     click.echo(f"Nudge API docs: http://{shown}:{port}/docs")
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, log_level="info")
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, log_config=logs.config())
 
 
 @main.command()
 def worker() -> None:
     """Dispatch due reminders until SIGTERM (several workers may share a PostgreSQL database)."""
     settings = get_settings()
-    _configure_logging()
+    logs.configure()
     engine = create_db_engine(settings.database_url)
     try:
         asyncio.run(

@@ -14,8 +14,9 @@ from app.deliveries import endpoints as deliveries
 from app.deliveries import webhooks
 from app.dispatch.scheduler import dispatching
 from app.errors import install_error_handlers
-from app.middleware import BodySizeLimit
+from app.middleware import BodySizeLimit, RequestId
 from app.migrate import head_revision
+from app.observability import endpoints as observability
 from app.ops import endpoints as ops
 from app.optouts import endpoints as optouts
 from app.policy import endpoints as policies
@@ -60,7 +61,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestId)
     app.include_router(health.router)
+    app.include_router(observability.router)
     app.include_router(reminders.router)
     app.include_router(tenants.router)
     app.include_router(policies.router)

@@ -17,6 +17,7 @@ from app.audit import service as audit
 from app.customers.models import Customer
 from app.dispatch.claim import STARTED, claim_due, recover_expired
 from app.dispatch.compose import compose, text_of
+from app.observability import metrics
 from app.policy.outcomes import apply_block
 from app.policy.service import Candidate, gate
 from app.reminders import repository as reminders
@@ -76,6 +77,7 @@ def prepare_round(
     for candidate, verdict in zip(
         candidates, gate(session, candidates=candidates, now=now, rng=rng), strict=True
     ):
+        metrics.DECISIONS.labels(verdict.action, verdict.reason or "").inc()
         if verdict.action == "send":
             assert verdict.channel is not None
             sends.append((candidate.reminder, candidate.customer, verdict.channel))

@@ -13,6 +13,7 @@ from app.audit import service as audit
 from app.customers.models import Customer
 from app.dispatch.prepare import Started
 from app.dispatch.retry import RetryStrategy
+from app.observability import metrics
 from app.optouts.models import OptOut, OptOutChannel, OptOutSource
 from app.reminders import repository as reminders
 from app.reminders.models import DeliveryAttempt, EventKind, Reminder
@@ -57,6 +58,8 @@ def record_round(
         reminder = reminders_[outcome.started.reminder_id]
         result = outcome.result
         error = result.error
+        metrics.SENDS.labels(attempt.channel, result.status).inc()
+        metrics.LATENCY.labels(attempt.provider).observe(outcome.latency_ms / 1000)
         attempt.status = result.status
         attempt.provider_message_id = result.provider_message_id
         attempt.provider_status = result.provider_status

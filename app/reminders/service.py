@@ -11,6 +11,7 @@ from app.clock import Clock
 from app.customers import repository as customers
 from app.customers.models import Customer
 from app.errors import Conflict, FieldError, NotFound, ValidationFailed
+from app.observability import metrics
 from app.pagination import decode_cursor, encode_cursor
 from app.policy import service as policies
 from app.reminders import repository
@@ -91,6 +92,7 @@ def create(
             for row in rows
         ],
     )
+    metrics.ACCEPTED.inc(len(rows))
     return [
         ReminderOut.model_validate(
             {**row, "metadata": row["meta"], "customer_ref": item.customer.ref}

@@ -1,0 +1,72 @@
+"""Prometheus metrics: counters kept by this process, and the due backlog read at scrape time."""
+
+from collections.abc import Iterator
+
+import sqlalchemy as sa
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.clock import Clock
+from app.reminders.models import Reminder
+from app.reminders.states import ReminderStatus
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+"""This process's counters; each app adds its own backlog collector when it serves /metrics."""
+
+ACCEPTED = Counter("nudge_reminders_accepted", "Reminders accepted by the API.", registry=REGISTRY)
+DECISIONS = Counter(
+    "nudge_policy_decisions",
+    "Contact-policy decisions at dispatch.",
+    ["action", "reason"],
+    registry=REGISTRY,
+)
+SENDS = Counter(
+    "nudge_sends",
+    "Provider calls by channel and normalized status.",
+    ["channel", "status"],
+    registry=REGISTRY,
+)
+LATENCY = Histogram(
+    "nudge_provider_latency_seconds",
+    "Time a provider call took.",
+    ["provider"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+    registry=REGISTRY,
+)
+
+WAITING = (ReminderStatus.SCHEDULED, ReminderStatus.DEFERRED)
+
+
+class Backlog(Collector):
+    """Due reminders not yet taken, and how long the oldest has waited: read from the database
+    at each scrape, so every API and worker replica reports the same, true number."""
+
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock) -> None:
+        self.sessions, self.clock = sessions, clock
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        now = self.clock.now()
+        with self.sessions() as session:
+            count, oldest = session.execute(
+                sa.select(sa.func.count(), sa.func.min(Reminder.next_attempt_at)).where(
+                    Reminder.status.in_(WAITING), Reminder.next_attempt_at <= now
+                )
+            ).one()
+        yield GaugeMetricFamily(
+            "nudge_due_backlog", "Reminders due and not yet dispatched.", value=count
+        )
+        age = (now - oldest).total_seconds() if oldest is not None else 0.0
+        yield GaugeMetricFamily(
+            "nudge_due_backlog_oldest_age_seconds",
+            "How long the oldest due reminder has waited.",
+            value=age,
+        )
+
+
+def exposition(backlog: Backlog) -> bytes:
+    """The text format Prometheus scrapes: this process's counters, then the backlog."""
+    per_app = CollectorRegistry(auto_describe=False)
+    per_app.register(backlog)
+    return generate_latest(REGISTRY) + generate_latest(per_app)

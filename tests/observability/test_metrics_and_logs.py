@@ -1,0 +1,91 @@
+"""Prometheus metrics, request ids, and logs that never hold a contact detail in clear."""
+
+import json
+import logging
+import logging.config
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from app.clock import FrozenClock
+from app.observability.logs import config, request_id
+from tests.conftest import DispatcherFactory, Tenant
+from tests.factories import reminder
+
+pytestmark = pytest.mark.anyio
+
+
+def sample(text: str, name: str, **labels: str) -> float:
+    """One sample's value from the Prometheus text format (0 when absent)."""
+    wanted = name + (
+        "{" + ",".join(f'{k}="{v}"' for k, v in labels.items()) + "}" if labels else ""
+    )
+    for line in text.splitlines():
+        if line.startswith(wanted + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+async def test_metrics_count_acceptances_decisions_sends_and_show_the_backlog(
+    tenant: Tenant,
+    anonymous: httpx.Client,
+    make_dispatcher: DispatcherFactory,
+    clock: FrozenClock,
+) -> None:
+    before = anonymous.get("/metrics").text
+    for i in range(3):
+        tenant.client.post("/v1/reminders", json=reminder(loan_ref=f"l-{i}", channels=["sms"]))
+    waiting = anonymous.get("/metrics")
+    assert waiting.headers["content-type"].startswith("text/plain")
+    assert (
+        sample(waiting.text, "nudge_reminders_accepted_total")
+        - sample(before, "nudge_reminders_accepted_total")
+        == 3
+    )
+    assert sample(waiting.text, "nudge_due_backlog") == 3
+    clock.advance(timedelta(minutes=5))
+    aged = anonymous.get("/metrics").text
+    assert sample(aged, "nudge_due_backlog_oldest_age_seconds") == 300
+
+    await make_dispatcher().run_once()
+    after = anonymous.get("/metrics").text
+    sends = ("nudge_sends_total", {"channel": "sms", "status": "queued"})
+    assert sample(after, sends[0], **sends[1]) - sample(before, sends[0], **sends[1]) == 3
+    allowed = ("nudge_policy_decisions_total", {"action": "send", "reason": ""})
+    assert sample(after, allowed[0], **allowed[1]) - sample(before, allowed[0], **allowed[1]) == 3
+    assert sample(after, "nudge_provider_latency_seconds_count", provider="twilio_sms") >= 3
+    assert sample(after, "nudge_due_backlog") == 0
+
+
+def test_every_response_carries_a_request_id_and_a_sane_given_one_is_kept(
+    anonymous: httpx.Client,
+) -> None:
+    generated = anonymous.get("/healthz").headers["x-request-id"]
+    assert len(generated) == 32
+    assert (
+        anonymous.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers["x-request-id"]
+        == "abc-123"
+    )
+    hostile = anonymous.get("/healthz", headers={"X-Request-ID": "a b\tc<script>"})
+    assert hostile.headers["x-request-id"] != "a b\tc<script>"
+
+
+def test_log_lines_are_json_with_the_request_id_and_no_contact_detail_in_clear(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    logging.config.dictConfig(config())
+    try:
+        token = request_id.set("req-42")
+        logging.getLogger("nudge.test").info(
+            "texted %s and %s", "+8613812345678", "wang.fang@example.com"
+        )
+        request_id.reset(token)
+    finally:
+        logging.config.dictConfig({"version": 1, "disable_existing_loggers": False})
+    line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert line["request_id"] == "req-42"
+    assert line["name"] == "nudge.test"
+    assert "+8613812345678" not in line["message"]
+    assert "+86 138****5678" in line["message"]
+    assert "w***@example.com" in line["message"]
