@@ -10,11 +10,14 @@ from urllib.parse import parse_qs, urlencode
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.engine import RowMapping
 
 from app.auth import Principal
 from app.clock import ClockDep
 from app.config import Settings, SettingsDep
 from app.db import SessionDep
+from app.deliveries import repository as deliveries
+from app.deliveries.schemas import DeliveryFilter
 from app.errors import FieldError, ValidationFailed
 from app.masking import mask_address
 from app.ops import chart, queries
@@ -191,8 +194,9 @@ def _time(name: str, value: str | None, errors: list[FieldError]) -> datetime | 
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _contact(row: queries.LogRow, viewer: Viewer) -> str:
-    address = (row.email if row.attempt.channel == "email" else row.phone) or ""
+def _contact(row: RowMapping, viewer: Viewer) -> str:
+    """The address the provider was given, masked unless the viewer may see it."""
+    address: str = row["recipient"] or ""
     return address if viewer.principal.has(Scope.PII_READ) else mask_address(address)
 
 
@@ -210,7 +214,7 @@ def delivery_log(
     cursor: str | None = None,
 ) -> Response:
     errors: list[FieldError] = []
-    where = queries.LogFilter(
+    where = DeliveryFilter(
         customer_ref=_optional(customer_ref),
         loan_ref=_optional(loan_ref),
         channel=_optional(channel),
@@ -220,7 +224,7 @@ def delivery_log(
     )
     if errors:
         raise ValidationFailed(errors)
-    rows = queries.delivery_log(
+    rows = deliveries.page(
         session,
         tenant_id=viewer.principal.tenant_id,
         where=where,
@@ -238,9 +242,11 @@ def delivery_log(
     }
     next_page = None
     if more:
-        last = rows[-1].attempt
+        last = rows[-1]
         query = {k: v for k, v in filters.items() if v}
-        next_page = "?" + urlencode(query | {"cursor": encode_cursor(last.started_at, last.id)})
+        next_page = "?" + urlencode(
+            query | {"cursor": encode_cursor(last["started_at"], last["id"])}
+        )
     return _page(
         request,
         "deliveries.html",

@@ -4,7 +4,6 @@ The JSON delivery API may later own these queries; the dashboard only needs thes
 """
 
 import uuid
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -18,25 +17,6 @@ from app.tenants.models import ApiKey
 PENDING = (ReminderStatus.SCHEDULED, ReminderStatus.DEFERRED, ReminderStatus.DISPATCHING)
 
 
-@dataclass(frozen=True)
-class LogFilter:
-    customer_ref: str | None = None
-    loan_ref: str | None = None
-    channel: str | None = None
-    status: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-
-
-@dataclass(frozen=True)
-class LogRow:
-    attempt: DeliveryAttempt
-    customer_ref: str
-    loan_ref: str
-    phone: str | None
-    email: str | None
-
-
 def active_key(session: Session, *, key_id: uuid.UUID, tenant_id: uuid.UUID) -> ApiKey | None:
     """The session's key if it still exists, is not revoked and belongs to its tenant."""
     return session.scalar(
@@ -44,43 +24,6 @@ def active_key(session: Session, *, key_id: uuid.UUID, tenant_id: uuid.UUID) -> 
             ApiKey.id == key_id, ApiKey.tenant_id == tenant_id, ApiKey.revoked_at.is_(None)
         )
     )
-
-
-def delivery_log(
-    session: Session,
-    *,
-    tenant_id: uuid.UUID,
-    where: LogFilter,
-    after: tuple[datetime, uuid.UUID] | None,
-    limit: int,
-) -> list[LogRow]:
-    """Newest first, keyed on (started_at, id) so pages hold still while attempts are added."""
-    query = (
-        sa.select(DeliveryAttempt, Customer.ref, Reminder.loan_ref, Customer.phone, Customer.email)
-        .join(Reminder, Reminder.id == DeliveryAttempt.reminder_id)
-        .join(Customer, Customer.id == DeliveryAttempt.customer_id)
-        .where(DeliveryAttempt.tenant_id == tenant_id)
-        .order_by(DeliveryAttempt.started_at.desc(), DeliveryAttempt.id.desc())
-        .limit(limit)
-    )
-    conditions = {
-        Customer.ref: where.customer_ref,
-        Reminder.loan_ref: where.loan_ref,
-        DeliveryAttempt.channel: where.channel,
-        DeliveryAttempt.status: where.status,
-    }
-    for column, value in conditions.items():
-        if value is not None:
-            query = query.where(column == value)
-    if where.since is not None:
-        query = query.where(DeliveryAttempt.started_at >= where.since)
-    if where.until is not None:
-        query = query.where(DeliveryAttempt.started_at < where.until)
-    if after is not None:
-        query = query.where(
-            sa.tuple_(DeliveryAttempt.started_at, DeliveryAttempt.id) < sa.tuple_(*after)
-        )
-    return [LogRow(*row) for row in session.execute(query)]
 
 
 def reminder_with_customer(
