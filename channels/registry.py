@@ -95,6 +95,9 @@ class Registry:
             adapters[channel] = built[name]
         return cls(adapters)
 
+    def serves(self, channel: Channel) -> bool:
+        return channel in self._adapters
+
     def adapter_for(self, channel: Channel) -> Adapter[Any, Any]:
         try:
             return self._adapters[channel]

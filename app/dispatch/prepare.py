@@ -21,7 +21,8 @@ from app.observability import metrics
 from app.policy.outcomes import apply_block
 from app.policy.service import Candidate, gate
 from app.reminders import repository as reminders
-from app.reminders.models import DeliveryAttempt, Reminder
+from app.reminders.models import DeliveryAttempt, EventKind, Reminder
+from app.reminders.states import ReminderStatus, check_transition
 from app.templates.service import render_for_reminders
 from app.tenants.models import Tenant
 from channels.base import Channel, Message
@@ -61,19 +62,20 @@ def prepare_round(
         .order_by(Reminder.next_attempt_at, Reminder.id)
     ).all()
     exhausted = _permanently_failed_channels(session, claimed)
-    candidates = [
-        Candidate(
-            reminder=reminder,
-            customer=customer,
-            tenant=tenant,
-            channels=[
-                Channel(c) for c in reminder.channels if c not in exhausted.get(reminder.id, set())
-            ],
-        )
-        for reminder, customer, tenant in rows
-    ]
+    candidates, blocked = [], []
+    for reminder, customer, tenant in rows:
+        channels = [
+            Channel(c)
+            for c in reminder.channels
+            if c not in exhausted.get(reminder.id, set()) and registry.serves(Channel(c))
+        ]
+        if channels:
+            candidates.append(
+                Candidate(reminder=reminder, customer=customer, tenant=tenant, channels=channels)
+            )
+        else:  # no provider is configured for any of its channels: nothing will ever send it
+            blocked.append(_unsendable(reminder, now))
     sends: list[tuple[Reminder, Customer, Channel]] = []
-    blocked: list[dict[str, Any]] = []
     for candidate, verdict in zip(
         candidates, gate(session, candidates=candidates, now=now, rng=rng), strict=True
     ):
@@ -111,6 +113,20 @@ def prepare_round(
     audit.record_attempts(session, attempts, now=now)
     session.flush()
     return len(claimed), started
+
+
+def _unsendable(reminder: Reminder, now: datetime) -> dict[str, Any]:
+    check_transition(reminder.status, ReminderStatus.FAILED)
+    reminder.status, reminder.updated_at = ReminderStatus.FAILED, now
+    reminder.claimed_by = reminder.lease_expires_at = None
+    return {
+        "tenant_id": reminder.tenant_id,
+        "reminder_id": reminder.id,
+        "kind": EventKind.FAILED,
+        "reason": "NO_ADAPTER",
+        "detail": {"channels": reminder.channels},
+        "at": now,
+    }
 
 
 def _permanently_failed_channels(

@@ -1,5 +1,6 @@
 """Dispatch rounds end to end: policy, template, the real twilio library, the records."""
 
+import random
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -8,7 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
+from app.dispatch.worker import Dispatcher
 from app.optouts.models import OptOut
+from channels.base import Channel
+from channels.registry import Registry
 from tests.conftest import DispatcherFactory, Tenant
 from tests.factories import customer, reminder
 from tests.fakes.twilio_server import FakeTwilio, Reply
@@ -258,3 +262,23 @@ async def test_reminders_of_a_cancelled_loan_are_never_sent(
     tenant.client.post("/v1/loans/repaid/cancel-reminders")
     assert await make_dispatcher().run_once() == 0
     assert twilio.received == []
+
+
+async def test_a_reminder_no_configured_provider_can_send_fails_without_holding_up_the_rest(
+    tenant: Tenant, make_dispatcher: DispatcherFactory, twilio: FakeTwilio
+) -> None:
+    stranded = submit(tenant, customer=customer(ref="hooks-only"), channels=["webhook"])
+    normal = submit(tenant, channels=["sms"])
+    full = make_dispatcher()
+    dispatcher = Dispatcher(
+        sessions=full.sessions,
+        settings=full.settings,
+        clock=full.clock,
+        registry=Registry({Channel.SMS: full.registry.adapter_for(Channel.SMS)}),
+        rng=random.Random(0),
+        name="sms-only",
+    )
+    assert await dispatcher.run_once() == 2
+    body = read(tenant, stranded)
+    assert (body["status"], body["events"][-1]["reason"]) == ("failed", "NO_ADAPTER")
+    assert read(tenant, normal)["status"] == "sent"
