@@ -27,14 +27,13 @@ class MaskContactDetails(logging.Filter):
         return True
 
 
-def config(*, json: bool = True) -> dict[str, Any]:
+def config() -> dict[str, Any]:
     """A `logging.config.dictConfig` for the service, uvicorn's loggers included."""
-    fields = "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s"
-    formatter = (
-        {"()": "pythonjsonlogger.json.JsonFormatter", "format": fields}
-        if json
-        else {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
-    )
+    formatter = {
+        "()": "pythonjsonlogger.json.JsonFormatter",
+        "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+        "json_ensure_ascii": False,  # Chinese stays readable
+    }
     handler = {
         "class": "logging.StreamHandler",
         "formatter": "default",
@@ -48,8 +47,11 @@ def config(*, json: bool = True) -> dict[str, Any]:
         "handlers": {"default": handler},
         "root": {"handlers": ["default"], "level": "INFO"},
         "loggers": {
-            name: {"handlers": [], "propagate": True}
-            for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+            **{
+                name: {"handlers": [], "propagate": True}
+                for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+            },
+            "apscheduler": {"level": "WARNING"},  # not a line per dispatch tick
         },
     }
 

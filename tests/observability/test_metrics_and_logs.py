@@ -78,12 +78,14 @@ def test_log_lines_are_json_with_the_request_id_and_no_contact_detail_in_clear(
     try:
         token = request_id.set("req-42")
         logging.getLogger("nudge.test").info(
-            "texted %s and %s", "+8613812345678", "wang.fang@example.com"
+            "texted %s and %s: 您好", "+8613812345678", "wang.fang@example.com"
         )
         request_id.reset(token)
     finally:
         logging.config.dictConfig({"version": 1, "disable_existing_loggers": False})
-    line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    written = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "您好" in written  # Chinese stays readable in the log, not \u-escaped
+    line = json.loads(written)
     assert line["request_id"] == "req-42"
     assert line["name"] == "nudge.test"
     assert "+8613812345678" not in line["message"]
