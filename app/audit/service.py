@@ -86,8 +86,13 @@ def _append(session: Session, entries: list[Entry]) -> None:
         by_tenant.setdefault(tenant_id, []).append((kind, ref, payload, at))
     rows = []
     for tenant_id in sorted(by_tenant):  # one lock order for every writer
-        # The tenant row lock makes appends to one chain take turns (SQLite: one writer).
-        session.execute(sa.select(Tenant.id).where(Tenant.id == tenant_id).with_for_update())
+        # Appends to one chain take turns on the tenant row (SQLite: one writer). FOR NO KEY
+        # UPDATE, not FOR UPDATE: the foreign-key checks of rows this transaction already
+        # inserted hold KEY SHARE on the tenant, which FOR UPDATE would wait on, deadlocking two
+        # writers that each inserted first.
+        session.execute(
+            sa.select(Tenant.id).where(Tenant.id == tenant_id).with_for_update(key_share=True)
+        )
         last = session.execute(
             sa.select(AuditEntry.seq, AuditEntry.hash)
             .where(AuditEntry.tenant_id == tenant_id)

@@ -1,0 +1,58 @@
+"""Appending to a tenant's chain never deadlocks with rows other writers are inserting."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from app import migrate
+from app.audit.service import record_events
+from app.clock import FrozenClock
+from app.db import create_db_engine, create_session_factory
+from app.reminders import service as reminders
+from app.reminders.models import ReminderEvent
+from app.reminders.schemas import ReminderIn
+from app.tenants import service as tenants
+from tests.databases import fresh_database
+from tests.factories import reminder
+
+NOW = datetime(2026, 12, 7, 4, 0, tzinfo=UTC)
+
+
+def test_the_chain_lock_does_not_wait_on_another_writers_foreign_key_checks(
+    tmp_path: Path,
+) -> None:
+    """Two writers each insert an event (its foreign key share-locks the tenant row), then
+    append to the chain. A plain FOR UPDATE on the tenant would wait on the other's share lock
+    while the other waits on it: a deadlock. The chain's lock must not conflict with it."""
+    with fresh_database("postgresql", tmp_path) as url:
+        engine = create_db_engine(url)
+        migrate.upgrade(engine)
+        sessions = create_session_factory(engine)
+        clock = FrozenClock(NOW)
+        with sessions.begin() as session:
+            tenant_id = tenants.create_tenant(session, name="lock", clock=clock).tenant_id
+            [created] = reminders.create(
+                session,
+                tenant_id=tenant_id,
+                clock=clock,
+                items=[ReminderIn.model_validate(reminder())],
+            )
+        event = {
+            "tenant_id": tenant_id,
+            "reminder_id": created.id,
+            "kind": "note",
+            "reason": None,
+            "detail": None,
+            "at": NOW,
+        }
+        with sessions() as other, sessions() as appender:
+            other.execute(sa.insert(ReminderEvent), [event])  # holds KEY SHARE on the tenant
+            appender.execute(sa.text("SET LOCAL lock_timeout = '2s'"))
+            [event_id] = appender.scalars(
+                sa.insert(ReminderEvent).returning(ReminderEvent.id), [event]
+            ).all()
+            record_events(appender, [event | {"id": event_id}])  # must not wait on `other`
+            appender.commit()
+            other.rollback()
+        engine.dispose()
