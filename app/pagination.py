@@ -5,6 +5,9 @@ import binascii
 import json
 import uuid
 from datetime import datetime
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
 
 from app.errors import FieldError, ValidationFailed
 
@@ -23,3 +26,19 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         raise ValidationFailed(
             [FieldError(field="query.cursor", detail="not a cursor this API gave out")]
         ) from None
+
+
+SelectT = TypeVar("SelectT", bound=sa.Select[*tuple[Any, ...]])
+
+
+def newest_first(
+    query: SelectT,
+    *,
+    key: tuple[Any, Any],
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> SelectT:
+    """Orders by the (time, id) key, newest first, and starts after the cursor's row: rows
+    inserted meanwhile never shift a later page."""
+    query = query.order_by(key[0].desc(), key[1].desc()).limit(limit)
+    return query if after is None else query.where(sa.tuple_(*key) < sa.tuple_(*after))

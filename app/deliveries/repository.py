@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.customers.models import Customer
 from app.deliveries.schemas import DeliveryFilter, GroupBy
+from app.pagination import newest_first
 from app.reminders.models import DeliveryAttempt, Reminder
 
 A = DeliveryAttempt
@@ -80,10 +81,12 @@ def page(
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
 ) -> Sequence[RowMapping]:
-    """Keyed on (started_at, id): rows inserted meanwhile never shift a later page."""
-    query = _newest_first(tenant_id, where).limit(limit)
-    if after is not None:
-        query = query.where(sa.tuple_(A.started_at, A.id) < sa.tuple_(*after))
+    query = newest_first(
+        _filtered(sa.select(*_COLUMNS), tenant_id, where),
+        key=(A.started_at, A.id),
+        after=after,
+        limit=limit,
+    )
     return session.execute(query).mappings().all()
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.customers.models import Customer
 from app.optouts.models import OptOut, OptOutChannel
+from app.pagination import newest_first
 
 CHANNELS = [channel for channel in OptOutChannel if channel is not OptOutChannel.ALL]
 
@@ -75,8 +76,6 @@ def page(
         sa.select(OptOut, Customer.ref)
         .outerjoin(Customer, Customer.id == OptOut.customer_id)
         .where(OptOut.tenant_id == tenant_id)
-        .order_by(OptOut.created_at.desc(), OptOut.id.desc())
-        .limit(limit)
     )
     if customer_id is not None:
         query = query.where(OptOut.customer_id == customer_id)
@@ -84,6 +83,5 @@ def page(
         query = query.where(OptOut.phone == phone)
     if email is not None:
         query = query.where(OptOut.email == email)
-    if after is not None:
-        query = query.where(sa.tuple_(OptOut.created_at, OptOut.id) < sa.tuple_(*after))
+    query = newest_first(query, key=(OptOut.created_at, OptOut.id), after=after, limit=limit)
     return [(row[0], row[1]) for row in session.execute(query)]

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.customers.models import Customer
+from app.pagination import newest_first
 from app.reminders.models import DeliveryAttempt, Reminder, ReminderEvent
 from app.reminders.states import ReminderStatus, sources_of
 
@@ -68,13 +69,10 @@ def page(
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
 ) -> Sequence[tuple[Reminder, str]]:
-    """Newest first, keyed on (created_at, id) so pages stay stable while rows are added."""
     query = (
         sa.select(Reminder, Customer.ref)
         .join(Customer, Customer.id == Reminder.customer_id)
         .where(Reminder.tenant_id == tenant_id)
-        .order_by(Reminder.created_at.desc(), Reminder.id.desc())
-        .limit(limit)
     )
     if customer_ref is not None:
         query = query.where(Customer.ref == customer_ref)
@@ -82,8 +80,7 @@ def page(
         query = query.where(Reminder.loan_ref == loan_ref)
     if status is not None:
         query = query.where(Reminder.status == status)
-    if after is not None:
-        query = query.where(sa.tuple_(Reminder.created_at, Reminder.id) < sa.tuple_(*after))
+    query = newest_first(query, key=(Reminder.created_at, Reminder.id), after=after, limit=limit)
     return [(row[0], row[1]) for row in session.execute(query)]
 
 
