@@ -9,8 +9,7 @@ fails releases its key; one whose process died leaves a lease that expires.
 import hashlib
 import json
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any
@@ -41,25 +40,6 @@ IdempotencyKey = Annotated[
 REPLAYED_HEADER = "Idempotent-Replayed"
 
 
-@dataclass
-class Guard:
-    """Given to an endpoint: either a response to replay, or a way to store the new one."""
-
-    replay: JSONResponse | None
-    _record: tuple[uuid.UUID, str] | None
-
-    def respond(self, session: Session, status: int, body: BaseModel) -> JSONResponse:
-        content = body.model_dump(mode="json")
-        if self._record is not None:
-            tenant_id, key = self._record
-            session.execute(
-                sa.update(IdempotencyRecord)
-                .where(IdempotencyRecord.tenant_id == tenant_id, IdempotencyRecord.key == key)
-                .values(response_status=status, response_body=content, locked_until=None)
-            )
-        return JSONResponse(content, status_code=status)
-
-
 def fingerprint(method: str, path: str, payload: BaseModel | None) -> str:
     """Same method, path and body (as parsed, so spacing and key order do not matter)."""
     body = payload.model_dump(mode="json") if payload is not None else None
@@ -67,24 +47,39 @@ def fingerprint(method: str, path: str, payload: BaseModel | None) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-@contextmanager
-def idempotent(
-    request: Request, *, tenant_id: uuid.UUID, key: str | None, payload: BaseModel | None = None
-) -> Iterator[Guard]:
+def respond_once(
+    request: Request,
+    session: Session,
+    *,
+    tenant_id: uuid.UUID,
+    key: str | None,
+    status: int,
+    produce: Callable[[], BaseModel],
+    payload: BaseModel | None = None,
+) -> JSONResponse:
+    """Runs `produce` once per key: a retry with the same key and body gets the first answer.
+
+    The answer is stored through the request's own session, so it commits (or rolls back)
+    together with the work `produce` did.
+    """
     if key is None:
-        yield Guard(replay=None, _record=None)
-        return
+        return JSONResponse(produce().model_dump(mode="json"), status_code=status)
     state = request.app.state
     store = _Store(state.session_factory, state.clock, state.settings, tenant_id, key)
     replay = store.reserve(fingerprint(request.method, request.url.path, payload))
     if replay is not None:
-        yield Guard(replay=replay, _record=None)
-        return
+        return replay
     try:
-        yield Guard(replay=None, _record=(tenant_id, key))
+        content = produce().model_dump(mode="json")
+        session.execute(
+            sa.update(IdempotencyRecord)
+            .where(IdempotencyRecord.tenant_id == tenant_id, IdempotencyRecord.key == key)
+            .values(response_status=status, response_body=content, locked_until=None)
+        )
     except BaseException:
         store.release()
         raise
+    return JSONResponse(content, status_code=status)
 
 
 @dataclass
@@ -121,7 +116,8 @@ class _Store:
                 session.add(IdempotencyRecord(tenant_id=self.tenant_id, key=self.key, **fresh))
                 return None
             if record.expires_at <= now:
-                return self._take_over(session, record, fresh)
+                _take_over(record, fresh)
+                return None
             if record.fingerprint != print_:
                 raise IdempotencyKeyReused(
                     "this Idempotency-Key was used with a different request body; use a new key"
@@ -136,14 +132,8 @@ class _Store:
                 raise IdempotencyInFlight(
                     "a request with this Idempotency-Key is still being processed; retry later"
                 )
-            return self._take_over(session, record, fresh)
-
-    @staticmethod
-    def _take_over(session: Session, record: IdempotencyRecord, fresh: dict[str, Any]) -> None:
-        """An expired key, or one whose request died, is free for this request."""
-        for name, value in fresh.items():
-            setattr(record, name, value)
-        return None
+            _take_over(record, fresh)
+            return None
 
     def release(self) -> None:
         with self.sessions.begin() as session:
@@ -154,3 +144,9 @@ class _Store:
                     IdempotencyRecord.response_status.is_(None),
                 )
             )
+
+
+def _take_over(record: IdempotencyRecord, fresh: dict[str, Any]) -> None:
+    """An expired key, or one whose request died, is free for this request."""
+    for name, value in fresh.items():
+        setattr(record, name, value)

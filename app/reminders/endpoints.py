@@ -10,7 +10,7 @@ from app.auth import ReminderReader, ReminderWriter
 from app.clock import ClockDep
 from app.db import SessionDep
 from app.errors import problem_responses
-from app.idempotency.service import IdempotencyKey, idempotent
+from app.idempotency.service import IdempotencyKey, respond_once
 from app.reminders import service
 from app.reminders.schemas import (
     BatchIn,
@@ -47,15 +47,17 @@ def submit_reminder(
     clock: ClockDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    with idempotent(
-        request, tenant_id=principal.tenant_id, key=idempotency_key, payload=body
-    ) as guard:
-        if guard.replay:
-            return guard.replay
-        [created] = service.create(
+    return respond_once(
+        request,
+        session,
+        tenant_id=principal.tenant_id,
+        key=idempotency_key,
+        status=202,
+        payload=body,
+        produce=lambda: service.create(
             session, tenant_id=principal.tenant_id, items=[body], clock=clock
-        )
-        return guard.respond(session, 202, created)
+        )[0],
+    )
 
 
 @router.post(
@@ -76,11 +78,7 @@ def submit_batch(
     clock: ClockDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    with idempotent(
-        request, tenant_id=principal.tenant_id, key=idempotency_key, payload=body
-    ) as guard:
-        if guard.replay:
-            return guard.replay
+    def store() -> BatchOut:
         created = service.create(
             session,
             tenant_id=principal.tenant_id,
@@ -88,7 +86,17 @@ def submit_batch(
             clock=clock,
             field_prefix="items.{index}.",
         )
-        return guard.respond(session, 202, BatchOut(ids=[reminder.id for reminder in created]))
+        return BatchOut(ids=[reminder.id for reminder in created])
+
+    return respond_once(
+        request,
+        session,
+        tenant_id=principal.tenant_id,
+        key=idempotency_key,
+        status=202,
+        payload=body,
+        produce=store,
+    )
 
 
 @router.get(
@@ -150,13 +158,16 @@ def cancel_reminder(
     clock: ClockDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    with idempotent(request, tenant_id=principal.tenant_id, key=idempotency_key) as guard:
-        if guard.replay:
-            return guard.replay
-        cancelled = service.cancel(
+    return respond_once(
+        request,
+        session,
+        tenant_id=principal.tenant_id,
+        key=idempotency_key,
+        status=200,
+        produce=lambda: service.cancel(
             session, tenant_id=principal.tenant_id, reminder_id=reminder_id, clock=clock
-        )
-        return guard.respond(session, 200, cancelled)
+        ),
+    )
 
 
 @router.post(
@@ -175,13 +186,18 @@ def cancel_loan_reminders(
     clock: ClockDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    with idempotent(request, tenant_id=principal.tenant_id, key=idempotency_key) as guard:
-        if guard.replay:
-            return guard.replay
-        count = service.cancel_loan(
-            session, tenant_id=principal.tenant_id, loan_ref=loan_ref, clock=clock
-        )
-        return guard.respond(session, 200, CancelledCount(cancelled=count))
+    return respond_once(
+        request,
+        session,
+        tenant_id=principal.tenant_id,
+        key=idempotency_key,
+        status=200,
+        produce=lambda: CancelledCount(
+            cancelled=service.cancel_loan(
+                session, tenant_id=principal.tenant_id, loan_ref=loan_ref, clock=clock
+            )
+        ),
+    )
 
 
 @router.post(
@@ -203,16 +219,18 @@ def resolve_reminder(
     clock: ClockDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    with idempotent(
-        request, tenant_id=principal.tenant_id, key=idempotency_key, payload=body
-    ) as guard:
-        if guard.replay:
-            return guard.replay
-        resolved = service.resolve(
+    return respond_once(
+        request,
+        session,
+        tenant_id=principal.tenant_id,
+        key=idempotency_key,
+        status=200,
+        payload=body,
+        produce=lambda: service.resolve(
             session,
             tenant_id=principal.tenant_id,
             reminder_id=reminder_id,
             outcome=body.outcome,
             clock=clock,
-        )
-        return guard.respond(session, 200, resolved)
+        ),
+    )
