@@ -25,47 +25,25 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
-from app import migrate
 from app.clock import SystemClock
 from app.config import Settings
 from app.db import create_db_engine, create_session_factory
 from app.dispatch.worker import Dispatcher
-from app.policy import service as policies
-from app.policy.spec import Policy
-from app.reminders import service as reminders
 from app.reminders.models import DeliveryAttempt, Reminder
-from app.reminders.schemas import ReminderIn
-from app.tenants import service as tenants
 from channels.registry import Registry
 from tests.databases import fresh_database
 from tests.factories import customer, reminder
+from tests.seeding import seed
 
 ALWAYS = {"windows": {"any": [{"start": "00:00", "end": "24:00"}]}}
 
 
 def fill(url: str, count: int) -> None:
-    engine = create_db_engine(url)
-    migrate.upgrade(engine)
-    clock = SystemClock()
-    with create_session_factory(engine).begin() as session:
-        tenant_id = tenants.create_tenant(session, name="bench", clock=clock).tenant_id
-        policies.save(
-            session,
-            tenant_id=tenant_id,
-            name="always",
-            policy=Policy.model_validate(ALWAYS),
-            clock=clock,
-        )
-    for start in range(0, count, 1000):
-        items = [
-            ReminderIn.model_validate(
-                reminder(customer=customer(ref=f"c-{i}"), channels=["sms"], policy="always")
-            )
-            for i in range(start, min(start + 1000, count))
-        ]
-        with create_session_factory(engine).begin() as session:
-            reminders.create(session, tenant_id=tenant_id, items=items, clock=clock)
-    engine.dispose()
+    bodies = [
+        reminder(customer=customer(ref=f"c-{i}"), channels=["sms"], policy="always")
+        for i in range(count)
+    ]
+    seed(url, clock=SystemClock(), bodies=bodies, policy={"always": ALWAYS})
 
 
 def through_dispatcher(url: str, batch: int) -> float:

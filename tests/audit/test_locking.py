@@ -5,16 +5,13 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from app import migrate
 from app.audit.service import record_events
 from app.clock import FrozenClock
 from app.db import create_db_engine, create_session_factory
-from app.reminders import service as reminders
-from app.reminders.models import ReminderEvent
-from app.reminders.schemas import ReminderIn
-from app.tenants import service as tenants
+from app.reminders.models import Reminder, ReminderEvent
 from tests.databases import fresh_database
 from tests.factories import reminder
+from tests.seeding import seed
 
 NOW = datetime(2026, 12, 7, 4, 0, tzinfo=UTC)
 
@@ -26,21 +23,14 @@ def test_the_chain_lock_does_not_wait_on_another_writers_foreign_key_checks(
     append to the chain. A plain FOR UPDATE on the tenant would wait on the other's share lock
     while the other waits on it: a deadlock. The chain's lock must not conflict with it."""
     with fresh_database("postgresql", tmp_path) as url:
+        tenant_id = seed(url, clock=FrozenClock(NOW), bodies=[reminder()])
         engine = create_db_engine(url)
-        migrate.upgrade(engine)
         sessions = create_session_factory(engine)
-        clock = FrozenClock(NOW)
-        with sessions.begin() as session:
-            tenant_id = tenants.create_tenant(session, name="lock", clock=clock).tenant_id
-            [created] = reminders.create(
-                session,
-                tenant_id=tenant_id,
-                clock=clock,
-                items=[ReminderIn.model_validate(reminder())],
-            )
+        with sessions() as session:
+            reminder_id = session.scalar(sa.select(Reminder.id))
         event = {
             "tenant_id": tenant_id,
-            "reminder_id": created.id,
+            "reminder_id": reminder_id,
             "kind": "note",
             "reason": None,
             "detail": None,

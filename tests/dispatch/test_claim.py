@@ -7,17 +7,14 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app import migrate
 from app.clock import FrozenClock
 from app.db import create_db_engine, create_session_factory
 from app.dispatch.claim import STARTED, claim_due, recover_expired
-from app.reminders import service as reminders
 from app.reminders.models import DeliveryAttempt, Reminder
-from app.reminders.schemas import ReminderIn
-from app.tenants import service as tenants
 from tests.conftest import START, Tenant
 from tests.databases import fresh_database
 from tests.factories import customer, reminder
+from tests.seeding import seed
 
 LEASE = timedelta(seconds=60)
 
@@ -90,17 +87,10 @@ def test_skip_locked_gives_a_second_worker_other_reminders_without_waiting(
     tmp_path: Path,
 ) -> None:
     with fresh_database("postgresql", tmp_path) as url:
-        engine = create_db_engine(url)
-        migrate.upgrade(engine)
-        sessions = create_session_factory(engine)
         clock = FrozenClock(START)
-        with sessions.begin() as session:
-            tenant_id = tenants.create_tenant(session, name="two", clock=clock).tenant_id
-            items = [
-                ReminderIn.model_validate(reminder(customer=customer(ref=f"c-{i}")))
-                for i in range(6)
-            ]
-            reminders.create(session, tenant_id=tenant_id, items=items, clock=clock)
+        seed(url, clock=clock, bodies=[reminder(customer=customer(ref=f"c-{i}")) for i in range(6)])
+        engine = create_db_engine(url)
+        sessions = create_session_factory(engine)
         with sessions() as first, sessions() as second:
             mine = claim_due(first, worker="a", now=clock.now(), limit=4, lease=LEASE)
             second.execute(sa.text("SET LOCAL lock_timeout = '2s'"))  # fail, don't hang

@@ -14,19 +14,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from app import migrate
 from app.clock import FrozenClock
-from app.db import create_db_engine, create_session_factory
-from app.policy import service as policies
-from app.policy.spec import Policy
-from app.reminders import service as reminders
+from app.db import create_db_engine
 from app.reminders.models import DeliveryAttempt, Reminder
-from app.reminders.schemas import ReminderIn
-from app.tenants import service as tenants
 from tests.conftest import START, TWILIO_SID, TWILIO_TOKEN
 from tests.databases import fresh_database
 from tests.factories import customer, reminder
 from tests.fakes.twilio_server import FakeTwilio
+from tests.seeding import seed
 
 NUDGE = str(Path(sys.executable).parent / "nudge")
 ALWAYS = {"windows": {"any": [{"start": "00:00", "end": "24:00"}]}}
@@ -37,31 +32,16 @@ REMINDERS = 2000
 def database(tmp_path: Path) -> Iterator[str]:
     """A PostgreSQL database holding REMINDERS due reminders that any hour allows."""
     with fresh_database("postgresql", tmp_path) as url:
-        engine = create_db_engine(url)
-        migrate.upgrade(engine)
-        clock = FrozenClock(START)
-        with create_session_factory(engine).begin() as session:
-            tenant_id = tenants.create_tenant(session, name="load", clock=clock).tenant_id
-            policies.save(
-                session,
-                tenant_id=tenant_id,
-                name="always",
-                policy=Policy.model_validate(ALWAYS),
-                clock=clock,
+        bodies = [
+            reminder(
+                customer=customer(ref=f"c-{i}"),
+                channels=["sms"],
+                policy="always",
+                loan_ref=f"loan-{i}",
             )
-            items = [
-                ReminderIn.model_validate(
-                    reminder(
-                        customer=customer(ref=f"c-{i}"),
-                        channels=["sms"],
-                        policy="always",
-                        loan_ref=f"loan-{i}",
-                    )
-                )
-                for i in range(REMINDERS)
-            ]
-            reminders.create(session, tenant_id=tenant_id, items=items, clock=clock)
-        engine.dispose()
+            for i in range(REMINDERS)
+        ]
+        seed(url, clock=FrozenClock(START), bodies=bodies, policy={"always": ALWAYS})
         yield url
 
 

@@ -10,20 +10,15 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from app import migrate
 from app.clock import FrozenClock
 from app.config import Settings
 from app.db import create_db_engine, create_session_factory
 from app.dispatch.worker import Dispatcher
-from app.policy import service as policies
-from app.policy.spec import Policy
-from app.reminders import service as reminders
 from app.reminders.models import DeliveryAttempt, Reminder
-from app.reminders.schemas import ReminderIn
-from app.tenants import service as tenants
 from channels.registry import Registry
 from tests.databases import fresh_database
 from tests.factories import customer, reminder
+from tests.seeding import seed
 
 NOON_SHANGHAI = datetime(2026, 12, 7, 4, 0, tzinfo=UTC)  # a Monday
 WORKERS = 6
@@ -68,31 +63,19 @@ def test_parallel_dispatcher_workers_keep_the_daily_cap_exactly_per_customer(
     tmp_path: Path,
 ) -> None:
     with fresh_database("postgresql", tmp_path) as url:
-        engine = create_db_engine(url)
-        migrate.upgrade(engine)
-        sessions = create_session_factory(engine)
         clock = FrozenClock(NOON_SHANGHAI)
-        with sessions.begin() as session:
-            tenant_id = tenants.create_tenant(session, name="race", clock=clock).tenant_id
-            policies.save(
-                session,
-                tenant_id=tenant_id,
-                name="two-a-day",
-                policy=Policy.model_validate(CAP),
-                clock=clock,
+        bodies = [
+            reminder(
+                customer=customer(ref=f"c-{i % 3}"),
+                channels=["sms"],
+                policy="two-a-day",
+                loan_ref=f"loan-{i}",
             )
-            items = [
-                ReminderIn.model_validate(
-                    reminder(
-                        customer=customer(ref=f"c-{i % 3}"),
-                        channels=["sms"],
-                        policy="two-a-day",
-                        loan_ref=f"loan-{i}",
-                    )
-                )
-                for i in range(150)
-            ]
-            reminders.create(session, tenant_id=tenant_id, items=items, clock=clock)
+            for i in range(150)
+        ]
+        seed(url, clock=clock, bodies=bodies, policy={"two-a-day": CAP})
+        engine = create_db_engine(url)
+        sessions = create_session_factory(engine)
 
         settings = Settings(
             _env_file=None,

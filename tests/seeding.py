@@ -1,0 +1,42 @@
+"""A migrated database holding one tenant, its policies and its reminders, written directly
+through the services (no HTTP): the starting point of the process and concurrency tests."""
+
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from app import migrate
+from app.clock import Clock
+from app.db import create_db_engine, create_session_factory
+from app.policy import service as policies
+from app.policy.spec import Policy
+from app.reminders import service as reminders
+from app.reminders.schemas import ReminderIn
+from app.tenants import service as tenants
+
+
+def seed(
+    url: str,
+    *,
+    clock: Clock,
+    bodies: Sequence[Mapping[str, Any]],
+    policy: Mapping[str, Mapping[str, Any]] | None = None,
+) -> uuid.UUID:
+    """Migrates `url`, then stores a tenant, the named policies and the reminders; returns the
+    tenant's id."""
+    engine = create_db_engine(url)
+    migrate.upgrade(engine)
+    with create_session_factory(engine).begin() as session:
+        tenant_id = tenants.create_tenant(session, name="seeded", clock=clock).tenant_id
+        for name, spec in (policy or {}).items():
+            policies.save(
+                session,
+                tenant_id=tenant_id,
+                name=name,
+                policy=Policy.model_validate(spec),
+                clock=clock,
+            )
+        items = [ReminderIn.model_validate(body) for body in bodies]
+        reminders.create(session, tenant_id=tenant_id, items=items, clock=clock)
+    engine.dispose()
+    return tenant_id
