@@ -2,8 +2,10 @@
 
 import hashlib
 import json
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 GENESIS = "0" * 64
@@ -16,6 +18,34 @@ def canonical(payload: Mapping[str, Any]) -> str:
 
 def link(prev_hash: str, payload: Mapping[str, Any]) -> str:
     return hashlib.sha256((prev_hash + canonical(payload)).encode()).hexdigest()
+
+
+def extend(
+    tenant_id: uuid.UUID,
+    items: Iterable[tuple[str, str, Mapping[str, Any], datetime]],
+    *,
+    seq: int = 0,
+    prev: str = GENESIS,
+) -> list[dict[str, Any]]:
+    """`audit_entries` rows for (kind, ref, payload, at) items, continuing a chain whose last
+    entry is number `seq` with hash `prev` (a new chain by default)."""
+    rows = []
+    for kind, ref, payload, at in items:
+        seq, digest = seq + 1, link(prev, payload)
+        rows.append(
+            {
+                "tenant_id": tenant_id,
+                "seq": seq,
+                "kind": kind,
+                "ref": ref,
+                "payload": payload,
+                "prev_hash": prev,
+                "hash": digest,
+                "at": at,
+            }
+        )
+        prev = digest
+    return rows
 
 
 @dataclass(frozen=True)

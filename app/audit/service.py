@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.audit.chain import GENESIS, Break, Link, first_break, link
+from app.audit.chain import GENESIS, Break, Link, extend, first_break
 from app.audit.models import AuditEntry
 from app.reminders.models import DeliveryAttempt, ReminderEvent
 from app.tenants.models import Tenant
@@ -100,21 +100,7 @@ def _append(session: Session, entries: list[Entry]) -> None:
             .limit(1)
         ).first()
         seq, prev = (last[0], last[1]) if last else (0, GENESIS)
-        for kind, ref, payload, at in by_tenant[tenant_id]:
-            seq, digest = seq + 1, link(prev, payload)
-            rows.append(
-                {
-                    "tenant_id": tenant_id,
-                    "seq": seq,
-                    "kind": kind,
-                    "ref": ref,
-                    "payload": payload,
-                    "prev_hash": prev,
-                    "hash": digest,
-                    "at": at,
-                }
-            )
-            prev = digest
+        rows += extend(tenant_id, by_tenant[tenant_id], seq=seq, prev=prev)
     if rows:
         session.execute(sa.insert(AuditEntry), rows)
 

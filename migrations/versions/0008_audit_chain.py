@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from app.audit.chain import GENESIS, link
+from app.audit.chain import extend
 from app.audit.models import AuditEntry
 from app.audit.service import attempt_payload, event_payload
 from app.reminders.models import DeliveryAttempt, ReminderEvent
@@ -79,23 +79,7 @@ def chain_existing_rows() -> None:
             ("attempt", str(row.id), attempt_payload(row), row.started_at)
         )  # type: ignore[arg-type]
     for tenant_id, items in entries.items():
-        prev, rows = GENESIS, []
-        for seq, (kind, ref, payload, at) in enumerate(items, start=1):
-            digest = link(prev, payload)
-            rows.append(
-                {
-                    "tenant_id": tenant_id,
-                    "seq": seq,
-                    "kind": kind,
-                    "ref": ref,
-                    "payload": payload,
-                    "prev_hash": prev,
-                    "hash": digest,
-                    "at": at,
-                }
-            )
-            prev = digest
-        bind.execute(sa.insert(AuditEntry.__table__), rows)
+        bind.execute(sa.insert(AuditEntry.__table__), extend(tenant_id, items))
 
 
 def downgrade() -> None:
