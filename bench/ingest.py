@@ -25,10 +25,14 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
 from app import migrate
+from app.audit.chain import GENESIS, extend
+from app.audit.models import AuditEntry
+from app.audit.service import event_payload
+from app.clock import SystemClock
 from app.customers.models import Customer
-from app.db import create_db_engine
+from app.db import create_db_engine, create_session_factory
 from app.reminders.models import Reminder, ReminderEvent
-from app.tenants.models import Tenant
+from app.tenants import service as tenants
 from tests.databases import fresh_database
 
 NUDGE = str(Path(sys.executable).parent / "nudge")
@@ -58,7 +62,11 @@ def free_port() -> int:
 
 
 def through_api(url: str, batches: int, size: int) -> float:
-    env = os.environ | {"NUDGE_DATABASE_URL": url, "NUDGE_ENV": "production"}
+    env = os.environ | {
+        "NUDGE_DATABASE_URL": url,
+        "NUDGE_ENV": "test",
+        "NUDGE_EMBEDDED_WORKER": "false",
+    }
     subprocess.run([NUDGE, "migrate"], env=env, check=True, capture_output=True)
     made = subprocess.run(
         [NUDGE, "tenants", "create", "bench", "--json"],
@@ -97,14 +105,14 @@ def through_api(url: str, batches: int, size: int) -> float:
 
 
 def raw_ceiling(url: str, batches: int, size: int) -> float:
-    """The same rows, written with plain bulk inserts: what the database alone can take."""
+    """The same rows (customers, reminders, events and their audit entries), written with plain
+    bulk inserts: what the database alone can take."""
     engine = create_db_engine(url)
     migrate.upgrade(engine)
-    tenant_id, now = uuid.uuid4(), datetime.now(UTC)
-    with engine.begin() as connection:
-        connection.execute(
-            sa.insert(Tenant.__table__), {"id": tenant_id, "name": "raw", "created_at": now}
-        )
+    now = datetime.now(UTC)
+    with create_session_factory(engine).begin() as session:
+        tenant_id = tenants.create_tenant(session, name="raw", clock=SystemClock()).tenant_id
+    seq, prev = 0, GENESIS
     started = time.perf_counter()
     for b in range(batches):
         customers = [
@@ -156,7 +164,23 @@ def raw_ceiling(url: str, batches: int, size: int) -> float:
         with engine.begin() as connection:
             connection.execute(sa.insert(Customer.__table__), customers)
             connection.execute(sa.insert(Reminder.__table__), reminders)
-            connection.execute(sa.insert(ReminderEvent.__table__), events)
+            ids = connection.scalars(
+                sa.insert(ReminderEvent.__table__).returning(
+                    ReminderEvent.__table__.c.id, sort_by_parameter_order=True
+                ),
+                events,
+            ).all()
+            chained = extend(
+                tenant_id,
+                [
+                    ("event", str(i), event_payload(e | {"id": i}), now)
+                    for e, i in zip(events, ids, strict=True)
+                ],
+                seq=seq,
+                prev=prev,
+            )
+            connection.execute(sa.insert(AuditEntry.__table__), chained)
+            seq, prev = chained[-1]["seq"], chained[-1]["hash"]
     rate = batches * size / (time.perf_counter() - started)
     engine.dispose()
     return rate
