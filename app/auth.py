@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from app.db import SessionDep
+from app.db import SessionDep, release_connection
 from app.errors import Forbidden, Unauthorized
 from app.tenants.service import Scope, find_active_key
 
@@ -32,10 +32,15 @@ def authenticate(
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """Looks the key up on every request, so a revoked key stops working at once."""
+    """Looks the key up on every request, so a revoked key stops working at once.
+
+    The lookup's connection goes back to the pool at once: the request may wait a while for a
+    worker thread before its endpoint runs, and must not hold a connection meanwhile.
+    """
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("send 'Authorization: Bearer <api key>'")
     key = find_active_key(session, credentials.credentials)
+    release_connection(session)
     if key is None:
         raise Unauthorized("the API key is unknown or revoked")
     return Principal(tenant_id=key.tenant_id, key_id=key.id, scopes=frozenset(key.scopes))

@@ -21,6 +21,16 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL: a SQLite file, or postgresql+psycopg://... in production.",
     )
     database_echo: bool = Field(False, description="Log every SQL statement (debugging only).")
+    database_pool_size: int = Field(
+        10, ge=1, description="Connections each process keeps open to the database."
+    )
+    database_max_overflow: int = Field(
+        40,
+        ge=0,
+        description="Extra connections a process may open under load. With the pool size it "
+        "must cover the API's 40 worker threads plus the dispatcher; on PostgreSQL, every "
+        "replica's total must fit within max_connections.",
+    )
     host: str = Field("127.0.0.1", description="Address `nudge serve` binds to.")
     port: int = Field(8000, description="Port `nudge serve` listens on.")
     max_body_bytes: int = Field(

@@ -7,6 +7,7 @@ from typing import Annotated, Any, ClassVar
 
 import sqlalchemy as sa
 from fastapi import Depends, Request
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -48,14 +49,19 @@ class Base(DeclarativeBase):
     }
 
 
-def create_db_engine(url: str, *, echo: bool = False) -> Engine:
+def create_db_engine(
+    url: str, *, echo: bool = False, pool_size: int = 10, max_overflow: int = 40
+) -> Engine:
+    """One pool per process: `pool_size + max_overflow` must cover the API's worker threads
+    (40) plus the dispatcher's, since each request holds one connection at a time."""
+    pool = {"pool_size": pool_size, "max_overflow": max_overflow}
     if url.startswith("sqlite"):
         engine = sa.create_engine(
-            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}
+            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}, **pool
         )
         sa.event.listen(engine, "connect", _configure_sqlite)
         return engine
-    return sa.create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return sa.create_engine(url, echo=echo, pool_pre_ping=True, **pool)
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -84,3 +90,16 @@ def get_session(request: Request) -> Iterator[Session]:
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 """Function scope: commit before the response is sent, so a failed commit is never a 2xx."""
+
+
+def dialect_insert(session: Session, model: type[Base]) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that can say ON CONFLICT, in the session's dialect (both spell it alike)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)
+
+
+def release_connection(session: Session) -> None:
+    """Ends a transaction that only read, handing its connection back to the pool before slow
+    work (rendering): the session takes one again when it next talks to the database."""
+    session.commit()

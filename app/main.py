@@ -37,7 +37,12 @@ Authenticate with `Authorization: Bearer <api key>`. Errors are RFC 9457
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or get_settings()
-    engine = create_db_engine(settings.database_url, echo=settings.database_echo)
+    engine = create_db_engine(
+        settings.database_url,
+        echo=settings.database_echo,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+    )
 
     session_factory = create_session_factory(engine)
     clock = clock or SystemClock()

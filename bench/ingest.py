@@ -8,10 +8,6 @@ HTTP, no validation, no idempotency): the ceiling. Prints both rates and their r
 """
 
 import argparse
-import json
-import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,9 +29,8 @@ from app.customers.models import Customer
 from app.db import create_db_engine, create_session_factory
 from app.reminders.models import Reminder, ReminderEvent
 from app.tenants import service as tenants
+from bench.serve import serving_url
 from tests.databases import fresh_database
-
-NUDGE = str(Path(sys.executable).parent / "nudge")
 
 
 def item(i: int) -> dict[str, object]:
@@ -54,54 +49,18 @@ def item(i: int) -> dict[str, object]:
     }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def through_api(url: str, batches: int, size: int) -> float:
-    env = os.environ | {
-        "NUDGE_DATABASE_URL": url,
-        "NUDGE_ENV": "test",
-        "NUDGE_EMBEDDED_WORKER": "false",
-    }
-    subprocess.run([NUDGE, "migrate"], env=env, check=True, capture_output=True)
-    made = subprocess.run(
-        [NUDGE, "tenants", "create", "bench", "--json"],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    key = json.loads(made.stdout)["api_key"]
-    port = free_port()
-    server = subprocess.Popen(
-        [NUDGE, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        with httpx.Client(
+    with (
+        serving_url(url) as (base, key),
+        httpx.Client(
             base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=120
-        ) as client:
-            for _ in range(100):
-                try:
-                    client.get("/healthz")
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            bodies = [{"items": [item(b * size + i) for i in range(size)]} for b in range(batches)]
-            started = time.perf_counter()
-            for body in bodies:
-                client.post("/v1/reminders/batch", json=body).raise_for_status()
-            return batches * size / (time.perf_counter() - started)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+        ) as client,
+    ):
+        bodies = [{"items": [item(b * size + i) for i in range(size)]} for b in range(batches)]
+        started = time.perf_counter()
+        for body in bodies:
+            client.post("/v1/reminders/batch", json=body).raise_for_status()
+        return batches * size / (time.perf_counter() - started)
 
 
 def raw_ceiling(url: str, batches: int, size: int) -> float:

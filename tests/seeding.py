@@ -26,7 +26,7 @@ def seed(
     tenant's id."""
     engine = create_db_engine(url)
     migrate.upgrade(engine)
-    with create_session_factory(engine).begin() as session:
+    with create_session_factory(engine)() as session:  # create() ends its read transaction
         tenant_id = tenants.create_tenant(session, name="seeded", clock=clock).tenant_id
         for name, spec in (policy or {}).items():
             policies.save(
@@ -38,5 +38,6 @@ def seed(
             )
         items = [ReminderIn.model_validate(body) for body in bodies]
         reminders.create(session, tenant_id=tenant_id, items=items, clock=clock)
+        session.commit()
     engine.dispose()
     return tenant_id

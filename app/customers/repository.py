@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.customers.models import Customer
+from app.db import dialect_insert
 
 CONTACT_FIELDS = ("phone", "email", "locale", "timezone", "jurisdiction")
 
@@ -26,8 +26,11 @@ def find_by_refs(
 def upsert_many(
     session: Session, *, tenant_id: uuid.UUID, customers: Sequence[dict[str, Any]], now: datetime
 ) -> dict[str, uuid.UUID]:
-    """Inserts new refs, overwrites given fields of known ones (a null keeps the stored value)."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    """Inserts new refs, overwrites given fields of known ones (a null keeps the stored value).
+
+    Rows go in ref order, so two batches sharing customers lock them in the same order and
+    cannot deadlock each other on PostgreSQL.
+    """
     rows = [
         {
             "id": uuid.uuid4(),
@@ -37,9 +40,9 @@ def upsert_many(
             "ref": customer["ref"],
             **{name: customer.get(name) for name in CONTACT_FIELDS},
         }
-        for customer in customers
+        for customer in sorted(customers, key=lambda customer: str(customer["ref"]))
     ]
-    new = insert(Customer)
+    new = dialect_insert(session, Customer)
     upsert = new.on_conflict_do_update(
         index_elements=[Customer.tenant_id, Customer.ref],
         set_={

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.clock import Clock
 from app.customers import repository as customers
 from app.customers.models import Customer
+from app.db import release_connection
 from app.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.observability import metrics
 from app.pagination import decode_cursor, encode_cursor
@@ -40,7 +41,12 @@ def create(
     clock: Clock,
     field_prefix: str = "",
 ) -> list[ReminderOut]:
-    """Checks every item, then stores all of them with one bulk insert per table, or none."""
+    """Checks every item, then stores all of them with one bulk insert per table, or none.
+
+    The checks only read; their transaction ends before the writes begin, so no pooled
+    connection or lock is held while the items are checked, and the writes are one short
+    transaction.
+    """
     now = clock.now()
     merged = _merge_customers(session, tenant_id=tenant_id, items=items)
     errors = [
@@ -61,6 +67,7 @@ def create(
         session, tenant_id=tenant_id, items=items, field_prefix=field_prefix
     )
     errors += checked.errors
+    release_connection(session)
     if errors:
         raise ValidationFailed(errors)
 

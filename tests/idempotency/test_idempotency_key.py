@@ -4,15 +4,18 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import httpx
 from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
 from app.idempotency.models import IdempotencyRecord
 from app.idempotency.service import fingerprint
+from app.main import create_app
 from app.reminders.models import Reminder
 from app.reminders.schemas import ReminderIn
-from tests.conftest import Tenant, count
+from tests.conftest import START, Tenant, app_settings, count
 from tests.factories import reminder
+from tests.servers import serving
 
 
 def post(tenant: Tenant, key: str, body: dict[str, object]):  # type: ignore[no-untyped-def]
@@ -105,4 +108,35 @@ def test_cancel_with_a_key_replays_instead_of_409(tenant: Tenant) -> None:
     first = tenant.client.post(path, headers=headers)
     again = tenant.client.post(path, headers=headers)
     assert first.status_code == again.status_code == 200
+    assert again.json() == first.json()
+
+
+def test_idempotent_requests_that_fail_answer_their_error_and_free_the_key(tenant: Tenant) -> None:
+    """They used to hold SQLite's write lock while releasing the key, and ended in 500."""
+    cancelled = tenant.client.post("/v1/reminders", json=reminder()).json()["id"]
+    assert tenant.client.post(f"/v1/reminders/{cancelled}/cancel").status_code == 200
+    failing = [
+        (f"/v1/reminders/{uuid.uuid4()}/cancel", None, 404),
+        (f"/v1/reminders/{cancelled}/cancel", None, 409),
+        (f"/v1/reminders/{cancelled}/resolve", {"outcome": "sent"}, 409),
+    ]
+    for path, body, status in failing:
+        headers = {"Idempotency-Key": str(uuid.uuid4())}
+        first = tenant.client.post(path, json=body, headers=headers)
+        again = tenant.client.post(path, json=body, headers=headers)
+        assert (first.status_code, again.status_code) == (status, status), path
+        assert again.headers["content-type"] == "application/problem+json"
+
+
+def test_an_idempotent_submit_needs_one_pooled_connection(
+    database_url: str, tenant: Tenant
+) -> None:
+    """A pool of one connection is enough: the key, the work and the answer share it."""
+    settings = app_settings(database_url, database_pool_size=1, database_max_overflow=0)
+    with serving(create_app(settings, FrozenClock(START))) as url:
+        client = httpx.Client(base_url=url, headers=tenant.client.headers, timeout=60)
+        with client:
+            first = client.post("/v1/reminders", json=reminder(), headers={"Idempotency-Key": "a"})
+            again = client.post("/v1/reminders", json=reminder(), headers={"Idempotency-Key": "a"})
+    assert first.status_code == again.status_code == 202
     assert again.json() == first.json()
