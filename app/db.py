@@ -56,6 +56,8 @@ def create_db_engine(
     (40) plus the dispatcher's, since each request holds one connection at a time."""
     pool = {"pool_size": pool_size, "max_overflow": max_overflow}
     if url.startswith("sqlite"):
+        if sa.make_url(url).database in (None, "", ":memory:"):
+            pool = {}  # one connection per thread, no pool to size
         engine = sa.create_engine(
             url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}, **pool
         )

@@ -17,6 +17,7 @@ from app.errors import install_error_handlers
 from app.middleware import BodySizeLimit, RequestId
 from app.migrate import head_revision
 from app.observability import endpoints as observability
+from app.openapi import with_problem_validation_errors
 from app.ops import endpoints as ops
 from app.optouts import endpoints as optouts
 from app.policy import endpoints as policies
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.session_factory = session_factory
     app.state.head_revision = head_revision()
 
+    app.openapi = with_problem_validation_errors(app)  # type: ignore[method-assign]
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestId)

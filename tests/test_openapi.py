@@ -45,6 +45,15 @@ def test_every_api_operation_declares_its_problem_responses(spec: dict[str, Any]
                 assert "application/problem+json" in op["responses"][status]["content"]
 
 
+def test_every_validation_error_is_declared_as_problem_json(spec: dict[str, Any]) -> None:
+    for path, method, op in operations(spec):
+        if "422" in op["responses"]:
+            assert set(op["responses"]["422"]["content"]) == {"application/problem+json"}, (
+                f"{method} {path}"
+            )
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+
+
 def test_request_and_response_bodies_carry_examples(spec: dict[str, Any]) -> None:
     schemas = spec["components"]["schemas"]
     for name in ("ReminderIn", "BatchIn", "ReminderOut", "Problem"):

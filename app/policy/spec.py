@@ -4,7 +4,16 @@ from datetime import date, time, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from channels.base import Channel
 
@@ -33,7 +42,19 @@ def _clock_time(value: Any) -> Any:
     return "00:00" if value == "24:00" else value
 
 
-ClockTime = Annotated[time, BeforeValidator(_clock_time)]
+def _wall_clock(value: time) -> str:
+    return value.isoformat(timespec="seconds" if value.second else "minutes")
+
+
+ClockTime = Annotated[
+    time,
+    BeforeValidator(_clock_time),
+    PlainSerializer(_wall_clock, return_type=str),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^(?:(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?|24:00)$"}
+    ),
+]
+"""A local wall-clock time, `HH:MM`: no offset, so not JSON Schema's `time` format."""
 
 
 class Window(BaseModel):
