@@ -95,7 +95,9 @@ def parse_report(form: dict[str, str], reference: str | None) -> StatusReport:
 
 
 def advances(current: str, new: DeliveryStatus) -> bool:
-    return new in RANK and RANK[new] > RANK.get(current, -1)
+    """`queued` never applies: an attempt with a provider id was queued at least, and an attempt
+    whose status ranks below it (Twilio answered with a word Nudge does not know) keeps it."""
+    return new in EVENT_KIND and RANK[new] > RANK.get(current, -1)
 
 
 def apply_report(session: Session, *, report: StatusReport, now: datetime) -> None:
