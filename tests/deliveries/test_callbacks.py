@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
+from app.deliveries.pending_models import PendingCallback
 from app.reminders.models import ReminderEvent
 from tests.conftest import DispatcherFactory, Server, Tenant, count
 from tests.deliveries.conftest import STATUS_PATH, Log, post_signed, read, signature, submit
@@ -159,6 +160,7 @@ async def test_a_callback_for_an_unknown_message_is_acknowledged_and_changes_not
     assert (unknown.status_code, other_reminder.status_code) == (200, 200)
     assert read(tenant, reminder_id)["status"] == "sent"
     assert count(db, ReminderEvent) == events
+    assert count(db, PendingCallback) == 0  # nothing of that reminder awaits an id
 
 
 async def test_a_queued_callback_never_changes_an_attempt_twilio_answered_with_a_new_word(
