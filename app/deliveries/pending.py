@@ -1,8 +1,8 @@
 """The pending table: status callbacks kept until the dispatcher records their message's id.
 
 The table is bounded whatever Twilio sends: reports older than the TTL are deleted whenever a
-new one is kept, and beyond the limit the oldest are dropped, since a report is likeliest to
-be matched in its first seconds. Every report kept, matched,
+new one is kept and by the daily retention pass, and beyond the limit the oldest are dropped,
+since a report is likeliest to be matched in its first seconds. Every report kept, matched,
 expired or dropped is counted.
 """
 

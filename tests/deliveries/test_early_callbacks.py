@@ -19,7 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
-from app.deliveries import callbacks
+from app.db import create_session_factory
+from app.deliveries import callbacks, retention
 from app.deliveries.pending_models import PendingCallback
 from app.reminders.states import ReminderStatus
 from tests.conftest import DispatcherFactory, Server, Tenant, count
@@ -161,6 +162,37 @@ async def test_an_early_final_word_wins_over_a_later_one(
         "30003",
     )
     assert kinds(body) == ["accepted", "sent", "undelivered"]
+
+
+async def test_an_early_callback_never_matched_expires_after_the_ttl_and_is_counted(
+    tenant: Tenant,
+    make_dispatcher: DispatcherFactory,
+    twilio: FakeTwilio,
+    anonymous: httpx.Client,
+    db: Session,
+    clock: FrozenClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    expired = metric(anonymous, "nudge_callbacks_expired_total")
+    reminder_id = submit(tenant, channels=["sms"])
+    stray = "SM" + "f" * 32  # Twilio answers with SID: this message is never recorded
+    async with in_flight(make_dispatcher, twilio, [SID]):
+        message_status(anonymous, reminder_id, stray, "delivered")
+    assert read(tenant, reminder_id)["status"] == "sent"
+    assert count(db, PendingCallback) == 1
+    sessions = create_session_factory(db.get_bind())  # type: ignore[arg-type]
+
+    clock.advance(TTL)  # days=0 keeps personal data forever, but not unmatched callbacks
+    kept = retention.run(sessions, now=clock.now(), days=0, pending_ttl=TTL)
+    assert (kept.callbacks, count(db, PendingCallback)) == (0, 1)
+
+    clock.advance(timedelta(seconds=1))
+    done = retention.run(sessions, now=clock.now(), days=0, pending_ttl=TTL)
+    assert (done.callbacks, count(db, PendingCallback)) == (1, 0)
+    assert metric(anonymous, "nudge_callbacks_expired_total") - expired == 1
+    assert "1 status callbacks expired" in caplog.text
+    assert read(tenant, reminder_id)["status"] == "sent"
+    assert intact(tenant)
 
 
 async def test_early_callbacks_naming_another_reminder_are_never_applied(
