@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -196,13 +197,17 @@ def run_retention() -> None:
     engine = create_db_engine(settings.database_url)
     try:
         erased = retention_job.run(
-            create_session_factory(engine), now=SystemClock().now(), days=settings.retention_days
+            create_session_factory(engine),
+            now=SystemClock().now(),
+            days=settings.retention_days,
+            pending_ttl=timedelta(seconds=settings.pending_callback_ttl_seconds),
         )
     finally:
         engine.dispose()
     click.echo(
         f"erased {erased.attempts} attempt bodies, {erased.customers} customers' contact "
-        f"details and {erased.replies} replies"
+        f"details and {erased.replies} replies; deleted {erased.callbacks} expired status "
+        "callbacks"
     )
 
 

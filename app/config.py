@@ -63,6 +63,17 @@ class Settings(BaseSettings):
         description="Days after which message bodies and stale contact details are erased by "
         "the daily retention job; 0 keeps them forever.",
     )
+    pending_callback_ttl_seconds: int = Field(
+        3600,
+        ge=60,
+        description="How long a provider status callback for a message whose id the dispatcher "
+        "has not recorded yet is kept waiting for it; unmatched ones are then deleted.",
+    )
+    pending_callback_limit: int = Field(
+        10_000,
+        ge=1,
+        description="Most status callbacks kept waiting at once; beyond it the oldest are dropped.",
+    )
     idempotency_lease_seconds: int = Field(
         60,
         ge=1,

@@ -4,6 +4,7 @@ from app.audit.models import AuditEntry
 from app.customers.models import Customer
 from app.db import Base
 from app.deliveries.inbound_models import InboundMessage
+from app.deliveries.pending_models import PendingCallback
 from app.idempotency.models import IdempotencyRecord
 from app.optouts.models import OptOut
 from app.policy.models import PolicyRecord
@@ -20,6 +21,7 @@ __all__ = [
     "IdempotencyRecord",
     "InboundMessage",
     "OptOut",
+    "PendingCallback",
     "PolicyRecord",
     "Reminder",
     "ReminderEvent",

@@ -4,21 +4,28 @@ Twilio sends callbacks at least once and in no guaranteed order. Statuses are ra
 sent/ringing < a final word); a callback applies only when it ranks above what the attempt
 already says, so a late `sent` never overwrites `delivered`, a repeated callback changes
 nothing, and the first final word wins.
+
+A callback can also come before its message is known: the dispatcher commits the attempt as
+`sending`, calls Twilio, and records Twilio's id in a later transaction. Such a callback is kept
+(`pending`) and applied, through the same ranks, when that transaction records the id.
 """
 
 import logging
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
-from app.deliveries import queries
+from app.deliveries import pending, queries
+from app.deliveries.pending_models import PendingCallback
 from app.errors import FieldError, ValidationFailed
 from app.masking import mask_address
 from app.reminders import repository as reminders
-from app.reminders.models import EventKind, Reminder
+from app.reminders.models import DeliveryAttempt, EventKind, Reminder
 from app.reminders.states import TRANSITIONS, ReminderStatus
 from channels.status import TWILIO_CALL, TWILIO_MESSAGE, DeliveryStatus
 
@@ -95,13 +102,98 @@ def parse_report(form: dict[str, str], reference: str | None) -> StatusReport:
 
 
 def advances(current: str, new: DeliveryStatus) -> bool:
-    return new in RANK and RANK[new] > RANK.get(current, -1)
+    """`queued` never applies: an attempt with a provider id was queued at least, and an attempt
+    whose status ranks below it (Twilio answered with a word Nudge does not know) keeps it."""
+    return new in EVENT_KIND and RANK[new] > RANK.get(current, -1)
 
 
-def apply_report(session: Session, *, report: StatusReport, now: datetime) -> None:
+def receive(
+    session: Session, *, report: StatusReport, now: datetime, ttl: timedelta, limit: int
+) -> None:
+    """The status webhook's work: apply the report, or keep it while its message is being
+    recorded. `ttl` and `limit` bound what is kept."""
+    attempt = queries.attempt_by_provider_id(session, report.provider_message_id)
+    if attempt is None:
+        reminder_id = reminder_of(report.reference)
+        if (
+            reminder_id is not None
+            and report.status in EVENT_KIND  # a word that can ever apply
+            and queries.awaits_provider_id(session, reminder_id)
+        ):
+            _keep(session, report, reminder_id, now=now, ttl=ttl, limit=limit)
+            return
+        # Nothing awaits an id: the message is not Nudge's, or the dispatcher recorded it after
+        # the first look (the reminder's lock waited for that on PostgreSQL; SQLite reads
+        # outside a transaction until the first write).
+        attempt = queries.attempt_by_provider_id(session, report.provider_message_id)
+    _apply(session, attempt, report, now=now)
+
+
+def reminder_of(reference: str | None) -> uuid.UUID | None:
+    """The reminder a callback URL names, if the reference is one Nudge wrote (a reminder id in
+    its canonical form, which is how the attempt is compared with it)."""
+    try:
+        reminder_id = uuid.UUID(reference or "")
+    except ValueError:
+        return None
+    return reminder_id if str(reminder_id) == reference else None
+
+
+def _keep(
+    session: Session,
+    report: StatusReport,
+    reminder_id: uuid.UUID,
+    *,
+    now: datetime,
+    ttl: timedelta,
+    limit: int,
+) -> None:
+    callback = PendingCallback(
+        provider_message_id=report.provider_message_id,
+        reminder_id=reminder_id,
+        provider_status=report.provider_status,
+        status=report.status,
+        error_code=report.error_code,
+        error_message=report.error_message,
+        received_at=now,
+    )
+    pending.keep(session, callback, ttl=ttl, limit=limit)
+    # On SQLite the write above waited for any record in flight, which may have set the id;
+    # on PostgreSQL the reminder's lock already did, and this finds the id only for a report
+    # whose reference is wrong (which is then discarded).
+    attempt = queries.attempt_by_provider_id(session, report.provider_message_id)
+    if attempt is not None:
+        apply_pending(session, [attempt], now=now)
+
+
+def apply_pending(session: Session, attempts: Iterable[DeliveryAttempt], *, now: datetime) -> None:
+    """Applies the callbacks kept for these attempts' messages, in the order they arrived, and
+    deletes them.
+
+    The dispatcher's record calls it in the transaction that sets the attempts' provider ids,
+    once it has updated their reminders: those row locks are what a callback arriving meanwhile
+    waits on (`queries.awaits_provider_id`), so it is either kept before this runs or finds the
+    id after.
+    """
+    by_message = {a.provider_message_id: a for a in attempts if a.provider_message_id}
+    for callback in pending.take(session, by_message):
+        report = StatusReport(
+            provider_message_id=callback.provider_message_id,
+            provider_status=callback.provider_status,
+            status=DeliveryStatus(callback.status),
+            error_code=callback.error_code,
+            error_message=callback.error_message,
+            reference=str(callback.reminder_id),
+            to="",
+        )
+        _apply(session, by_message[callback.provider_message_id], report, now=now)
+
+
+def _apply(
+    session: Session, attempt: DeliveryAttempt | None, report: StatusReport, *, now: datetime
+) -> None:
     """Updates the attempt the report is about, if it moves it forward; the tenant is the
     attempt's, whatever the callback says."""
-    attempt = queries.attempt_by_provider_id(session, report.provider_message_id)
     if attempt is None or report.reference not in (None, str(attempt.reminder_id)):
         logger.info(
             "status callback for an unknown message %s to %s ignored",

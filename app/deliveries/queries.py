@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.customers.models import Customer
 from app.deliveries.inbound_models import InboundMessage
+from app.dispatch.claim import STARTED
 from app.optouts.models import OptOut, OptOutChannel
 from app.reminders.models import DeliveryAttempt, Reminder
 
@@ -18,6 +19,24 @@ def attempt_by_provider_id(session: Session, provider_message_id: str) -> Delive
         .where(DeliveryAttempt.provider_message_id == provider_message_id)
         .with_for_update()
     )
+
+
+def awaits_provider_id(session: Session, reminder_id: uuid.UUID) -> bool:
+    """Whether the reminder has an attempt started whose provider answer is not recorded yet.
+
+    Locks the reminder first. The dispatcher's record updates it in the transaction that sets
+    the message id, so on PostgreSQL this waits for a record in flight, and a record that starts
+    later waits for this transaction: a callback and the record never miss each other.
+    """
+    locked = session.scalar(
+        sa.select(Reminder.id).where(Reminder.id == reminder_id).with_for_update()
+    )
+    if locked is None:
+        return False
+    started = sa.exists().where(
+        DeliveryAttempt.reminder_id == reminder_id, DeliveryAttempt.status == STARTED
+    )
+    return bool(session.scalar(sa.select(started)))
 
 
 def sender(session: Session, phone: str) -> Customer | None:

@@ -5,18 +5,22 @@ the record still proves which words were sent) and its recipient address. A cust
 their phone and email only once nothing about them is recent or still to come: no reminder
 pending, no reminder or attempt or update inside the limit. Statuses, counts, reminder events
 and opt-outs (the do-not-contact registry must keep working) are never touched.
+
+The same pass deletes status callbacks kept for a message that was never recorded, whatever
+`days` is: they are not history, only reports that found nothing to apply to.
 """
 
 import hashlib
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.customers.models import Customer
+from app.deliveries import pending
 from app.deliveries.inbound_models import InboundMessage
 from app.reminders.models import DeliveryAttempt, Reminder
 from app.reminders.states import ReminderStatus
@@ -38,6 +42,8 @@ class Erased:
     customers: int
     replies: int = 0
     """Inbound texts whose words were erased (the record of the reply stays)."""
+    callbacks: int = 0
+    """Status callbacks kept for a message never recorded, deleted after their TTL."""
 
 
 def erase_expired(session: Session, *, now: datetime, days: int) -> Erased:
@@ -118,14 +124,19 @@ def _erase_customers(session: Session, cutoff: datetime) -> int:
     return len(ids)
 
 
-def run(sessions: sessionmaker[Session], *, now: datetime, days: int) -> Erased:
+def run(
+    sessions: sessionmaker[Session], *, now: datetime, days: int, pending_ttl: timedelta
+) -> Erased:
     """One retention pass in its own transaction: the daily job and `nudge retention run`."""
     with sessions.begin() as session:
         erased = erase_expired(session, now=now, days=days)
+        erased = replace(erased, callbacks=pending.expire(session, now=now, ttl=pending_ttl))
     logger.info(
-        "retention erased %d attempt bodies, %d customers' contact details and %d replies",
+        "retention erased %d attempt bodies, %d customers' contact details and %d replies, "
+        "and deleted %d expired status callbacks",
         erased.attempts,
         erased.customers,
         erased.replies,
+        erased.callbacks,
     )
     return erased

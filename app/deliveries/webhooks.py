@@ -1,11 +1,13 @@
 """Twilio's calls into Nudge: no API key (Twilio holds none), a verified signature instead."""
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from twilio.twiml.messaging_response import MessagingResponse
 
 from app.clock import ClockDep
+from app.config import SettingsDep
 from app.db import SessionDep
 from app.deliveries import callbacks, inbound
 from app.deliveries.signature import TwilioForm
@@ -23,19 +25,27 @@ TWIML = "application/xml"
     summary="Twilio message and call status callback",
     description="Twilio reports a message's or call's progress (form-encoded, signed with "
     "`X-Twilio-Signature`). Applied only when it moves the delivery attempt forward; "
-    "repeated, late and unknown callbacks are acknowledged and change nothing.",
+    "repeated, late and unknown callbacks are acknowledged and change nothing. A callback that "
+    "comes before the dispatcher has recorded the message is kept and applied when it does.",
     responses={200: {"content": {TWIML: {}}}, **problem_responses(403, 413, 422)},
 )
 def status_callback(
     form: TwilioForm,
     session: SessionDep,
     clock: ClockDep,
+    settings: SettingsDep,
     reference: Annotated[
         str | None, Query(description="The reminder id Nudge put on the callback URL.")
     ] = None,
 ) -> Response:
     report = callbacks.parse_report(form, reference)
-    callbacks.apply_report(session, report=report, now=clock.now())
+    callbacks.receive(
+        session,
+        report=report,
+        now=clock.now(),
+        ttl=timedelta(seconds=settings.pending_callback_ttl_seconds),
+        limit=settings.pending_callback_limit,
+    )
     return twiml_response(MessagingResponse())
 
 

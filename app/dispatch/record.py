@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.customers.models import Customer
+from app.deliveries import callbacks
 from app.dispatch.prepare import Started
 from app.dispatch.retry import RetryStrategy
 from app.observability import metrics
@@ -90,6 +91,7 @@ def record_round(
         )
     audit.record_attempts(session, attempts.values(), now=now)
     reminders.add_events(session, events)
+    callbacks.apply_pending(session, attempts.values(), now=now)
     session.flush()
 
 

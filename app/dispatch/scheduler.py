@@ -4,6 +4,7 @@ import asyncio
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.orm import Session, sessionmaker
@@ -58,7 +59,13 @@ async def dispatching(
 async def _retain(*, sessions: sessionmaker[Session], settings: Settings, clock: Clock) -> None:
     """At start and then daily, in a thread with its own session, so a long erase never stalls
     the dispatcher; a restart never postpones it by a day."""
-    await asyncio.to_thread(retention.run, sessions, now=clock.now(), days=settings.retention_days)
+    await asyncio.to_thread(
+        retention.run,
+        sessions,
+        now=clock.now(),
+        days=settings.retention_days,
+        pending_ttl=timedelta(seconds=settings.pending_callback_ttl_seconds),
+    )
 
 
 async def run_worker(*, sessions: sessionmaker[Session], settings: Settings, clock: Clock) -> None:

@@ -36,6 +36,27 @@ LATENCY = Histogram(
     registry=REGISTRY,
 )
 
+CALLBACKS_KEPT = Counter(
+    "nudge_callbacks_kept",
+    "Status callbacks for a message not recorded yet, kept until the dispatcher records it.",
+    registry=REGISTRY,
+)
+CALLBACKS_MATCHED = Counter(
+    "nudge_callbacks_matched",
+    "Kept status callbacks taken when their message was recorded (applied if they advance it).",
+    registry=REGISTRY,
+)
+CALLBACKS_EXPIRED = Counter(
+    "nudge_callbacks_expired",
+    "Kept status callbacks deleted unmatched after NUDGE_PENDING_CALLBACK_TTL_SECONDS.",
+    registry=REGISTRY,
+)
+CALLBACKS_DROPPED = Counter(
+    "nudge_callbacks_dropped",
+    "Kept status callbacks dropped, oldest first, beyond NUDGE_PENDING_CALLBACK_LIMIT.",
+    registry=REGISTRY,
+)
+
 WAITING = (ReminderStatus.SCHEDULED, ReminderStatus.DEFERRED)
 
 

@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
+from app.deliveries.pending_models import PendingCallback
 from app.reminders.models import ReminderEvent
 from tests.conftest import DispatcherFactory, Server, Tenant, count
-from tests.deliveries.conftest import STATUS_PATH, post_signed, read, signature, submit
+from tests.deliveries.conftest import STATUS_PATH, Log, post_signed, read, signature, submit
 from tests.factories import customer
 from tests.fakes.twilio_server import FakeTwilio
 
@@ -158,6 +159,31 @@ async def test_a_callback_for_an_unknown_message_is_acknowledged_and_changes_not
     )
     assert (unknown.status_code, other_reminder.status_code) == (200, 200)
     assert read(tenant, reminder_id)["status"] == "sent"
+    assert count(db, ReminderEvent) == events
+    assert count(db, PendingCallback) == 0  # nothing of that reminder awaits an id
+
+
+async def test_a_queued_callback_never_changes_an_attempt_twilio_answered_with_a_new_word(
+    tenant: Tenant, log_for: Any, anonymous: httpx.Client, db: Session
+) -> None:
+    """The create answer's word was unmapped, so the attempt is `unknown`, below `queued`; a
+    `queued` callback says nothing more (and has no timeline event to write)."""
+    log: Log = log_for(tenant.id)
+    customer_id = log.customer()
+    reminder_id = log.reminder(customer_id)
+    sid = "SM" + "1" * 32
+    log.attempts(
+        reminder_id,
+        customer_id,
+        status="unknown",
+        provider_status="receiving",
+        provider_message_id=sid,
+    )
+    events = count(db, ReminderEvent)
+    response = message_status(anonymous, str(reminder_id), sid, "queued")
+    assert response.status_code == 200, response.text
+    [attempt] = read(tenant, str(reminder_id))["attempts"]
+    assert (attempt["status"], attempt["provider_status"]) == ("unknown", "receiving")
     assert count(db, ReminderEvent) == events
 
 

@@ -32,6 +32,9 @@ class Reply:
     retry_after: str | None = None
     hang: bool = False
     price: str | None = None
+    sid: str | None = None
+    """The id the created resource gets; a random one when None. A test that must send a
+    callback before the dispatcher has recorded the answer knows the id in advance."""
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,7 @@ def error(
 def created(
     resource: str, account_sid: str, form: dict[str, str], reply: Reply
 ) -> dict[str, object]:
-    sid = PREFIXES[resource] + secrets.token_hex(16)
+    sid = reply.sid or PREFIXES[resource] + secrets.token_hex(16)
     return {
         "sid": sid,
         "account_sid": account_sid,
