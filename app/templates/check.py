@@ -12,6 +12,7 @@ from babel.core import parse_locale
 from jinja2 import TemplateSyntaxError, meta
 
 from app.errors import FieldError
+from app.templates.budget import RenderBudget, RenderBudgetExceeded
 from app.templates.lint import Finding, Phrases, Rule, Severity, lint_wording, visible_text
 from app.templates.render import Audience, environment, render, render_text, unsafe_constructs
 from app.templates.schemas import RESERVED_NAMES, TEXT_FIELDS, Rendered, TemplateIn, VariableSpec
@@ -43,6 +44,20 @@ def typed_values(
 def jurisdiction_of(locale: str) -> str | None:
     """The country a variant is written for, used on save to try its opt-out footer."""
     return parse_locale(locale, sep="-")[1]
+
+
+def _short(error: Exception, limit: int = 300) -> str:
+    """An exception as a detail, cut short: its message may quote the template or a value."""
+    text = f"{type(error).__name__}: {error}"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def failure(error: Exception, during: str) -> str:
+    """The detail of a render that failed: `render-budget` when it went over the budget, else
+    `render-failed` with the exception."""
+    if isinstance(error, RenderBudgetExceeded):
+        return f"render-budget: {during} the render {error.detail}"
+    return f"render-failed: {during} the render fails ({_short(error)})"
 
 
 def lint_rendered(
@@ -87,13 +102,19 @@ def lint_rendered(
 
 
 def _static_errors(source: str, allowed: set[str], path: str) -> list[FieldError]:
+    problems: list[str] = []
     try:  # finding undeclared names compiles the template, which also checks filter names
         problems = unsafe_constructs(source)
         tree = environment("en-US", "UTC", "USD", html=False).parse(source)
         unknown = sorted(meta.find_undeclared_variables(tree) - allowed)
     except TemplateSyntaxError as error:
-        return [FieldError(field=path, detail=f"line {error.lineno}: {error.message}")]
-    problems += [f"unknown variable '{name}'; declare it in `variables`" for name in unknown]
+        problems = problems or [f"line {error.lineno}: {error.message}"]
+    except RecursionError:
+        problems = ["is nested too deeply to compile"]
+    except Exception as error:  # the lexer's own limits, e.g. an integer of 5000 digits
+        problems = [f"cannot be compiled: {_short(error)}"]
+    else:
+        problems += [f"unknown variable '{name}'; declare it in `variables`" for name in unknown]
     return [FieldError(field=path, detail=problem) for problem in problems]
 
 
@@ -103,6 +124,7 @@ def check_template(
     tenant: Mapping[str, Any],
     phrases: Phrases,
     segment_limit: int,
+    budget: RenderBudget,
 ) -> tuple[list[FieldError], list[Finding]]:
     """Errors that refuse the save (field paths like `variants.2.body`), and lint warnings."""
     allowed = set(body.variables) | RESERVED_NAMES
@@ -136,11 +158,12 @@ def check_template(
                 allowed=allowed,
                 contexts=contexts,
                 audience=audience,
+                budget=budget,
             )
         ]
         errors += variant_errors
         if not variant_errors:
-            rendered = render(variant, contexts[0], audience, version=0)
+            rendered = render(variant, contexts[0], audience, version=0, budget=budget)
             findings += lint_rendered(
                 rendered, phrases=phrases, segment_limit=segment_limit, prefix=prefix
             )
@@ -159,13 +182,19 @@ def _field_errors(
     allowed: set[str],
     contexts: list[dict[str, Any]],
     audience: Audience,
+    budget: RenderBudget,
 ) -> list[FieldError]:
     if static := _static_errors(source, allowed, path):
         return static
+    channel = _CHANNEL_OF_FIELD[path.rsplit(".", 1)[1]]
     for values in contexts:
         try:
-            render_text(source, values, audience, html=path.endswith(".html"))
+            html = path.endswith(".html")
+            render_text(source, values, audience, html=html, budget=budget, channel=channel)
         except Exception as error:  # any failure here would otherwise fail a send
-            detail = f"fails to render with sample values ({type(error).__name__}: {error})"
-            return [FieldError(field=path, detail=detail)]
+            return [FieldError(field=path, detail=failure(error, "with sample values"))]
     return []
+
+
+_CHANNEL_OF_FIELD = {name: channel for channel, names in TEXT_FIELDS.items() for name in names}
+"""Each text field's channel, whose message size a text rendered alone may take."""

@@ -16,6 +16,7 @@ from app.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.reminders.models import Reminder
 from app.reminders.schemas import ReminderIn
 from app.templates import repository
+from app.templates.budget import RenderBudget
 from app.templates.check import check_template, lint_rendered, typed_values
 from app.templates.lint import Finding, phrase_lists
 from app.templates.locales import choose
@@ -38,6 +39,8 @@ from channels.base import Channel
 
 UNTEMPLATED = frozenset({Channel.WEBHOOK})
 """A webhook carries the reminder's data to the lender's own system; it needs no wording."""
+DEFAULT_BUDGET = RenderBudget()
+"""The `NUDGE_RENDER_*` defaults, for callers that do not pass the configured budget yet."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,13 @@ def replace_lint_settings(
 
 
 def put_template(
-    session: Session, *, tenant_id: uuid.UUID, key: str, body: TemplateIn, clock: Clock
+    session: Session,
+    *,
+    tenant_id: uuid.UUID,
+    key: str,
+    body: TemplateIn,
+    clock: Clock,
+    budget: RenderBudget = DEFAULT_BUDGET,
 ) -> TemplateOut:
     """Stores a new version after the sandbox and lint checks; earlier versions stay as they are."""
     lint = read_lint_settings(session, tenant_id=tenant_id)
@@ -123,6 +132,7 @@ def put_template(
         tenant=_tenant(session, tenant_id),
         phrases=phrase_lists(lint.extra_phrases),
         segment_limit=lint.sms_segment_limit,
+        budget=budget,
     )
     if errors:
         raise ValidationFailed(errors)
@@ -222,6 +232,7 @@ def _render(
     timezone: str | None,
     jurisdiction: str | None,
     raw: Mapping[str, Any],
+    budget: RenderBudget = DEFAULT_BUDGET,
 ) -> Rendered:
     body = body or _body(row)
     variants = [variant for variant in body.variants if variant.channel == channel]
@@ -241,10 +252,19 @@ def _render(
         currency=values.get("currency") or tenant["default_currency"],
         jurisdiction=jurisdiction,
     )
-    return render(variant, values | {"tenant": dict(tenant)}, audience, version=row.version)
+    return render(
+        variant, values | {"tenant": dict(tenant)}, audience, version=row.version, budget=budget
+    )
 
 
-def preview(session: Session, *, tenant_id: uuid.UUID, key: str, request: PreviewIn) -> PreviewOut:
+def preview(
+    session: Session,
+    *,
+    tenant_id: uuid.UUID,
+    key: str,
+    request: PreviewIn,
+    budget: RenderBudget = DEFAULT_BUDGET,
+) -> PreviewOut:
     row = _find(session, tenant_id=tenant_id, key=key, version=request.version)
     rendered = _render(
         _tenant(session, tenant_id),
@@ -254,6 +274,7 @@ def preview(session: Session, *, tenant_id: uuid.UUID, key: str, request: Previe
         timezone=request.timezone,
         jurisdiction=request.jurisdiction,
         raw=request.variables,
+        budget=budget,
     )
     lint = read_lint_settings(session, tenant_id=tenant_id)
     findings = lint_rendered(

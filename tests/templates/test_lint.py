@@ -2,6 +2,7 @@
 
 import pytest
 
+from app.templates.budget import RenderBudget
 from app.templates.check import check_template
 from app.templates.lint import Phrases, Rule, lint_wording, phrase_lists
 from app.templates.starters import STARTERS
@@ -84,6 +85,6 @@ def test_every_starter_template_passes_the_lint_and_the_dry_run(
         "default_policy": "default",
     }
     errors, warnings = check_template(
-        STARTERS[key], tenant=tenant, phrases=PHRASES, segment_limit=2
+        STARTERS[key], tenant=tenant, phrases=PHRASES, segment_limit=2, budget=RenderBudget()
     )
     assert (errors, warnings) == ([], [])
