@@ -31,6 +31,7 @@ from app.templates.schemas import (
     TemplateIn,
     TemplateOut,
     TemplateSummary,
+    with_legacy_lengths,
 )
 from app.templates.starters import STARTERS
 from app.tenants.models import Tenant
@@ -57,7 +58,11 @@ def _tenant(session: Session, tenant_id: uuid.UUID) -> dict[str, Any]:
 
 def _body(row: TemplateVersion) -> TemplateIn:
     return TemplateIn.model_validate(
-        {"description": row.description, "variables": row.variables, "variants": row.variants}
+        {
+            "description": row.description,
+            "variables": with_legacy_lengths(row.variables),
+            "variants": row.variants,
+        }
     )
 
 
