@@ -50,6 +50,26 @@ class Audience:
     jurisdiction: str | None
 
 
+def audience_for(
+    tenant: Mapping[str, Any],
+    values: Mapping[str, Any],
+    *,
+    chosen: str,
+    locale: str | None,
+    timezone: str | None,
+    jurisdiction: str | None,
+) -> Audience:
+    """Formats in the customer's locale when it has the chosen variant's language (a `zh-HK`
+    customer reading `zh-Hant`), else the variant's, so English never gets French numbers."""
+    same_language = locale is not None and locale.split("-")[0] == chosen.split("-")[0]
+    return Audience(
+        locale=locale if same_language and locale else chosen,
+        timezone=timezone or tenant["default_timezone"],
+        currency=values.get("currency") or tenant["default_currency"],
+        jurisdiction=jurisdiction,
+    )
+
+
 def _finalize(value: Any) -> Any:
     if value is None:
         raise UndefinedError("an optional value is printed without checking it with {% if %}")
