@@ -5,8 +5,12 @@ No timings are asserted: a render that would need gigabytes or hours is shown to
 only do by refusing before building.
 """
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
+from time import thread_time
 from typing import Any
 
 import pytest
@@ -55,6 +59,34 @@ def test_a_render_over_its_time_budget_stops_with_the_budget_error() -> None:
     hours = RenderBudget(timeout_ms=1, max_operations=10**12)
     with pytest.raises(RenderBudgetExceeded, match="longer than 1 ms"):
         text(NESTED_LOOPS.replace("x", ""), hours)
+
+
+@contextmanager
+def slow_garbage_collections() -> Iterator[None]:
+    """A collection after nearly every new container, each taking half a millisecond of CPU:
+    hundreds of them in one render, as a server with a large heap can have one long one."""
+
+    def slow(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            until = thread_time() + 0.0005
+            while thread_time() < until:
+                pass
+
+    thresholds = gc.get_threshold()
+    gc.callbacks.append(slow)
+    gc.set_threshold(1)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.callbacks.remove(slow)
+
+
+def test_garbage_collections_during_a_render_are_not_charged_to_it() -> None:
+    source = "{% for c in s %}{{ c|upper }}{% endfor %}"
+    text(source)  # compiled before collections slow down
+    with slow_garbage_collections():
+        assert text(source) == LONG.upper()
 
 
 def test_output_stops_at_the_channels_size() -> None:
