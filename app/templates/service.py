@@ -16,7 +16,7 @@ from app.reminders.models import Reminder
 from app.reminders.schemas import ReminderIn
 from app.templates import repository
 from app.templates.budget import RenderBudget
-from app.templates.check import check_template, lint_rendered, typed_values
+from app.templates.check import check_template, failure, lint_rendered, typed_values
 from app.templates.lint import Finding, phrase_lists
 from app.templates.locales import country_of, pick_variant
 from app.templates.models import TemplateLintSettings, TemplateVersion
@@ -287,17 +287,27 @@ def preview(
     request: PreviewIn,
     budget: RenderBudget = DEFAULT_BUDGET,
 ) -> PreviewOut:
+    """One channel rendered with the given values; a render that fails or goes over the budget
+    with them is a 422 on `variables`, as it would be at submission."""
     row = _find(session, tenant_id=tenant_id, key=key, version=request.version)
-    rendered = _render(
-        _tenant(session, tenant_id),
-        row,
-        channel=Channel(request.channel),
-        locale=request.locale,
-        timezone=request.timezone,
-        jurisdiction=request.jurisdiction,
-        raw=request.variables,
-        budget=budget,
-    )
+    try:
+        rendered = _render(
+            _tenant(session, tenant_id),
+            row,
+            channel=Channel(request.channel),
+            locale=request.locale,
+            timezone=request.timezone,
+            jurisdiction=request.jurisdiction,
+            raw=request.variables,
+            budget=budget,
+        )
+    except ValidationFailed:
+        raise
+    except Exception as error:  # tenant-written code failing with these values
+        where = f"version {row.version}, {request.channel} variant:"
+        raise ValidationFailed(
+            [FieldError(field="variables", detail=failure(error, where))]
+        ) from None
     lint = read_lint_settings(session, tenant_id=tenant_id)
     findings = lint_rendered(
         rendered,
