@@ -80,6 +80,26 @@ class Settings(BaseSettings):
         description="After this long a key whose request never finished is free again.",
     )
 
+    # Rendering: what one message's render may cost (tenant templates are untrusted code).
+    render_timeout_ms: int = Field(
+        50, ge=1, description="CPU time one message's render may take, in milliseconds."
+    )
+    render_max_operations: int = Field(
+        10_000,
+        ge=100,
+        description="Loop steps, calls, filters, operators and attribute reads one render may "
+        "make; deterministic, so a template refused at send is refused on save.",
+    )
+    render_max_bytes_sms: int = Field(
+        2048, ge=160, description="UTF-8 bytes an SMS's rendered text may have."
+    )
+    render_max_bytes_voice: int = Field(
+        2048, ge=160, description="UTF-8 bytes a voice script may have."
+    )
+    render_max_bytes_email: int = Field(
+        262_144, ge=1024, description="UTF-8 bytes an email's subject, text and HTML may have."
+    )
+
     # Channels: which adapter serves each channel, and the providers' settings.
     public_url: str = Field(
         "http://127.0.0.1:8000",

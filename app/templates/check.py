@@ -1,24 +1,58 @@
 """Checks that need no database: a template on save, a reminder's variables on submission.
 
 Everything that could make a send fail is caught here, before anything is stored: a template
-is compiled and dry-run with sample values (once with every variable, once with only the
-required ones and no help line), and a submission's values are parsed by their declared types.
+is compiled, then dry-run under the render budget with each of `DRY_RUNS` (samples; only the
+required values; empty ones; the longest texts of the widest characters with the largest
+numbers; the longest texts HTML escaping widens most with the smallest numbers), and a
+submission's values are parsed by their declared types, which bound them all.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from babel.core import parse_locale
 from jinja2 import TemplateSyntaxError, meta
 
 from app.errors import FieldError
+from app.templates.budget import RenderBudget, RenderBudgetExceeded
 from app.templates.lint import Finding, Phrases, Rule, Severity, lint_wording, visible_text
 from app.templates.render import Audience, environment, render, render_text, unsafe_constructs
-from app.templates.schemas import RESERVED_NAMES, TEXT_FIELDS, Rendered, TemplateIn, VariableSpec
-from app.templates.variables import SAMPLES, parse
+from app.templates.schemas import (
+    RESERVED_NAMES,
+    TEXT_FIELDS,
+    Rendered,
+    TemplateIn,
+    VariableSpec,
+    Variant,
+)
+from app.templates.variables import VariableType, empty, largest, parse, sample, smallest
 from channels.base import Channel
 
 SAMPLE_HELP_PHONE = "+864001234567"
+
+
+@dataclass(frozen=True)
+class DryRun:
+    """One set of values every save renders each variant with."""
+
+    label: str
+    value: Callable[[VariableType, int], Any]
+    optional: bool = True
+    """Whether optional variables get a value too (else they are absent: None)."""
+    help_phone: bool | None = True
+    """The tenant's help line (a sample when it has none), None, or empty."""
+
+
+DRY_RUNS = (
+    DryRun("sample values", sample),
+    DryRun("only the required values and no help line", sample, optional=False, help_phone=None),
+    DryRun("empty values", empty, help_phone=False),
+    DryRun("the longest values (4-byte characters), largest numbers and last dates", largest),
+    DryRun("the longest values HTML escaping widens, smallest numbers and first dates", smallest),
+)
+"""Long values find the loops and sizes that only hurt at length; empty and extreme ones find
+the errors that depend on a value (`{% if n > 5 %}{{ 1 // 0 }}{% endif %}`)."""
 
 
 def typed_values(
@@ -34,7 +68,7 @@ def typed_values(
                 errors.append(FieldError(field=f"{prefix}{name}", detail="is required"))
             continue
         try:
-            values[name] = parse(name, spec.type, raw[name])
+            values[name] = parse(name, spec.type, raw[name], max_length=spec.limit)
         except ValueError as error:
             errors.append(FieldError(field=f"{prefix}{name}", detail=f"{spec.type}: {error}"))
     return values, errors
@@ -43,6 +77,20 @@ def typed_values(
 def jurisdiction_of(locale: str) -> str | None:
     """The country a variant is written for, used on save to try its opt-out footer."""
     return parse_locale(locale, sep="-")[1]
+
+
+def _short(error: Exception, limit: int = 300) -> str:
+    """An exception as a detail, cut short: its message may quote the template or a value."""
+    text = f"{type(error).__name__}: {error}"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def failure(error: Exception, during: str) -> str:
+    """The detail of a render that failed: `render-budget` when it went over the budget, else
+    `render-failed` with the exception."""
+    if isinstance(error, RenderBudgetExceeded):
+        return f"render-budget: {during} the render {error.detail}"
+    return f"render-failed: {during} the render fails ({_short(error)})"
 
 
 def lint_rendered(
@@ -87,14 +135,34 @@ def lint_rendered(
 
 
 def _static_errors(source: str, allowed: set[str], path: str) -> list[FieldError]:
+    problems: list[str] = []
     try:  # finding undeclared names compiles the template, which also checks filter names
         problems = unsafe_constructs(source)
         tree = environment("en-US", "UTC", "USD", html=False).parse(source)
         unknown = sorted(meta.find_undeclared_variables(tree) - allowed)
     except TemplateSyntaxError as error:
-        return [FieldError(field=path, detail=f"line {error.lineno}: {error.message}")]
-    problems += [f"unknown variable '{name}'; declare it in `variables`" for name in unknown]
+        problems = problems or [f"line {error.lineno}: {error.message}"]
+    except RecursionError:
+        problems = ["is nested too deeply to compile"]
+    except Exception as error:  # the lexer's own limits, e.g. an integer of 5000 digits
+        problems = [f"cannot be compiled: {_short(error)}"]
+    else:
+        problems += [f"unknown variable '{name}'; declare it in `variables`" for name in unknown]
     return [FieldError(field=path, detail=problem) for problem in problems]
+
+
+def dry_run_values(body: TemplateIn, tenant: Mapping[str, Any], run: DryRun) -> dict[str, Any]:
+    """What templates see in one dry run: typed values of the run's kind, and the tenant."""
+    raw = {
+        name: run.value(spec.type, spec.limit)
+        for name, spec in body.variables.items()
+        if run.optional or spec.required
+    }
+    if "currency" in raw:
+        raw["currency"] = tenant["default_currency"]
+    values, _ = typed_values(body.variables, raw)
+    help_phone = {True: tenant.get("help_phone") or SAMPLE_HELP_PHONE, None: None, False: ""}
+    return values | {"tenant": {**tenant, "help_phone": help_phone[run.help_phone]}}
 
 
 def check_template(
@@ -103,47 +171,36 @@ def check_template(
     tenant: Mapping[str, Any],
     phrases: Phrases,
     segment_limit: int,
+    budget: RenderBudget,
 ) -> tuple[list[FieldError], list[Finding]]:
     """Errors that refuse the save (field paths like `variants.2.body`), and lint warnings."""
     allowed = set(body.variables) | RESERVED_NAMES
-    samples = {name: SAMPLES[spec.type] for name, spec in body.variables.items()}
-    if "currency" in samples:
-        samples["currency"] = tenant["default_currency"]
-    full, _ = typed_values(body.variables, samples)
-    minimal = {
-        name: value if body.variables[name].required else None for name, value in full.items()
-    }
-    contexts = [
-        full | {"tenant": {**tenant, "help_phone": tenant.get("help_phone") or SAMPLE_HELP_PHONE}},
-        minimal | {"tenant": {**tenant, "help_phone": None}},
-    ]
+    runs = [(run.label, dry_run_values(body, tenant, run)) for run in DRY_RUNS]
     errors: list[FieldError] = []
     findings: list[Finding] = []
     for index, variant in enumerate(body.variants):
         prefix = f"variants.{index}."
+        static = [
+            error
+            for name in TEXT_FIELDS[Channel(variant.channel)]
+            for error in _static_errors(getattr(variant, name), allowed, prefix + name)
+        ]
+        if static:
+            errors += static
+            continue
         audience = Audience(
             variant.locale,
             tenant["default_timezone"],
             tenant["default_currency"],
             jurisdiction_of(variant.locale),
         )
-        variant_errors = [
-            error
-            for name in TEXT_FIELDS[Channel(variant.channel)]
-            for error in _field_errors(
-                getattr(variant, name),
-                path=prefix + name,
-                allowed=allowed,
-                contexts=contexts,
-                audience=audience,
-            )
-        ]
-        errors += variant_errors
-        if not variant_errors:
-            rendered = render(variant, contexts[0], audience, version=0)
+        outcome = _dry_run(variant, runs, audience, budget=budget, prefix=prefix)
+        if isinstance(outcome, Rendered):
             findings += lint_rendered(
-                rendered, phrases=phrases, segment_limit=segment_limit, prefix=prefix
+                outcome, phrases=phrases, segment_limit=segment_limit, prefix=prefix
             )
+        else:
+            errors += outcome
     errors += [
         FieldError(field=f.field, detail=f"{f.rule}: {f.detail}")
         for f in findings
@@ -152,20 +209,54 @@ def check_template(
     return errors, [f for f in findings if f.severity != Severity.ERROR]
 
 
-def _field_errors(
-    source: str,
-    *,
-    path: str,
-    allowed: set[str],
-    contexts: list[dict[str, Any]],
+def _dry_run(
+    variant: Variant,
+    runs: list[tuple[str, dict[str, Any]]],
     audience: Audience,
-) -> list[FieldError]:
-    if static := _static_errors(source, allowed, path):
-        return static
-    for values in contexts:
+    *,
+    budget: RenderBudget,
+    prefix: str,
+) -> Rendered | list[FieldError]:
+    """The variant rendered with the samples (for the lint), or why some run fails."""
+    results = []
+    for label, values in runs:
         try:
-            render_text(source, values, audience, html=path.endswith(".html"))
+            results.append(render(variant, values, audience, version=0, budget=budget))
         except Exception as error:  # any failure here would otherwise fail a send
-            detail = f"fails to render with sample values ({type(error).__name__}: {error})"
-            return [FieldError(field=path, detail=detail)]
-    return []
+            during = f"with {label}"
+            return failing_fields(
+                variant, values, audience, error, budget=budget, prefix=prefix, during=during
+            )
+    return results[0]
+
+
+def failing_fields(
+    variant: Variant,
+    values: Mapping[str, Any],
+    audience: Audience,
+    error: Exception,
+    *,
+    budget: RenderBudget,
+    prefix: str,
+    during: str,
+) -> list[FieldError]:
+    """Which of the variant's texts made its render fail. Over the budget, the render names it;
+    otherwise each text is rendered alone, and every one that fails is named."""
+    fields = TEXT_FIELDS[Channel(variant.channel)]
+    if isinstance(error, RenderBudgetExceeded):
+        field = prefix + (error.field or fields[0])
+        return [FieldError(field=field, detail=failure(error, during))]
+    failing = []
+    for name in fields:
+        try:
+            render_text(
+                getattr(variant, name),
+                values,
+                audience,
+                html=name == "html",
+                budget=budget,
+                channel=Channel(variant.channel),
+            )
+        except Exception as alone:
+            failing.append(FieldError(field=prefix + name, detail=failure(alone, during)))
+    return failing or [FieldError(field=prefix + fields[0], detail=failure(error, during))]

@@ -6,10 +6,12 @@ from fastapi import APIRouter, Body, Path, Query
 
 from app.auth import ReminderReader, TemplateWriter
 from app.clock import ClockDep
+from app.config import SettingsDep
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.reminders.schemas import TemplateKey
 from app.templates import service
+from app.templates.budget import RenderBudget
 from app.templates.examples import PREVIEW_IN_EN, PREVIEW_IN_ZH, PREVIEW_OUT_EN, PREVIEW_OUT_ZH
 from app.templates.schemas import (
     LintSettings,
@@ -68,15 +70,27 @@ def replace_lint(
     summary="Save a new version of a template",
     description="Every save is a new version; earlier ones stay readable and reminders keep the "
     "version they were submitted with. Each variant is compiled in the sandbox and dry-run "
-    "with sample values; sandbox escapes, unknown variables and lint errors are refused with "
-    "422 naming the field (`variants.2.body`). Lint warnings come back in `warnings`.",
+    "under the render budget with sample, empty and extreme values (texts at their "
+    "`max_length`); sandbox escapes, unknown variables, render failures (`render-failed`), "
+    "budget overruns (`render-budget`) and lint errors are refused with 422 naming the field "
+    "(`variants.2.body`). Lint warnings come back in `warnings`.",
     responses=problem_responses(401, 403, 409, 422),
 )
 def put_template(
-    key: KeyPath, body: TemplateIn, principal: TemplateWriter, session: SessionDep, clock: ClockDep
+    key: KeyPath,
+    body: TemplateIn,
+    principal: TemplateWriter,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
 ) -> TemplateOut:
     return service.put_template(
-        session, tenant_id=principal.tenant_id, key=key, body=body, clock=clock
+        session,
+        tenant_id=principal.tenant_id,
+        key=key,
+        body=body,
+        clock=clock,
+        budget=RenderBudget.from_settings(settings),
     )
 
 
@@ -145,5 +159,12 @@ def preview(
     ],
     principal: ReminderReader,
     session: SessionDep,
+    settings: SettingsDep,
 ) -> PreviewOut:
-    return service.preview(session, tenant_id=principal.tenant_id, key=key, request=body)
+    return service.preview(
+        session,
+        tenant_id=principal.tenant_id,
+        key=key,
+        request=body,
+        budget=RenderBudget.from_settings(settings),
+    )

@@ -45,7 +45,8 @@ DEFAULT_SMS_SEGMENT_LIMIT = 2
 _INVISIBLE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff._\-*·•|/\\~'\"`]+")
 _SHOUTING = re.compile(r"(?:[A-Z][^a-zA-Z0-9\n]{0,2}){10,}")
 _BANGS = re.compile(r"!{3,}|\?{3,}|[!?]{4,}")
-_TAG = re.compile(r"<[^>]*>")
+_TAG = re.compile(r"<[^<>]*>")
+"""A tag cannot hold `<`: without that, a text of many `<` and no `>` takes quadratic time."""
 
 
 class Rule(StrEnum):

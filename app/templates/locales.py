@@ -1,8 +1,21 @@
 """Which variant of a template a customer gets: the locale fallback chain."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from typing import Protocol, TypeVar
 
+import phonenumbers
 from babel.core import get_global, parse_locale
+
+
+class _Localized(Protocol):
+    @property
+    def channel(self) -> str: ...
+
+    @property
+    def locale(self) -> str: ...
+
+
+V = TypeVar("V", bound=_Localized)
 
 
 def candidates(requested: str | None, tenant_default: str) -> list[str]:
@@ -31,3 +44,27 @@ def choose(requested: str | None, tenant_default: str, available: Collection[str
         if tag.lower() in lowered:
             return lowered[tag.lower()]
     return next(iter(available))
+
+
+def pick_variant(
+    variants: Sequence[V], channel: str, requested: str | None, tenant_default: str
+) -> V | None:
+    """The variant a customer gets on a channel, by the fallback chain; None when the template
+    has none for the channel (no locale negotiation can help then)."""
+    offered = [variant for variant in variants if variant.channel == channel]
+    if not offered:
+        return None
+    chosen = choose(requested, tenant_default, [variant.locale for variant in offered])
+    return next(variant for variant in offered if variant.locale == chosen)
+
+
+def country_of(phone: str | None) -> str | None:
+    """A customer without a stated jurisdiction is taken to live where their number does, so a
+    +86 number still gets the footer Chinese rules require."""
+    if phone is None:
+        return None
+    try:
+        region = phonenumbers.region_code_for_number(phonenumbers.parse(phone))
+    except phonenumbers.NumberParseException:
+        return None
+    return str(region) if region and region != "ZZ" else None

@@ -1,9 +1,11 @@
 """Rendering: a pinned template version plus typed values in, the final text per channel out.
 
-Pure: no database, no clock. Templates run in Jinja2's immutable sandbox with StrictUndefined
-and no globals (no `range`, `cycler`, `lipsum`...), so they reach nothing but the declared
-variables and the tenant's settings. Only email HTML is autoescaped; a voice script stays plain
-text, and the voice adapter's TwiML builder (twilio's `VoiceResponse`) escapes it, once.
+Pure: no database, no clock, no settings: the caller passes the `RenderBudget`. Templates run in
+the metered sandbox (`sandbox.py`) with StrictUndefined and no globals (no `range`, `cycler`,
+`lipsum`...), so they reach nothing but the declared variables and the tenant's settings, and
+every render stops with `RenderBudgetExceeded` when it takes too long or writes too much. Only
+email HTML is autoescaped; a voice script stays plain text, and the voice adapter's TwiML
+builder (twilio's `VoiceResponse`) escapes it, once.
 """
 
 from collections.abc import Mapping
@@ -19,16 +21,23 @@ from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency
 from jinja2 import StrictUndefined, Template, UndefinedError, nodes
-from jinja2.exceptions import SecurityError
-from jinja2.runtime import Context
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from app.templates.budget import Meter, RenderBudget, RenderBudgetExceeded, metering
 from app.templates.optout import mentions_opt_out, rule_for
+from app.templates.sandbox import (
+    NUMBER_DIGITS,
+    Sandbox,
+    metered_filters,
+    refuse_collection,
+    too_large,
+)
 from app.templates.schemas import EmailVariant, Rendered, SmsVariant, Variant, VoiceVariant
 from app.templates.sms import measure
+from channels.base import Channel
 
 UNSPACED_LANGUAGES = frozenset({"zh", "ja", "ko", "th"})
 """Languages whose sentences run on without a space before the footer."""
+MAX_DATE_PATTERN = 64
 
 
 @dataclass(frozen=True)
@@ -41,23 +50,30 @@ class Audience:
     jurisdiction: str | None
 
 
-class Sandbox(ImmutableSandboxedEnvironment):
-    """The immutable sandbox, also refusing `**` and repeating text or lists with `*`.
-
-    Without this, `{{ 'x' * 10**9 }}` would exhaust memory during the dry run on save.
-    """
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**" or not all(isinstance(v, int | float | Decimal) for v in (left, right)):
-            raise SecurityError(f"'{operator}' is only allowed between numbers, and '**' never")
-        return super().call_binop(context, operator, left, right)
+def audience_for(
+    tenant: Mapping[str, Any],
+    values: Mapping[str, Any],
+    *,
+    chosen: str,
+    locale: str | None,
+    timezone: str | None,
+    jurisdiction: str | None,
+) -> Audience:
+    """Formats in the customer's locale when it has the chosen variant's language (a `zh-HK`
+    customer reading `zh-Hant`), else the variant's, so English never gets French numbers."""
+    same_language = locale is not None and locale.split("-")[0] == chosen.split("-")[0]
+    return Audience(
+        locale=locale if same_language and locale else chosen,
+        timezone=timezone or tenant["default_timezone"],
+        currency=values.get("currency") or tenant["default_currency"],
+        jurisdiction=jurisdiction,
+    )
 
 
 def _finalize(value: Any) -> Any:
     if value is None:
         raise UndefinedError("an optional value is printed without checking it with {% if %}")
+    refuse_collection(value, "printing")
     return value
 
 
@@ -71,40 +87,68 @@ def _mask(value: Any) -> str:
 def environment(locale: str, timezone: str, currency: str, *, html: bool) -> Sandbox:
     """One sandbox per formatting context, its filters bound to the customer's locale and zone."""
     babel_locale = Locale.parse(locale, sep="-")
+    babel_locale.currency_formats  # noqa: B018  (loads the locale's data now, not in a render)
     zone = ZoneInfo(timezone)
 
     def money(value: Decimal | str | int, code: str | None = None) -> str:
-        return str(format_currency(Decimal(value), code or currency, locale=babel_locale))
+        amount = Decimal(value)
+        if too_large(amount):
+            raise RenderBudgetExceeded(f"money is given a number of {NUMBER_DIGITS} digits or more")
+        return str(format_currency(amount, code or currency, locale=babel_locale))
 
     def when(value: date | datetime, format: str = "long") -> str:
+        if len(format) > MAX_DATE_PATTERN:  # Babel caches every pattern it parses
+            raise ValueError(f"a date pattern has at most {MAX_DATE_PATTERN} characters")
         if isinstance(value, datetime):
             return str(format_datetime(value.astimezone(zone), format, locale=babel_locale))
         return str(format_date(value, format, locale=babel_locale))
 
     env = Sandbox(undefined=StrictUndefined, autoescape=html, finalize=_finalize)
     env.globals.clear()
-    env.filters.update({"money": money, "date": when, "mask": _mask})
+    env.filters = metered_filters({"money": money, "date": when, "mask": _mask})
     return env
 
 
 FORBIDDEN_NODES = (nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)
+REFUSED_NODES: dict[type[nodes.Node], str] = {
+    nodes.Macro: "macros",
+    nodes.CallBlock: "call blocks",
+    nodes.FilterBlock: "filter blocks",
+    nodes.AssignBlock: "block assignments ({% set %}...{% endset %})",
+    nodes.ScopedEvalContextModifier: "autoescape blocks",
+}
+"""The first four build text where its size is not counted (the sandbox refuses them when
+compiling too); `{% autoescape false %}` would let values put markup into email HTML."""
 
 
 def unsafe_constructs(source: str) -> list[str]:
     """What a template may not do, found before it ever runs (the sandbox would also refuse)."""
-    tree = environment("en-US", "UTC", "USD", html=False).parse(source)
+    env = environment("en-US", "UTC", "USD", html=False)
+    every = list(env.parse(source).find_all(nodes.Node))
     problems = [
         f"'{node.attr}' is private"
-        for node in tree.find_all(nodes.Getattr)
-        if node.attr.startswith("_")
+        for node in every
+        if isinstance(node, nodes.Getattr) and node.attr.startswith("_")
     ]
-    for item in tree.find_all(nodes.Getitem):
-        if isinstance(item.arg, nodes.Const) and str(item.arg.value).startswith("_"):
+    for item in every:
+        if (
+            isinstance(item, nodes.Getitem)
+            and isinstance(item.arg, nodes.Const)
+            and str(item.arg.value).startswith("_")
+        ):
             problems.append(f"'{item.arg.value}' is private")
-    if any(name.name == "self" for name in tree.find_all(nodes.Name)):
+    if any(isinstance(node, nodes.Name) and node.name == "self" for node in every):
         problems.append("'self' is not available in templates")
-    if any(True for _ in tree.find_all(FORBIDDEN_NODES)):
+    if any(isinstance(node, FORBIDDEN_NODES) for node in every):
         problems.append("templates cannot include, extend or import other templates")
+    for kind, what in REFUSED_NODES.items():
+        if any(isinstance(node, kind) for node in every):
+            problems.append(f"{what} are not available in reminder templates")
+    if any(isinstance(node, nodes.For) and node.recursive for node in every):
+        problems.append("recursive loops are not available in reminder templates")
+    filters = {node.name for node in every if isinstance(node, nodes.Filter)}
+    for name in sorted(filters - set(env.filters)):
+        problems.append(f"filter '{name}' is not available in reminder templates")
     return problems
 
 
@@ -113,9 +157,30 @@ def _compiled(source: str, locale: str, timezone: str, currency: str, html: bool
     return environment(locale, timezone, currency, html=html).from_string(source)
 
 
-def render_text(source: str, values: Mapping[str, Any], audience: Audience, *, html: bool) -> str:
+def _stream(
+    source: str, values: Mapping[str, Any], audience: Audience, *, html: bool, meter: Meter
+) -> str:
+    """The text, written chunk by chunk and stopped as soon as it is longer than the budget."""
     template = _compiled(source, audience.locale, audience.timezone, audience.currency, html)
-    return template.render(values)
+    chunks = []
+    with metering(meter):
+        for chunk in template.generate(values):
+            meter.write(chunk)
+            chunks.append(chunk)
+    return "".join(chunks)
+
+
+def render_text(
+    source: str,
+    values: Mapping[str, Any],
+    audience: Audience,
+    *,
+    html: bool,
+    budget: RenderBudget,
+    channel: Channel = Channel.SMS,
+) -> str:
+    """One text on its own, with the budget of a whole `channel` message."""
+    return _stream(source, values, audience, html=html, meter=Meter(budget, channel))
 
 
 def _with_footer(text: str, footer: str, locale: str, *, separator: str | None = None) -> str:
@@ -125,17 +190,31 @@ def _with_footer(text: str, footer: str, locale: str, *, separator: str | None =
 
 
 def render(
-    variant: Variant, values: Mapping[str, Any], audience: Audience, *, version: int
+    variant: Variant,
+    values: Mapping[str, Any],
+    audience: Audience,
+    *,
+    version: int,
+    budget: RenderBudget,
 ) -> Rendered:
-    """The final text of one send; `audience.locale` formats, `variant.locale` is recorded."""
+    """The final text of one send; `audience.locale` formats, `variant.locale` is recorded.
 
-    def text(source: str, *, html: bool = False) -> str:
-        return render_text(source, values, audience, html=html)
+    All the variant's texts share one meter: the budget is the message's, and
+    `RenderBudgetExceeded.field` names the text that went over it.
+    """
+    meter = Meter(budget, Channel(variant.channel))
+
+    def text(name: str, *, html: bool = False) -> str:
+        try:
+            return _stream(getattr(variant, name), values, audience, html=html, meter=meter)
+        except RenderBudgetExceeded as exceeded:
+            exceeded.field = name
+            raise
 
     rule = rule_for(audience.jurisdiction, variant.channel)
     common = {"channel": variant.channel, "locale": variant.locale, "version": version}
     if isinstance(variant, SmsVariant):
-        body = text(variant.body)
+        body = text("body")
         footer = rule.footer(variant.locale) if rule and not mentions_opt_out(rule, body) else None
         if footer:
             body = _with_footer(body, footer, variant.locale)
@@ -148,14 +227,14 @@ def render(
             opt_out_footer=footer,
         )
     if isinstance(variant, EmailVariant):
-        plain, markup = text(variant.text), text(variant.html, html=True)
+        subject, plain, markup = text("subject"), text("text"), text("html", html=True)
         footer = rule.footer(variant.locale) if rule and not mentions_opt_out(rule, plain) else None
         if footer:
             plain = _with_footer(plain, footer, variant.locale, separator="\n\n")
             markup = _with_footer(markup, f"<p>{xml_escape(footer)}</p>", "", separator="\n")
         return Rendered(
             **common,
-            subject=" ".join(text(variant.subject).split()),
+            subject=" ".join(subject.split()),
             text=plain,
             html=markup,
             opt_out_footer=footer,
@@ -163,7 +242,7 @@ def render(
     assert isinstance(variant, VoiceVariant)
     return Rendered(
         **common,
-        script=text(variant.script),
+        script=text("script"),
         voice=variant.voice,
         language=variant.language or variant.locale,
     )

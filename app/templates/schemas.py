@@ -3,13 +3,19 @@
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from app.customers.schemas import check_jurisdiction, check_timezone, normalize_locale
 from app.templates.examples import PREVIEW_IN_EN, PREVIEW_IN_ZH, PREVIEW_OUT_EN, PREVIEW_OUT_ZH
 from app.templates.lint import DEFAULT_SMS_SEGMENT_LIMIT, Rule, Severity
 from app.templates.sms import Encoding
-from app.templates.variables import VariableType
+from app.templates.variables import (
+    DEFAULT_MAX_LENGTH,
+    LEGACY_MAX_LENGTH,
+    MAX_TEXT,
+    MIN_URL_LENGTH,
+    VariableType,
+)
 from channels.base import Channel
 
 LocaleTag = Annotated[str, AfterValidator(normalize_locale), Field(examples=["zh-CN"])]
@@ -19,11 +25,48 @@ RESERVED_NAMES = frozenset({"tenant"})
 """Names templates already see: the tenant's settings as `tenant.display_name` etc."""
 
 
+SIZED_TYPES = frozenset({VariableType.TEXT, VariableType.URL})
+
+
 class VariableSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: VariableType
     required: bool = False
+    max_length: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_TEXT,
+        description=f"Text and URL variables only: the longest value a submission may give "
+        f"(default {DEFAULT_MAX_LENGTH}, at most {MAX_TEXT}). Every save renders the template "
+        "with values this long, so a message that would be too long is refused then.",
+    )
+
+    @model_validator(mode="after")
+    def _length_of_text_only(self) -> "VariableSpec":
+        if self.type not in SIZED_TYPES:
+            if self.max_length is not None:
+                raise ValueError("max_length applies to text and url variables only")
+        elif self.max_length is None:
+            self.max_length = DEFAULT_MAX_LENGTH
+        elif self.type == VariableType.URL and self.max_length < MIN_URL_LENGTH:
+            raise ValueError(f"a url variable's max_length is at least {MIN_URL_LENGTH}")
+        return self
+
+    @property
+    def limit(self) -> int:
+        """The longest value accepted (types without a max_length are bounded by their parser)."""
+        return self.max_length or MAX_TEXT
+
+
+def with_legacy_lengths(variables: dict[str, Any]) -> dict[str, Any]:
+    """Stored variable specs as `VariableSpec` reads them: those saved before `max_length`
+    existed accepted texts of up to 500 characters, and reminders already accepted against them
+    must still render, so they keep that limit rather than the new default."""
+    return {
+        name: {"max_length": LEGACY_MAX_LENGTH, **spec} if spec.get("type") in SIZED_TYPES else spec
+        for name, spec in variables.items()
+    }
 
 
 class SmsVariant(BaseModel):

@@ -1,12 +1,11 @@
 """The rules for templates: versioned saves, submission checks, preview, and rendering a send."""
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import phonenumbers
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,11 +15,12 @@ from app.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.reminders.models import Reminder
 from app.reminders.schemas import ReminderIn
 from app.templates import repository
-from app.templates.check import check_template, lint_rendered, typed_values
+from app.templates.budget import RenderBudget
+from app.templates.check import check_template, failure, lint_rendered, typed_values
 from app.templates.lint import Finding, phrase_lists
-from app.templates.locales import choose
+from app.templates.locales import country_of, pick_variant
 from app.templates.models import TemplateLintSettings, TemplateVersion
-from app.templates.render import Audience, render
+from app.templates.render import audience_for, render
 from app.templates.schemas import (
     FindingOut,
     LintSettings,
@@ -30,14 +30,16 @@ from app.templates.schemas import (
     TemplateIn,
     TemplateOut,
     TemplateSummary,
+    with_legacy_lengths,
 )
 from app.templates.starters import STARTERS
+from app.templates.submission import check_reminders
 from app.tenants.models import Tenant
 from app.tenants.schemas import TenantSettings
 from channels.base import Channel
 
-UNTEMPLATED = frozenset({Channel.WEBHOOK})
-"""A webhook carries the reminder's data to the lender's own system; it needs no wording."""
+DEFAULT_BUDGET = RenderBudget()
+"""The `NUDGE_RENDER_*` defaults, for callers that do not pass the configured budget yet."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,11 @@ def _tenant(session: Session, tenant_id: uuid.UUID) -> dict[str, Any]:
 
 def _body(row: TemplateVersion) -> TemplateIn:
     return TemplateIn.model_validate(
-        {"description": row.description, "variables": row.variables, "variants": row.variants}
+        {
+            "description": row.description,
+            "variables": with_legacy_lengths(row.variables),
+            "variants": row.variants,
+        }
     )
 
 
@@ -114,15 +120,23 @@ def replace_lint_settings(
 
 
 def put_template(
-    session: Session, *, tenant_id: uuid.UUID, key: str, body: TemplateIn, clock: Clock
+    session: Session,
+    *,
+    tenant_id: uuid.UUID,
+    key: str,
+    body: TemplateIn,
+    clock: Clock,
+    budget: RenderBudget = DEFAULT_BUDGET,
 ) -> TemplateOut:
-    """Stores a new version after the sandbox and lint checks; earlier versions stay as they are."""
+    """Stores a new version after the sandbox, dry-run and lint checks; earlier versions stay as
+    they are."""
     lint = read_lint_settings(session, tenant_id=tenant_id)
     errors, warnings = check_template(
         body,
         tenant=_tenant(session, tenant_id),
         phrases=phrase_lists(lint.extra_phrases),
         segment_limit=lint.sms_segment_limit,
+        budget=budget,
     )
     if errors:
         raise ValidationFailed(errors)
@@ -180,36 +194,55 @@ def list_versions(session: Session, *, tenant_id: uuid.UUID, key: str) -> list[T
     return [_out(row) for row in rows]
 
 
-def check_submission(
-    session: Session, *, tenant_id: uuid.UUID, items: Sequence[ReminderIn], field_prefix: str
-) -> SubmissionCheck:
-    """Everything about the template a send could trip on, for a whole batch in one query.
+@dataclass(frozen=True)
+class Submittable:
+    """What the submission check needs from the database, read in one query and one get."""
 
-    Each requested channel (but a webhook) must have a variant in some locale: the locale
-    fallback ends at the template's first variant, so any customer locale then renders.
+    templates: dict[str, TemplateIn]
+    """The current body of each template named that exists, by key."""
+    versions: dict[str, int]
+    """Their current versions, which the new reminders are pinned to."""
+    tenant: dict[str, Any]
+    """The tenant's settings (`TenantSettings` fields), which templates see as `tenant`."""
+
+
+def read_for_submission(
+    session: Session, *, tenant_id: uuid.UUID, keys: Collection[str]
+) -> Submittable:
+    found = repository.current(session, tenant_id=tenant_id, keys=set(keys))
+    return Submittable(
+        templates={key: _body(row) for key, row in found.items()},
+        versions={key: row.version for key, row in found.items()},
+        tenant=_tenant(session, tenant_id),
+    )
+
+
+def check_submission(
+    session: Session,
+    *,
+    tenant_id: uuid.UUID,
+    items: Sequence[ReminderIn],
+    field_prefix: str,
+    customers: Mapping[str, Mapping[str, Any]] | None = None,
+    budget: RenderBudget = DEFAULT_BUDGET,
+) -> SubmissionCheck:
+    """Everything about the template a send could trip on, for a whole batch in one query:
+    `read_for_submission`, then the pure `submission.check_reminders`, which renders.
+
+    `customers` are the merged customer fields by ref; without them each item's own customer
+    fields are used. Callers that hold a lock should call the two halves themselves, releasing
+    it in between.
     """
-    found = repository.current(session, tenant_id=tenant_id, keys={item.template for item in items})
-    bodies = {key: _body(row) for key, row in found.items()}
-    errors = []
-    for index, item in enumerate(items):
-        prefix = field_prefix.format(index=index)
-        body = bodies.get(item.template)
-        if body is None:
-            errors.append(
-                FieldError(field=f"{prefix}template", detail=f"no template '{item.template}'")
-            )
-            continue
-        have = {Channel(variant.channel) for variant in body.variants} | UNTEMPLATED
-        errors += [
-            FieldError(
-                field=f"{prefix}channels.{position}",
-                detail=f"template '{item.template}' has no {channel} variant",
-            )
-            for position, channel in enumerate(item.channels)
-            if channel not in have
-        ]
-        errors += typed_values(body.variables, item.variables, prefix=f"{prefix}variables.")[1]
-    return SubmissionCheck(errors, {key: row.version for key, row in found.items()})
+    read = read_for_submission(session, tenant_id=tenant_id, keys={item.template for item in items})
+    errors = check_reminders(
+        items,
+        templates=read.templates,
+        tenant=read.tenant,
+        customers=customers or {},
+        budget=budget,
+        field_prefix=field_prefix,
+    )
+    return SubmissionCheck(errors, read.versions)
 
 
 def _render(
@@ -222,39 +255,59 @@ def _render(
     timezone: str | None,
     jurisdiction: str | None,
     raw: Mapping[str, Any],
+    budget: RenderBudget = DEFAULT_BUDGET,
 ) -> Rendered:
     body = body or _body(row)
-    variants = [variant for variant in body.variants if variant.channel == channel]
-    if not variants:
+    variant = pick_variant(body.variants, channel, locale, tenant["default_locale"])
+    if variant is None:
         raise ValidationFailed(
             [FieldError(field="channel", detail=f"template '{row.key}' has no {channel} variant")]
         )
-    chosen = choose(locale, tenant["default_locale"], [variant.locale for variant in variants])
-    variant = next(variant for variant in variants if variant.locale == chosen)
     values, errors = typed_values(body.variables, raw)
     if errors:
         raise ValidationFailed(errors)
-    same_language = locale is not None and locale.split("-")[0] == chosen.split("-")[0]
-    audience = Audience(
-        locale=locale if same_language and locale else chosen,
-        timezone=timezone or tenant["default_timezone"],
-        currency=values.get("currency") or tenant["default_currency"],
+    audience = audience_for(
+        tenant,
+        values,
+        chosen=variant.locale,
+        locale=locale,
+        timezone=timezone,
         jurisdiction=jurisdiction,
     )
-    return render(variant, values | {"tenant": dict(tenant)}, audience, version=row.version)
-
-
-def preview(session: Session, *, tenant_id: uuid.UUID, key: str, request: PreviewIn) -> PreviewOut:
-    row = _find(session, tenant_id=tenant_id, key=key, version=request.version)
-    rendered = _render(
-        _tenant(session, tenant_id),
-        row,
-        channel=Channel(request.channel),
-        locale=request.locale,
-        timezone=request.timezone,
-        jurisdiction=request.jurisdiction,
-        raw=request.variables,
+    return render(
+        variant, values | {"tenant": dict(tenant)}, audience, version=row.version, budget=budget
     )
+
+
+def preview(
+    session: Session,
+    *,
+    tenant_id: uuid.UUID,
+    key: str,
+    request: PreviewIn,
+    budget: RenderBudget = DEFAULT_BUDGET,
+) -> PreviewOut:
+    """One channel rendered with the given values; a render that fails or goes over the budget
+    with them is a 422 on `variables`, as it would be at submission."""
+    row = _find(session, tenant_id=tenant_id, key=key, version=request.version)
+    try:
+        rendered = _render(
+            _tenant(session, tenant_id),
+            row,
+            channel=Channel(request.channel),
+            locale=request.locale,
+            timezone=request.timezone,
+            jurisdiction=request.jurisdiction,
+            raw=request.variables,
+            budget=budget,
+        )
+    except ValidationFailed:
+        raise
+    except Exception as error:  # tenant-written code failing with these values
+        where = f"version {row.version}, {request.channel} variant:"
+        raise ValidationFailed(
+            [FieldError(field="variables", detail=failure(error, where))]
+        ) from None
     lint = read_lint_settings(session, tenant_id=tenant_id)
     findings = lint_rendered(
         rendered,
@@ -297,9 +350,5 @@ def render_for_reminders(
 
 
 def _country_of(phone: str | None) -> str | None:
-    """A customer without a stated jurisdiction is taken to live where their number does, so a
-    +86 number still gets the footer Chinese rules require."""
-    if phone is None:
-        return None
-    region = phonenumbers.region_code_for_number(phonenumbers.parse(phone))
-    return str(region) if region and region != "ZZ" else None
+    """Where the submission check finds it too: `locales.country_of`."""
+    return country_of(phone)

@@ -96,10 +96,11 @@ WORDING: dict[str, dict[str, dict[str, str]]] = {
 
 VARIABLES = {
     "amount": {"type": "money", "required": True},
-    "currency": {"type": "text", "required": False},
+    "currency": {"type": "text", "required": False, "max_length": 3},
     "due_date": {"type": "date", "required": True},
-    "pay_url": {"type": "url", "required": False},
+    "pay_url": {"type": "url", "required": False, "max_length": 500},
 }
+"""Payment links are often long signed URLs, hence 500; a currency is an ISO 4217 code."""
 
 
 def _variants(wording: dict[str, dict[str, str]]) -> list[dict[str, Any]]:

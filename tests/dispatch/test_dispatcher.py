@@ -267,7 +267,7 @@ async def test_reminders_of_a_cancelled_loan_are_never_sent(
 async def test_a_reminder_no_configured_provider_can_send_fails_without_holding_up_the_rest(
     tenant: Tenant, make_dispatcher: DispatcherFactory, twilio: FakeTwilio
 ) -> None:
-    stranded = submit(tenant, customer=customer(ref="hooks-only"), channels=["webhook"])
+    stranded = submit(tenant, customer=customer(ref="mail-only"), channels=["email"])
     normal = submit(tenant, channels=["sms"])
     full = make_dispatcher()
     dispatcher = Dispatcher(

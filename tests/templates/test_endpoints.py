@@ -207,7 +207,7 @@ def test_the_documented_preview_examples_are_what_the_api_answers(
 ) -> None:
     tenant.client.put("/v1/tenant", json=settings)
     response = tenant.client.post("/v1/templates/pre-due/preview", json=request_body)
-    assert response.status_code == 200
+    assert response.status_code == 200, response.text
     answer = {k: v for k, v in response.json().items() if v is not None}
     assert answer == expected
 
@@ -264,6 +264,24 @@ def test_preview_refuses_bad_variables_with_field_paths(tenant: Tenant) -> None:
         "variables.amount",
         "variables.due_date",
     }
+
+
+def test_preview_refuses_values_the_template_fails_with_instead_of_erring(
+    tenant: Tenant,
+) -> None:
+    body = template()
+    body["variables"]["n"] = {"type": "int", "required": True}
+    body["variants"][0]["body"] = "每期{{ 600 // (n - 6) }}元"
+    tenant.client.put("/v1/templates/due-soon", json=body)
+    variables = {"amount": "1.00", "due_date": "2026-12-01", "n": 6}
+    response = tenant.client.post(
+        "/v1/templates/due-soon/preview",
+        json={"channel": "sms", "locale": "zh-CN", "variables": variables},
+    )
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["field"] == "variables"
+    assert error["detail"].startswith("render-failed: version 1, sms variant: the render fails")
 
 
 def test_the_openapi_document_shows_preview_examples_in_chinese_and_english(

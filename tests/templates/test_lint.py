@@ -2,8 +2,9 @@
 
 import pytest
 
+from app.templates.budget import RenderBudget
 from app.templates.check import check_template
-from app.templates.lint import Phrases, Rule, lint_wording, phrase_lists
+from app.templates.lint import Phrases, Rule, lint_wording, phrase_lists, visible_text
 from app.templates.starters import STARTERS
 
 PHRASES = phrase_lists({})
@@ -84,6 +85,11 @@ def test_every_starter_template_passes_the_lint_and_the_dry_run(
         "default_policy": "default",
     }
     errors, warnings = check_template(
-        STARTERS[key], tenant=tenant, phrases=PHRASES, segment_limit=2
+        STARTERS[key], tenant=tenant, phrases=PHRASES, segment_limit=2, budget=RenderBudget()
     )
     assert (errors, warnings) == ([], [])
+
+
+def test_stray_angle_brackets_do_not_make_stripping_tags_quadratic() -> None:
+    text = visible_text("<" * 262_144 + "<b>hi</b>")  # quadratic before: minutes
+    assert text.endswith(" hi ")

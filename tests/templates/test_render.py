@@ -8,12 +8,14 @@ import pytest
 from jinja2 import UndefinedError
 from jinja2.exceptions import SecurityError
 
+from app.templates.budget import RenderBudget
 from app.templates.render import Audience, render, render_text
 from app.templates.schemas import EmailVariant, SmsVariant, VoiceVariant
 from app.templates.sms import Encoding
 
 ZH = Audience("zh-CN", "Asia/Shanghai", "CNY", "CN")
 US = Audience("en-US", "America/New_York", "USD", "US")
+BUDGET = RenderBudget()
 VALUES: dict[str, Any] = {
     "amount": Decimal("1234.50"),
     "due_date": date(2026, 12, 1),
@@ -22,7 +24,7 @@ VALUES: dict[str, Any] = {
 
 
 def text(source: str, audience: Audience, **values: Any) -> str:
-    return render_text(source, VALUES | values, audience, html=False)
+    return render_text(source, VALUES | values, audience, html=False, budget=BUDGET)
 
 
 @pytest.mark.parametrize(
@@ -77,7 +79,7 @@ def test_only_email_html_is_autoescaped() -> None:
     variant = EmailVariant(
         channel="email", locale="en-US", subject="{{ name }}", text="{{ name }}", html="{{ name }}"
     )
-    rendered = render(variant, VALUES | {"name": "<b>Ann</b>"}, US, version=1)
+    rendered = render(variant, VALUES | {"name": "<b>Ann</b>"}, US, version=1, budget=BUDGET)
     assert rendered.subject == "<b>Ann</b>"
     assert rendered.text is not None
     assert rendered.text.startswith("<b>Ann</b>")
@@ -89,14 +91,16 @@ def test_voice_scripts_stay_plain_text_for_the_voice_adapter_to_escape_once() ->
     variant = VoiceVariant(
         channel="voice", locale="en-US", script="Hi {{ name }} & co", voice="Polly.Joanna"
     )
-    rendered = render(variant, VALUES | {"name": '</Say><Hangup/>"'}, US, version=1)
+    rendered = render(variant, VALUES | {"name": '</Say><Hangup/>"'}, US, version=1, budget=BUDGET)
     assert rendered.script == 'Hi </Say><Hangup/>" & co'
     assert (rendered.voice, rendered.language) == ("Polly.Joanna", "en-US")
 
 
 def test_sms_gets_the_jurisdictions_opt_out_footer_and_its_final_segment_count() -> None:
     body = "您" * 65  # 65 + 6 footer characters = 71: one segment becomes two
-    rendered = render(SmsVariant(channel="sms", locale="zh-CN", body=body), VALUES, ZH, version=1)
+    rendered = render(
+        SmsVariant(channel="sms", locale="zh-CN", body=body), VALUES, ZH, version=1, budget=BUDGET
+    )
     assert rendered.body == body + "回复TD退订"
     assert (rendered.opt_out_footer, rendered.encoding, rendered.segments) == (
         "回复TD退订",
@@ -107,15 +111,15 @@ def test_sms_gets_the_jurisdictions_opt_out_footer_and_its_final_segment_count()
 
 def test_no_footer_is_added_where_the_message_already_has_one_or_none_is_required() -> None:
     variant = SmsVariant(channel="sms", locale="en-US", body="Due soon. Reply STOP to opt out")
-    assert render(variant, VALUES, US, version=1).opt_out_footer is None
+    assert render(variant, VALUES, US, version=1, budget=BUDGET).opt_out_footer is None
     plain = SmsVariant(channel="sms", locale="en-US", body="Due soon.")
     elsewhere = Audience("en-GB", "Europe/London", "GBP", "GB")
-    assert render(plain, VALUES, elsewhere, version=1).body == "Due soon."
+    assert render(plain, VALUES, elsewhere, version=1, budget=BUDGET).body == "Due soon."
 
 
 def test_us_email_gets_an_unsubscribe_instruction_in_text_and_html() -> None:
     variant = EmailVariant(channel="email", locale="en-US", subject="s", text="t", html="<p>h</p>")
-    rendered = render(variant, VALUES, US, version=1)
+    rendered = render(variant, VALUES, US, version=1, budget=BUDGET)
     footer = "To stop these emails, reply with the word unsubscribe."
     assert rendered.text == f"t\n\n{footer}"
     assert rendered.html == f"<p>h</p>\n<p>{footer}</p>"

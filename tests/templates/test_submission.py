@@ -27,12 +27,15 @@ def test_an_unknown_template_is_refused_at_submission(tenant: Tenant) -> None:
     assert errors_of(response) == ["template"]
 
 
-def test_a_channel_without_a_variant_is_refused_but_a_webhook_needs_none(tenant: Tenant) -> None:
+def test_a_channel_without_a_variant_is_refused_and_so_is_any_webhook(tenant: Tenant) -> None:
     sms_only = template(variants=[template()["variants"][0]])
     tenant.client.put("/v1/templates/due-soon", json=sms_only)
     body = reminder(template="due-soon", channels=["sms", "email", "webhook"])
-    assert errors_of(tenant.client.post("/v1/reminders", json=body)) == ["channels.1"]
-    body = reminder(template="due-soon", channels=["sms", "webhook"])
+    response = tenant.client.post("/v1/reminders", json=body)
+    assert errors_of(response) == ["channels.1", "channels.2"]
+    webhook = next(e for e in response.json()["errors"] if e["field"] == "channels.2")
+    assert "no webhook variants" in webhook["detail"]
+    body = reminder(template="due-soon", channels=["sms"])
     assert tenant.client.post("/v1/reminders", json=body).status_code == 202
 
 
@@ -172,3 +175,37 @@ def test_a_customer_without_a_jurisdiction_gets_the_footer_of_their_phones_count
     assert person.jurisdiction is None
     rendered = templates.render_for_reminders(db, sends=[(stored, person, Channel.SMS)])[0]
     assert rendered.opt_out_footer == "回复TD退订"
+
+
+def test_an_error_some_values_cause_is_refused_at_submission_naming_the_variables(
+    tenant: Tenant,
+) -> None:
+    body = template()
+    body["variables"]["n"] = {"type": "int", "required": True}
+    body["variants"][0]["body"] = "每期{{ 600 // (n - 6) }}元"  # the dry run never tries 6
+    assert tenant.client.put("/v1/templates/due-soon", json=body).status_code == 200
+    variables = {"amount": "1.00", "due_date": "2026-12-01", "n": 6}
+    submitted = reminder(template="due-soon", channels=["sms"], variables=variables)
+    response = tenant.client.post("/v1/reminders", json=submitted)
+    assert errors_of(response) == ["variables"]
+    detail = response.json()["errors"][0]["detail"]
+    assert detail.startswith("render-failed: template 'due-soon', sms variant zh-CN:")
+    assert "ZeroDivisionError" in detail
+    submitted["variables"]["n"] = 7
+    assert tenant.client.post("/v1/reminders", json=submitted).status_code == 202
+
+
+def test_a_batch_reports_every_item_that_could_never_be_sent(tenant: Tenant) -> None:
+    body = template()
+    body["variables"]["n"] = {"type": "int", "required": True}
+    body["variants"][0]["body"] = "每期{{ 600 // (n - 6) }}元"
+    tenant.client.put("/v1/templates/due-soon", json=body)
+    variables = {"amount": "1.00", "due_date": "2026-12-01", "n": 6}
+    items = [
+        reminder(),
+        reminder(template="due-soon", channels=["sms"], variables=variables),
+        reminder(channels=["sms", "webhook"]),
+        reminder(template="due-soon", channels=["voice", "sms"], variables=variables),
+    ]
+    response = tenant.client.post("/v1/reminders/batch", json={"items": items})
+    assert errors_of(response) == ["items.1.variables", "items.2.channels.1", "items.3.variables"]

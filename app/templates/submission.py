@@ -1,0 +1,140 @@
+"""Whether each submitted reminder can ever be sent: a pure check, run before anything is stored.
+
+No database: the caller reads the templates, the tenant's settings and the customers first, and
+calls `check_reminders` holding no lock, because rendering runs tenant-written code (bounded by
+the render budget, but still the slowest part of a submission).
+
+For each item: the template exists; each requested channel has a variant for the customer's
+locale after the fallback the dispatcher uses (`locales.pick_variant`); the variables parse by
+their declared types; and the reminder renders, once per channel, with its real values for the
+customer's locale, time zone and jurisdiction (the phone's country when none is stated), inside
+the budget. Every bad item is reported, each error with its field path.
+"""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from app.errors import FieldError
+from app.reminders.schemas import ReminderIn
+from app.templates.budget import RenderBudget
+from app.templates.check import failing_fields, typed_values
+from app.templates.locales import country_of, pick_variant
+from app.templates.render import audience_for, render
+from app.templates.schemas import TemplateIn, Variant
+from channels.base import Channel
+
+VARIANT_CHANNELS = frozenset({Channel.SMS, Channel.EMAIL, Channel.VOICE})
+"""The channels a template can have a variant for; a webhook has no variant type yet."""
+
+
+def check_reminders(
+    items: Sequence[ReminderIn],
+    *,
+    templates: Mapping[str, TemplateIn],
+    tenant: Mapping[str, Any],
+    customers: Mapping[str, Mapping[str, Any]],
+    budget: RenderBudget,
+    field_prefix: str = "",
+) -> list[FieldError]:
+    """Every reason an item could never be sent, with field paths (`items.3.channels.0`).
+
+    `templates`: the current body of each template named, by key (a key missing is an unknown
+    template). `tenant`: the tenant's settings (`TenantSettings` fields). `customers`: each
+    customer's fields as they will be stored (the record overlaid by the request), by ref; an
+    item whose customer is missing is checked with the fields the item gives. `field_prefix`:
+    `"items.{index}."` for a batch, `""` for one reminder.
+    """
+    errors = []
+    for index, item in enumerate(items):
+        customer = customers.get(item.customer.ref) or item.customer.model_dump(exclude_none=True)
+        errors += check_reminder(
+            item,
+            template=templates.get(item.template),
+            tenant=tenant,
+            customer=customer,
+            budget=budget,
+            prefix=field_prefix.format(index=index),
+        )
+    return errors
+
+
+def check_reminder(
+    item: ReminderIn,
+    *,
+    template: TemplateIn | None,
+    tenant: Mapping[str, Any],
+    customer: Mapping[str, Any],
+    budget: RenderBudget,
+    prefix: str = "",
+) -> list[FieldError]:
+    if template is None:
+        return [FieldError(field=f"{prefix}template", detail=f"no template '{item.template}'")]
+    chosen: list[Variant] = []
+    errors = []
+    for position, channel in enumerate(item.channels):
+        variant = pick_variant(
+            template.variants, channel, customer.get("locale"), tenant["default_locale"]
+        )
+        if variant is None:
+            errors.append(
+                FieldError(
+                    field=f"{prefix}channels.{position}",
+                    detail=f"no-variant: {_why_no_variant(item.template, Channel(channel))}",
+                )
+            )
+        else:
+            chosen.append(variant)
+    values, invalid = typed_values(template.variables, item.variables, prefix=f"{prefix}variables.")
+    if invalid:
+        return errors + invalid
+    for variant in chosen:
+        errors += _render_errors(item, variant, values, tenant, customer, budget, prefix)
+    return errors
+
+
+def _why_no_variant(key: str, channel: Channel) -> str:
+    if channel not in VARIANT_CHANNELS:
+        return (
+            f"templates have no {channel} variants (only sms, email and voice), so no "
+            f"template can be sent by {channel}; template '{key}' cannot either"
+        )
+    return f"template '{key}' has no {channel} variant in any locale"
+
+
+def _render_errors(
+    item: ReminderIn,
+    variant: Variant,
+    values: Mapping[str, Any],
+    tenant: Mapping[str, Any],
+    customer: Mapping[str, Any],
+    budget: RenderBudget,
+    prefix: str,
+) -> list[FieldError]:
+    """The reminder rendered as the dispatcher will render it; errors name the `variables`,
+    whose values are what the save's dry run could not foresee, and the variant's text."""
+    audience = audience_for(
+        tenant,
+        values,
+        chosen=variant.locale,
+        locale=customer.get("locale"),
+        timezone=customer.get("timezone"),
+        jurisdiction=customer.get("jurisdiction") or country_of(customer.get("phone")),
+    )
+    seen = {**values, "tenant": dict(tenant)}
+    try:
+        render(variant, seen, audience, version=0, budget=budget)
+    except Exception as error:  # whatever it is, it would fail the send
+        texts = failing_fields(
+            variant,
+            seen,
+            audience,
+            error,
+            budget=budget,
+            prefix="",
+            during=f"template '{item.template}', {variant.channel} variant {variant.locale}:",
+        )
+        return [
+            FieldError(field=f"{prefix}variables", detail=f"{text.detail} (in its {text.field})")
+            for text in texts
+        ]
+    return []
