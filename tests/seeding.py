@@ -12,6 +12,7 @@ from app.policy import service as policies
 from app.policy.spec import Policy
 from app.reminders import service as reminders
 from app.reminders.schemas import ReminderIn
+from app.templates.budget import RenderBudget
 from app.tenants import service as tenants
 
 
@@ -37,7 +38,9 @@ def seed(
                 clock=clock,
             )
         items = [ReminderIn.model_validate(body) for body in bodies]
-        reminders.create(session, tenant_id=tenant_id, items=items, clock=clock)
+        reminders.create(
+            session, tenant_id=tenant_id, items=items, clock=clock, budget=RenderBudget()
+        )
         session.commit()
     engine.dispose()
     return tenant_id

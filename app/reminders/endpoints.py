@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 
 from app.auth import ReminderReader, ReminderWriter
 from app.clock import ClockDep
+from app.config import SettingsDep
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.idempotency.service import IdempotencyKey, respond_once
@@ -23,6 +24,7 @@ from app.reminders.schemas import (
     ResolveIn,
 )
 from app.reminders.states import ReminderStatus
+from app.templates.budget import RenderBudget
 from app.tenants.service import Scope
 
 router = APIRouter(prefix="/v1", tags=["reminders"])
@@ -45,6 +47,7 @@ def submit_reminder(
     principal: ReminderWriter,
     session: SessionDep,
     clock: ClockDep,
+    settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     return respond_once(
@@ -55,7 +58,11 @@ def submit_reminder(
         status=202,
         payload=body,
         produce=lambda: service.create(
-            session, tenant_id=principal.tenant_id, items=[body], clock=clock
+            session,
+            tenant_id=principal.tenant_id,
+            items=[body],
+            clock=clock,
+            budget=RenderBudget.from_settings(settings),
         )[0],
     )
 
@@ -76,6 +83,7 @@ def submit_batch(
     principal: ReminderWriter,
     session: SessionDep,
     clock: ClockDep,
+    settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     def store() -> BatchOut:
@@ -84,6 +92,7 @@ def submit_batch(
             tenant_id=principal.tenant_id,
             items=body.items,
             clock=clock,
+            budget=RenderBudget.from_settings(settings),
             field_prefix="items.{index}.",
         )
         return BatchOut(ids=[reminder.id for reminder in created])
@@ -156,6 +165,7 @@ def cancel_reminder(
     principal: ReminderWriter,
     session: SessionDep,
     clock: ClockDep,
+    settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     return respond_once(
@@ -184,6 +194,7 @@ def cancel_loan_reminders(
     principal: ReminderWriter,
     session: SessionDep,
     clock: ClockDep,
+    settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     return respond_once(
@@ -217,6 +228,7 @@ def resolve_reminder(
     principal: ReminderWriter,
     session: SessionDep,
     clock: ClockDep,
+    settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     return respond_once(

@@ -27,6 +27,8 @@ from app.reminders.schemas import (
 )
 from app.reminders.states import ReminderStatus
 from app.templates import service as templates
+from app.templates.budget import RenderBudget
+from app.templates.submission import check_reminders
 from channels.base import Channel
 
 ADDRESS_OF = {Channel.SMS: "phone", Channel.VOICE: "phone", Channel.EMAIL: "email"}
@@ -39,13 +41,14 @@ def create(
     tenant_id: uuid.UUID,
     items: Sequence[ReminderIn],
     clock: Clock,
+    budget: RenderBudget,
     field_prefix: str = "",
 ) -> list[ReminderOut]:
     """Checks every item, then stores all of them with one bulk insert per table, or none.
 
-    The checks only read; their transaction ends before the writes begin, so no pooled
-    connection or lock is held while the items are checked, and the writes are one short
-    transaction.
+    The checks read, then their transaction ends: each item is rendered as it will be sent
+    (so a value its template cannot render is a 422 now, not a failed send later) while no
+    pooled connection or lock is held, and the writes are one short transaction.
     """
     now = clock.now()
     merged = _merge_customers(session, tenant_id=tenant_id, items=items)
@@ -63,11 +66,18 @@ def create(
             if item.policy is not None
         },
     )
-    checked = templates.check_submission(
-        session, tenant_id=tenant_id, items=items, field_prefix=field_prefix
+    stored = templates.read_for_submission(
+        session, tenant_id=tenant_id, keys={item.template for item in items}
     )
-    errors += checked.errors
     release_connection(session)
+    errors += check_reminders(
+        items,
+        templates=stored.templates,
+        tenant=stored.tenant,
+        customers=merged,
+        budget=budget,
+        field_prefix=field_prefix,
+    )
     if errors:
         raise ValidationFailed(errors)
 
@@ -80,7 +90,7 @@ def create(
             tenant_id,
             customer_ids[item.customer.ref],
             now,
-            template_version=checked.versions[item.template],
+            template_version=stored.versions[item.template],
         )
         for item in items
     ]

@@ -13,7 +13,6 @@ from app.clock import Clock
 from app.customers.models import Customer
 from app.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.reminders.models import Reminder
-from app.reminders.schemas import ReminderIn
 from app.templates import repository
 from app.templates.budget import RenderBudget
 from app.templates.check import check_template, failure, lint_rendered, typed_values
@@ -33,20 +32,12 @@ from app.templates.schemas import (
     with_legacy_lengths,
 )
 from app.templates.starters import STARTERS
-from app.templates.submission import check_reminders
 from app.tenants.models import Tenant
 from app.tenants.schemas import TenantSettings
 from channels.base import Channel
 
 DEFAULT_BUDGET = RenderBudget()
 """The `NUDGE_RENDER_*` defaults, for callers that do not pass the configured budget yet."""
-
-
-@dataclass(frozen=True)
-class SubmissionCheck:
-    errors: list[FieldError]
-    versions: dict[str, int]
-    """The current version of each template named, which the new reminders are pinned to."""
 
 
 def _tenant(session: Session, tenant_id: uuid.UUID) -> dict[str, Any]:
@@ -215,34 +206,6 @@ def read_for_submission(
         versions={key: row.version for key, row in found.items()},
         tenant=_tenant(session, tenant_id),
     )
-
-
-def check_submission(
-    session: Session,
-    *,
-    tenant_id: uuid.UUID,
-    items: Sequence[ReminderIn],
-    field_prefix: str,
-    customers: Mapping[str, Mapping[str, Any]] | None = None,
-    budget: RenderBudget = DEFAULT_BUDGET,
-) -> SubmissionCheck:
-    """Everything about the template a send could trip on, for a whole batch in one query:
-    `read_for_submission`, then the pure `submission.check_reminders`, which renders.
-
-    `customers` are the merged customer fields by ref; without them each item's own customer
-    fields are used. Callers that hold a lock should call the two halves themselves, releasing
-    it in between.
-    """
-    read = read_for_submission(session, tenant_id=tenant_id, keys={item.template for item in items})
-    errors = check_reminders(
-        items,
-        templates=read.templates,
-        tenant=read.tenant,
-        customers=customers or {},
-        budget=budget,
-        field_prefix=field_prefix,
-    )
-    return SubmissionCheck(errors, read.versions)
 
 
 def _render(
