@@ -316,6 +316,9 @@ def test_a_bad_time_or_cursor_in_the_log_filter_is_a_422_naming_the_field(
     browser = signed_in(Scope.DELIVERIES_READ)
     for params, field in (
         ({"since": "yesterday"}, "query.since"),
+        ({"since": "9999-12-31T23:59:59-14:00"}, "query.since"),
+        ({"until": "9999-12-31T23:59"}, "query.until"),
+        ({"until": "0001-01-01T00:00"}, "query.until"),
         ({"cursor": "x"}, "query.cursor"),
     ):
         response = browser.get("/ops/deliveries", params=params)
