@@ -1,15 +1,23 @@
 """Pydantic field types shared by the request schemas, and the bounds they hold input to."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime
+from pydantic import AfterValidator, AwareDatetime, Field
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 """The moments Nudge accepts. Python's calendar ends at years 1 and 9999, so a moment near
 either edge overflows as soon as it is moved to UTC or a span is added to it; no reminder,
 filter or dry run needs to leave this century."""
+
+LONGEST_SPAN = timedelta(days=366)
+"""A year, leap or not: no contact rule looks further back or ahead. It keeps every moment
+plus or minus a span inside the calendar, and the contact history a policy reads small."""
+
+INT4_MAX = 2**31 - 1
+"""The largest value of an `INTEGER` column on PostgreSQL (SQLite's hold 64 bits): larger
+integers are refused before a query has to bind them."""
 
 
 def check_instant(moment: datetime) -> datetime:
@@ -27,3 +35,6 @@ def check_instant(moment: datetime) -> datetime:
 
 InstantIn = Annotated[AwareDatetime, AfterValidator(check_instant)]
 """A moment with an explicit offset (a naive one is refused), within Nudge's range, in UTC."""
+
+SpanIn = Annotated[timedelta, Field(ge=timedelta(0), le=LONGEST_SPAN)]
+"""A duration of a contact rule: not negative, at most LONGEST_SPAN."""
