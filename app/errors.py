@@ -3,23 +3,32 @@
 import logging
 from collections.abc import Sequence
 from http import HTTPStatus
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 logger = logging.getLogger(__name__)
 
 
+def encodable(text: str) -> str:
+    """`text` with anything UTF-8 cannot encode (a lone surrogate) written as an escape: a
+    message quoting the caller's input must still be sendable."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+Message = Annotated[str, AfterValidator(encodable)]
+
+
 class FieldError(BaseModel):
-    field: str = Field(
+    field: Message = Field(
         description="Dotted path to the offending field, e.g. `items.3.customer.phone`."
     )
-    detail: str
+    detail: Message
 
 
 class Problem(BaseModel):
@@ -28,7 +37,7 @@ class Problem(BaseModel):
     type: str = Field(examples=["/problems/validation"])
     title: str = Field(examples=["Request validation failed"])
     status: int = Field(examples=[422])
-    detail: str = Field(examples=["1 field is invalid"])
+    detail: Message = Field(examples=["1 field is invalid"])
     errors: list[FieldError] | None = None
 
 

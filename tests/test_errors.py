@@ -1,8 +1,11 @@
 """Every error is RFC 9457 problem+json, and oversized bodies are refused before parsing."""
 
+import json
+
 import httpx
 from sqlalchemy.orm import Session
 
+from app.errors import Problem, problem_response
 from app.reminders.models import Reminder
 from tests.conftest import Tenant, count
 from tests.factories import reminder
@@ -47,3 +50,11 @@ def test_unknown_routes_and_methods_are_problems(anonymous: httpx.Client) -> Non
     assert missing.json()["title"] == "Not Found"
     wrong = anonymous.delete("/healthz")
     assert (wrong.status_code, wrong.json()["status"]) == (405, 405)
+
+
+def test_a_problem_quoting_a_lone_surrogate_is_still_sent() -> None:
+    """A message may quote the caller's input; one half of a surrogate pair cannot be encoded,
+    so it is written as an escape rather than failing the answer."""
+    problem = Problem(type="about:blank", title="Bad", status=422, detail="'\udfff' is not a zone")
+    body = json.loads(problem_response(problem).body)
+    assert body["detail"] == "'\\udfff' is not a zone"
