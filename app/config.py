@@ -53,6 +53,11 @@ class Settings(BaseSettings):
         description="Days after which message bodies and stale contact details are erased by "
         "the daily retention job; 0 keeps them forever.",
     )
+    db_retry_after_seconds: int = Field(
+        5,
+        ge=1,
+        description="`Retry-After` of the 503 answered while the database cannot be reached.",
+    )
     idempotency_lease_seconds: int = Field(
         60,
         ge=1,
