@@ -74,6 +74,11 @@ class Settings(BaseSettings):
         ge=1,
         description="Most status callbacks kept waiting at once; beyond it the oldest are dropped.",
     )
+    db_retry_after_seconds: int = Field(
+        5,
+        ge=1,
+        description="`Retry-After` of the 503 answered while the database cannot be reached.",
+    )
     idempotency_lease_seconds: int = Field(
         60,
         ge=1,

@@ -3,23 +3,35 @@
 import logging
 from collections.abc import Sequence
 from http import HTTPStatus
-from typing import Any
+from typing import Annotated, Any
 
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.config import Settings
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 logger = logging.getLogger(__name__)
 
 
+def encodable(text: str) -> str:
+    """`text` with anything UTF-8 cannot encode (a lone surrogate) written as an escape: a
+    message quoting the caller's input must still be sendable."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+Message = Annotated[str, AfterValidator(encodable)]
+
+
 class FieldError(BaseModel):
-    field: str = Field(
+    field: Message = Field(
         description="Dotted path to the offending field, e.g. `items.3.customer.phone`."
     )
-    detail: str
+    detail: Message
 
 
 class Problem(BaseModel):
@@ -28,7 +40,7 @@ class Problem(BaseModel):
     type: str = Field(examples=["/problems/validation"])
     title: str = Field(examples=["Request validation failed"])
     status: int = Field(examples=[422])
-    detail: str = Field(examples=["1 field is invalid"])
+    detail: Message = Field(examples=["1 field is invalid"])
     errors: list[FieldError] | None = None
 
 
@@ -69,6 +81,10 @@ class IdempotencyInFlight(NudgeError):
 
 class IdempotencyKeyReused(NudgeError):
     status, slug, title = 422, "idempotency-key-reused", "Idempotency-Key reused with another body"
+
+
+class DatabaseUnavailable(NudgeError):
+    status, slug, title = 503, "database-unavailable", "The database is not answering"
 
 
 class ValidationFailed(NudgeError):
@@ -135,10 +151,36 @@ async def _unexpected_error(_: Request, exc: Exception) -> JSONResponse:
     return problem_response(NudgeError("An unexpected error occurred.").problem())
 
 
+def database_unavailable(error: BaseException) -> bool:
+    """The database could not be reached, or not in time: trying again later may work, unlike
+    a query that is wrong (a bug) or data that is refused."""
+    transient = (
+        sqlalchemy.exc.OperationalError,
+        sqlalchemy.exc.InterfaceError,
+        sqlalchemy.exc.TimeoutError,
+    )
+    return isinstance(error, transient) or (
+        isinstance(error, sqlalchemy.exc.DBAPIError) and error.connection_invalidated
+    )
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """503 with `Retry-After` when the database is away, so clients and load balancers back
+    off and come back; any other database error goes on to be an unexpected one (500)."""
+    if not database_unavailable(exc):
+        raise exc
+    logger.warning("database unavailable: %s", type(exc).__name__)
+    settings: Settings = request.app.state.settings
+    problem = DatabaseUnavailable(f"try again later ({type(exc).__name__})").problem()
+    return problem_response(problem, {"Retry-After": str(settings.db_retry_after_seconds)})
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NudgeError, _nudge_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(sqlalchemy.exc.DBAPIError, _database_error)
+    app.add_exception_handler(sqlalchemy.exc.TimeoutError, _database_error)
     app.add_exception_handler(Exception, _unexpected_error)
 
 
@@ -151,7 +193,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         409: "Conflicting state, or the same Idempotency-Key is still in flight.",
         413: "Request body over the size limit.",
         422: "Invalid body (field paths in `errors`), or Idempotency-Key reused with another body.",
-        503: "Not ready.",
+        503: "Not ready, or the database is not answering (see `Retry-After`).",
     }
     return {
         status: {

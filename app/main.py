@@ -14,7 +14,7 @@ from app.deliveries import endpoints as deliveries
 from app.deliveries import webhooks
 from app.dispatch.scheduler import dispatching
 from app.errors import install_error_handlers
-from app.middleware import BodySizeLimit, RequestId
+from app.middleware import BodySizeLimit, RefuseUnstorableText, RequestId
 from app.migrate import head_revision
 from app.observability import endpoints as observability
 from app.openapi import with_problem_validation_errors
@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     app.openapi = with_problem_validation_errors(app)  # type: ignore[method-assign]
     install_error_handlers(app)
+    app.add_middleware(RefuseUnstorableText)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestId)
     app.include_router(health.router)

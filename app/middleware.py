@@ -1,12 +1,17 @@
 """ASGI middleware that must see the raw request before FastAPI parses it."""
 
+import json
+import math
 import re
 import uuid
+from collections.abc import Iterable, Iterator
+from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import http_problem, problem_response
+from app.errors import FieldError, ValidationFailed, field_path, http_problem, problem_response
 from app.observability.logs import request_id
 
 _SANE_ID = re.compile(r"[A-Za-z0-9._-]{1,100}")
@@ -68,3 +73,154 @@ class RequestId:
             await self.app(scope, receive, send_with_id)
         finally:
             request_id.reset(token)
+
+
+NUL = "must not contain the NUL character (U+0000)"
+SURROGATE = "must not contain a lone surrogate (U+D800 to U+DFFF), which is not text"
+NOT_FINITE = "must be a finite number"
+
+
+class RefuseUnstorableText:
+    """Answers 422 for a NUL character or a lone surrogate anywhere in a request: the path, the
+    query, a header, or a JSON or form body (and for NaN or an infinity in a JSON body).
+
+    PostgreSQL refuses NUL in text where SQLite stores it, no encoder takes a lone surrogate
+    (JSON's `"\\udfff"` decodes to one), and no JSON column or response holds NaN: each would
+    fail deep in a query or in the answer, as a 500. One check before any endpoint runs covers
+    every field, on both databases. Sits inside `BodySizeLimit`, so it never reads more than
+    the limit.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        errors = [*_url_flaws(scope), *_header_flaws(scope["headers"])]
+        kind = _body_kind(dict(scope["headers"]).get(b"content-type", b"").decode("latin-1"))
+        if not errors and kind is not None:
+            try:
+                body = await _read_body(receive)
+            except HTTPException as refused:  # BodySizeLimit stopped the body
+                await problem_response(http_problem(refused.status_code, refused.detail))(
+                    scope, receive, send
+                )
+                return
+            if body is None:  # the client went away
+                return
+            errors = list(_json_flaws(body) if kind == "json" else _form_flaws(body))
+            receive = _replaying(body, receive)
+        if errors:
+            await problem_response(ValidationFailed(errors).problem())(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def unstorable(text: str) -> str | None:
+    """Why `text` cannot be stored and sent back, or None if it can."""
+    if "\x00" in text:
+        return NUL
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return SURROGATE
+    return None
+
+
+def _url_flaws(scope: Scope) -> Iterator[FieldError]:
+    """The path (named as a whole: routing comes later) and the query, decoded as the server
+    and Starlette decode them."""
+    if flaw := unstorable(scope["path"]):
+        yield FieldError(field="path", detail=flaw)
+    query = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+    yield from _pair_flaws(query, prefix="query.")
+
+
+def _header_flaws(headers: Iterable[tuple[bytes, bytes]]) -> Iterator[FieldError]:
+    """Header values arrive as bytes (read as Latin-1): only NUL can be wrong in them."""
+    for name, value in headers:
+        if b"\x00" in value:
+            yield FieldError(field=f"header.{name.decode('latin-1')}", detail=NUL)
+
+
+def _body_kind(content_type: str) -> str | None:
+    """The kind of body endpoints parse as text: JSON (also when no type is given, as FastAPI
+    reads it) or a urlencoded form; None for any other, which no endpoint reads."""
+    media = content_type.partition(";")[0].strip().lower()
+    if media == "application/x-www-form-urlencoded":
+        return "form"
+    if not media or media == "application/json" or media.endswith("+json"):
+        return "json"
+    return None
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """Hands the endpoint the body already read, then the client's later messages (a
+    disconnect) as they come."""
+    pending = True
+
+    async def replay() -> Message:
+        nonlocal pending
+        if pending:
+            pending = False
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+def _form_flaws(body: bytes) -> Iterator[FieldError]:
+    """Decoded as the dashboard and the Twilio webhooks decode their forms."""
+    yield from _pair_flaws(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+
+
+def _pair_flaws(pairs: Iterable[tuple[str, str]], *, prefix: str = "") -> Iterator[FieldError]:
+    for name, value in pairs:
+        if flaw := unstorable(name) or unstorable(value):
+            yield FieldError(field=f"{prefix}{name}", detail=flaw)
+
+
+def _json_flaws(body: bytes) -> Iterator[FieldError]:
+    """Every key and value of the parsed body, in document order, by path (`items.3.loan_ref`).
+
+    A body that does not parse is left to FastAPI, which answers it with its own 422. Walked
+    without recursion: `json.loads` nests as deep as Python may recurse.
+    """
+    try:
+        document = json.loads(body) if body else None
+    except (ValueError, RecursionError):
+        return
+    pending: list[tuple[tuple[str | int, ...], Any]] = [(("body",), document)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, dict):
+            for key in value:
+                if flaw := unstorable(key):
+                    yield FieldError(field=field_path((*path, key)), detail=flaw)
+            pending.extend(((*path, key), item) for key, item in reversed(value.items()))
+        elif isinstance(value, list):
+            pending.extend(((*path, n), item) for n, item in reversed(list(enumerate(value))))
+        elif flaw := _scalar_flaw(value):
+            yield FieldError(field=field_path(path), detail=flaw)
+
+
+def _scalar_flaw(value: Any) -> str | None:
+    if isinstance(value, str):
+        return unstorable(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return NOT_FINITE
+    return None

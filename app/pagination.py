@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 
 from app.errors import FieldError, ValidationFailed
+from app.fields import check_instant
 
 
 def encode_cursor(created_at: datetime, row_id: uuid.UUID) -> str:
@@ -21,7 +22,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         created_at, row_id = json.loads(base64.urlsafe_b64decode(padded))
-        return datetime.fromisoformat(created_at), uuid.UUID(row_id)
+        return check_instant(datetime.fromisoformat(created_at)), uuid.UUID(row_id)
     except (ValueError, TypeError, binascii.Error):
         raise ValidationFailed(
             [FieldError(field="query.cursor", detail="not a cursor this API gave out")]

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from tests.servers import free_port
+
 POSTGRES_URL = os.environ.get(
     "NUDGE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -33,3 +35,11 @@ def fresh_database(backend: str, folder: Path) -> Iterator[str]:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()
+
+
+def unreachable_database(backend: str, folder: Path) -> str:
+    """The URL of a database that cannot be reached: a PostgreSQL port nobody listens on, or a
+    SQLite file in a folder that does not exist."""
+    if backend == "sqlite":
+        return f"sqlite:///{folder / 'missing' / 'nudge.db'}"
+    return sa.make_url(POSTGRES_URL).set(port=free_port()).render_as_string(hide_password=False)

@@ -14,7 +14,8 @@ router = APIRouter(tags=["health"])
     summary="Prometheus metrics",
     description="Reminders accepted, policy decisions by action and reason, sends by channel "
     "and normalized status, provider latency, and the due backlog with the age of its oldest "
-    "reminder. Counters are this process's; the backlog is read from the database.",
+    "reminder. Counters are this process's; the backlog is read from the database, and left "
+    "out while `nudge_database_up` is 0 (the database did not answer).",
     responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Text format."}},
 )
 def metrics(request: Request) -> Response:

@@ -6,9 +6,11 @@ import sqlalchemy as sa
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import Clock
+from app.errors import database_unavailable
 from app.reminders.models import Reminder
 from app.reminders.states import ReminderStatus
 
@@ -62,19 +64,30 @@ WAITING = (ReminderStatus.SCHEDULED, ReminderStatus.DEFERRED)
 
 class Backlog(Collector):
     """Due reminders not yet taken, and how long the oldest has waited: read from the database
-    at each scrape, so every API and worker replica reports the same, true number."""
+    at each scrape, so every API and worker replica reports the same, true number.
+
+    When the database does not answer, the scrape still succeeds: `nudge_database_up` says 0
+    and the backlog is left out rather than reported wrong, while the counters stay readable.
+    """
 
     def __init__(self, sessions: sessionmaker[Session], clock: Clock) -> None:
         self.sessions, self.clock = sessions, clock
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         now = self.clock.now()
-        with self.sessions() as session:
-            count, oldest = session.execute(
-                sa.select(sa.func.count(), sa.func.min(Reminder.next_attempt_at)).where(
-                    Reminder.status.in_(WAITING), Reminder.next_attempt_at <= now
-                )
-            ).one()
+        try:
+            with self.sessions() as session:
+                count, oldest = session.execute(
+                    sa.select(sa.func.count(), sa.func.min(Reminder.next_attempt_at)).where(
+                        Reminder.status.in_(WAITING), Reminder.next_attempt_at <= now
+                    )
+                ).one()
+        except SQLAlchemyError as error:
+            if not database_unavailable(error):
+                raise
+            yield _database_up(False)
+            return
+        yield _database_up(True)
         yield GaugeMetricFamily(
             "nudge_due_backlog", "Reminders due and not yet dispatched.", value=count
         )
@@ -84,6 +97,12 @@ class Backlog(Collector):
             "How long the oldest due reminder has waited.",
             value=age,
         )
+
+
+def _database_up(up: bool) -> GaugeMetricFamily:
+    return GaugeMetricFamily(
+        "nudge_database_up", "1 if the database answered this scrape, else 0.", value=int(up)
+    )
 
 
 def exposition(backlog: Backlog) -> bytes:

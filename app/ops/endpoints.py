@@ -19,6 +19,7 @@ from app.db import SessionDep
 from app.deliveries import repository as deliveries
 from app.deliveries.schemas import DeliveryFilter
 from app.errors import FieldError, ValidationFailed
+from app.fields import check_instant
 from app.masking import mask_address
 from app.ops import chart, queries
 from app.ops.i18n import pick_language, translator
@@ -183,7 +184,8 @@ def _optional(value: str | None) -> str | None:
 
 
 def _time(name: str, value: str | None, errors: list[FieldError]) -> datetime | None:
-    """A `datetime-local` field, read as UTC (the pages show UTC throughout)."""
+    """A `datetime-local` field, read as UTC (the pages show UTC throughout), held to the
+    range the API accepts."""
     if not value:
         return None
     try:
@@ -191,7 +193,11 @@ def _time(name: str, value: str | None, errors: list[FieldError]) -> datetime | 
     except ValueError:
         errors.append(FieldError(field=f"query.{name}", detail="not a date and time"))
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    try:
+        return check_instant(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
+    except ValueError as error:
+        errors.append(FieldError(field=f"query.{name}", detail=str(error)))
+        return None
 
 
 def _contact(row: RowMapping, viewer: Viewer) -> str:

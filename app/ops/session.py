@@ -55,7 +55,7 @@ def sign(settings: Settings, purpose: str, data: dict[str, str]) -> str:
 def unsign(settings: Settings, purpose: str, value: str | None) -> dict[str, str] | None:
     """The signed data, or None when the value is missing, forged or malformed."""
     payload, _, mac = (value or "").rpartition(".")
-    if not payload or not hmac.compare_digest(mac, _mac(settings, purpose, payload)):
+    if not (payload and same_token(_mac(settings, purpose, payload), mac)):
         return None
     try:
         data = json.loads(base64.urlsafe_b64decode(payload))
@@ -103,4 +103,8 @@ def sign_in_csrf(settings: Settings, value: str | None) -> str | None:
 
 
 def same_token(expected: str | None, given: str | None) -> bool:
-    return bool(expected) and bool(given) and hmac.compare_digest(expected or "", given or "")
+    """In constant time. Tokens and MACs are ASCII, so a value that is not (a browser sends
+    what it likes) simply differs: `compare_digest` would raise on it."""
+    if not (expected and given and given.isascii()):
+        return False
+    return hmac.compare_digest(expected, given)

@@ -15,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from app.fields import INT4_MAX, SpanIn
 from channels.base import Channel
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -112,8 +113,8 @@ class Cap(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     channel: Channel | Literal["any"] = "any"
-    max: int = Field(ge=0)
-    window: timedelta = Field(examples=["P1D"])
+    max: int = Field(ge=0, le=INT4_MAX)
+    window: SpanIn = Field(examples=["P1D"])
     per: Literal["customer", "loan"] = "customer"
     count: Literal["attempts", "connected"] = Field(
         "attempts", description="`connected` counts only answered calls."
@@ -155,14 +156,14 @@ class Policy(BaseModel):
     )
     holidays: Holidays | None = None
     caps: list[Cap] = Field(default_factory=list)
-    min_gap: timedelta | None = Field(None, description="Least time between two contacts.")
-    after_conversation: timedelta | None = Field(
+    min_gap: SpanIn | None = Field(None, description="Least time between two contacts.")
+    after_conversation: SpanIn | None = Field(
         None,
         description="No voice call for this long after an answered call.",
         examples=["P7D"],
     )
     on_block: Literal["defer", "drop"] = "defer"
-    spread: timedelta = Field(
+    spread: SpanIn = Field(
         timedelta(0), description="Random delay added to deferrals.", examples=["PT10M"]
     )
 

@@ -20,6 +20,7 @@ from app.templates.schemas import (
     TemplateIn,
     TemplateOut,
     TemplateSummary,
+    Version,
 )
 
 router = APIRouter(prefix="/v1", tags=["templates"])
@@ -105,7 +106,7 @@ def read_template(
     key: KeyPath,
     principal: ReminderReader,
     session: SessionDep,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: Annotated[Version | None, Query()] = None,
 ) -> TemplateOut:
     return service.get_template(session, tenant_id=principal.tenant_id, key=key, version=version)
 

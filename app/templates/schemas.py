@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from app.customers.schemas import check_jurisdiction, check_timezone, normalize_locale
+from app.fields import INT4_MAX
 from app.templates.examples import PREVIEW_IN_EN, PREVIEW_IN_ZH, PREVIEW_OUT_EN, PREVIEW_OUT_ZH
 from app.templates.lint import DEFAULT_SMS_SEGMENT_LIMIT, Rule, Severity
 from app.templates.sms import Encoding
@@ -21,6 +22,8 @@ from channels.base import Channel
 LocaleTag = Annotated[str, AfterValidator(normalize_locale), Field(examples=["zh-CN"])]
 VariableName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,49}$")]
 Source = Annotated[str, Field(min_length=1, max_length=20_000)]
+Version = Annotated[int, Field(ge=1, le=INT4_MAX)]
+"""A template version number asked for; versions are stored as `INTEGER`."""
 RESERVED_NAMES = frozenset({"tenant"})
 """Names templates already see: the tenant's settings as `tenant.display_name` etc."""
 
@@ -244,7 +247,7 @@ class PreviewIn(BaseModel):
         Field(None, description="The customer's country, for the opt-out footer.")
     )
     timezone: Annotated[str | None, AfterValidator(lambda v: v and check_timezone(v))] = None
-    version: int | None = Field(None, ge=1, description="Defaults to the current version.")
+    version: Version | None = Field(None, description="Defaults to the current version.")
 
 
 class PreviewOut(Rendered):

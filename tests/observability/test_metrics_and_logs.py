@@ -4,14 +4,18 @@ import json
 import logging
 import logging.config
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import pytest
 
 from app.clock import FrozenClock
+from app.main import create_app
 from app.observability.logs import config, request_id
-from tests.conftest import DispatcherFactory, Tenant
+from tests.conftest import DispatcherFactory, Tenant, app_settings
+from tests.databases import BACKENDS, unreachable_database
 from tests.factories import reminder
+from tests.servers import serving
 
 pytestmark = pytest.mark.anyio
 
@@ -44,6 +48,7 @@ async def test_metrics_count_acceptances_decisions_sends_and_show_the_backlog(
         == 3
     )
     assert sample(waiting.text, "nudge_due_backlog") == 3
+    assert sample(waiting.text, "nudge_database_up") == 1
     clock.advance(timedelta(minutes=5))
     aged = anonymous.get("/metrics").text
     assert sample(aged, "nudge_due_backlog_oldest_age_seconds") == 300
@@ -56,6 +61,19 @@ async def test_metrics_count_acceptances_decisions_sends_and_show_the_backlog(
     assert sample(after, allowed[0], **allowed[1]) - sample(before, allowed[0], **allowed[1]) == 3
     assert sample(after, "nudge_provider_latency_seconds_count", provider="twilio_sms") >= 3
     assert sample(after, "nudge_due_backlog") == 0
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_metrics_still_answer_with_the_counters_while_the_database_is_unreachable(
+    backend: str, tmp_path: Path
+) -> None:
+    with serving(create_app(app_settings(unreachable_database(backend, tmp_path)))) as base:
+        response = httpx.get(f"{base}/metrics")
+    assert response.status_code == 200
+    lines = response.text.splitlines()
+    assert "nudge_database_up 0.0" in lines
+    assert any(line.startswith("nudge_reminders_accepted_total ") for line in lines)
+    assert not any(line.startswith("nudge_due_backlog") for line in lines)
 
 
 def test_every_response_carries_a_request_id_and_a_sane_given_one_is_kept(

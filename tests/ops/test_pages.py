@@ -144,6 +144,33 @@ def test_a_tampered_session_cookie_is_not_a_session(signed_in: SignIn) -> None:
     assert browser.get("/ops/deliveries").status_code == 303
 
 
+@pytest.mark.parametrize("cookie", [SESSION_COOKIE, SIGN_IN_COOKIE])
+def test_a_cookie_that_is_not_ascii_is_no_session_and_no_sign_in(
+    browser: httpx.Client, tenant: Tenant, db: Session, clock: FrozenClock, cookie: str
+) -> None:
+    """Browsers send whatever bytes a cookie holds; a mangled one is simply not ours."""
+    secret = issue_key(db, clock, tenant, Scope.DELIVERIES_READ)
+    token = csrf_token(browser.get("/ops/login"))
+    header = {"Cookie": f"{cookie}=e30.{'é' * 64}".encode("latin-1")}
+    page = browser.get("/ops/deliveries", headers=header)
+    assert (page.status_code, page.headers["location"]) == (303, "/ops/login")
+    signing_in = browser.post("/ops/login", data={"api_key": secret, "csrf": token}, headers=header)
+    assert signing_in.status_code == 403
+    assert SESSION_COOKIE not in browser.cookies
+
+
+def test_a_csrf_field_that_is_not_ascii_is_refused(
+    signed_in: SignIn, browser: httpx.Client, tenant: Tenant, db: Session, clock: FrozenClock
+) -> None:
+    browser.get("/ops/login")
+    secret = issue_key(db, clock, tenant, Scope.DELIVERIES_READ)
+    refused = browser.post("/ops/login", data={"api_key": secret, "csrf": "é" * 32})
+    assert refused.status_code == 403
+    signed_in(Scope.DELIVERIES_READ)
+    assert browser.post("/ops/logout", data={"csrf": "令牌"}).status_code == 403
+    assert browser.get("/ops/deliveries").status_code == 200
+
+
 async def test_another_tenants_reminder_is_not_found(
     signed_in: SignIn,
     send: Send,
@@ -316,6 +343,9 @@ def test_a_bad_time_or_cursor_in_the_log_filter_is_a_422_naming_the_field(
     browser = signed_in(Scope.DELIVERIES_READ)
     for params, field in (
         ({"since": "yesterday"}, "query.since"),
+        ({"since": "9999-12-31T23:59:59-14:00"}, "query.since"),
+        ({"until": "9999-12-31T23:59"}, "query.until"),
+        ({"until": "0001-01-01T00:00"}, "query.until"),
         ({"cursor": "x"}, "query.cursor"),
     ):
         response = browser.get("/ops/deliveries", params=params)

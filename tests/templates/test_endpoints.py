@@ -91,6 +91,21 @@ def test_unknown_templates_and_versions_are_404(tenant: Tenant) -> None:
     assert tenant.client.get("/v1/templates/pre-due", params={"version": 9}).status_code == 404
 
 
+@pytest.mark.parametrize("version", [2**31, 99999999999999999999])
+def test_a_version_beyond_what_is_stored_is_a_422_naming_it(tenant: Tenant, version: int) -> None:
+    read = tenant.client.get("/v1/templates/pre-due", params={"version": version})
+    preview = tenant.client.post(
+        "/v1/templates/pre-due/preview",
+        json={"channel": "sms", "locale": "en-US", "version": version},
+    )
+    for response, field in ((read, "query.version"), (preview, "version")):
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert [error["field"] for error in response.json()["errors"]] == [field]
+    largest = tenant.client.get("/v1/templates/pre-due", params={"version": 2**31 - 1})
+    assert largest.status_code == 404
+
+
 def test_templates_are_per_tenant(tenant: Tenant, new_tenant: Any) -> None:
     tenant.client.put("/v1/templates/due-soon", json=template())
     assert new_tenant("other").client.get("/v1/templates/due-soon").status_code == 404
