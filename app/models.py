@@ -4,6 +4,7 @@ from app.audit.models import AuditEntry
 from app.customers.models import Customer
 from app.db import Base
 from app.deliveries.inbound_models import InboundMessage
+from app.dispatch.models import DispatchHeartbeat
 from app.idempotency.models import IdempotencyRecord
 from app.optouts.models import OptOut
 from app.policy.models import PolicyRecord
@@ -17,6 +18,7 @@ __all__ = [
     "Base",
     "Customer",
     "DeliveryAttempt",
+    "DispatchHeartbeat",
     "IdempotencyRecord",
     "InboundMessage",
     "OptOut",

@@ -76,6 +76,8 @@ class Reminder(Base):
     """A `dispatching` reminder whose lease ran out belongs to a worker that died."""
     attempt_count: Mapped[int] = mapped_column(default=0, server_default="0")
     """Provider calls made so far, for the retry limit."""
+    round_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Dispatch rounds in a row this reminder made fail; at the limit it is set aside."""
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
