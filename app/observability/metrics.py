@@ -28,6 +28,13 @@ SENDS = Counter(
     ["channel", "status"],
     registry=REGISTRY,
 )
+ITEM_FAILURES = Counter(
+    "nudge_dispatch_item_failures",
+    "Reminders a dispatch round failed, set back or could not record alone, by reason, while "
+    "the rest of the round went on.",
+    ["reason"],
+    registry=REGISTRY,
+)
 LATENCY = Histogram(
     "nudge_provider_latency_seconds",
     "Time a provider call took.",

@@ -32,8 +32,9 @@ def names(session: Session, *, tenant_id: uuid.UUID) -> Sequence[str]:
     ).all()
 
 
-def lock_customers(session: Session, customer_ids: Sequence[uuid.UUID]) -> None:
-    """Serialises contact decisions per customer until the transaction ends.
+def lock_customers(session: Session, customer_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+    """Serialises contact decisions per customer until the transaction ends; returns the
+    customers locked.
 
     PostgreSQL: one `SELECT ... ORDER BY id FOR UPDATE`, row locks taken in id order so two
     workers locking overlapping batches cannot deadlock. SQLite has no row locks: a no-op
@@ -41,17 +42,19 @@ def lock_customers(session: Session, customer_ids: Sequence[uuid.UUID]) -> None:
     (which SQLite refuses outright when another writer got in between).
     """
     if not customer_ids:
-        return
+        return set()
     chosen = Customer.id.in_(customer_ids)
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            sa.select(Customer.id).where(chosen).order_by(Customer.id).with_for_update()
+        return set(
+            session.scalars(
+                sa.select(Customer.id).where(chosen).order_by(Customer.id).with_for_update()
+            )
         )
-    else:
-        session.execute(
-            sa.update(Customer).where(chosen).values(updated_at=Customer.updated_at),
-            execution_options={"synchronize_session": False},
-        )
+    session.execute(
+        sa.update(Customer).where(chosen).values(updated_at=Customer.updated_at),
+        execution_options={"synchronize_session": False},
+    )
+    return set(customer_ids)
 
 
 def history(

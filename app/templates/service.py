@@ -1,7 +1,7 @@
 """The rules for templates: versioned saves, submission checks, preview, and rendering a send."""
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -40,6 +40,11 @@ UNTEMPLATED = frozenset({Channel.WEBHOOK})
 """A webhook carries the reminder's data to the lender's own system; it needs no wording."""
 
 
+class NoVariant(ValidationFailed):
+    """The template has no variant for the channel asked for (a 422 in a preview; a reminder's
+    channel that can never be rendered at dispatch)."""
+
+
 @dataclass(frozen=True)
 class SubmissionCheck:
     errors: list[FieldError]
@@ -48,7 +53,11 @@ class SubmissionCheck:
 
 
 def _tenant(session: Session, tenant_id: uuid.UUID) -> dict[str, Any]:
-    tenant = session.get_one(Tenant, tenant_id)
+    return settings_of(session.get_one(Tenant, tenant_id))
+
+
+def settings_of(tenant: Tenant) -> dict[str, Any]:
+    """The tenant's settings as templates see them (`tenant.display_name`...)."""
     return {name: getattr(tenant, name) for name in TenantSettings.model_fields}
 
 
@@ -226,7 +235,7 @@ def _render(
     body = body or _body(row)
     variants = [variant for variant in body.variants if variant.channel == channel]
     if not variants:
-        raise ValidationFailed(
+        raise NoVariant(
             [FieldError(field="channel", detail=f"template '{row.key}' has no {channel} variant")]
         )
     chosen = choose(locale, tenant["default_locale"], [variant.locale for variant in variants])
@@ -267,32 +276,61 @@ def preview(session: Session, *, tenant_id: uuid.UUID, key: str, request: Previe
     )
 
 
+PinKey = tuple[uuid.UUID, str, int | None]
+"""A reminder's tenant, template key and pinned version."""
+
+
+@dataclass(frozen=True)
+class Pinned:
+    """The template versions and tenant settings a dispatch round renders with, read in its
+    claim transaction so that rendering itself needs no session and holds no lock."""
+
+    versions: Mapping[PinKey, TemplateVersion]
+    tenants: Mapping[uuid.UUID, Mapping[str, Any]]
+
+
+def pin(
+    session: Session, *, reminders: Collection[Reminder], tenants: Collection[Tenant]
+) -> Pinned:
+    """Every template version `reminders` are pinned to, in one query."""
+    versions = repository.pinned(
+        session, wanted={(r.tenant_id, r.template, r.template_version) for r in reminders}
+    )
+    return Pinned(versions, {tenant.id: settings_of(tenant) for tenant in tenants})
+
+
 def render_for_reminders(
-    session: Session, *, sends: Sequence[tuple[Reminder, Customer, Channel]]
-) -> list[Rendered]:
+    pinned: Pinned, *, sends: Sequence[tuple[Reminder, Customer, Channel]]
+) -> list[Rendered | Exception]:
     """What the dispatcher sends and records: each reminder's pinned version, never newer.
 
-    One query for every template version a dispatch round needs, each parsed once.
+    Each version is parsed once. A send that cannot be rendered gets its exception in its
+    place instead of a text (`NoVariant`, a template error, a render budget exceeded...): a
+    template is user code, so one broken template or value must fail only its own sends.
     """
-    rows = repository.pinned(
-        session, wanted={(r.tenant_id, r.template, r.template_version) for r, _, _ in sends}
-    )
-    bodies = {id(row): _body(row) for row in rows.values()}
-    rendered = []
+    bodies: dict[PinKey, TemplateIn] = {}
+    rendered: list[Rendered | Exception] = []
     for reminder, customer, channel in sends:
-        row = rows[(reminder.tenant_id, reminder.template, reminder.template_version)]
-        rendered.append(
-            _render(
-                _tenant(session, reminder.tenant_id),
-                row,
-                body=bodies[id(row)],
-                channel=channel,
-                locale=customer.locale,
-                timezone=customer.timezone,
-                jurisdiction=customer.jurisdiction or _country_of(customer.phone),
-                raw=reminder.variables,
+        key = (reminder.tenant_id, reminder.template, reminder.template_version)
+        try:
+            row = pinned.versions.get(key)
+            if row is None:
+                raise LookupError(f"template '{key[1]}' version {key[2]} is not stored")
+            body = bodies[key] if key in bodies else bodies.setdefault(key, _body(row))
+            rendered.append(
+                _render(
+                    pinned.tenants[reminder.tenant_id],
+                    row,
+                    body=body,
+                    channel=channel,
+                    locale=customer.locale,
+                    timezone=customer.timezone,
+                    jurisdiction=customer.jurisdiction or _country_of(customer.phone),
+                    raw=reminder.variables,
+                )
             )
-        )
+        except Exception as error:
+            rendered.append(error)
     return rendered
 
 
