@@ -119,8 +119,8 @@ def _take(
 ) -> list[Row]:
     """The claimed reminders still this worker's, whose customers it holds now, read again.
 
-    A reminder whose customer changed after it was rendered goes back to `scheduled`
-    untouched (no strike, no attempt) for the next round, to be rendered again.
+    A reminder whose customer another transaction holds, or whose customer changed after it
+    was rendered, goes back to `scheduled` untouched (no strike, no attempt) for the next round.
     """
     ids = renew(
         session, reminder_ids=[i.reminder.id for i in items], worker=worker, now=now, lease=lease

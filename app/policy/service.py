@@ -94,8 +94,8 @@ class Candidate:
 
 
 def lock_customers(session: Session, *, customer_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
-    """Locks the customers a gate decision is about; returns those locked. Their reminders are
-    the only ones to gate now."""
+    """Locks the customers a gate decision is about, skipping any another transaction holds
+    (PostgreSQL); returns those locked. Their reminders are the only ones to gate now."""
     return repository.lock_customers(session, customer_ids)
 
 
