@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import Clock
 from app.config import Settings
+from app.dispatch import heartbeat
 from app.dispatch.batch import Batch, Claimed, claim_batch
 from app.dispatch.drafts import Drafts, draft_batch
-from app.dispatch.failures import PREPARE_ERROR, RECORD_ERROR, isolated, strike
+from app.dispatch.failures import PREPARE_ERROR, RECORD_ERROR, describe, isolated, strike
 from app.dispatch.prepare import Prepared, Started, start_sends
 from app.dispatch.record import Outcome, record_round
 from app.dispatch.retry import RetryStrategy
@@ -70,11 +71,20 @@ class Dispatcher:
 
     async def run_once(self) -> int:
         """One round; returns how many due reminders it took (sent, deferred, failed, or given
-        back for the next round)."""
+        back for the next round because another transaction held their customer).
+
+        Its outcome goes to the heartbeat, which /readyz and /metrics read.
+        """
         async with self._round:
             if self._stopping:
                 return 0
-            return await self._round_of_dispatch()
+            try:
+                taken = await self._round_of_dispatch()
+            except Exception as error:
+                await asyncio.to_thread(self._beat, error)
+                raise
+            await asyncio.to_thread(self._beat, None)
+            return taken
 
     async def tick(self) -> None:
         """The scheduled job: rounds back to back while they come back full."""
@@ -187,3 +197,16 @@ class Dispatcher:
             "could not record the send of reminder %s", outcome.started.reminder_id, exc_info=error
         )
         metrics.ITEM_FAILURES.labels(RECORD_ERROR).inc()
+
+    def _beat(self, error: Exception | None) -> None:
+        now = self.clock.now()
+        if error is None:
+            with self.sessions.begin() as session:
+                heartbeat.beat(session, worker=self.name, now=now)
+            return
+        logger.error("dispatch round failed: %s", describe(error))
+        try:
+            with self.sessions.begin() as session:
+                heartbeat.beat(session, worker=self.name, now=now, error=describe(error))
+        except Exception:
+            logger.exception("could not record the failed round in the heartbeat")

@@ -1,4 +1,5 @@
-"""PostgreSQL: a dispatch round never waits for a customer another transaction holds."""
+"""PostgreSQL: a dispatch round never waits for a customer another transaction holds, and a
+round that fails on the database shows in the heartbeat that /readyz reports."""
 
 import random
 import uuid
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,13 +18,16 @@ from app.clock import FrozenClock
 from app.customers import repository as customers
 from app.db import create_session_factory
 from app.dispatch.worker import Dispatcher
+from app.main import create_app
 from app.reminders.models import Reminder
+from app.tenants.models import Tenant
 from channels.registry import Registry
-from tests.conftest import START, twilio_settings
+from tests.conftest import START, app_settings, twilio_settings
 from tests.databases import fresh_database
 from tests.factories import customer, reminder
 from tests.fakes.twilio_server import FakeTwilio
 from tests.seeding import seed
+from tests.servers import serving
 
 pytestmark = pytest.mark.anyio
 
@@ -114,3 +119,22 @@ async def test_a_customer_locked_by_an_api_upsert_is_skipped_not_waited_for(
     assert await setup.dispatcher.run_once() == 1
     assert statuses(setup)["loan-1"] == "sent"
     assert len(twilio.received) == 3
+
+
+async def test_a_round_that_fails_on_the_database_is_in_the_heartbeat_readyz_reports(
+    setup: Setup,
+) -> None:
+    app = create_app(app_settings(setup.url), setup.clock)
+    with serving(app) as base:
+        assert httpx.get(f"{base}/readyz").json() == {"status": "ready", "dispatch": None}
+        assert await setup.dispatcher.run_once() == 3
+        setup.clock.advance(timedelta(minutes=1))
+        with holding(setup.url) as other:
+            other.execute(sa.select(Tenant.id).with_for_update())  # a long transaction
+            with pytest.raises(sa.exc.OperationalError):
+                await setup.dispatcher.run_once()
+        response = httpx.get(f"{base}/readyz")
+    assert response.status_code == 200
+    dispatch = response.json()["dispatch"]
+    assert (dispatch["worker"], dispatch["age_seconds"]) == ("w", 60.0)
+    assert "lock timeout" in dispatch["last_error"]

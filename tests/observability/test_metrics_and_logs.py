@@ -7,10 +7,12 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
 from app.observability.logs import config, request_id
 from tests.conftest import DispatcherFactory, Tenant
+from tests.dispatch.poisons import webhook_without_variant
 from tests.factories import reminder
 
 pytestmark = pytest.mark.anyio
@@ -56,6 +58,25 @@ async def test_metrics_count_acceptances_decisions_sends_and_show_the_backlog(
     assert sample(after, allowed[0], **allowed[1]) - sample(before, allowed[0], **allowed[1]) == 3
     assert sample(after, "nudge_provider_latency_seconds_count", provider="twilio_sms") >= 3
     assert sample(after, "nudge_due_backlog") == 0
+
+
+async def test_metrics_show_the_age_of_the_last_round_and_count_reminders_failed_alone(
+    tenant: Tenant,
+    db: Session,
+    anonymous: httpx.Client,
+    make_dispatcher: DispatcherFactory,
+    clock: FrozenClock,
+) -> None:
+    age = "nudge_dispatch_last_success_age_seconds"
+    failed = ("nudge_dispatch_item_failures_total", {"reason": "NO_VARIANT"})
+    before = anonymous.get("/metrics").text
+    assert f"\n{age} " not in before  # no round has finished yet: no sample, not a zero
+    webhook_without_variant(db, tenant, clock.now())
+    await make_dispatcher().run_once()
+    clock.advance(timedelta(seconds=90))
+    after = anonymous.get("/metrics").text
+    assert sample(after, age) == 90
+    assert sample(after, failed[0], **failed[1]) - sample(before, failed[0], **failed[1]) == 1
 
 
 def test_every_response_carries_a_request_id_and_a_sane_given_one_is_kept(
