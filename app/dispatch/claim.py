@@ -76,9 +76,15 @@ def renew(
     return set(renewed.scalars())
 
 
-def release(session: Session, *, reminder_ids: Sequence[uuid.UUID], now: datetime) -> None:
-    """Gives claimed reminders back untouched, for the next round: their customer is busy in
-    another transaction, or changed after the reminder was rendered."""
+def release(
+    session: Session, *, reminder_ids: Sequence[uuid.UUID], now: datetime, due_at: datetime
+) -> None:
+    """Gives claimed reminders back untouched, due again at `due_at`: their customer is busy
+    in another transaction, or changed after the reminder was rendered.
+
+    Due a little later rather than at once, so that rounds coming back to back claim the
+    reminders behind them instead of the same ones while their customers stay busy.
+    """
     if reminder_ids:
         reminders.move(
             session,
@@ -87,6 +93,7 @@ def release(session: Session, *, reminder_ids: Sequence[uuid.UUID], now: datetim
             now=now,
             claimed_by=None,
             lease_expires_at=None,
+            next_attempt_at=due_at,
         )
 
 

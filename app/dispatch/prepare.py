@@ -65,12 +65,14 @@ def start_sends(
     worker: str,
     now: datetime,
     lease: timedelta,
+    due_again_at: datetime,
     registry: Registry,
     rng: random.Random,
 ) -> Prepared:
     """Gates the claimed reminders whose customers it can lock and starts the allowed sends,
-    each with the text rendered for its channel before this transaction began."""
-    taken = _take(session, items, worker=worker, now=now, lease=lease)
+    each with the text rendered for its channel before this transaction began. A reminder it
+    cannot take now is due again at `due_again_at`."""
+    taken = _take(session, items, worker=worker, now=now, lease=lease, due_again_at=due_again_at)
     candidates, events = _candidates(taken, drafts, now)
     attempts: list[DeliveryAttempt] = []
     started: list[Started] = []
@@ -115,12 +117,18 @@ Row = tuple[Reminder, Customer, Tenant]
 
 
 def _take(
-    session: Session, items: Sequence[Claimed], *, worker: str, now: datetime, lease: timedelta
+    session: Session,
+    items: Sequence[Claimed],
+    *,
+    worker: str,
+    now: datetime,
+    lease: timedelta,
+    due_again_at: datetime,
 ) -> list[Row]:
     """The claimed reminders still this worker's, whose customers it holds now, read again.
 
     A reminder whose customer another transaction holds, or whose customer changed after it
-    was rendered, goes back to `scheduled` untouched (no strike, no attempt) for the next round.
+    was rendered, goes back to `scheduled` untouched (no strike, no attempt) for a later round.
     """
     ids = renew(
         session, reminder_ids=[i.reminder.id for i in items], worker=worker, now=now, lease=lease
@@ -134,7 +142,7 @@ def _take(
         if row is None or _contact(row[1]) != _contact(item.customer):
             fresh.pop(item.reminder.id, None)
             waiting.append(item.reminder.id)
-    release(session, reminder_ids=waiting, now=now)
+    release(session, reminder_ids=waiting, now=now, due_at=due_again_at)
     return list(fresh.values())
 
 

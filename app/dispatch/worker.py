@@ -121,14 +121,16 @@ class Dispatcher:
 
     def _prepare(self, batch: Batch, drafts: Drafts) -> Prepared:
         def start(items: Sequence[Claimed]) -> Prepared:
+            now = self.clock.now()
             with self.sessions.begin() as session:
                 prepared = start_sends(
                     session,
                     items=items,
                     drafts=drafts,
                     worker=self.name,
-                    now=self.clock.now(),
+                    now=now,
                     lease=self.lease,
+                    due_again_at=now + timedelta(seconds=self.settings.dispatch_interval),
                     registry=self.registry,
                     rng=self.rng,
                 )

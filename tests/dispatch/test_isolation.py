@@ -214,6 +214,7 @@ async def test_a_claim_that_expired_while_rendering_is_never_sent_by_its_first_w
             worker="slow",
             now=clock.now(),
             lease=slow.lease,
+            due_again_at=clock.now(),
             registry=slow.registry,
             rng=slow.rng,
         )
@@ -252,12 +253,15 @@ async def test_a_customer_changed_between_render_and_prepare_is_rendered_again_n
             worker="test",
             now=clock.now(),
             lease=dispatcher.lease,
+            due_again_at=clock.now() + timedelta(seconds=2),
             registry=dispatcher.registry,
             rng=dispatcher.rng,
         )
     assert prepared.started == []
     body = read(tenant, str(reminder_id))
     assert (body["status"], body["attempts"]) == ("scheduled", [])
+    assert await dispatcher.run_once() == 0
+    clock.advance(timedelta(seconds=2))
     assert await dispatcher.run_once() == 1
     assert read(tenant, str(reminder_id))["status"] == "sent"
     [request] = twilio.received

@@ -3,6 +3,7 @@ round that fails on the database shows in the heartbeat that /readyz reports."""
 
 import random
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import FrozenClock
 from app.customers import repository as customers
+from app.customers.models import Customer
 from app.db import create_session_factory
 from app.dispatch.worker import Dispatcher
 from app.main import create_app
@@ -116,8 +118,43 @@ async def test_a_customer_locked_by_an_api_upsert_is_skipped_not_waited_for(
             left = session.scalar(sa.select(Reminder).where(Reminder.loan_ref == "loan-1"))
             assert left is not None
             assert (left.attempt_count, left.round_failures, left.claimed_by) == (0, 0, None)
+    assert await setup.dispatcher.run_once() == 0  # due again at the next interval
+    setup.clock.advance(timedelta(seconds=setup.dispatcher.settings.dispatch_interval))
     assert await setup.dispatcher.run_once() == 1
     assert statuses(setup)["loan-1"] == "sent"
+    assert len(twilio.received) == 3
+
+
+async def test_the_reminders_of_a_busy_customer_do_not_hold_up_those_due_after_them(
+    setup: Setup, twilio: FakeTwilio
+) -> None:
+    settings = setup.dispatcher.settings.model_copy(update={"dispatch_batch_size": 1})
+    one_at_a_time = Dispatcher(
+        sessions=setup.sessions,
+        settings=settings,
+        clock=setup.clock,
+        registry=setup.dispatcher.registry,
+        rng=random.Random(0),
+        name="w",
+    )
+    with setup.sessions() as session:
+        first: str | None = session.scalar(
+            sa.select(Customer.ref)
+            .join(Reminder, Reminder.customer_id == Customer.id)
+            .order_by(Reminder.next_attempt_at, Reminder.id)
+            .limit(1)
+        )
+    assert first is not None
+    with holding(setup.url) as api:
+        customers.upsert_many(
+            api, tenant_id=setup.tenant_id, customers=[{"ref": first}], now=setup.clock.now()
+        )
+        assert [await one_at_a_time.run_once() for _ in range(4)] == [1, 1, 1, 0]
+        now = statuses(setup)
+        assert Counter(now.values()) == {"sent": 2, "scheduled": 4}  # 3 due in a minute
+        assert now[f"loan-{first.removeprefix('c-')}"] == "scheduled"
+    setup.clock.advance(timedelta(seconds=settings.dispatch_interval))
+    assert await one_at_a_time.run_once() == 1
     assert len(twilio.received) == 3
 
 
