@@ -1,17 +1,18 @@
 """A reminder that cannot be rendered, composed or prepared fails alone: its round goes on."""
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
 from app.dispatch.batch import claim_batch
 from app.dispatch.drafts import draft_batch
-from app.dispatch.failures import render_reason
+from app.dispatch.failures import isolated, render_reason
 from app.dispatch.prepare import start_sends
 from app.reminders.models import Reminder
 from app.reminders.repository import timeline
@@ -310,3 +311,26 @@ async def test_a_poison_reminder_of_one_tenant_never_holds_up_another_tenants_hu
     assert body["status"] == "failed"
     assert body["events"][-1]["reason"] in ("NO_VARIANT", "RENDER_ERROR")
     assert body["events"][-1]["detail"]["error"]
+
+
+def test_a_failing_batch_step_is_retried_one_by_one_and_only_the_bad_item_set_aside() -> None:
+    ran: list[list[int]] = []
+    set_aside: list[tuple[int, str]] = []
+
+    def run(items: Sequence[int]) -> int:
+        ran.append(list(items))
+        if 2 in items:
+            raise ValueError("bad item")
+        return sum(items)
+
+    results = isolated([1, 2, 3], run, alone=lambda item, e: set_aside.append((item, str(e))))
+    assert (results, set_aside) == ([1, 3], [(2, "bad item")])
+    assert ran == [[1, 2, 3], [1], [2], [3]]
+
+
+def test_a_database_error_is_no_items_fault_and_fails_the_step() -> None:
+    def run(items: Sequence[int]) -> None:
+        raise OperationalError("SELECT 1", {}, Exception("connection lost"))
+
+    with pytest.raises(OperationalError):
+        isolated([1, 2], run, alone=lambda item, e: pytest.fail("no item is to blame"))
