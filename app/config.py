@@ -57,6 +57,12 @@ class Settings(BaseSettings):
         30.0, gt=0, description="First retry delay; doubles each attempt (with jitter)."
     )
     dispatch_backoff_max_seconds: float = Field(3600.0, gt=0, description="Longest retry delay.")
+    dispatch_max_round_failures: int = Field(
+        3,
+        ge=1,
+        description="Rounds in a row a reminder may make fail (an error its own handling did not "
+        "catch) before it is set aside as failed, instead of being retried forever.",
+    )
     retention_days: int = Field(
         365,
         ge=0,

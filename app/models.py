@@ -5,6 +5,7 @@ from app.customers.models import Customer
 from app.db import Base
 from app.deliveries.inbound_models import InboundMessage
 from app.deliveries.pending_models import PendingCallback
+from app.dispatch.models import DispatchHeartbeat
 from app.idempotency.models import IdempotencyRecord
 from app.optouts.models import OptOut
 from app.policy.models import PolicyRecord
@@ -18,6 +19,7 @@ __all__ = [
     "Base",
     "Customer",
     "DeliveryAttempt",
+    "DispatchHeartbeat",
     "IdempotencyRecord",
     "InboundMessage",
     "OptOut",

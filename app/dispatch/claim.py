@@ -45,8 +45,46 @@ def claim_due(
     )
 
 
-def release(session: Session, *, reminder_ids: Sequence[uuid.UUID], now: datetime) -> None:
-    """Gives claimed reminders back untouched (shutdown before they were started)."""
+def renew(
+    session: Session,
+    *,
+    reminder_ids: Sequence[uuid.UUID],
+    worker: str,
+    now: datetime,
+    lease: timedelta,
+) -> set[uuid.UUID]:
+    """Extends this worker's claims before it starts their sends; returns those still its own.
+
+    Rendering runs between the claim and this, outside any transaction: a claim whose lease
+    ran out meanwhile may have been recovered and claimed by another worker, and must not be
+    sent from here as well. The rows stay locked until the sends are started, so no recovery
+    can take them in between; one being recovered right now is skipped, never waited for.
+    """
+    ours = [
+        Reminder.id.in_(reminder_ids),
+        Reminder.status == ReminderStatus.DISPATCHING,
+        Reminder.claimed_by == worker,
+    ]
+    locked = sa.select(Reminder.id).where(*ours).with_for_update(skip_locked=True)
+    renewed = session.execute(
+        sa.update(Reminder)
+        .where(Reminder.id.in_(locked.scalar_subquery()), *ours)
+        .values(lease_expires_at=now + lease)
+        .returning(Reminder.id),
+        execution_options={"synchronize_session": False},
+    )
+    return set(renewed.scalars())
+
+
+def release(
+    session: Session, *, reminder_ids: Sequence[uuid.UUID], now: datetime, due_at: datetime
+) -> None:
+    """Gives claimed reminders back untouched, due again at `due_at`: their customer is busy
+    in another transaction, or changed after the reminder was rendered.
+
+    Due a little later rather than at once, so that rounds coming back to back claim the
+    reminders behind them instead of the same ones while their customers stay busy.
+    """
     if reminder_ids:
         reminders.move(
             session,
@@ -55,6 +93,7 @@ def release(session: Session, *, reminder_ids: Sequence[uuid.UUID], now: datetim
             now=now,
             claimed_by=None,
             lease_expires_at=None,
+            next_attempt_at=due_at,
         )
 
 

@@ -1,12 +1,14 @@
-"""Step one of a dispatch round, in one transaction: recover, claim, decide, start attempts.
+"""Step three of a dispatch round, in one short transaction: take the customers, decide, and
+start the attempts with the texts rendered before it began.
 
-Claiming first also makes the claim the transaction's first statement, so on SQLite the round
-holds the writer lock from its start instead of upgrading a read later.
+It opens by renewing this worker's claims, a write: on SQLite the transaction holds the writer
+lock from its start instead of upgrading a read later.
 """
 
 import random
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,18 +17,22 @@ from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.customers.models import Customer
-from app.dispatch.claim import STARTED, claim_due, recover_expired
-from app.dispatch.compose import compose, text_of
+from app.customers.repository import CONTACT_FIELDS
+from app.dispatch.batch import Claimed
+from app.dispatch.claim import STARTED, release, renew
+from app.dispatch.drafts import Draft, Drafts, Failure
+from app.dispatch.failures import fail
 from app.observability import metrics
 from app.policy.outcomes import apply_block
-from app.policy.service import Candidate, gate
+from app.policy.service import Candidate, gate, lock_customers
 from app.reminders import repository as reminders
 from app.reminders.models import DeliveryAttempt, EventKind, Reminder
-from app.reminders.states import ReminderStatus, check_transition
-from app.templates.service import render_for_reminders
 from app.tenants.models import Tenant
 from channels.base import Channel, Message
 from channels.registry import Registry
+
+NO_ADAPTER = "NO_ADAPTER"
+"""No provider is configured for any of the reminder's channels: nothing will ever send it."""
 
 
 @dataclass(frozen=True)
@@ -39,105 +45,177 @@ class Started:
     provider: str
 
 
-def prepare_round(
+@dataclass
+class Prepared:
+    started: list[Started] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    """The reason of each reminder, or channel of one, that failed alone."""
+
+    def __iadd__(self, other: "Prepared") -> "Prepared":
+        self.started += other.started
+        self.failures += other.failures
+        return self
+
+
+def start_sends(
     session: Session,
     *,
+    items: Sequence[Claimed],
+    drafts: Drafts,
     worker: str,
     now: datetime,
-    limit: int,
     lease: timedelta,
+    due_again_at: datetime,
     registry: Registry,
     rng: random.Random,
-) -> tuple[int, list[Started]]:
-    """How many reminders were claimed, and the sends among them the gate allowed."""
-    recover_expired(session, now=now)
-    claimed = claim_due(session, worker=worker, now=now, limit=limit, lease=lease)
-    if not claimed:
-        return 0, []
-    rows = session.execute(
-        sa.select(Reminder, Customer, Tenant)
-        .join(Customer, Customer.id == Reminder.customer_id)
-        .join(Tenant, Tenant.id == Reminder.tenant_id)
-        .where(Reminder.id.in_(claimed))
-        .order_by(Reminder.next_attempt_at, Reminder.id)
-    ).all()
-    exhausted = _permanently_failed_channels(session, claimed)
-    candidates, blocked = [], []
-    for reminder, customer, tenant in rows:
-        channels = [
-            Channel(c)
-            for c in reminder.channels
-            if c not in exhausted.get(reminder.id, set()) and registry.serves(Channel(c))
-        ]
-        if channels:
-            candidates.append(
-                Candidate(reminder=reminder, customer=customer, tenant=tenant, channels=channels)
-            )
-        else:  # no provider is configured for any of its channels: nothing will ever send it
-            blocked.append(_unsendable(reminder, now))
-    sends: list[tuple[Reminder, Customer, Channel]] = []
+) -> Prepared:
+    """Gates the claimed reminders whose customers it can lock and starts the allowed sends,
+    each with the text rendered for its channel before this transaction began. A reminder it
+    cannot take now is due again at `due_again_at`."""
+    taken = _take(session, items, worker=worker, now=now, lease=lease, due_again_at=due_again_at)
+    candidates, events = _candidates(taken, drafts, now)
+    attempts: list[DeliveryAttempt] = []
+    started: list[Started] = []
     for candidate, verdict in zip(
         candidates, gate(session, candidates=candidates, now=now, rng=rng), strict=True
     ):
         metrics.DECISIONS.labels(verdict.action, verdict.reason or "").inc()
-        if verdict.action == "send":
-            assert verdict.channel is not None
-            sends.append((candidate.reminder, candidate.customer, verdict.channel))
-        else:
-            blocked.append(apply_block(reminder=candidate.reminder, verdict=verdict, now=now))
-    reminders.add_events(session, blocked)
-    started: list[Started] = []
-    attempts: list[DeliveryAttempt] = []
-    for (reminder, customer, channel), rendered in zip(
-        sends, render_for_reminders(session, sends=sends), strict=True
-    ):
-        provider = registry.adapter_for(channel).name
-        message = compose(reminder, customer, rendered)
+        reminder = candidate.reminder
+        if verdict.action != "send":
+            events.append(apply_block(reminder=reminder, verdict=verdict, now=now))
+            continue
+        assert verdict.channel is not None
+        events += _fallbacks(reminder, drafts[reminder.id], verdict.channel, now)
+        draft = drafts[reminder.id][verdict.channel]
+        assert isinstance(draft, Draft)
+        provider = registry.adapter_for(verdict.channel).name
         attempt = DeliveryAttempt(
             id=uuid.uuid4(),
             tenant_id=reminder.tenant_id,
             reminder_id=reminder.id,
             customer_id=reminder.customer_id,
-            channel=channel,
+            channel=verdict.channel,
             provider=provider,
             worker=worker,
             status=STARTED,
-            recipient=message.to,
-            body=text_of(rendered),
+            recipient=draft.message.to,
+            body=draft.text,
             started_at=now,
         )
         attempts.append(attempt)
         reminder.attempt_count += 1
-        started.append(Started(attempt.id, reminder.id, message, provider))
+        started.append(Started(attempt.id, reminder.id, draft.message, provider))
+    reminders.add_events(session, events)
     session.add_all(attempts)
     audit.record_attempts(session, attempts, now=now)
     session.flush()
-    return len(claimed), started
+    alone = [e["reason"] for e in events if e["kind"] in (EventKind.FAILED, EventKind.FALLBACK)]
+    return Prepared(started, alone)
 
 
-def _unsendable(reminder: Reminder, now: datetime) -> dict[str, Any]:
-    check_transition(reminder.status, ReminderStatus.FAILED)
-    reminder.status, reminder.updated_at = ReminderStatus.FAILED, now
-    reminder.claimed_by = reminder.lease_expires_at = None
-    return {
-        "tenant_id": reminder.tenant_id,
-        "reminder_id": reminder.id,
-        "kind": EventKind.FAILED,
-        "reason": "NO_ADAPTER",
-        "detail": {"channels": reminder.channels},
-        "at": now,
-    }
+Row = tuple[Reminder, Customer, Tenant]
 
 
-def _permanently_failed_channels(
-    session: Session, reminder_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, set[str]]:
-    rows = session.execute(
-        sa.select(DeliveryAttempt.reminder_id, DeliveryAttempt.channel).where(
-            DeliveryAttempt.reminder_id.in_(reminder_ids), DeliveryAttempt.error_kind == "permanent"
-        )
+def _take(
+    session: Session,
+    items: Sequence[Claimed],
+    *,
+    worker: str,
+    now: datetime,
+    lease: timedelta,
+    due_again_at: datetime,
+) -> list[Row]:
+    """The claimed reminders still this worker's, whose customers it holds now, read again.
+
+    A reminder whose customer another transaction holds, or whose customer changed after it
+    was rendered, goes back to `scheduled` untouched (no strike, no attempt) for a later round.
+    """
+    ids = renew(
+        session, reminder_ids=[i.reminder.id for i in items], worker=worker, now=now, lease=lease
     )
-    failed: dict[uuid.UUID, set[str]] = {}
-    for reminder_id, channel in rows:
-        failed.setdefault(reminder_id, set()).add(channel)
-    return failed
+    items = [item for item in items if item.reminder.id in ids]
+    locked = lock_customers(session, customer_ids={item.customer.id for item in items})
+    fresh = _rows(session, [item.reminder.id for item in items if item.customer.id in locked])
+    waiting = []
+    for item in items:
+        row = fresh.get(item.reminder.id)
+        if row is None or _contact(row[1]) != _contact(item.customer):
+            fresh.pop(item.reminder.id, None)
+            waiting.append(item.reminder.id)
+    release(session, reminder_ids=waiting, now=now, due_at=due_again_at)
+    return list(fresh.values())
+
+
+def _candidates(
+    rows: list[Row], drafts: Drafts, now: datetime
+) -> tuple[list[Candidate], list[dict[str, Any]]]:
+    """What the gate is to decide on: each reminder's channels that have a message. A reminder
+    left with none fails now, with the reason of its first channel's failure."""
+    candidates, events = [], []
+    for reminder, customer, tenant in rows:
+        reminder.round_failures = 0  # it went through: strikes count rounds in a row
+        options = drafts[reminder.id]
+        usable = [channel for channel, d in options.items() if isinstance(d, Draft)]
+        broken = [d for d in options.values() if isinstance(d, Failure)]
+        if usable:
+            candidates.append(Candidate(reminder, customer, tenant, usable))
+        elif broken:
+            events.append(fail(reminder, reason=broken[0].reason, detail=_failed(broken), now=now))
+        else:
+            detail = {"channels": reminder.channels}
+            events.append(fail(reminder, reason=NO_ADAPTER, detail=detail, now=now))
+    return candidates, events
+
+
+def _rows(session: Session, reminder_ids: list[uuid.UUID]) -> dict[uuid.UUID, Row]:
+    """The reminders with their customers and tenants as they are now, oldest due first."""
+    rows = session.execute(
+        sa.select(Reminder, Customer, Tenant)
+        .join(Customer, Customer.id == Reminder.customer_id)
+        .join(Tenant, Tenant.id == Reminder.tenant_id)
+        .where(Reminder.id.in_(reminder_ids))
+        .order_by(Reminder.next_attempt_at, Reminder.id)
+    )
+    return {reminder.id: (reminder, customer, tenant) for reminder, customer, tenant in rows}
+
+
+def _contact(customer: Customer) -> tuple[object, ...]:
+    """What rendering and composing read from a customer."""
+    return tuple(getattr(customer, name) for name in CONTACT_FIELDS)
+
+
+def _failed(failures: list[Failure]) -> dict[str, Any]:
+    first, *others = failures
+    detail: dict[str, Any] = {"channel": str(first.channel), "error": first.error}
+    if others:
+        detail["other_channels"] = [
+            {"channel": str(f.channel), "reason": f.reason, "error": f.error} for f in others
+        ]
+    return detail
+
+
+def _fallbacks(
+    reminder: Reminder, options: Mapping[Channel, Draft | Failure], chosen: Channel, now: datetime
+) -> list[dict[str, Any]]:
+    """A line on the timeline for each preferred channel passed over because it could not be
+    rendered or composed, so a send on a later channel says why."""
+    events = []
+    for channel, option in options.items():
+        if channel == chosen:
+            break
+        if isinstance(option, Failure):
+            events.append(
+                {
+                    "tenant_id": reminder.tenant_id,
+                    "reminder_id": reminder.id,
+                    "kind": EventKind.FALLBACK,
+                    "reason": option.reason,
+                    "detail": {
+                        "channel": str(channel),
+                        "error": option.error,
+                        "next_channel": str(chosen),
+                    },
+                    "at": now,
+                }
+            )
+    return events

@@ -1,9 +1,10 @@
-"""The dispatcher: rounds of prepare (DB), send (providers, concurrently), record (DB).
+"""The dispatcher: rounds of claim (DB), render (no DB), prepare (DB), send (providers,
+concurrently), record (DB).
 
 Why a send is never made twice: the attempt is committed as started before the provider is
 called. If the worker dies after that commit, its lease runs out and `recover_expired` marks
 the reminder `unknown` (the call may have gone out) instead of sending it again; if it dies
-before, the claim was never committed or the reminder is simply re-queued.
+before, the reminder is simply re-queued when its lease runs out.
 """
 
 import asyncio
@@ -12,15 +13,23 @@ import os
 import random
 import socket
 import time
+from collections.abc import Sequence
 from datetime import timedelta
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import Clock
 from app.config import Settings
-from app.dispatch.prepare import Started, prepare_round
+from app.dispatch import heartbeat
+from app.dispatch.batch import Batch, Claimed, claim_batch
+from app.dispatch.drafts import Drafts, draft_batch
+from app.dispatch.failures import PREPARE_ERROR, RECORD_ERROR, describe, isolated, strike
+from app.dispatch.prepare import Prepared, Started, start_sends
 from app.dispatch.record import Outcome, record_round
 from app.dispatch.retry import RetryStrategy
+from app.observability import metrics
+from app.templates.budget import RenderBudget
 from channels.base import SendResult
 from channels.errors import AmbiguousError
 from channels.registry import Registry
@@ -51,25 +60,33 @@ class Dispatcher:
         )
         self.rng = rng or random.Random()  # noqa: S311 (jitter and spread, not secrets)
         self.name = name or worker_name()
+        self.budget = RenderBudget.from_settings(settings)
         self.retry = RetryStrategy(
             max_attempts=settings.dispatch_max_attempts,
             base=timedelta(seconds=settings.dispatch_backoff_seconds),
             cap=timedelta(seconds=settings.dispatch_backoff_max_seconds),
         )
+        self.lease = timedelta(seconds=settings.dispatch_lease_seconds)
         self._slots = asyncio.Semaphore(settings.dispatch_concurrency)
         self._round = asyncio.Lock()
         self._stopping = False
 
     async def run_once(self) -> int:
-        """One round; returns how many due reminders it took (sent, deferred or otherwise)."""
+        """One round; returns how many due reminders it took (sent, deferred, failed, or given
+        back for the next round because another transaction held their customer).
+
+        Its outcome goes to the heartbeat, which /readyz and /metrics read.
+        """
         async with self._round:
             if self._stopping:
                 return 0
-            claimed, started = await asyncio.to_thread(self._prepare)
-            if started:
-                outcomes = await asyncio.gather(*(self._send(item) for item in started))
-                await asyncio.to_thread(self._record, outcomes)
-            return claimed
+            try:
+                taken = await self._round_of_dispatch()
+            except Exception as error:
+                await asyncio.to_thread(self._beat, error)
+                raise
+            await asyncio.to_thread(self._beat, None)
+            return taken
 
     async def tick(self) -> None:
         """The scheduled job: rounds back to back while they come back full."""
@@ -82,17 +99,76 @@ class Dispatcher:
         async with self._round:
             pass
 
-    def _prepare(self) -> tuple[int, list[Started]]:
+    async def _round_of_dispatch(self) -> int:
+        batch = await asyncio.to_thread(self._claim)
+        if not batch.items:
+            return 0
+        drafts = await asyncio.to_thread(draft_batch, batch, budget=self.budget)
+        prepared = await asyncio.to_thread(self._prepare, batch, drafts)
+        if prepared.started:
+            outcomes = await asyncio.gather(*(self._send(item) for item in prepared.started))
+            await asyncio.to_thread(self._record, outcomes)
+        return len(batch.items)
+
+    def _claim(self) -> Batch:
         with self.sessions.begin() as session:
-            return prepare_round(
+            return claim_batch(
                 session,
                 worker=self.name,
                 now=self.clock.now(),
                 limit=self.settings.dispatch_batch_size,
-                lease=timedelta(seconds=self.settings.dispatch_lease_seconds),
+                lease=self.lease,
                 registry=self.registry,
-                rng=self.rng,
             )
+
+    def _prepare(self, batch: Batch, drafts: Drafts) -> Prepared:
+        def start(items: Sequence[Claimed]) -> Prepared:
+            now = self.clock.now()
+            with self.sessions.begin() as session:
+                prepared = start_sends(
+                    session,
+                    items=items,
+                    drafts=drafts,
+                    worker=self.name,
+                    now=now,
+                    lease=self.lease,
+                    due_again_at=now + timedelta(seconds=self.settings.dispatch_interval),
+                    registry=self.registry,
+                    rng=self.rng,
+                )
+            for reason in prepared.failures:  # counted once committed
+                metrics.ITEM_FAILURES.labels(reason).inc()
+            return prepared
+
+        total = Prepared()
+        for prepared in isolated(batch.items, start, alone=self._strike):
+            total += prepared
+        return total
+
+    def _strike(self, item: Claimed, error: Exception) -> None:
+        """The reminder made its round fail alone. Never raises: the others' attempts are
+        already started and must still be sent."""
+        reminder_id = item.reminder.id
+        if isinstance(error, OperationalError):
+            logger.error("reminder %s hit a database error; its lease returns it", reminder_id)
+            return
+        logger.error("reminder %s made its dispatch round fail", reminder_id, exc_info=error)
+        try:
+            with self.sessions.begin() as session:
+                strike(
+                    session,
+                    reminder_id=reminder_id,
+                    worker=self.name,
+                    error=error,
+                    now=self.clock.now(),
+                    limit=self.settings.dispatch_max_round_failures,
+                    backoff=self.retry.base,
+                    longest=self.retry.cap,
+                )
+        except Exception:
+            logger.exception("could not strike reminder %s; its lease returns it", reminder_id)
+            return
+        metrics.ITEM_FAILURES.labels(PREPARE_ERROR).inc()
 
     async def _send(self, item: Started) -> Outcome:
         adapter = self.registry.adapter_for(item.message.channel)
@@ -107,7 +183,34 @@ class Dispatcher:
         return Outcome(item, result, self.clock.now(), latency_ms)
 
     def _record(self, outcomes: list[Outcome]) -> None:
-        with self.sessions.begin() as session:
-            record_round(
-                session, outcomes=outcomes, retry=self.retry, now=self.clock.now(), rng=self.rng
-            )
+        def record(some: Sequence[Outcome]) -> None:
+            with self.sessions.begin() as session:
+                record_round(
+                    session,
+                    outcomes=list(some),
+                    retry=self.retry,
+                    now=self.clock.now(),
+                    rng=self.rng,
+                )
+
+        isolated(outcomes, record, alone=self._unrecorded)
+
+    def _unrecorded(self, outcome: Outcome, error: Exception) -> None:
+        """Its attempt stays `sending`: the lease makes it `unknown`, never a resend."""
+        logger.error(
+            "could not record the send of reminder %s", outcome.started.reminder_id, exc_info=error
+        )
+        metrics.ITEM_FAILURES.labels(RECORD_ERROR).inc()
+
+    def _beat(self, error: Exception | None) -> None:
+        now = self.clock.now()
+        if error is None:
+            with self.sessions.begin() as session:
+                heartbeat.beat(session, worker=self.name, now=now)
+            return
+        logger.error("dispatch round failed: %s", describe(error))
+        try:
+            with self.sessions.begin() as session:
+                heartbeat.beat(session, worker=self.name, now=now, error=describe(error))
+        except Exception:
+            logger.exception("could not record the failed round in the heartbeat")

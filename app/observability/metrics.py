@@ -1,4 +1,5 @@
-"""Prometheus metrics: counters kept by this process, and the due backlog read at scrape time."""
+"""Prometheus metrics: counters kept by this process; the due backlog and the age of the last
+successful dispatch round, read from the database at scrape time."""
 
 from collections.abc import Iterator
 
@@ -10,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import Clock
+from app.dispatch import heartbeat
 from app.errors import database_unavailable
 from app.reminders.models import Reminder
 from app.reminders.states import ReminderStatus
@@ -28,6 +30,13 @@ SENDS = Counter(
     "nudge_sends",
     "Provider calls by channel and normalized status.",
     ["channel", "status"],
+    registry=REGISTRY,
+)
+ITEM_FAILURES = Counter(
+    "nudge_dispatch_item_failures",
+    "Reminders a dispatch round failed, set back or could not record alone, by reason, while "
+    "the rest of the round went on.",
+    ["reason"],
     registry=REGISTRY,
 )
 LATENCY = Histogram(
@@ -105,8 +114,36 @@ def _database_up(up: bool) -> GaugeMetricFamily:
     )
 
 
-def exposition(backlog: Backlog) -> bytes:
-    """The text format Prometheus scrapes: this process's counters, then the backlog."""
+class Dispatching(Collector):
+    """Seconds since any worker last finished a dispatch round, from the heartbeat table, so
+    an API replica reports a stalled dispatcher as well as the worker's own process would.
+    No sample while no round has ever succeeded (alert on its absence, too), nor while the
+    database does not answer (`nudge_database_up` says so)."""
+
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock) -> None:
+        self.sessions, self.clock = sessions, clock
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        try:
+            with self.sessions() as session:
+                latest = heartbeat.latest(session)
+        except SQLAlchemyError as error:
+            if not database_unavailable(error):
+                raise
+            return
+        gauge = GaugeMetricFamily(
+            "nudge_dispatch_last_success_age_seconds",
+            "Seconds since the last dispatch round that finished, across workers.",
+        )
+        if latest is not None and latest.last_success_at is not None:
+            gauge.add_metric([], (self.clock.now() - latest.last_success_at).total_seconds())
+        yield gauge
+
+
+def exposition(*read_at_scrape: Collector) -> bytes:
+    """The text format Prometheus scrapes: this process's counters, then what the database
+    says (the backlog, the dispatcher's heartbeat)."""
     per_app = CollectorRegistry(auto_describe=False)
-    per_app.register(backlog)
+    for collector in read_at_scrape:
+        per_app.register(collector)
     return generate_latest(REGISTRY) + generate_latest(per_app)

@@ -32,26 +32,35 @@ def names(session: Session, *, tenant_id: uuid.UUID) -> Sequence[str]:
     ).all()
 
 
-def lock_customers(session: Session, customer_ids: Sequence[uuid.UUID]) -> None:
-    """Serialises contact decisions per customer until the transaction ends.
+def lock_customers(session: Session, customer_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+    """Serialises contact decisions per customer until the transaction ends; returns the
+    customers locked, which on PostgreSQL may be fewer than asked for.
 
-    PostgreSQL: one `SELECT ... ORDER BY id FOR UPDATE`, row locks taken in id order so two
-    workers locking overlapping batches cannot deadlock. SQLite has no row locks: a no-op
-    UPDATE takes its single writer lock now, instead of upgrading a read transaction later
-    (which SQLite refuses outright when another writer got in between).
+    PostgreSQL: `SELECT ... FOR NO KEY UPDATE SKIP LOCKED`. A customer another transaction
+    holds (an API batch upserting it, another worker deciding on it) is skipped, never waited
+    for, so no lock order between the API (customers in input order) and the dispatcher can
+    deadlock, and a slow transaction elsewhere never stalls a round. NO KEY UPDATE still
+    excludes another decision on the customer but not the key-share locks that inserting its
+    reminders or attempts takes. SQLite has no row locks: a no-op UPDATE takes its single
+    writer lock now, instead of upgrading a read transaction later (which SQLite refuses
+    outright when another writer got in between), and then holds every customer.
     """
     if not customer_ids:
-        return
+        return set()
     chosen = Customer.id.in_(customer_ids)
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            sa.select(Customer.id).where(chosen).order_by(Customer.id).with_for_update()
+        return set(
+            session.scalars(
+                sa.select(Customer.id)
+                .where(chosen)
+                .with_for_update(key_share=True, skip_locked=True)
+            )
         )
-    else:
-        session.execute(
-            sa.update(Customer).where(chosen).values(updated_at=Customer.updated_at),
-            execution_options={"synchronize_session": False},
-        )
+    session.execute(
+        sa.update(Customer).where(chosen).values(updated_at=Customer.updated_at),
+        execution_options={"synchronize_session": False},
+    )
+    return set(customer_ids)
 
 
 def history(

@@ -2,7 +2,7 @@
 
 import random
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -93,17 +93,23 @@ class Candidate:
     """The reminder's channels still worth trying, in order of preference."""
 
 
+def lock_customers(session: Session, *, customer_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+    """Locks the customers a gate decision is about, skipping any another transaction holds
+    (PostgreSQL); returns those locked. Their reminders are the only ones to gate now."""
+    return repository.lock_customers(session, customer_ids)
+
+
 def gate(
     session: Session, *, candidates: Sequence[Candidate], now: datetime, rng: random.Random
 ) -> list[Verdict]:
-    """Decides for a whole batch, holding its customers' locks, in a fixed number of queries.
+    """Decides for a whole batch in a fixed number of queries; the caller holds the
+    candidates' customer locks (`lock_customers`) and reads the customers after taking them.
 
     Each allowed send is added to its customer's history before the next decision, and the
     caller records the contacts (delivery attempts) in the same transaction, so no other
     worker decides on these customers before their new contacts are visible.
     """
     customers = list({c.customer.id: c.customer for c in candidates}.values())
-    repository.lock_customers(session, [customer.id for customer in customers])
     blocked = optouts.blocked_channels(session, customers=customers)
     policies: dict[tuple[uuid.UUID, str | None, str | None], tuple[str, Policy]] = {}
     chosen = {}

@@ -76,6 +76,10 @@ class Reminder(Base):
     """A `dispatching` reminder whose lease ran out belongs to a worker that died."""
     attempt_count: Mapped[int] = mapped_column(default=0, server_default="0")
     """Provider calls made so far, for the retry limit."""
+    round_failures: Mapped[int] = mapped_column(server_default="0")
+    """Dispatch rounds in a row this reminder made fail; at the limit it is set aside. Only the
+    server's default, so that inserts through this table's columns still work on a database
+    migrated to before it existed (the upgrade tests write such rows)."""
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

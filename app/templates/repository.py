@@ -49,7 +49,8 @@ def pinned(
     session: Session, *, wanted: Collection[tuple[uuid.UUID, str, int | None]]
 ) -> dict[tuple[uuid.UUID, str, int | None], TemplateVersion]:
     """The versions reminders are pinned to, in one query; a reminder stored before versions
-    were recorded (version None) gets the current one."""
+    were recorded (version None) gets the current one. A version not stored is left out, for
+    the caller to fail only the reminders that need it."""
     exact = [key for key in wanted if key[2] is not None]
     found: dict[tuple[uuid.UUID, str, int | None], TemplateVersion] = {}
     if exact:
@@ -62,7 +63,9 @@ def pinned(
         )
         found = {(row.tenant_id, row.key, row.version): row for row in rows}
     for tenant_id, key, _ in (key for key in wanted if key[2] is None):
-        found[(tenant_id, key, None)] = current(session, tenant_id=tenant_id, keys=[key])[key]
+        newest = current(session, tenant_id=tenant_id, keys=[key]).get(key)
+        if newest is not None:
+            found[(tenant_id, key, None)] = newest
     return found
 
 

@@ -36,12 +36,18 @@ from app.tenants.models import Tenant
 from app.tenants.schemas import TenantSettings
 from channels.base import Channel
 
-DEFAULT_BUDGET = RenderBudget()
-"""The `NUDGE_RENDER_*` defaults, for callers that do not pass the configured budget yet."""
+
+class NoVariant(ValidationFailed):
+    """The template has no variant for the channel asked for (a 422 in a preview; a reminder's
+    channel that can never be rendered at dispatch)."""
 
 
 def _tenant(session: Session, tenant_id: uuid.UUID) -> dict[str, Any]:
-    tenant = session.get_one(Tenant, tenant_id)
+    return settings_of(session.get_one(Tenant, tenant_id))
+
+
+def settings_of(tenant: Tenant) -> dict[str, Any]:
+    """The tenant's settings as templates see them (`tenant.display_name`...)."""
     return {name: getattr(tenant, name) for name in TenantSettings.model_fields}
 
 
@@ -117,7 +123,7 @@ def put_template(
     key: str,
     body: TemplateIn,
     clock: Clock,
-    budget: RenderBudget = DEFAULT_BUDGET,
+    budget: RenderBudget,
 ) -> TemplateOut:
     """Stores a new version after the sandbox, dry-run and lint checks; earlier versions stay as
     they are."""
@@ -218,12 +224,12 @@ def _render(
     timezone: str | None,
     jurisdiction: str | None,
     raw: Mapping[str, Any],
-    budget: RenderBudget = DEFAULT_BUDGET,
+    budget: RenderBudget,
 ) -> Rendered:
     body = body or _body(row)
     variant = pick_variant(body.variants, channel, locale, tenant["default_locale"])
     if variant is None:
-        raise ValidationFailed(
+        raise NoVariant(
             [FieldError(field="channel", detail=f"template '{row.key}' has no {channel} variant")]
         )
     values, errors = typed_values(body.variables, raw)
@@ -248,7 +254,7 @@ def preview(
     tenant_id: uuid.UUID,
     key: str,
     request: PreviewIn,
-    budget: RenderBudget = DEFAULT_BUDGET,
+    budget: RenderBudget,
 ) -> PreviewOut:
     """One channel rendered with the given values; a render that fails or goes over the budget
     with them is a 422 on `variables`, as it would be at submission."""
@@ -283,35 +289,63 @@ def preview(
     )
 
 
+PinKey = tuple[uuid.UUID, str, int | None]
+"""A reminder's tenant, template key and pinned version."""
+
+
+@dataclass(frozen=True)
+class Pinned:
+    """The template versions and tenant settings a dispatch round renders with, read in its
+    claim transaction so that rendering itself needs no session and holds no lock."""
+
+    versions: Mapping[PinKey, TemplateVersion]
+    tenants: Mapping[uuid.UUID, Mapping[str, Any]]
+
+
+def pin(
+    session: Session, *, reminders: Collection[Reminder], tenants: Collection[Tenant]
+) -> Pinned:
+    """Every template version `reminders` are pinned to, in one query."""
+    versions = repository.pinned(
+        session, wanted={(r.tenant_id, r.template, r.template_version) for r in reminders}
+    )
+    return Pinned(versions, {tenant.id: settings_of(tenant) for tenant in tenants})
+
+
 def render_for_reminders(
-    session: Session, *, sends: Sequence[tuple[Reminder, Customer, Channel]]
-) -> list[Rendered]:
+    pinned: Pinned,
+    *,
+    sends: Sequence[tuple[Reminder, Customer, Channel]],
+    budget: RenderBudget,
+) -> list[Rendered | Exception]:
     """What the dispatcher sends and records: each reminder's pinned version, never newer.
 
-    One query for every template version a dispatch round needs, each parsed once.
+    Each version is parsed once. A send that cannot be rendered gets its exception in its
+    place instead of a text (`NoVariant`, a template error, a render budget exceeded...): a
+    template is user code, so one broken template or value must fail only its own sends.
     """
-    rows = repository.pinned(
-        session, wanted={(r.tenant_id, r.template, r.template_version) for r, _, _ in sends}
-    )
-    bodies = {id(row): _body(row) for row in rows.values()}
-    rendered = []
+    bodies: dict[PinKey, TemplateIn] = {}
+    rendered: list[Rendered | Exception] = []
     for reminder, customer, channel in sends:
-        row = rows[(reminder.tenant_id, reminder.template, reminder.template_version)]
-        rendered.append(
-            _render(
-                _tenant(session, reminder.tenant_id),
-                row,
-                body=bodies[id(row)],
-                channel=channel,
-                locale=customer.locale,
-                timezone=customer.timezone,
-                jurisdiction=customer.jurisdiction or _country_of(customer.phone),
-                raw=reminder.variables,
+        key = (reminder.tenant_id, reminder.template, reminder.template_version)
+        try:
+            row = pinned.versions.get(key)
+            if row is None:
+                raise LookupError(f"template '{key[1]}' version {key[2]} is not stored")
+            body = bodies[key] if key in bodies else bodies.setdefault(key, _body(row))
+            rendered.append(
+                _render(
+                    pinned.tenants[reminder.tenant_id],
+                    row,
+                    body=body,
+                    channel=channel,
+                    locale=customer.locale,
+                    timezone=customer.timezone,
+                    jurisdiction=customer.jurisdiction or country_of(customer.phone),
+                    raw=reminder.variables,
+                    budget=budget,
+                )
             )
-        )
+        except Exception as error:
+            rendered.append(error)
     return rendered
-
-
-def _country_of(phone: str | None) -> str | None:
-    """Where the submission check finds it too: `locales.country_of`."""
-    return country_of(phone)

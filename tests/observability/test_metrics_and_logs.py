@@ -8,12 +8,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
 from app.main import create_app
 from app.observability.logs import config, request_id
 from tests.conftest import DispatcherFactory, Tenant, app_settings
 from tests.databases import BACKENDS, unreachable_database
+from tests.dispatch.poisons import webhook_without_variant
 from tests.factories import reminder
 from tests.servers import serving
 
@@ -74,6 +76,25 @@ def test_metrics_still_answer_with_the_counters_while_the_database_is_unreachabl
     assert "nudge_database_up 0.0" in lines
     assert any(line.startswith("nudge_reminders_accepted_total ") for line in lines)
     assert not any(line.startswith("nudge_due_backlog") for line in lines)
+
+
+async def test_metrics_show_the_age_of_the_last_round_and_count_reminders_failed_alone(
+    tenant: Tenant,
+    db: Session,
+    anonymous: httpx.Client,
+    make_dispatcher: DispatcherFactory,
+    clock: FrozenClock,
+) -> None:
+    age = "nudge_dispatch_last_success_age_seconds"
+    failed = ("nudge_dispatch_item_failures_total", {"reason": "NO_VARIANT"})
+    before = anonymous.get("/metrics").text
+    assert f"\n{age} " not in before  # no round has finished yet: no sample, not a zero
+    webhook_without_variant(db, tenant, clock.now())
+    await make_dispatcher().run_once()
+    clock.advance(timedelta(seconds=90))
+    after = anonymous.get("/metrics").text
+    assert sample(after, age) == 90
+    assert sample(after, failed[0], **failed[1]) - sample(before, failed[0], **failed[1]) == 1
 
 
 def test_every_response_carries_a_request_id_and_a_sane_given_one_is_kept(

@@ -4,7 +4,7 @@ import asyncio
 import random
 import threading
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -35,7 +35,11 @@ def work(
     name: str,
     errors: list[BaseException],
 ) -> None:
-    """One dispatcher worker, in its own thread and event loop, until nothing is due."""
+    """One dispatcher worker, in its own thread and event loop, until nothing is due.
+
+    A worker gives back the reminders of customers another worker holds, due again an interval
+    later: when a round takes nothing while some are still waiting, the clock moves on.
+    """
 
     async def rounds() -> None:
         registry = Registry.from_settings(settings, clock=clock)
@@ -48,8 +52,12 @@ def work(
             name=name,
         )
         try:
-            while await dispatcher.run_once():
-                pass
+            while True:
+                if await dispatcher.run_once():
+                    continue
+                if not waiting(sessions):
+                    break
+                clock.advance(timedelta(seconds=settings.dispatch_interval))
         finally:
             await registry.aclose()
 
@@ -57,6 +65,16 @@ def work(
         asyncio.run(rounds())
     except BaseException as error:  # surfaced by the test thread
         errors.append(error)
+
+
+def waiting(sessions: sessionmaker[Session]) -> bool:
+    with sessions() as session:
+        left = session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Reminder)
+            .where(Reminder.status.in_(["scheduled", "dispatching"]))
+        )
+    return bool(left)
 
 
 def test_parallel_dispatcher_workers_keep_the_daily_cap_exactly_per_customer(

@@ -11,6 +11,9 @@ from sqlalchemy.orm import Session
 from app.customers.models import Customer
 from app.reminders.models import Reminder
 from app.templates import service as templates
+from app.templates.budget import RenderBudget
+from app.templates.schemas import Rendered
+from app.tenants.models import Tenant as TenantRow
 from channels.base import Channel
 from tests.conftest import Server, Tenant
 from tests.factories import customer, reminder
@@ -102,6 +105,18 @@ def test_a_batch_reads_all_its_templates_in_one_query(
     assert len(template_queries) == 1
 
 
+def render(db: Session, stored: Reminder, person: Customer, channel: Channel) -> Rendered:
+    """What the dispatcher renders for this send, from the template version it is pinned to."""
+    pinned = templates.pin(
+        db, reminders=[stored], tenants=[db.get_one(TenantRow, stored.tenant_id)]
+    )
+    [rendered] = templates.render_for_reminders(
+        pinned, sends=[(stored, person, channel)], budget=RenderBudget()
+    )
+    assert isinstance(rendered, Rendered), rendered
+    return rendered
+
+
 def _stored(db: Session, reminder_id: str) -> tuple[Reminder, Customer]:
     db.rollback()
     found = db.get_one(Reminder, uuid.UUID(reminder_id))
@@ -124,8 +139,8 @@ def test_a_reminder_keeps_the_wording_of_the_version_it_was_submitted_with(
 
     old, customer = _stored(db, before["id"])
     new, _ = _stored(db, after["id"])
-    old_sms = templates.render_for_reminders(db, sends=[(old, customer, Channel.SMS)])[0]
-    new_sms = templates.render_for_reminders(db, sends=[(new, customer, Channel.SMS)])[0]
+    old_sms = render(db, old, customer, Channel.SMS)
+    new_sms = render(db, new, customer, Channel.SMS)
     assert old_sms.version == 1
     assert old_sms.body is not None
     assert "温馨提醒：您的本期还款¥1,234.50将于2026年12月1日到期。" in old_sms.body
@@ -142,7 +157,7 @@ def test_an_accepted_reminder_renders_on_every_channel_without_optional_values(
         ).json()
         stored, customer = _stored(db, created["id"])
         for channel in (Channel.SMS, Channel.VOICE, Channel.EMAIL):
-            rendered = templates.render_for_reminders(db, sends=[(stored, customer, channel)])[0]
+            rendered = render(db, stored, customer, channel)
             assert (rendered.locale, rendered.version) == ("zh-CN", 1)
             assert "Sunrise Lending" in (rendered.body or rendered.script or rendered.text or "")
 
@@ -161,7 +176,7 @@ def test_a_variable_the_template_needs_is_refused_at_submission_not_at_send(
     submitted["variables"]["loan_number"] = "LN-20261234"
     created = tenant.client.post("/v1/reminders", json=submitted).json()
     stored, customer = _stored(db, created["id"])
-    rendered = templates.render_for_reminders(db, sends=[(stored, customer, Channel.SMS)])[0]
+    rendered = render(db, stored, customer, Channel.SMS)
     assert rendered.body == "贷款****1234的还款US$1,234.50即将到期回复TD退订"
 
 
@@ -173,7 +188,7 @@ def test_a_customer_without_a_jurisdiction_gets_the_footer_of_their_phones_count
     created = tenant.client.post("/v1/reminders", json=body).json()
     stored, person = _stored(db, created["id"])
     assert person.jurisdiction is None
-    rendered = templates.render_for_reminders(db, sends=[(stored, person, Channel.SMS)])[0]
+    rendered = render(db, stored, person, Channel.SMS)
     assert rendered.opt_out_footer == "回复TD退订"
 
 

@@ -1,0 +1,61 @@
+"""Step two of a dispatch round, outside any transaction: each claimed reminder rendered and
+composed for every channel it might be sent on, each failure kept against its own channel.
+
+A template is user code and may be slow or broken; here it holds no database lock and no
+connection, and its exception fails nothing but that channel of that reminder.
+"""
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from app.dispatch.batch import Batch
+from app.dispatch.compose import compose, text_of
+from app.dispatch.failures import COMPOSE_ERROR, describe, render_reason
+from app.templates.budget import RenderBudget
+from app.templates.service import render_for_reminders
+from channels.base import Channel, Message
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A message ready for the provider, and the words the delivery record keeps."""
+
+    message: Message
+    text: str
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a channel of a reminder cannot be sent: a reason code and the error's text."""
+
+    channel: Channel
+    reason: str
+    error: str
+
+
+Drafts = Mapping[uuid.UUID, Mapping[Channel, Draft | Failure]]
+"""By reminder, then by channel, in the reminder's order of preference."""
+
+
+def draft_batch(batch: Batch, *, budget: RenderBudget) -> Drafts:
+    sends = [
+        (item.reminder, item.customer, channel) for item in batch.items for channel in item.channels
+    ]
+    drafts: dict[uuid.UUID, dict[Channel, Draft | Failure]] = {
+        item.reminder.id: {} for item in batch.items
+    }
+    for (reminder, customer, channel), rendered in zip(
+        sends, render_for_reminders(batch.pinned, sends=sends, budget=budget), strict=True
+    ):
+        if isinstance(rendered, Exception):
+            failure = Failure(channel, render_reason(rendered), describe(rendered))
+            drafts[reminder.id][channel] = failure
+            continue
+        try:
+            message = compose(reminder, customer, rendered)
+        except Exception as error:
+            drafts[reminder.id][channel] = Failure(channel, COMPOSE_ERROR, describe(error))
+            continue
+        drafts[reminder.id][channel] = Draft(message, text_of(rendered))
+    return drafts

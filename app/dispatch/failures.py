@@ -1,0 +1,156 @@
+"""How a reminder fails alone: the reason codes, the fall back to one by one when a batch step
+raises, and the strikes of a reminder that made a round fail, so one bad item never stops the
+others and is never retried forever."""
+
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from app.errors import ValidationFailed
+from app.reminders import repository as reminders
+from app.reminders.models import EventKind, Reminder
+from app.reminders.states import ReminderStatus, check_transition
+from app.templates.service import NoVariant
+
+NO_VARIANT = "NO_VARIANT"
+"""The template has no variant for the channel."""
+RENDER_ERROR = "RENDER_ERROR"
+"""Rendering raised: a template error, a value it cannot take, a version no longer stored."""
+RENDER_BUDGET = "RENDER_BUDGET"
+"""Rendering went over its time or size budget."""
+COMPOSE_ERROR = "COMPOSE_ERROR"
+"""The rendered text could not be made into a provider message (an address is missing)."""
+PREPARE_ERROR = "PREPARE_ERROR"
+"""The reminder made its round fail; after `NUDGE_DISPATCH_MAX_ROUND_FAILURES` it is set aside."""
+RECORD_ERROR = "RECORD_ERROR"
+"""A provider's answer could not be recorded; the lease turns the reminder `unknown`."""
+MAX_ERROR = 1000
+
+logger = logging.getLogger("nudge.dispatch")
+ItemT = TypeVar("ItemT")
+ResultT = TypeVar("ResultT")
+
+
+def isolated(
+    items: Sequence[ItemT],
+    run: Callable[[Sequence[ItemT]], ResultT],
+    *,
+    alone: Callable[[ItemT, Exception], None],
+) -> list[ResultT]:
+    """`run` on all the items at once, or, if that raises, on each item alone, handing `alone`
+    every item that still raises: the bad one is found and the others go on in this round.
+
+    A database error is nobody's item: it is raised, and the claims return by their lease.
+    """
+    try:
+        return [run(items)]
+    except OperationalError:
+        raise
+    except Exception as error:
+        if len(items) == 1:
+            alone(items[0], error)
+            return []
+        logger.exception("a dispatch step failed for %d reminders; one by one now", len(items))
+    results = []
+    for item in items:
+        try:
+            results.append(run([item]))
+        except Exception as error:
+            alone(item, error)
+    return results
+
+
+def render_reason(error: Exception) -> str:
+    """By class name, so the render budget's exception needs no import here."""
+    if isinstance(error, NoVariant):
+        return NO_VARIANT
+    if any(cls.__name__ == "RenderBudgetExceeded" for cls in type(error).__mro__):
+        return RENDER_BUDGET
+    return RENDER_ERROR
+
+
+def describe(error: BaseException) -> str:
+    """The error as the timeline and the heartbeat keep it, field by field for a 422."""
+    if isinstance(error, ValidationFailed):
+        text = "; ".join(f"{e.field}: {e.detail}" for e in error.errors)
+    else:
+        text = f"{type(error).__name__}: {error}"
+    return text[:MAX_ERROR]
+
+
+def fail(
+    reminder: Reminder, *, reason: str, detail: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    """Fails a claimed reminder for good; returns its timeline event (inserted in bulk)."""
+    check_transition(reminder.status, ReminderStatus.FAILED)
+    reminder.status, reminder.updated_at = ReminderStatus.FAILED, now
+    reminder.claimed_by = reminder.lease_expires_at = None
+    return {
+        "tenant_id": reminder.tenant_id,
+        "reminder_id": reminder.id,
+        "kind": EventKind.FAILED,
+        "reason": reason,
+        "detail": detail,
+        "at": now,
+    }
+
+
+def strike(
+    session: Session,
+    *,
+    reminder_id: uuid.UUID,
+    worker: str,
+    error: BaseException,
+    now: datetime,
+    limit: int,
+    backoff: timedelta,
+    longest: timedelta,
+) -> None:
+    """Counts a round the reminder made fail: it waits `backoff`, doubling up to `longest`,
+    before the next try, so it does not make every round fall back to one by one; at `limit`
+    it fails."""
+    reminder = session.scalar(
+        sa.select(Reminder)
+        .where(
+            Reminder.id == reminder_id,
+            Reminder.status == ReminderStatus.DISPATCHING,
+            Reminder.claimed_by == worker,
+        )
+        .with_for_update()
+    )
+    if reminder is None:  # no longer ours: its lease ran out and another worker took it
+        return
+    reminder.round_failures += 1
+    detail: dict[str, Any] = {"error": describe(error), "round_failures": reminder.round_failures}
+    if reminder.round_failures >= limit:
+        reminders.add_events(
+            session, [fail(reminder, reason=PREPARE_ERROR, detail=detail, now=now)]
+        )
+        return
+    at = now + min(longest, backoff * 2 ** min(reminder.round_failures - 1, 32))
+    check_transition(reminder.status, ReminderStatus.DEFERRED)
+    reminder.status, reminder.updated_at, reminder.next_attempt_at = (
+        ReminderStatus.DEFERRED,
+        now,
+        at,
+    )
+    reminder.claimed_by = reminder.lease_expires_at = None
+    reminders.add_events(
+        session,
+        [
+            {
+                "tenant_id": reminder.tenant_id,
+                "reminder_id": reminder.id,
+                "kind": EventKind.RETRY,
+                "reason": PREPARE_ERROR,
+                "detail": detail | {"next_attempt_at": at.isoformat()},
+                "at": now,
+            }
+        ],
+    )
