@@ -122,9 +122,12 @@ def _describe(error: dict[str, Any]) -> FieldError:
     return FieldError(field=field_path(loc), detail=message)
 
 
-async def _nudge_error(_: Request, exc: Exception) -> JSONResponse:
+async def _nudge_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, NudgeError)
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+    if exc.status == 503:  # not ready yet (migrations, the database): come back later
+        settings: Settings = request.app.state.settings
+        headers = {"Retry-After": str(settings.db_retry_after_seconds)}
     return problem_response(exc.problem(), headers)
 
 

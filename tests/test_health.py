@@ -29,6 +29,7 @@ def test_readyz_is_503_until_the_database_is_migrated(backend: str, tmp_path: Pa
         response = httpx.get(f"{base}/readyz")
         assert response.status_code == 503
         assert response.headers["content-type"] == "application/problem+json"
+        assert int(response.headers["retry-after"]) > 0
         assert (
             "nudge migrate" in response.json()["detail"] or "revision" in response.json()["detail"]
         )
@@ -39,6 +40,7 @@ def test_readyz_is_503_when_the_database_is_unreachable() -> None:
     with serving(create_app(settings)) as base:
         response = httpx.get(f"{base}/readyz")
     assert response.status_code == 503
+    assert int(response.headers["retry-after"]) > 0
     assert "unreachable" in response.json()["detail"]
 
 

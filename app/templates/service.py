@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.customers.models import Customer
+from app.db import release_connection
 from app.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.reminders.models import Reminder
 from app.templates import repository
@@ -126,11 +127,13 @@ def put_template(
     budget: RenderBudget,
 ) -> TemplateOut:
     """Stores a new version after the sandbox, dry-run and lint checks; earlier versions stay as
-    they are."""
+    they are. The dry runs hold no connection: the reads end before them."""
     lint = read_lint_settings(session, tenant_id=tenant_id)
+    tenant = _tenant(session, tenant_id)
+    release_connection(session)
     errors, warnings = check_template(
         body,
-        tenant=_tenant(session, tenant_id),
+        tenant=tenant,
         phrases=phrase_lists(lint.extra_phrases),
         segment_limit=lint.sms_segment_limit,
         budget=budget,
@@ -257,11 +260,15 @@ def preview(
     budget: RenderBudget,
 ) -> PreviewOut:
     """One channel rendered with the given values; a render that fails or goes over the budget
-    with them is a 422 on `variables`, as it would be at submission."""
+    with them is a 422 on `variables`, as it would be at submission. It changes nothing, and
+    renders and lints with no connection held."""
     row = _find(session, tenant_id=tenant_id, key=key, version=request.version)
+    tenant = _tenant(session, tenant_id)
+    lint = read_lint_settings(session, tenant_id=tenant_id)
+    release_connection(session)
     try:
         rendered = _render(
-            _tenant(session, tenant_id),
+            tenant,
             row,
             channel=Channel(request.channel),
             locale=request.locale,
@@ -277,7 +284,6 @@ def preview(
         raise ValidationFailed(
             [FieldError(field="variables", detail=failure(error, where))]
         ) from None
-    lint = read_lint_settings(session, tenant_id=tenant_id)
     findings = lint_rendered(
         rendered,
         phrases=phrase_lists(lint.extra_phrases),
