@@ -1,0 +1,270 @@
+"""The tenant isolation matrix: every route of the application, tried by tenant B against
+tenant A's objects, gives B a 404 or B's own (empty) view and never one of A's bytes.
+
+The matrix is built from the application's routes, so a route added without an entry here
+fails the suite; so does a route that takes neither an API key, a dashboard session nor a
+provider's signature, unless it is listed as public with the reason.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import iter_route_contexts
+from sqlalchemy.orm import Session
+
+from app.auth import authenticate
+from app.clock import FrozenClock
+from app.deliveries.signature import verified_form
+from app.main import create_app
+from app.ops.endpoints import _signed_in
+from app.tenants.service import Scope
+from tests.conftest import DispatcherFactory, Server, Tenant, app_settings
+from tests.factories import customer, reminder
+from tests.fakes.twilio_server import FakeTwilio
+from tests.ops.conftest import issue_key, sign_in
+from tests.servers import serving
+
+pytestmark = pytest.mark.anyio
+
+PUBLIC = {
+    ("GET", "/openapi.json"): "the API's description",
+    ("GET", "/docs"): "Swagger UI",
+    ("GET", "/docs/oauth2-redirect"): "Swagger UI",
+    ("GET", "/redoc"): "ReDoc",
+    ("GET", "/healthz"): "liveness probe, says nothing of tenants",
+    ("GET", "/readyz"): "readiness probe: migrations and the dispatcher's heartbeat",
+    ("GET", "/metrics"): "Prometheus; guarded by its own token setting, not by tenant",
+    ("GET", "/ops"): "redirects to the dashboard or its sign-in",
+    ("GET", "/ops/login"): "the sign-in form",
+    ("POST", "/ops/login"): "signs in with an API key",
+    ("POST", "/ops/logout"): "ends whatever session the cookie names",
+}
+"""Routes anyone may call, and why."""
+
+GUARDS = (authenticate, _signed_in, verified_form)
+"""An API key, a dashboard session, or Twilio's signature: every other route needs one."""
+
+
+def routes(app: FastAPI) -> set[tuple[str, str]]:
+    return {
+        (method, context.path)
+        for context in iter_route_contexts(app.routes)
+        for method in context.methods or ()
+        if method != "HEAD"
+    }
+
+
+def _guarded(dependant: Dependant | None) -> bool:
+    if dependant is None:
+        return False
+    return dependant.call in GUARDS or any(_guarded(d) for d in dependant.dependencies)
+
+
+def unguarded(app: FastAPI) -> set[tuple[str, str]]:
+    """Routes that no guard protects and that are not public by design."""
+    return {
+        (method, context.path)
+        for context in iter_route_contexts(app.routes)
+        for method in context.methods or ()
+        if method != "HEAD"
+        and (method, context.path) not in PUBLIC
+        and not _guarded(getattr(context, "dependant", None))
+    }
+
+
+def test_a_route_without_a_guard_fails_the_matrix() -> None:
+    app = create_app(app_settings("sqlite:///:memory:"))
+    assert unguarded(app) == set()
+
+    @app.get("/v1/leaky")
+    def leaky() -> dict[str, str]:  # a throwaway route that forgot its API key
+        return {"everything": "of every tenant"}
+
+    assert unguarded(app) == {("GET", "/v1/leaky")}
+    assert ("GET", "/v1/leaky") not in MATRIX
+
+
+@dataclass(frozen=True)
+class Alpha:
+    """Tenant A's objects, and the strings that must never reach tenant B."""
+
+    reminder_id: str
+    attempt_id: str
+    opt_out_id: str
+    secrets: tuple[str, ...]
+
+
+A_REF, A_LOAN, A_PHONE = "alpha-cust-7731", "alpha-loan-7731", "+8613800007731"
+A_POLICY, A_TEMPLATE = "alpha-policy", "alpha-template"
+A_TEMPLATE_BODY = {
+    "variables": {"amount": {"type": "money", "required": True}},
+    "variants": [{"channel": "sms", "locale": "zh-CN", "body": "Alpha：{{ amount | money }}"}],
+}
+A_POLICY_BODY = {"windows": {"any": [{"start": "08:00", "end": "21:00"}]}, "description": "alpha"}
+
+Call = Callable[[httpx.Client, Alpha], httpx.Response]
+Check = tuple[Call, set[int]]
+"""How tenant B calls a route against A's objects, and the statuses B may get."""
+
+
+def get(path: str) -> Call:
+    return lambda client, a: client.get(path.format(a=a))
+
+
+def post(path: str, body: Any = None) -> Call:
+    return lambda client, a: client.post(path.format(a=a), json=body)
+
+
+def put(path: str, body: Any) -> Call:
+    return lambda client, a: client.put(path.format(a=a), json=body)
+
+
+def delete(path: str) -> Call:
+    return lambda client, a: client.delete(path.format(a=a))
+
+
+OWN = {200, 202}
+"""B acting on its own namespace (a policy or template of the same name is B's own)."""
+
+MATRIX: dict[tuple[str, str], Check] = {
+    ("POST", "/v1/reminders"): (
+        post("/v1/reminders", reminder(customer=customer(ref=A_REF), loan_ref=A_LOAN)),
+        {202},
+    ),
+    ("POST", "/v1/reminders/batch"): (
+        post("/v1/reminders/batch", {"items": [reminder(customer=customer(ref=A_REF))]}),
+        {202},
+    ),
+    ("GET", "/v1/reminders"): (get(f"/v1/reminders?customer_ref={A_REF}"), {200}),
+    ("GET", "/v1/reminders/{reminder_id}"): (get("/v1/reminders/{a.reminder_id}"), {404}),
+    ("POST", "/v1/reminders/{reminder_id}/cancel"): (
+        post("/v1/reminders/{a.reminder_id}/cancel"),
+        {404},
+    ),
+    ("POST", "/v1/reminders/{reminder_id}/resolve"): (
+        post("/v1/reminders/{a.reminder_id}/resolve", {"outcome": "sent"}),
+        {404},
+    ),
+    # Loans are named by the lender: B's loan of that name has no pending reminders.
+    ("POST", "/v1/loans/{loan_ref}/cancel-reminders"): (
+        post(f"/v1/loans/{A_LOAN}/cancel-reminders"),
+        {200},
+    ),
+    ("GET", "/v1/tenant"): (get("/v1/tenant"), {200}),
+    ("PUT", "/v1/tenant"): (
+        lambda client, a: client.put("/v1/tenant", json=client.get("/v1/tenant").json()),
+        {200},
+    ),
+    ("PUT", "/v1/policies/{name}"): (put(f"/v1/policies/{A_POLICY}", A_POLICY_BODY), OWN),
+    ("GET", "/v1/policies"): (get("/v1/policies"), {200}),
+    ("GET", "/v1/policies/{name}"): (get(f"/v1/policies/{A_POLICY}"), {404}),
+    ("POST", "/v1/policy/evaluate"): (
+        post("/v1/policy/evaluate", {"customer_ref": A_REF, "channel": "sms"}),
+        {422},
+    ),
+    ("POST", "/v1/opt-outs"): (post("/v1/opt-outs", {"phone": A_PHONE, "channel": "sms"}), {201}),
+    ("GET", "/v1/opt-outs"): (get(f"/v1/opt-outs?phone=%2B{A_PHONE[1:]}"), {200}),
+    ("DELETE", "/v1/opt-outs/{opt_out_id}"): (delete("/v1/opt-outs/{a.opt_out_id}"), {404}),
+    ("GET", "/v1/audit/verify"): (get("/v1/audit/verify"), {200}),
+    ("GET", "/v1/templates"): (get("/v1/templates"), {200}),
+    ("GET", "/v1/templates/_lint"): (get("/v1/templates/_lint"), {200}),
+    ("PUT", "/v1/templates/_lint"): (put("/v1/templates/_lint", {}), {200}),
+    ("PUT", "/v1/templates/{key}"): (put(f"/v1/templates/{A_TEMPLATE}", A_TEMPLATE_BODY), OWN),
+    ("GET", "/v1/templates/{key}"): (get(f"/v1/templates/{A_TEMPLATE}"), {404}),
+    ("GET", "/v1/templates/{key}/versions"): (get(f"/v1/templates/{A_TEMPLATE}/versions"), {404}),
+    ("POST", "/v1/templates/{key}/preview"): (
+        post(
+            f"/v1/templates/{A_TEMPLATE}/preview",
+            {"channel": "sms", "locale": "zh-CN", "variables": {"amount": "1.00"}},
+        ),
+        {404},
+    ),
+    # Twilio's webhooks carry no tenant: the tenant is the attempt's, found by the signed sid.
+    ("POST", "/v1/webhooks/twilio/status"): (post("/v1/webhooks/twilio/status"), {403}),
+    ("POST", "/v1/webhooks/twilio/inbound"): (post("/v1/webhooks/twilio/inbound"), {403}),
+    ("GET", "/v1/deliveries"): (get(f"/v1/deliveries?customer_ref={A_REF}"), {200}),
+    ("GET", "/v1/deliveries.csv"): (get("/v1/deliveries.csv"), {200}),
+    ("GET", "/v1/deliveries/{delivery_id}"): (get("/v1/deliveries/{a.attempt_id}"), {404}),
+    ("GET", "/v1/stats/deliveries"): (get("/v1/stats/deliveries?group_by=channel"), {200}),
+    ("GET", "/ops/deliveries"): (get("/ops/deliveries"), {200}),
+    ("GET", "/ops/reminders/{reminder_id}"): (get("/ops/reminders/{a.reminder_id}"), {404}),
+    ("GET", "/ops/chart"): (get("/ops/chart"), {200}),
+    ("GET", "/ops/backlog"): (get("/ops/backlog"), {200}),
+}
+
+
+EMPTY_FOR_B: dict[tuple[str, str], Callable[[Any], bool]] = {
+    ("GET", "/v1/reminders"): lambda body: body["items"] == [],
+    ("GET", "/v1/opt-outs"): lambda body: body["items"] == [],
+    ("GET", "/v1/deliveries"): lambda body: body["items"] == [],
+    ("GET", "/v1/stats/deliveries"): lambda body: body["total"]["attempts"] == 0,
+    ("GET", "/v1/audit/verify"): lambda body: body["entries"] == 0,
+}
+"""Listings and counts that must show B nothing at all: A's rows are not B's."""
+
+
+@pytest.fixture(scope="module")
+def server(database_url: str, clock: FrozenClock) -> Iterator[Server]:
+    """Served over plain http, as the dashboard tests are, so session cookies are sent."""
+    app = create_app(app_settings(database_url, public_url="http://127.0.0.1"), clock)
+    with serving(app) as url:
+        yield Server(url=url, app=app)
+
+
+@pytest.fixture
+async def alpha(
+    new_tenant: Callable[[str], Tenant], make_dispatcher: DispatcherFactory, twilio: FakeTwilio
+) -> tuple[Tenant, Alpha]:
+    a = new_tenant("alpha")
+    body = reminder(customer=customer(ref=A_REF, phone=A_PHONE), loan_ref=A_LOAN, channels=["sms"])
+    reminder_id = a.client.post("/v1/reminders", json=body).json()["id"]
+    await make_dispatcher().run_once()
+    [attempt] = a.client.get(f"/v1/reminders/{reminder_id}").json()["attempts"]
+    opt_out = a.client.post("/v1/opt-outs", json={"customer_ref": A_REF, "channel": "voice"})
+    assert a.client.put(f"/v1/policies/{A_POLICY}", json=A_POLICY_BODY).status_code == 200
+    assert a.client.put(f"/v1/templates/{A_TEMPLATE}", json=A_TEMPLATE_BODY).status_code == 200
+    assert opt_out.status_code == 201, opt_out.text
+    opt_out_id = opt_out.json()["id"]
+    secrets = (A_REF, A_LOAN, A_PHONE[3:], reminder_id, attempt["id"], opt_out_id)
+    return a, Alpha(reminder_id, attempt["id"], opt_out_id, secrets)
+
+
+def test_the_matrix_covers_every_route_that_is_not_public(server: Server) -> None:
+    assert routes(server.app) - PUBLIC.keys() == MATRIX.keys()
+    assert unguarded(server.app) == set()
+
+
+@pytest.mark.parametrize("route", sorted(MATRIX), ids=" ".join)
+async def test_tenant_b_never_reaches_tenant_a(
+    route: tuple[str, str],
+    alpha: tuple[Tenant, Alpha],
+    new_tenant: Callable[[str], Tenant],
+    server: Server,
+    db: Session,
+    clock: FrozenClock,
+) -> None:
+    a, objects = alpha
+    b = new_tenant("beta")
+    call, allowed = MATRIX[route]
+    if route[1].startswith("/ops"):
+        with httpx.Client(base_url=server.url, timeout=30) as browser:
+            assert sign_in(browser, issue_key(db, clock, b, Scope.ADMIN)).status_code == 303
+            response = call(browser, objects)
+    else:
+        response = call(b.client, objects)
+    assert response.status_code in allowed, response.text
+    sent = str(response.request.url) + response.request.content.decode()
+    for secret in objects.secrets:
+        if secret not in sent:  # B's own names may come back to B
+            assert secret not in response.text, f"{route} showed tenant A's {secret!r}"
+    if route in EMPTY_FOR_B:
+        assert EMPTY_FOR_B[route](response.json()), response.text
+    after = a.client.get(f"/v1/reminders/{objects.reminder_id}").json()
+    assert after["status"] == "sent", "B changed A's reminder"
+    assert a.client.get(f"/v1/policies/{A_POLICY}").json()["policy"]["description"] == "alpha"
+    assert a.client.get(f"/v1/templates/{A_TEMPLATE}").json()["version"] == 1
