@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 NUDGE := $(BIN)/nudge
 
-.PHONY: run test lint install install-test clean
+.PHONY: run test lint audit install install-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,14 @@ lint: install-test
 	$(BIN)/ruff check app channels migrations tests bench
 	$(BIN)/ruff format --check app channels migrations tests bench
 	$(BIN)/mypy
+
+## audit: the installed dependencies against known advisories (see SECURITY.md). Where no
+## advisory service can be reached, every package is reported as not audited and this passes;
+## a known vulnerability fails it.
+audit: install-test
+	$(BIN)/pip-audit --local --skip-editable --progress-spinner off --timeout 15 2>&1 \
+		| tee .venv/audit.log; \
+	! grep -q "known vulnerabilit.* in [0-9]" .venv/audit.log
 
 clean:
 	rm -rf $(VENV) nudge.db nudge.db-shm nudge.db-wal .nudge-dev-key
