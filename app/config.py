@@ -91,6 +91,26 @@ class Settings(BaseSettings):
         description="After this long a key whose request never finished is free again.",
     )
 
+    # Limits on callers (per process: N replicas allow N times these; docs/architecture.md).
+    rate_limit_per_second: float = Field(
+        20.0,
+        gt=0,
+        description="Requests per second each API key may make on average, after its burst; "
+        "over it the API answers 429 with Retry-After. A batch of 1,000 reminders is one request.",
+    )
+    rate_limit_burst: int = Field(
+        100, ge=1, description="Requests an API key may make at once before the average applies."
+    )
+    ops_sign_in_max_failures: int = Field(
+        5,
+        ge=1,
+        description="Failed dashboard sign-ins from one address, or for one key prefix, within "
+        "the window before further attempts get 429 until the window ends.",
+    )
+    ops_sign_in_window_seconds: int = Field(
+        60, ge=1, description="The window the dashboard's sign-in failures are counted over."
+    )
+
     # Rendering: what one message's render may cost (tenant templates are untrusted code).
     render_timeout_ms: int = Field(
         50, ge=1, description="CPU time one message's render may take, in milliseconds."
