@@ -110,6 +110,11 @@ class Settings(BaseSettings):
     ops_sign_in_window_seconds: int = Field(
         60, ge=1, description="The window the dashboard's sign-in failures are counted over."
     )
+    metrics_token: SecretStr = Field(
+        SecretStr(""),
+        description="Bearer token `GET /metrics` requires when set. In production /metrics "
+        "answers 404 until it is set; in development and tests it is open without one.",
+    )
 
     # Rendering: what one message's render may cost (tenant templates are untrusted code).
     render_timeout_ms: int = Field(
@@ -215,6 +220,18 @@ class Settings(BaseSettings):
             len(secret_key) < 32 or secret_key.lower() in PLACEHOLDER_SECRETS
         ):
             raise ValueError("NUDGE_SECRET_KEY must be a random secret of 32+ characters")
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_a_guessable_metrics_token(self) -> Self:
+        """The token guards every tenant's totals; a sample value guards nothing."""
+        token = self.metrics_token.get_secret_value().strip()
+        if (
+            self.env != "development"
+            and token
+            and (len(token) < 16 or token.lower() in PLACEHOLDER_SECRETS)
+        ):
+            raise ValueError("NUDGE_METRICS_TOKEN must be a random secret of 16+ characters")
         return self
 
 
