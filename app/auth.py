@@ -5,11 +5,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from app.clock import ClockDep
 from app.db import SessionDep, release_connection
-from app.errors import Forbidden, Unauthorized
+from app.errors import Forbidden, RateLimited, Unauthorized
 from app.tenants.service import Scope, find_active_key
 
 _bearer = HTTPBearer(
@@ -29,10 +30,13 @@ class Principal:
 
 
 def authenticate(
+    request: Request,
     session: SessionDep,
+    clock: ClockDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """Looks the key up on every request, so a revoked key stops working at once.
+    """Looks the key up on every request, so a revoked key stops working at once, then spends
+    one token of that key's bucket: the limit is per key, so a 401 costs nothing here.
 
     The lookup's connection goes back to the pool at once: the request may wait a while for a
     worker thread before its endpoint runs, and must not hold a connection meanwhile.
@@ -43,6 +47,9 @@ def authenticate(
     release_connection(session)
     if key is None:
         raise Unauthorized("the API key is unknown or revoked")
+    wait = request.app.state.key_buckets.take(key.id, clock.now())
+    if wait is not None:
+        raise RateLimited(wait)
     return Principal(tenant_id=key.tenant_id, key_id=key.id, scopes=frozenset(key.scopes))
 
 

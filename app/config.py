@@ -91,6 +91,31 @@ class Settings(BaseSettings):
         description="After this long a key whose request never finished is free again.",
     )
 
+    # Limits on callers (per process: N replicas allow N times these; docs/architecture.md).
+    rate_limit_per_second: float = Field(
+        20.0,
+        gt=0,
+        description="Requests per second each API key may make on average, after its burst; "
+        "over it the API answers 429 with Retry-After. A batch of 1,000 reminders is one request.",
+    )
+    rate_limit_burst: int = Field(
+        100, ge=1, description="Requests an API key may make at once before the average applies."
+    )
+    ops_sign_in_max_failures: int = Field(
+        5,
+        ge=1,
+        description="Failed dashboard sign-ins from one address, or for one key prefix, within "
+        "the window before further attempts get 429 until the window ends.",
+    )
+    ops_sign_in_window_seconds: int = Field(
+        60, ge=1, description="The window the dashboard's sign-in failures are counted over."
+    )
+    metrics_token: SecretStr = Field(
+        SecretStr(""),
+        description="Bearer token `GET /metrics` requires when set. In production /metrics "
+        "answers 404 until it is set; in development and tests it is open without one.",
+    )
+
     # Rendering: what one message's render may cost (tenant templates are untrusted code).
     render_timeout_ms: int = Field(
         50, ge=1, description="CPU time one message's render may take, in milliseconds."
@@ -195,6 +220,18 @@ class Settings(BaseSettings):
             len(secret_key) < 32 or secret_key.lower() in PLACEHOLDER_SECRETS
         ):
             raise ValueError("NUDGE_SECRET_KEY must be a random secret of 32+ characters")
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_a_guessable_metrics_token(self) -> Self:
+        """The token guards every tenant's totals; a sample value guards nothing."""
+        token = self.metrics_token.get_secret_value().strip()
+        if (
+            self.env != "development"
+            and token
+            and (len(token) < 16 or token.lower() in PLACEHOLDER_SECRETS)
+        ):
+            raise ValueError("NUDGE_METRICS_TOKEN must be a random secret of 16+ characters")
         return self
 
 

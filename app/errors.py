@@ -83,6 +83,14 @@ class IdempotencyKeyReused(NudgeError):
     status, slug, title = 422, "idempotency-key-reused", "Idempotency-Key reused with another body"
 
 
+class RateLimited(NudgeError):
+    status, slug, title = 429, "rate-limited", "Too many requests for this API key"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("slow down: try again after the seconds in Retry-After")
+        self.retry_after = retry_after
+
+
 class DatabaseUnavailable(NudgeError):
     status, slug, title = 503, "database-unavailable", "The database is not answering"
 
@@ -128,6 +136,8 @@ async def _nudge_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.status == 503:  # not ready yet (migrations, the database): come back later
         settings: Settings = request.app.state.settings
         headers = {"Retry-After": str(settings.db_retry_after_seconds)}
+    if isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(exc.retry_after)}
     return problem_response(exc.problem(), headers)
 
 
@@ -188,7 +198,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI declarations of the problem+json answers an endpoint may give."""
+    """OpenAPI declarations of the problem+json answers an endpoint may give. Every endpoint
+    that takes an API key (401) may also answer 429, its rate limit."""
+    if 401 in statuses and 429 not in statuses:
+        statuses = (*statuses, 429)
     descriptions = {
         401: "Missing, unknown or revoked API key.",
         403: "The API key lacks the required scope.",
@@ -196,6 +209,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         409: "Conflicting state, or the same Idempotency-Key is still in flight.",
         413: "Request body over the size limit.",
         422: "Invalid body (field paths in `errors`), or Idempotency-Key reused with another body.",
+        429: "Over this API key's request rate (see `Retry-After`).",
         503: "Not ready, or the database is not answering (see `Retry-After`).",
     }
     return {

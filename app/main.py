@@ -1,5 +1,6 @@
 """The application factory: wiring only, no rules."""
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
@@ -21,6 +22,7 @@ from app.openapi import with_problem_validation_errors
 from app.ops import endpoints as ops
 from app.optouts import endpoints as optouts
 from app.policy import endpoints as policies
+from app.ratelimit import FailureThrottle, TokenBuckets
 from app.reminders import endpoints as reminders
 from app.templates import endpoints as templates
 from app.tenants import endpoints as tenants
@@ -64,6 +66,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.engine = engine
     app.state.session_factory = session_factory
     app.state.head_revision = head_revision()
+    app.state.key_buckets = TokenBuckets[uuid.UUID](
+        per_second=settings.rate_limit_per_second, burst=settings.rate_limit_burst
+    )
+    app.state.sign_in_failures = FailureThrottle(
+        max_failures=settings.ops_sign_in_max_failures,
+        window_seconds=settings.ops_sign_in_window_seconds,
+    )
 
     app.openapi = with_problem_validation_errors(app)  # type: ignore[method-assign]
     install_error_handlers(app)

@@ -66,8 +66,23 @@ def app_settings(database_url: str, **overrides: Any) -> Settings:
         "embedded_worker": False,
         "public_url": PUBLIC_URL,
         "twilio_auth_token": TWILIO_TOKEN,
+        # The shared server's clock is frozen (each test sets it back to START), so a key's
+        # bucket would never refill and every test's failed sign-ins from 127.0.0.1 would add
+        # up: limits out of reach, so tests measuring anything else never meet them. The limits
+        # themselves are tested in tests/test_ratelimit.py on servers with the defaults.
+        "rate_limit_per_second": 1_000_000,
+        "rate_limit_burst": 1_000_000,
+        "ops_sign_in_max_failures": 1_000_000,
     } | overrides
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+LIMITS = ("rate_limit_per_second", "rate_limit_burst", "ops_sign_in_max_failures")
+
+
+def default_limits() -> dict[str, Any]:
+    """The limits as shipped, for the tests of the limits themselves."""
+    return {name: Settings.model_fields[name].default for name in LIMITS}
 
 
 @dataclass
@@ -173,7 +188,14 @@ def twilio(twilio_server: FakeTwilio) -> Iterator[FakeTwilio]:
 
 def settings(**overrides: object) -> Settings:
     """Test settings with no provider configured unless a test configures one."""
-    values = {"env": "test", "secret_key": "channel-tests-session-key-0123456789"} | overrides
+    values = {
+        "env": "test",
+        "secret_key": "channel-tests-session-key-0123456789",
+        # As in app_settings: limits out of reach of tests that measure something else.
+        "rate_limit_per_second": 1_000_000,
+        "rate_limit_burst": 1_000_000,
+        "ops_sign_in_max_failures": 1_000_000,
+    } | overrides
     return Settings(_env_file=None, **values)  # type: ignore[arg-type, call-arg]
 
 

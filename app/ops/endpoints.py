@@ -1,5 +1,6 @@
 """The ops dashboard's pages, under /ops; HTML for people, kept out of the OpenAPI document."""
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,15 +37,19 @@ from app.ops.session import (
     sign_in_csrf,
 )
 from app.pagination import decode_cursor, encode_cursor
+from app.ratelimit import FailureThrottle
 from app.reminders import repository as reminders
 from app.tenants.models import ApiKey
-from app.tenants.service import Scope, find_active_key
+from app.tenants.service import KEY_PREFIX, Scope, find_active_key
 from channels.status import DeliveryStatus
 
 router = APIRouter(prefix="/ops", include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 PAGE_SIZE = 50
 CHANNELS = ("sms", "voice", "email", "webhook")
+SIGN_IN_PREFIX_LENGTH = len(KEY_PREFIX) + 6
+"""What a key's listing shows of it (`ApiKey.prefix`): failed sign-ins are counted per prefix."""
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -148,12 +153,27 @@ def _sign_in_page(
 async def sign_in(
     request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep
 ) -> Response:
+    """Failures are counted per client address and per key prefix (`app/ratelimit.py`). An
+    address over the limit is refused before its key is even looked up; a prefix over it
+    refuses further wrong keys, but its owner typing the right key from elsewhere still
+    signs in, so an attacker cannot lock a person out by naming their key's prefix."""
     form = await _form(request)
     expected = sign_in_csrf(settings, request.cookies.get(SIGN_IN_COOKIE))
     if not same_token(expected, form.get("csrf")):
         return _sign_in_page(request, settings, error="bad_csrf", status=403)
-    key = find_active_key(session, form.get("api_key", "").strip())
+    failures: FailureThrottle = request.app.state.sign_in_failures
+    now, typed = clock.now(), form.get("api_key", "").strip()
+    by_address = f"address:{request.client.host if request.client else '?'}"
+    by_prefix = f"prefix:{typed[:SIGN_IN_PREFIX_LENGTH]}"
+    if (wait := failures.penalty(by_address, now)) is not None:
+        return _throttled(request, settings, wait)
+    prefix_wait = failures.penalty(by_prefix, now)
+    key = find_active_key(session, typed)
     if key is None:
+        failures.fail(by_address, now)
+        failures.fail(by_prefix, now)
+        if prefix_wait is not None:
+            return _throttled(request, settings, prefix_wait)
         return _sign_in_page(request, settings, error="bad_key", status=401)
     if not _principal(key).has(Scope.DELIVERIES_READ):
         return _sign_in_page(request, settings, error="no_scope", status=403)
@@ -167,6 +187,13 @@ async def sign_in(
     lifetime = int(SESSION_LIFETIME.total_seconds())
     _set_cookie(response, settings, SESSION_COOKIE, session_cookie(settings, ops), max_age=lifetime)
     response.delete_cookie(SIGN_IN_COOKIE, path="/ops")
+    return response
+
+
+def _throttled(request: Request, settings: Settings, wait: int) -> HTMLResponse:
+    logger.warning("ops sign-in throttled for %d s", wait)
+    response = _sign_in_page(request, settings, error="throttled", status=429)
+    response.headers["Retry-After"] = str(wait)
     return response
 
 
