@@ -6,8 +6,9 @@ could be answered with a public address first and 169.254.169.254 second. TLS st
 name for SNI and certificate checks. A refused target fails the send with `TargetRefused`, a
 `ConfigError`: the configuration is wrong, so retrying would only be refused again.
 
-Two clients use it: httpx (the webhook) through a network backend for httpcore's pool, and
-aiohttp (the twilio library's transport) through a resolver for its connector.
+Three clients use it: httpx (the webhook) through a network backend for httpcore's pool,
+aiohttp (the twilio library's transport) through a resolver for its connector, and aiosmtplib
+through a socket connected here.
 """
 
 import asyncio
@@ -72,6 +73,32 @@ class OutboundGuard:
                     f"{reason}{hint(reason)}"
                 )
         return addresses
+
+
+async def open_socket(
+    guard: OutboundGuard, host: str, port: int, *, timeout: float
+) -> socket.socket:
+    """A TCP socket connected to a vetted address of `host`, for clients that take a connected
+    socket and still use the name for TLS (aiosmtplib). OSError when none can be reached."""
+    loop = asyncio.get_running_loop()
+    async with asyncio.timeout(timeout):
+        addresses = await guard.vet(host, port)
+        failure: OSError | None = None
+        for address in addresses:
+            family = socket.AF_INET6 if ":" in address else socket.AF_INET
+            connection = socket.socket(family, socket.SOCK_STREAM)
+            connection.setblocking(False)
+            try:
+                await loop.sock_connect(connection, (address, port))
+            except BaseException as error:
+                connection.close()
+                if not isinstance(error, OSError):
+                    raise
+                failure = error
+            else:
+                return connection
+        assert failure is not None
+        raise failure
 
 
 class GuardedBackend(httpcore.AsyncNetworkBackend):
