@@ -7,6 +7,8 @@ from fastapi import Depends, Request
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from channels.addresses import host_refusal, url_refusal
+
 PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "changethis", "secret", "placeholder"})
 
 
@@ -191,6 +193,12 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr = Field(
         SecretStr(""), description="HMAC-SHA256 key that signs every webhook POST."
     )
+    allow_private_targets: bool = Field(
+        False,
+        description="Let production call providers at loopback and private addresses "
+        "(RFC 1918, carrier-grade NAT, unique-local IPv6), for on-premises gateways. Cloud "
+        "metadata, link-local, multicast and reserved addresses stay refused.",
+    )
     secret_key: SecretStr = Field(
         SecretStr(""),
         description="Signs ops dashboard sessions; empty in development or tests means a "
@@ -232,6 +240,25 @@ class Settings(BaseSettings):
             and (len(token) < 16 or token.lower() in PLACEHOLDER_SECRETS)
         ):
             raise ValueError("NUDGE_METRICS_TOKEN must be a random secret of 16+ characters")
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_outbound_targets(self) -> Self:
+        """Every URL Nudge calls is checked here as far as it can be without DNS: production
+        needs https and no literal loopback, private or metadata address (names are checked
+        at connect time, see channels/outbound.py). Metadata addresses are refused everywhere."""
+        production = self.env == "production"
+        rules = {"production": production, "allow_private": self.allow_private_targets}
+        urls = {
+            "NUDGE_WEBHOOK_URL": self.webhook_url,
+            "NUDGE_TWILIO_API_BASE": self.twilio_api_base,
+        }
+        problems = [url_refusal(name, url, **rules) for name, url in urls.items() if url]
+        if self.smtp_host:
+            problems.append(host_refusal("NUDGE_SMTP_HOST", self.smtp_host, **rules))
+        for problem in problems:
+            if problem is not None:
+                raise ValueError(problem)
         return self
 
 

@@ -18,6 +18,7 @@ from app.clock import Clock
 from app.config import Settings
 from channels.errors import AmbiguousError, ChannelError, PermanentError, RetryableError
 from channels.limits import CircuitBreaker, Limits, Sleep
+from channels.outbound import OutboundGuard, Resolver, SystemResolver
 from channels.status import DeliveryStatus
 
 
@@ -94,7 +95,9 @@ class Adapter(ABC, Generic[RequestT, AnswerT]):
 
     Adapters are registered under their `name` in the `nudge.channels` entry-point group and
     built with `(settings, clock=..., sleep=...)`; `check_settings` refuses a configuration
-    the adapter cannot work with, so a mistake stops start-up rather than every send.
+    the adapter cannot work with, so a mistake stops start-up rather than every send. Adapters
+    that connect somewhere do it through `outbound_guard(setting)`, which resolves names with
+    `resolver` (the system's unless a test injects one).
     """
 
     name: ClassVar[str]
@@ -102,9 +105,17 @@ class Adapter(ABC, Generic[RequestT, AnswerT]):
     rate_per_second: ClassVar[float] = 10.0
     max_concurrency: ClassVar[int] = 10
 
-    def __init__(self, settings: Settings, *, clock: Clock, sleep: Sleep = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock,
+        sleep: Sleep = asyncio.sleep,
+        resolver: Resolver | None = None,
+    ) -> None:
         self.settings = settings
         self.clock = clock
+        self.resolver = resolver or SystemResolver()
         self.limits = Limits(
             rate_per_second=settings.channel_rate_limits.get(self.name, self.rate_per_second),
             max_concurrency=self.max_concurrency,
@@ -118,6 +129,16 @@ class Adapter(ABC, Generic[RequestT, AnswerT]):
 
     def check_settings(self, settings: Settings) -> None:
         """Raise ConfigError naming the setting that is missing or contradictory."""
+
+    def outbound_guard(self, setting: str) -> OutboundGuard:
+        """Vets the addresses the target named by `setting` resolves to: loopback and private
+        ones only outside production or with NUDGE_ALLOW_PRIVATE_TARGETS."""
+        settings = self.settings
+        return OutboundGuard(
+            setting=setting,
+            allow_private=settings.env != "production" or settings.allow_private_targets,
+            resolver=self.resolver,
+        )
 
     async def send(self, message: Message) -> SendResult:
         if message.channel not in self.channels:

@@ -16,6 +16,7 @@ from channels.errors import (
     PermanentError,
     RetryableError,
 )
+from channels.outbound import open_socket
 from channels.status import DeliveryStatus
 
 
@@ -51,10 +52,21 @@ class SmtpAdapter(Adapter[EmailMessage, tuple[str, str]]):
     async def transmit(self, request: EmailMessage) -> tuple[str, str]:
         """The Message-ID, which Nudge chose and so can correlate, and the relay's reply."""
         settings = self.settings
+        guard = self.outbound_guard("NUDGE_SMTP_HOST")
+        try:
+            connection = await open_socket(
+                guard,
+                settings.smtp_host,
+                settings.smtp_port,
+                timeout=settings.channel_connect_timeout_seconds,
+            )
+        except OSError as error:
+            raise RetryableError(f"SMTP server unreachable, nothing sent: {error!r}") from error
+        # aiosmtplib owns the socket from here, and uses the host name for TLS
         _, reply = await aiosmtplib.send(
             request,
             hostname=settings.smtp_host,
-            port=settings.smtp_port,
+            sock=connection,
             username=settings.smtp_username or None,
             password=settings.smtp_password.get_secret_value() or None,
             use_tls=settings.smtp_use_tls,

@@ -13,14 +13,17 @@ from aiohttp import (
     ClientSession,
     ClientTimeout,
     ConnectionTimeoutError,
+    TCPConnector,
 )
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
+from yarl import URL
 
 from app.clock import Clock
 from app.config import Settings
+from channels.addresses import parse_address
 from channels.base import Adapter, Cost, Message, SendResult
 from channels.errors import (
     AmbiguousError,
@@ -30,6 +33,7 @@ from channels.errors import (
     RetryableError,
     http_status_error,
 )
+from channels.outbound import GuardedResolver, OutboundGuard
 from channels.status import StatusMap
 
 CALLBACK_PATH = "/v1/webhooks/twilio/status"
@@ -43,22 +47,31 @@ CONFIG_CODES = frozenset({20003, 20404, 21212, 21606, 21659})
 
 
 class TwilioTransport(AsyncTwilioHttpClient):  # type: ignore[misc]  # twilio ships no types
-    """The library's async client with three things it lacks.
+    """The library's async client with four things it lacks.
 
     It forwards `timeout=None` to aiohttp, which then waits forever; this one gives up on
     connecting after the connect timeout (safe: nothing sent) and on the answer after the read
     timeout (ambiguous). Twilio's exception drops the Retry-After header, so 429 and 5xx are
     classified here while the response is still at hand. aiohttp's errors are told apart into
-    "never sent" and "may have been sent".
+    "never sent" and "may have been sent". And it connects only where `guard` allows
+    (channels/outbound.py).
     """
 
-    def __init__(self, *, connect_timeout: float, read_timeout: float, clock: Clock) -> None:
+    def __init__(
+        self,
+        *,
+        connect_timeout: float,
+        read_timeout: float,
+        clock: Clock,
+        guard: OutboundGuard,
+    ) -> None:
         super().__init__(pool_connections=False)
         self._pool: ClientSession | None = None  # needs a running loop, so made on first use
         # `connect` covers waiting for a pooled connection and the TCP/TLS handshake: either
         # way nothing was sent when it runs out
         self._timeout = ClientTimeout(connect=connect_timeout, sock_read=read_timeout)
         self._clock = clock
+        self._guard = guard
 
     async def request(
         self,
@@ -72,7 +85,12 @@ class TwilioTransport(AsyncTwilioHttpClient):  # type: ignore[misc]  # twilio sh
         allow_redirects: bool = False,
     ) -> Response:
         if self._pool is None:
-            self._pool = ClientSession()
+            connector = TCPConnector(resolver=GuardedResolver(self._guard))
+            self._pool = ClientSession(connector=connector)
+        target = URL(url)
+        if target.host is not None and parse_address(target.host) is not None:
+            # aiohttp connects to a literal address without asking the resolver
+            await self._guard.vet(target.host, target.port or 443)
         try:
             async with self._pool.request(
                 method.upper(),
@@ -156,6 +174,7 @@ class TwilioAdapter(Adapter[dict[str, Any], Any]):
                 connect_timeout=settings.channel_connect_timeout_seconds,
                 read_timeout=settings.channel_read_timeout_seconds,
                 clock=self.clock,
+                guard=self.outbound_guard("NUDGE_TWILIO_API_BASE"),
             )
             client = Client(
                 settings.twilio_account_sid,

@@ -22,6 +22,7 @@ from channels.errors import (
     RetryableError,
     http_status_error,
 )
+from channels.outbound import guarded_http_client
 from channels.status import DeliveryStatus
 
 SIGNATURE_VERSION = "v1"
@@ -53,7 +54,8 @@ class WebhookAdapter(Adapter[httpx.Request, httpx.Response]):
                 self.settings.channel_read_timeout_seconds,
                 connect=self.settings.channel_connect_timeout_seconds,
             )
-            self._http = httpx.AsyncClient(timeout=timeout)
+            guard = self.outbound_guard("NUDGE_WEBHOOK_URL")
+            self._http = guarded_http_client(guard, timeout=timeout)
         return self._http
 
     def build(self, message: Message) -> httpx.Request:

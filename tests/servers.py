@@ -4,15 +4,33 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
+import trustme
 import uvicorn
 from fastapi import FastAPI
 
 
 @contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+def serving(app: FastAPI, *, tls: trustme.LeafCert | None = None) -> Iterator[str]:
+    """Yields the base URL; with `tls` the server speaks https with that certificate (the URL
+    still says http://127.0.0.1: a test names the host its certificate is for)."""
+    with ExitStack() as files:
+        certificate = {}
+        if tls is not None:  # uvicorn reads the files when it starts
+            certificate = {
+                "ssl_certfile": files.enter_context(tls.cert_chain_pems[0].tempfile()),
+                "ssl_keyfile": files.enter_context(tls.private_key_pem.tempfile()),
+            }
+        with _serving(app, certificate) as url:
+            yield url
+
+
+@contextmanager
+def _serving(app: FastAPI, certificate: dict[str, str]) -> Iterator[str]:
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", **certificate
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -11,9 +11,12 @@ from app.clock import FrozenClock
 from app.config import Settings
 from channels.base import Channel, Message
 from channels.errors import ChannelError, ConfigError, PermanentError, RetryableError
+from channels.outbound import TargetRefused
 from channels.smtp import SmtpAdapter
 from channels.status import DeliveryStatus
 from tests.conftest import settings
+from tests.fakes.listener import counting_listener
+from tests.fakes.resolver import StaticResolver
 from tests.fakes.smtp_server import Inbox, smtp_server
 from tests.servers import free_port
 
@@ -177,3 +180,45 @@ def test_smtp_adapter_refuses_an_unusable_configuration(
 ) -> None:
     with pytest.raises(ConfigError, match=problem):
         SmtpAdapter(smtp_settings(25, **overrides), clock=clock)
+
+
+PRODUCTION = {"env": "production", "secret_key": "production-session-key-0123456789abcdef"}
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "169.254.169.254"])
+async def test_production_refuses_a_relay_name_resolving_to_an_internal_address(
+    clock: FrozenClock, address: str
+) -> None:
+    resolver = StaticResolver({"mail.lender.example": [address]})
+    with counting_listener() as listener:
+        config = smtp_settings(listener.port, smtp_host="mail.lender.example", **PRODUCTION)
+        result = await SmtpAdapter(config, clock=clock, resolver=resolver).send(EMAIL)
+    assert isinstance(result.error, TargetRefused)
+    assert f"NUDGE_SMTP_HOST: refused to connect to mail.lender.example at {address}" in str(
+        result.error
+    )
+    assert listener.connections == 0
+
+
+async def test_starttls_to_a_relay_name_checks_the_certificate_for_the_name_at_the_vetted_address(
+    trusted_ca: trustme.CA, clock: FrozenClock
+) -> None:
+    """Production with private targets allowed: an on-premises relay, its certificate for its
+    name, reached at the address the resolver gave."""
+    resolver = StaticResolver({"mail.lender.internal": ["127.0.0.1"]})
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    trusted_ca.issue_cert("mail.lender.internal").configure_cert(context)
+    with smtp_server(tls=context, login=LOGIN) as inbox:
+        config = smtp_settings(
+            inbox.port,
+            smtp_host="mail.lender.internal",
+            smtp_starttls=True,
+            smtp_username=LOGIN[0],
+            smtp_password=LOGIN[1],
+            allow_private_targets=True,
+            **PRODUCTION,
+        )
+        result = await SmtpAdapter(config, clock=clock, resolver=resolver).send(EMAIL)
+    assert result.error is None
+    assert inbox.received[0].encrypted
+    assert resolver.asked == ["mail.lender.internal"]

@@ -16,9 +16,13 @@ from channels.errors import (
     RetryableError,
 )
 from channels.limits import BreakerState
+from channels.outbound import OutboundGuard, TargetRefused
 from channels.status import DeliveryStatus
+from channels.twilio_common import TwilioTransport
 from channels.twilio_sms import TwilioSmsAdapter
-from tests.conftest import TWILIO_SID, twilio_settings
+from tests.conftest import TWILIO_SID, TWILIO_TOKEN, twilio_settings
+from tests.fakes.listener import counting_listener
+from tests.fakes.resolver import StaticResolver
 from tests.fakes.twilio_server import FakeTwilio, Reply
 from tests.servers import free_port
 
@@ -215,3 +219,51 @@ def test_sms_adapter_refuses_to_start_without_credentials_or_sender(
 ) -> None:
     with pytest.raises(ConfigError, match=missing):
         TwilioSmsAdapter(twilio_settings(twilio, **overrides), clock=clock)
+
+
+PRODUCTION = {"env": "production", "secret_key": "production-session-key-0123456789abcdef"}
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "169.254.169.254", "100.100.100.200"])
+async def test_production_refuses_an_api_base_whose_name_resolves_to_an_internal_address(
+    twilio: FakeTwilio, clock: FrozenClock, address: str
+) -> None:
+    port = twilio.url.rsplit(":", 1)[1]
+    resolver = StaticResolver({"api.twilio.lender.example": [address]})
+    config = twilio_settings(
+        twilio, twilio_api_base=f"https://api.twilio.lender.example:{port}", **PRODUCTION
+    )
+    async with TwilioSmsAdapter(config, clock=clock, resolver=resolver) as adapter:
+        result = await adapter.send(MESSAGE)
+    assert isinstance(result.error, TargetRefused)
+    assert result.error.message.startswith(
+        f"NUDGE_TWILIO_API_BASE: refused to connect to api.twilio.lender.example at {address}"
+    )
+    assert TWILIO_TOKEN not in result.error.message
+    assert (resolver.asked, twilio.received) == (["api.twilio.lender.example"], [])
+
+
+async def test_api_base_name_is_connected_to_at_the_address_the_resolver_gave(
+    twilio: FakeTwilio, clock: FrozenClock
+) -> None:
+    """Outside production loopback is allowed: the fake behind a name receives the message."""
+    port = twilio.url.rsplit(":", 1)[1]
+    resolver = StaticResolver({"api.twilio.test": ["127.0.0.1"]})
+    config = twilio_settings(twilio, twilio_api_base=f"http://api.twilio.test:{port}")
+    async with TwilioSmsAdapter(config, clock=clock, resolver=resolver) as adapter:
+        result = await adapter.send(MESSAGE)
+    assert result.status is DeliveryStatus.QUEUED
+    assert (resolver.asked, len(twilio.received)) == (["api.twilio.test"], 1)
+
+
+async def test_transport_vets_literal_addresses_which_aiohttp_never_resolves(
+    clock: FrozenClock,
+) -> None:
+    resolver = StaticResolver({})
+    guard = OutboundGuard(setting="NUDGE_TWILIO_API_BASE", allow_private=False, resolver=resolver)
+    transport = TwilioTransport(connect_timeout=1, read_timeout=1, clock=clock, guard=guard)
+    with counting_listener() as listener:
+        with pytest.raises(TargetRefused, match=r"127\.0\.0\.1, a loopback address"):
+            await transport.request("POST", f"http://127.0.0.1:{listener.port}/2010-04-01/x")
+        await transport.close()
+    assert (resolver.asked, listener.connections) == ([], 0)

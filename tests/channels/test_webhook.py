@@ -1,8 +1,10 @@
 """Signed JSON POSTs through httpx to a receiver on loopback that checks the signature."""
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
+import trustme
 
 from app.clock import FrozenClock
 from app.config import Settings
@@ -14,11 +16,14 @@ from channels.errors import (
     PermanentError,
     RetryableError,
 )
+from channels.outbound import TargetRefused
 from channels.status import DeliveryStatus
 from channels.webhook import WebhookAdapter
 from tests.channels.conftest import WEBHOOK_SECRET
 from tests.conftest import START, settings
-from tests.fakes.webhook_receiver import Reply, WebhookReceiver
+from tests.fakes.listener import counting_listener
+from tests.fakes.resolver import StaticResolver
+from tests.fakes.webhook_receiver import Reply, WebhookReceiver, webhook_receiver
 from tests.servers import free_port
 
 pytestmark = pytest.mark.anyio
@@ -122,3 +127,65 @@ def test_webhook_refuses_to_start_without_a_secret(clock: FrozenClock) -> None:
             webhook_settings("http://127.0.0.1:9/h", webhook_secret="", env="development"),
             clock=clock,
         )
+
+
+PRODUCTION = {"env": "production", "secret_key": "production-session-key-0123456789abcdef"}
+
+
+async def test_production_refuses_a_public_name_that_resolves_to_loopback_without_connecting(
+    clock: FrozenClock,
+) -> None:
+    resolver = StaticResolver({"hooks.lender.example": ["127.0.0.1"]})
+    with counting_listener() as listener:
+        config = webhook_settings(
+            f"https://hooks.lender.example:{listener.port}/hooks/nudge", **PRODUCTION
+        )
+        async with WebhookAdapter(config, clock=clock, resolver=resolver) as adapter:
+            result = await adapter.send(EVENT)
+    assert isinstance(result.error, TargetRefused)
+    assert not result.retryable
+    assert "NUDGE_WEBHOOK_URL" in result.error.message
+    assert "127.0.0.1, a loopback address" in result.error.message
+    assert (resolver.asked, listener.connections) == (["hooks.lender.example"], 0)
+
+
+async def test_production_refuses_a_name_that_resolves_to_the_metadata_address(
+    clock: FrozenClock,
+) -> None:
+    resolver = StaticResolver({"hooks.lender.example": ["169.254.169.254"]})
+    config = webhook_settings(
+        "https://hooks.lender.example/hooks/nudge", allow_private_targets=True, **PRODUCTION
+    )
+    async with WebhookAdapter(config, clock=clock, resolver=resolver) as adapter:
+        result = await adapter.send(EVENT)
+    assert isinstance(result.error, TargetRefused)
+    assert "169.254.169.254, a cloud metadata address" in result.error.message
+    assert result.status is DeliveryStatus.FAILED
+
+
+@pytest.fixture
+def hooks_ca(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> trustme.CA:
+    """A CA the webhook client trusts (through SSL_CERT_FILE, as a deployment's would be)."""
+    ca = trustme.CA()
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    return ca
+
+
+async def test_allowing_private_targets_lets_production_post_to_an_on_premises_name(
+    hooks_ca: trustme.CA, clock: FrozenClock
+) -> None:
+    """The connection goes to the vetted address while TLS checks the certificate for the
+    name: the receiver's certificate is for hooks.lender.example, not for 127.0.0.1."""
+    resolver = StaticResolver({"hooks.lender.example": ["127.0.0.1"]})
+    tls = hooks_ca.issue_cert("hooks.lender.example")
+    with webhook_receiver(WEBHOOK_SECRET.encode(), tls=tls) as onsite:
+        port = onsite.url.split(":")[2].split("/")[0]
+        url = f"https://hooks.lender.example:{port}/hooks/nudge"
+        config = webhook_settings(url, allow_private_targets=True, **PRODUCTION)
+        async with WebhookAdapter(config, clock=clock, resolver=resolver) as adapter:
+            result = await adapter.send(EVENT)
+    assert result.error is None
+    assert result.status is DeliveryStatus.DELIVERED
+    assert [delivery.signature_valid for delivery in onsite.received] == [True]

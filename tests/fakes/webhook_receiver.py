@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import trustme
 from fastapi import FastAPI, Request, Response
 
 from tests.fakes.scripted import Script
@@ -66,9 +67,12 @@ class WebhookReceiver:
 
 
 @contextmanager
-def webhook_receiver(secret: bytes) -> Iterator[WebhookReceiver]:
+def webhook_receiver(
+    secret: bytes, *, tls: trustme.LeafCert | None = None
+) -> Iterator[WebhookReceiver]:
+    """With `tls`, `url` is left http://127.0.0.1: the test puts the certificate's name in."""
     receiver = WebhookReceiver(secret)
-    with serving(receiver.app()) as url:
+    with serving(receiver.app(), tls=tls) as url:
         receiver.url = f"{url}/hooks/nudge"
         try:
             yield receiver
