@@ -207,7 +207,7 @@ def run_retention() -> None:
     click.echo(
         f"erased {erased.attempts} attempt bodies, {erased.customers} customers' contact "
         f"details and {erased.replies} replies; deleted {erased.callbacks} expired status "
-        "callbacks"
+        f"callbacks and {erased.idempotency_keys} expired idempotency keys"
     )
 
 

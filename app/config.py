@@ -7,13 +7,23 @@ from fastapi import Depends, Request
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.secret_strength import weakness
 from channels.addresses import host_refusal, url_refusal
 
 PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "changethis", "secret", "placeholder"})
+SECRET_BITS = 128
+"""Secrets Nudge's operators choose: the session key and the webhook signing key."""
+PROVIDER_SECRET_BITS = 56
+"""Secrets a provider issues (a Twilio auth token, an SMTP password), whose form we do not
+choose: a mail provider's app password may be 16 random letters, about 75 bits."""
+GENERATE = "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+ROTATE = "set the one the provider issued, or have it issue a stronger one"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="NUDGE_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="NUDGE_", env_file=".env", extra="ignore", hide_input_in_errors=True
+    )
 
     env: Literal["development", "production", "test"] = Field(
         "development", description="Deployment environment; development enables console channels."
@@ -209,7 +219,8 @@ class Settings(BaseSettings):
     def _refuse_unusable_providers(self) -> Self:
         """A configured provider with a blank or sample secret would fail on every send, and
         Twilio could not report delivery to a loopback or plain-http callback address. A guessable
-        session key would let anyone forge an ops dashboard session."""
+        session key would let anyone forge an ops dashboard session; in production a guessable
+        provider secret is refused too. Messages name the setting, never its value."""
         if self.env == "development":
             return self
         needed = {
@@ -223,11 +234,25 @@ class Settings(BaseSettings):
                 raise ValueError(f"{name} must be set to a real secret outside development")
         if self.twilio_account_sid and not self.public_url.startswith("https://"):
             raise ValueError("NUDGE_PUBLIC_URL must be Nudge's https address for Twilio callbacks")
+        if self.env != "production":
+            return self
         secret_key = self.secret_key.get_secret_value().strip()
-        if self.env == "production" and (
-            len(secret_key) < 32 or secret_key.lower() in PLACEHOLDER_SECRETS
-        ):
+        if len(secret_key) < 32 or secret_key.lower() in PLACEHOLDER_SECRETS:
             raise ValueError("NUDGE_SECRET_KEY must be a random secret of 32+ characters")
+        floors = {
+            "NUDGE_SECRET_KEY": (SECRET_BITS, GENERATE),
+            "NUDGE_TWILIO_AUTH_TOKEN": (PROVIDER_SECRET_BITS, ROTATE),
+            "NUDGE_SMTP_PASSWORD": (PROVIDER_SECRET_BITS, ROTATE),
+            "NUDGE_WEBHOOK_SECRET": (SECRET_BITS, GENERATE),
+        }
+        checked = {"NUDGE_SECRET_KEY": self.secret_key} | {
+            name: secret for name, (configured, secret) in needed.items() if configured
+        }
+        for name, secret in checked.items():
+            bits, advice = floors[name]
+            reason = weakness(secret.get_secret_value(), min_bits=bits)
+            if reason is not None:
+                raise ValueError(f"{name} is too guessable for production: {reason}; {advice}")
         return self
 
     @model_validator(mode="after")

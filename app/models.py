@@ -3,7 +3,7 @@
 from app.audit.models import AuditEntry
 from app.customers.models import Customer
 from app.db import Base
-from app.deliveries.inbound_models import InboundMessage
+from app.deliveries.inbound_models import InboundMessage, InboundReceipt
 from app.deliveries.pending_models import PendingCallback
 from app.dispatch.models import DispatchHeartbeat
 from app.idempotency.models import IdempotencyRecord
@@ -22,6 +22,7 @@ __all__ = [
     "DispatchHeartbeat",
     "IdempotencyRecord",
     "InboundMessage",
+    "InboundReceipt",
     "OptOut",
     "PendingCallback",
     "PolicyRecord",

@@ -1,5 +1,6 @@
 """Settings: every one is documented in .env.example with its real default."""
 
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,8 @@ from app.config import Settings
 
 ENV_EXAMPLE = Path(__file__).parents[1] / ".env.example"
 SESSION_KEY = "ops-session-key-0123456789abcdef0123"
+AUTH_TOKEN = "3f9a0c2e7b14d58e6a1f0b9c4d2e7a13"
+"""Shaped like a Twilio auth token (32 hex digits), so strong enough for production."""
 
 
 def documented() -> dict[str, str]:
@@ -60,7 +63,7 @@ def test_configured_adapter_with_blank_or_sample_secret_is_refused_outside_devel
 
 
 def test_twilio_outside_development_needs_an_https_public_url() -> None:
-    twilio = {"twilio_account_sid": "AC1", "twilio_auth_token": "tw-0123456789"}
+    twilio = {"twilio_account_sid": "AC1", "twilio_auth_token": AUTH_TOKEN}
     with pytest.raises(ValidationError, match="NUDGE_PUBLIC_URL must be Nudge's https address"):
         Settings(env="production", **twilio)  # type: ignore[arg-type]
     Settings(
@@ -155,3 +158,65 @@ def test_development_allows_plain_http_to_loopback_fakes_but_no_other_scheme() -
 
 def test_production_accepts_https_names_which_are_checked_when_connecting() -> None:
     Settings(**PRODUCTION | {"webhook_url": "https://hooks.lender.example/nudge"})
+
+
+PRODUCTION = {
+    "env": "production",
+    "secret_key": "kQ3v_J8pXzR1mW5tY7bN2cF9hL4sD6gA0eU-iO",
+    "public_url": "https://nudge.lender.example",
+    "twilio_account_sid": "AC1",
+    "twilio_auth_token": AUTH_TOKEN,
+    "smtp_username": "mailer",
+    "smtp_password": "xqvb mtrl akpz whne",
+    "webhook_url": "https://crm.example/hook",
+    "webhook_secret": "Vb7-Qm2xLr9Tz4Kp1Wn8Hs6Jd3Fg5Ac0Ye_Uo",
+}
+"""Every secret configured, each as random as its source makes it (the SMTP password is
+shaped like a mail provider's app password)."""
+GUESSABLE = {
+    "one character": "a" * 40,
+    "a word repeated": "changeme" * 5,
+    "a capitalised word repeated": "Secret" * 6 + "!!!!",
+    "two characters alternating": "ab" * 20,
+    "keyboard rows": "qwertyuiopasdfghjklzxcvbnm1234567890",
+    "the alphabet and digits": "abcdefghijklmnopqrstuvwxyz0123456789",
+    "words and a count": "passwordpasswordpassword12345678",
+    "hex digits counted twice": "0123456789abcdef" * 2 + "0123",
+}
+SECRETS = {
+    "secret_key": "NUDGE_SECRET_KEY",
+    "twilio_auth_token": "NUDGE_TWILIO_AUTH_TOKEN",
+    "smtp_password": "NUDGE_SMTP_PASSWORD",
+    "webhook_secret": "NUDGE_WEBHOOK_SECRET",
+}
+
+
+def test_production_accepts_random_secrets() -> None:
+    Settings(_env_file=None, **PRODUCTION)  # type: ignore[arg-type, call-arg]
+    for _ in range(50):
+        fresh = {name: secrets.token_urlsafe(32) for name in SECRETS}
+        Settings(_env_file=None, **PRODUCTION | fresh)  # type: ignore[arg-type, call-arg]
+        Settings(  # type: ignore[call-arg]
+            _env_file=None,
+            **PRODUCTION | {"twilio_auth_token": secrets.token_hex(16)},  # type: ignore[arg-type]
+        )
+
+
+@pytest.mark.parametrize("field", SECRETS)
+@pytest.mark.parametrize("pattern", GUESSABLE)
+def test_production_refuses_a_guessable_secret_naming_the_setting_never_the_value(
+    field: str, pattern: str
+) -> None:
+    value = GUESSABLE[pattern]
+    with pytest.raises(ValidationError) as refused:
+        Settings(_env_file=None, **PRODUCTION | {field: value})  # type: ignore[arg-type, call-arg]
+    message = str(refused.value)
+    assert f"{SECRETS[field]} is too guessable for production" in message
+    assert value not in message
+    assert value[:8] not in message
+    Settings(_env_file=None, **PRODUCTION | {field: value, "env": "test"})  # type: ignore[arg-type, call-arg]
+
+
+def test_a_provider_secret_of_an_unconfigured_provider_is_not_judged() -> None:
+    unused = {"smtp_username": "", "smtp_password": "a" * 40}
+    Settings(_env_file=None, **PRODUCTION | unused)  # type: ignore[arg-type, call-arg]

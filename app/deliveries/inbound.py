@@ -90,8 +90,25 @@ def confirmation(word: Keyword, *, chinese: bool, name: str, help_phone: str | N
     return texts[word]
 
 
+PROVIDER = "twilio"
+
+
 def handle(session: Session, *, inbound: Inbound, clock: Clock) -> str | None:
-    """Acts on one inbound text; returns the answer to send back, if any."""
+    """Acts on one inbound text once; returns the answer to send back, if any.
+
+    A message id seen before (Twilio posting again, or anyone replaying a signed post) changes
+    nothing and gets the answer it got the first time, whatever was texted since.
+    """
+    ids = {"provider": PROVIDER, "provider_message_id": inbound.provider_message_id}
+    if not queries.claim_inbound(session, **ids, now=clock.now()):
+        logger.info("inbound message %s seen before; answered as then", ids["provider_message_id"])
+        return queries.inbound_answer(session, **ids)
+    answer = _act(session, inbound=inbound, clock=clock)
+    queries.record_inbound_answer(session, **ids, answer=answer)
+    return answer
+
+
+def _act(session: Session, *, inbound: Inbound, clock: Clock) -> str | None:
     customer = queries.sender(session, inbound.from_phone)
     if customer is None:
         logger.info("inbound text from unknown number %s ignored", mask_phone(inbound.from_phone))
@@ -124,10 +141,8 @@ def handle(session: Session, *, inbound: Inbound, clock: Clock) -> str | None:
 
 
 def _store_reply(session: Session, *, customer: Customer, inbound: Inbound, clock: Clock) -> None:
-    """Kept once (Twilio may post it again) and pointed to from the customer's latest reminder;
-    the timeline names the message, not its words, which stay in one erasable place."""
-    if queries.inbound_seen(session, inbound.provider_message_id):
-        return
+    """Pointed to from the customer's latest reminder; the timeline names the message, not its
+    words, which stay in one erasable place."""
     now = clock.now()
     message = InboundMessage(
         tenant_id=customer.tenant_id,

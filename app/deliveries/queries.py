@@ -1,12 +1,14 @@
 """Every query the callback and inbound webhooks make."""
 
 import uuid
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.customers.models import Customer
-from app.deliveries.inbound_models import InboundMessage
+from app.db import dialect_insert
+from app.deliveries.inbound_models import InboundReceipt
 from app.dispatch.claim import STARTED
 from app.optouts.models import OptOut, OptOutChannel
 from app.reminders.models import DeliveryAttempt, Reminder
@@ -82,10 +84,38 @@ def lift_sms_opt_outs(session: Session, *, tenant_id: uuid.UUID, phone: str) -> 
     )
 
 
-def inbound_seen(session: Session, provider_message_id: str) -> bool:
-    found = session.scalar(
-        sa.select(InboundMessage.id).where(
-            InboundMessage.provider_message_id == provider_message_id
+def claim_inbound(
+    session: Session, *, provider: str, provider_message_id: str, now: datetime
+) -> bool:
+    """Whether this post is the message's first: its receipt is written now, in the request's
+    transaction. A concurrent post of the same id waits here until that transaction ends (the
+    key is taken on PostgreSQL; SQLite has one writer), then finds the receipt and gets False."""
+    inserted = session.execute(
+        dialect_insert(session, InboundReceipt)
+        .values(provider=provider, provider_message_id=provider_message_id, received_at=now)
+        .on_conflict_do_nothing()
+        .returning(InboundReceipt.provider_message_id)
+    ).first()
+    return inserted is not None
+
+
+def record_inbound_answer(
+    session: Session, *, provider: str, provider_message_id: str, answer: str | None
+) -> None:
+    session.execute(
+        sa.update(InboundReceipt)
+        .where(
+            InboundReceipt.provider == provider,
+            InboundReceipt.provider_message_id == provider_message_id,
+        )
+        .values(answer=answer)
+    )
+
+
+def inbound_answer(session: Session, *, provider: str, provider_message_id: str) -> str | None:
+    return session.scalar(
+        sa.select(InboundReceipt.answer).where(
+            InboundReceipt.provider == provider,
+            InboundReceipt.provider_message_id == provider_message_id,
         )
     )
-    return found is not None

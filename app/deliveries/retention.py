@@ -6,8 +6,10 @@ their phone and email only once nothing about them is recent or still to come: n
 pending, no reminder or attempt or update inside the limit. Statuses, counts, reminder events
 and opt-outs (the do-not-contact registry must keep working) are never touched.
 
-The same pass deletes status callbacks kept for a message that was never recorded, whatever
-`days` is: they are not history, only reports that found nothing to apply to.
+The same pass deletes, whatever `days` is, what is not history: status callbacks kept for a
+message that was never recorded (reports that found nothing to apply to), and Idempotency-Key
+records past their `expires_at` (a retry that late takes the key over anyway, so the stored
+response would never be replayed; left alone they grow with every keyed request).
 """
 
 import hashlib
@@ -22,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.customers.models import Customer
 from app.deliveries import pending
 from app.deliveries.inbound_models import InboundMessage
+from app.idempotency.models import IdempotencyRecord
 from app.reminders.models import DeliveryAttempt, Reminder
 from app.reminders.states import ReminderStatus
 
@@ -44,6 +47,8 @@ class Erased:
     """Inbound texts whose words were erased (the record of the reply stays)."""
     callbacks: int = 0
     """Status callbacks kept for a message never recorded, deleted after their TTL."""
+    idempotency_keys: int = 0
+    """Idempotency-Key records deleted once expired."""
 
 
 def erase_expired(session: Session, *, now: datetime, days: int) -> Erased:
@@ -65,6 +70,15 @@ def _erase_replies(session: Session, cutoff: datetime) -> int:
         .values(body=None)
     )
     return int(erased.rowcount)  # type: ignore[attr-defined]
+
+
+def delete_expired_idempotency_keys(session: Session, *, now: datetime) -> int:
+    """The same test the service makes (`expires_at <= now` frees a key), so nothing a retry
+    could still replay is deleted."""
+    deleted = session.execute(
+        sa.delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= now)
+    )
+    return int(deleted.rowcount)  # type: ignore[attr-defined]
 
 
 def _erase_attempts(session: Session, cutoff: datetime) -> int:
@@ -130,13 +144,18 @@ def run(
     """One retention pass in its own transaction: the daily job and `nudge retention run`."""
     with sessions.begin() as session:
         erased = erase_expired(session, now=now, days=days)
-        erased = replace(erased, callbacks=pending.expire(session, now=now, ttl=pending_ttl))
+        erased = replace(
+            erased,
+            callbacks=pending.expire(session, now=now, ttl=pending_ttl),
+            idempotency_keys=delete_expired_idempotency_keys(session, now=now),
+        )
     logger.info(
         "retention erased %d attempt bodies, %d customers' contact details and %d replies, "
-        "and deleted %d expired status callbacks",
+        "and deleted %d expired status callbacks and %d expired idempotency keys",
         erased.attempts,
         erased.customers,
         erased.replies,
         erased.callbacks,
+        erased.idempotency_keys,
     )
     return erased

@@ -55,7 +55,9 @@ def status_callback(
     summary="Twilio inbound SMS",
     description="A customer texted Nudge's number. STOP-like keywords opt the number out of "
     "SMS, START-like ones opt it back in, HELP answers with the tenant's help line; anything "
-    "else is kept on the customer's timeline. Answers TwiML (`application/xml`).",
+    "else is kept on the customer's timeline. Each `MessageSid` acts once: a message posted "
+    "again (a Twilio retry or a replay) changes nothing and gets the first answer again. "
+    "Answers TwiML (`application/xml`).",
     responses={200: {"content": {TWIML: {}}}, **problem_responses(403, 413, 422)},
 )
 def inbound_sms(form: TwilioForm, session: SessionDep, clock: ClockDep) -> Response:

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.anyio
 
 TWILIO = {
     "twilio_account_sid": "AC00000000000000000000000000000001",
-    "twilio_auth_token": "token-for-tests",
+    "twilio_auth_token": "5be1c0d9a7f24e83b6c5d1a0f9e7b342",  # strong enough for production
     "twilio_from_number": "+15005550006",
     "public_url": "https://nudge.example",
 }

@@ -3,6 +3,8 @@ anything else lands on the customer's timeline."""
 
 # ruff: noqa: RUF001  (full-width letters are what these tests are about)
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -12,9 +14,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
-from app.deliveries.inbound_models import InboundMessage
+from app.deliveries.inbound_models import InboundMessage, InboundReceipt
 from app.optouts.models import OptOut
-from tests.conftest import DispatcherFactory, Tenant, count
+from tests.conftest import DispatcherFactory, Server, Tenant, count
 from tests.deliveries.conftest import INBOUND_PATH, post_signed, read, signature, submit
 from tests.factories import customer
 from tests.fakes.twilio_server import FakeTwilio
@@ -199,8 +201,9 @@ def test_a_text_from_an_unknown_number_gets_an_empty_answer_and_nothing_is_store
     tenant: Tenant, anonymous: httpx.Client, db: Session
 ) -> None:
     submit(tenant)
-    for word in ("STOP", "HELP", "hello"):
-        assert text(anonymous, word, from_phone="+8613900000000").text == EMPTY_TWIML
+    for n, word in enumerate(("STOP", "HELP", "hello")):
+        answer = text(anonymous, word, sid=f"SMin000{n}", from_phone="+8613900000000")
+        assert answer.text == EMPTY_TWIML
     assert count(db, OptOut) == 0
     assert count(db, InboundMessage) == 0
 
@@ -263,3 +266,88 @@ async def test_after_stop_the_next_sms_is_suppressed_and_after_start_it_is_sent(
     await dispatcher.run_once()
     assert read(tenant, sent_again)["status"] == "sent"
     assert len(twilio.received) == 2
+
+
+def replies_on_timeline(tenant: Tenant, reminder_id: str) -> int:
+    return sum(event["kind"] == "reply" for event in read(tenant, reminder_id)["events"])
+
+
+def test_a_replayed_start_after_a_stop_changes_nothing(
+    tenant: Tenant, anonymous: httpx.Client, db: Session
+) -> None:
+    """A signed START captured and posted again must not re-subscribe a customer who has since
+    texted STOP: the signature has no timestamp, so the message id is what makes it a replay."""
+    submit(tenant)
+    text(anonymous, "STOP", sid="SMin0001")
+    first = text(anonymous, "START", sid="SMin0002")
+    text(anonymous, "STOP", sid="SMin0003")
+    replayed = text(anonymous, "START", sid="SMin0002")
+    assert replayed.text == first.text
+    assert sms_opt_outs(db) == [(tenant.id, PHONE, "sms", "inbound_stop")]
+
+
+def test_a_replayed_stop_after_a_start_changes_nothing(
+    tenant: Tenant, anonymous: httpx.Client, db: Session
+) -> None:
+    submit(tenant)
+    first = text(anonymous, "STOP", sid="SMin0001")
+    text(anonymous, "START", sid="SMin0002")
+    assert text(anonymous, "STOP", sid="SMin0001").text == first.text
+    assert sms_opt_outs(db) == []
+
+
+REPLAYED = ["STOP", "START", "HELP", "I paid yesterday"]
+
+
+def state(tenant: Tenant, reminder_id: str, db: Session) -> tuple[Any, ...]:
+    """Everything an inbound text can change."""
+    return (
+        sms_opt_outs(db),
+        count(db, InboundMessage),
+        count(db, InboundReceipt),
+        replies_on_timeline(tenant, reminder_id),
+    )
+
+
+@pytest.mark.parametrize("body", REPLAYED)
+def test_each_keyword_replayed_is_answered_as_the_first_time_and_acts_once(
+    tenant: Tenant, anonymous: httpx.Client, db: Session, body: str
+) -> None:
+    settings = {"display_name": "Sunny Loans", "help_phone": "+864001234567"}
+    assert tenant.client.put("/v1/tenant", json=settings).status_code == 200
+    reminder_id = submit(tenant, customer=customer(locale="en-US"))
+    first = text(anonymous, body, sid="SMin0001")
+    after_first = state(tenant, reminder_id, db)
+    assert after_first[2] == 1
+    for _ in range(3):
+        assert text(anonymous, body, sid="SMin0001").text == first.text
+        assert state(tenant, reminder_id, db) == after_first
+
+
+@pytest.mark.parametrize("body", REPLAYED)
+def test_concurrent_posts_of_one_message_act_once_and_get_one_answer(
+    tenant: Tenant, server: Server, db: Session, body: str
+) -> None:
+    """Eight posts of one message id at once: the first to write its receipt acts, the others
+    wait for it and answer alike (without the receipt a reply 500s on its unique id and two
+    STOPs may both find no opt-out and add one each)."""
+    reminder_id = submit(tenant, customer=customer(locale="en-US"))
+    if body == "START":
+        with httpx.Client(base_url=server.url, timeout=60) as client:
+            text(client, "STOP", sid="SMin0000")
+    threads = 8
+    ready = threading.Barrier(threads)
+
+    def post(_: int) -> httpx.Response:
+        with httpx.Client(base_url=server.url, timeout=60) as client:
+            client.get("/healthz")  # connected before the race starts
+            ready.wait()
+            return text(client, body, sid="SMin0001")
+
+    with ThreadPoolExecutor(threads) as pool:
+        answers = {response.text for response in pool.map(post, range(threads))}
+    assert len(answers) == 1
+    opt_outs, stored, receipts, replies = state(tenant, reminder_id, db)
+    assert len(opt_outs) == (1 if body == "STOP" else 0)
+    assert receipts == (2 if body == "START" else 1)
+    assert (stored, replies) == ((1, 1) if body == "I paid yesterday" else (0, 0))

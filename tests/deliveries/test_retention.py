@@ -17,13 +17,16 @@ from sqlalchemy.orm import Session
 from app.clock import FrozenClock
 from app.customers.models import Customer
 from app.db import create_session_factory
+from app.deliveries import retention
 from app.deliveries.inbound_models import InboundMessage
 from app.deliveries.retention import Erased, erase_expired
 from app.dispatch.scheduler import dispatching
+from app.idempotency.models import IdempotencyRecord
 from app.reminders.models import DeliveryAttempt, ReminderEvent
 from app.reminders.states import ReminderStatus
 from tests.conftest import Tenant, app_settings
 from tests.deliveries.conftest import BODY, EMAIL, PHONE, Log
+from tests.factories import reminder
 
 OLD = timedelta(days=400)
 NUDGE = str(Path(sys.executable).parent / "nudge")
@@ -123,6 +126,7 @@ def test_nudge_retention_run_erases_from_the_command_line(
     )
     assert done.returncode == 0, done.stderr
     assert "erased 1 attempt bodies" in done.stdout
+    assert "and 0 expired idempotency keys" in done.stdout
     db.rollback()
     assert db.get_one(DeliveryAttempt, attempt, populate_existing=True).body is None
 
@@ -168,3 +172,29 @@ def test_the_words_of_old_replies_are_erased_and_the_record_of_the_reply_stays(
         db.execute(sa.select(InboundMessage.provider_message_id, InboundMessage.body)).all()
     )
     assert kept == {"SM-old": None, "SM-new": "可以下周再还吗"}
+
+
+def test_the_daily_pass_deletes_expired_idempotency_keys_and_counts_them_in_its_log(
+    tenant: Tenant, db: Session, clock: FrozenClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    def post(key: str, loan_ref: str) -> Any:
+        body = reminder(loan_ref=loan_ref)
+        return tenant.client.post("/v1/reminders", json=body, headers={"Idempotency-Key": key})
+
+    assert post("k-old", "loan-1").status_code == 202
+    clock.advance(timedelta(hours=23))
+    fresh = post("k-new", "loan-2")
+    clock.advance(timedelta(hours=1, seconds=1))  # k-old is past its 24 hours, k-new is not
+
+    sessions = create_session_factory(db.get_bind())  # type: ignore[arg-type]
+    with caplog.at_level("INFO", logger="app.deliveries.retention"):
+        erased = retention.run(sessions, now=clock.now(), days=365, pending_ttl=timedelta(hours=1))
+    assert erased.idempotency_keys == 1
+    assert "and 1 expired idempotency keys" in caplog.text
+    db.rollback()
+    assert list(db.scalars(sa.select(IdempotencyRecord.key))) == ["k-new"]
+    replayed = post("k-new", "loan-2")
+    assert (replayed.headers["idempotent-replayed"], replayed.json()) == ("true", fresh.json())
+    assert retention.run(sessions, now=clock.now(), days=0, pending_ttl=timedelta(hours=1)) == (
+        Erased(attempts=0, customers=0)
+    )
