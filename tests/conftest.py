@@ -30,7 +30,7 @@ from tests.servers import serving
 
 START = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
 TWILIO_SID = "AC0123456789abcdef0123456789abcdef"
-TWILIO_TOKEN = "fake-twilio-token"
+TWILIO_TOKEN = "5f2c8e1a9b7d4c3e6a0f1b2d8e9c7a4b"  # shaped like a real one: production judges it
 PUBLIC_URL = "https://nudge.example"
 """Where Twilio is told to call Nudge back; webhook signatures are made over it."""
 

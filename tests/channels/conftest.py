@@ -9,7 +9,7 @@ from app.clock import FrozenClock
 from tests.conftest import START, fresh
 from tests.fakes.webhook_receiver import WebhookReceiver, webhook_receiver
 
-WEBHOOK_SECRET = "whsec-0123456789abcdef"
+WEBHOOK_SECRET = "l7Bd4dXFpsSmLnNJE8xC5f07yKnFwv6RBmZwJFf-evM"  # random: production judges it
 
 
 class ManualSleep:

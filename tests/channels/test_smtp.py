@@ -22,7 +22,7 @@ from tests.servers import free_port
 
 pytestmark = pytest.mark.anyio
 
-LOGIN = ("nudge-mailer", "smtp-pass-0123456789")
+LOGIN = ("nudge-mailer", "Xq7rTz9kLm2pWv4s")  # random-looking: production judges its strength
 
 EMAIL = Message(
     channel=Channel.EMAIL,
@@ -182,7 +182,7 @@ def test_smtp_adapter_refuses_an_unusable_configuration(
         SmtpAdapter(smtp_settings(25, **overrides), clock=clock)
 
 
-PRODUCTION = {"env": "production", "secret_key": "production-session-key-0123456789abcdef"}
+PRODUCTION = {"env": "production", "secret_key": "RNxuKP92ONDZ7pTRz3z8OB22u0tSeVL_r9CA5XuTI_8"}
 
 
 @pytest.mark.parametrize("address", ["127.0.0.1", "169.254.169.254"])

@@ -221,7 +221,7 @@ def test_sms_adapter_refuses_to_start_without_credentials_or_sender(
         TwilioSmsAdapter(twilio_settings(twilio, **overrides), clock=clock)
 
 
-PRODUCTION = {"env": "production", "secret_key": "production-session-key-0123456789abcdef"}
+PRODUCTION = {"env": "production", "secret_key": "RNxuKP92ONDZ7pTRz3z8OB22u0tSeVL_r9CA5XuTI_8"}
 
 
 @pytest.mark.parametrize("address", ["127.0.0.1", "169.254.169.254", "100.100.100.200"])

@@ -129,7 +129,7 @@ def test_webhook_refuses_to_start_without_a_secret(clock: FrozenClock) -> None:
         )
 
 
-PRODUCTION = {"env": "production", "secret_key": "production-session-key-0123456789abcdef"}
+PRODUCTION = {"env": "production", "secret_key": "RNxuKP92ONDZ7pTRz3z8OB22u0tSeVL_r9CA5XuTI_8"}
 
 
 async def test_production_refuses_a_public_name_that_resolves_to_loopback_without_connecting(
