@@ -11,7 +11,9 @@ PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "changethis", "secret"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="NUDGE_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="NUDGE_", env_file=".env", extra="ignore", hide_input_in_errors=True
+    )
 
     env: Literal["development", "production", "test"] = Field(
         "development", description="Deployment environment; development enables console channels."
