@@ -122,6 +122,14 @@ class ReminderOut(BaseModel):
     created_at: datetime
     updated_at: datetime
 
+    def _masked_inputs(self) -> dict[str, Any]:
+        """The lender's variables and metadata may hold contact details (a pay link with the
+        customer's email): masked as free text for a key without `pii:read`."""
+        return {"variables": mask_value(self.variables), "metadata": mask_value(self.metadata)}
+
+    def masked(self) -> "ReminderOut":
+        return self.model_copy(update=self._masked_inputs())
+
 
 class EventOut(BaseModel):
     kind: str = Field(examples=["accepted"])
@@ -172,6 +180,7 @@ class ReminderDetail(ReminderOut):
         provider's errors and in the events' details (which quote those errors) are masked."""
         return self.model_copy(
             update={
+                **self._masked_inputs(),
                 "attempts": [attempt.masked() for attempt in self.attempts],
                 "events": [event.masked() for event in self.events],
             }
@@ -181,6 +190,9 @@ class ReminderDetail(ReminderOut):
 class ReminderPage(BaseModel):
     items: list[ReminderOut]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at end.")
+
+    def masked(self) -> "ReminderPage":
+        return self.model_copy(update={"items": [item.masked() for item in self.items]})
 
 
 class ResolveIn(BaseModel):
