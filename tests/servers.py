@@ -5,14 +5,18 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
 
 
 @contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+def serving(app: FastAPI, **config_overrides: Any) -> Iterator[str]:
+    """`config_overrides` go to `uvicorn.Config`: `log_config=logs.config()` logs as
+    `nudge serve` does."""
+    values: dict[str, Any] = {"log_level": "warning"} | config_overrides
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="on", **values)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
