@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
-from app.auth import ReminderReader, ReminderWriter
+from app.auth import Principal, ReminderReader, ReminderWriter
 from app.clock import ClockDep
 from app.config import SettingsDep
 from app.db import SessionDep
@@ -178,10 +178,18 @@ def cancel_reminder(
         tenant_id=principal.tenant_id,
         key=idempotency_key,
         status=200,
-        produce=lambda: service.cancel(
-            session, tenant_id=principal.tenant_id, reminder_id=reminder_id, clock=clock
+        produce=lambda: _shown(
+            service.cancel(
+                session, tenant_id=principal.tenant_id, reminder_id=reminder_id, clock=clock
+            ),
+            principal,
         ),
     )
+
+
+def _shown(detail: ReminderDetail, principal: Principal) -> ReminderDetail:
+    """A cancelled reminder's timeline may hold earlier attempts' errors: masked as on read."""
+    return detail if principal.has(Scope.PII_READ) else detail.masked()
 
 
 @router.post(
