@@ -59,7 +59,7 @@ _CONTACT = re.compile(
     rf"(?P<email>(?<![\w.+%-])[\w.+%-]+{_AT}[\w-]+(?:\.[\w-]+)+)"
     rf"|(?P<international>{_PLUS}\d(?:{_SEP}{{0,2}}\d){{6,16}})"
     rf"|(?P<keep>(?<![\w.])(?:{_DATE}|{_IPV4}|{_AMOUNT})(?!\w))"
-    rf"|(?P<national>(?<![\w+.-])\(?\d(?:{_SEP}{{0,2}}\d){{6,14}}(?![\w-]|\.\d))"
+    rf"|(?P<national>(?<![\w+.-])\(?\d(?:{_SEP}{{0,2}}\d){{7,14}}(?![\w-]|\.\d))"
 )
 """One pass finds every candidate; dates, IPv4 addresses and amounts are matched only so
 that the digit runs in them are not taken for national phone numbers."""
@@ -85,7 +85,7 @@ def _mask_match(match: re.Match[str]) -> str:
 def mask_text(text: str) -> str:
     """Free text (a rendered message, a provider's error, a log line) with every email address
     and phone number in it masked: international (`+...`) numbers as `mask_phone` shows them,
-    and runs of 7 to 15 digits written as numbers are (`(202) 555-0150`, `13812345678`) as
+    and runs of 8 to 15 digits written as numbers are (`(202) 555-0150`, `13812345678`) as
     national numbers, keeping the first and last digits. Dates, amounts and IPv4 addresses stay
     readable; a long reference number is masked like a phone number (harmless over-masking).
     One regular expression, not a phone-number parser: exports mask 100,000 rows at a time."""

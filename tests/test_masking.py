@@ -70,3 +70,8 @@ def test_strings_inside_an_event_detail_are_masked() -> None:
         "tries": 2,
         "others": [{"to": "a***@b.example"}],
     }
+
+
+def test_counts_and_limits_in_an_error_stay_readable() -> None:
+    text = "ljust() is given 5000000; numbers given to filters are at most 2048"
+    assert mask_text(text) == text
