@@ -12,12 +12,13 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 import uvicorn
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from app import migrate as migrations
 from app.audit import service as audit
 from app.clock import SystemClock
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.db import create_db_engine, create_session_factory
 from app.deliveries import retention as retention_job
 from app.dispatch.scheduler import run_worker
@@ -28,9 +29,24 @@ from app.tenants.models import Tenant
 from app.tenants.service import IssuedKey, Scope
 
 
+def _settings() -> Settings:
+    """The settings, or a short refusal naming each bad `NUDGE_*` variable: never its value
+    (it may be a secret or a phone number) and no traceback."""
+    try:
+        return get_settings()
+    except ValidationError as error:
+        reasons = "\n".join(
+            f"  {'NUDGE_' + str(e['loc'][0]).upper() if e['loc'] else 'settings'}: {e['msg']}"
+            for e in error.errors(include_input=False, include_url=False)
+        )
+        raise click.ClickException(
+            f"refusing to start, the settings are invalid:\n{reasons}"
+        ) from None
+
+
 @contextmanager
 def _session() -> Iterator[Session]:
-    engine = create_db_engine(get_settings().database_url)
+    engine = create_db_engine(_settings().database_url)
     try:
         with create_session_factory(engine).begin() as session:
             yield session
@@ -64,7 +80,7 @@ def main() -> None:
 @main.command()
 def migrate() -> None:
     """Upgrade the database to the latest schema."""
-    engine = create_db_engine(get_settings().database_url)
+    engine = create_db_engine(_settings().database_url)
     try:
         migrations.upgrade(engine)
     finally:
@@ -81,7 +97,7 @@ def serve(host: str | None, port: int | None, no_worker: bool) -> None:
     if no_worker:
         os.environ["NUDGE_EMBEDDED_WORKER"] = "false"
         get_settings.cache_clear()
-    settings = get_settings()
+    settings = _settings()
     host, port = host or settings.host, port or settings.port
     shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104
     click.echo(f"Nudge API docs: http://{shown}:{port}/docs")
@@ -91,7 +107,7 @@ def serve(host: str | None, port: int | None, no_worker: bool) -> None:
 @main.command()
 def worker() -> None:
     """Dispatch due reminders until SIGTERM (several workers may share a PostgreSQL database)."""
-    settings = get_settings()
+    settings = _settings()
     logs.configure()
     engine = create_db_engine(settings.database_url)
     try:
@@ -193,7 +209,7 @@ def retention() -> None:
 @retention.command("run")
 def run_retention() -> None:
     """Run one retention pass now (the scheduler also runs it daily)."""
-    settings = get_settings()
+    settings = _settings()
     engine = create_db_engine(settings.database_url)
     try:
         erased = retention_job.run(

@@ -53,17 +53,22 @@ def create_db_engine(
     url: str, *, echo: bool = False, pool_size: int = 10, max_overflow: int = 40
 ) -> Engine:
     """One pool per process: `pool_size + max_overflow` must cover the API's worker threads
-    (40) plus the dispatcher's, since each request holds one connection at a time."""
+    (40) plus the dispatcher's, since each request holds one connection at a time. Bound
+    parameters are kept out of error messages and echoed SQL: they hold phone numbers."""
     pool = {"pool_size": pool_size, "max_overflow": max_overflow}
     if url.startswith("sqlite"):
         if sa.make_url(url).database in (None, "", ":memory:"):
             pool = {}  # one connection per thread, no pool to size
         engine = sa.create_engine(
-            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}, **pool
+            url,
+            echo=echo,
+            hide_parameters=True,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            **pool,
         )
         sa.event.listen(engine, "connect", _configure_sqlite)
         return engine
-    return sa.create_engine(url, echo=echo, pool_pre_ping=True, **pool)
+    return sa.create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True, **pool)
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

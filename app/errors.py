@@ -13,6 +13,7 @@ from pydantic import AfterValidator, BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.config import Settings
+from app.masking import mask_value
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 logger = logging.getLogger(__name__)
@@ -108,8 +109,10 @@ class ValidationFailed(NudgeError):
 
 
 def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
+    """Details quote the caller's input (`'13812345678' is not a phone number`): contact details
+    in them are masked, whoever asked, as nothing is gained by echoing them."""
     return JSONResponse(
-        problem.model_dump(exclude_none=True),
+        mask_value(problem.model_dump(exclude_none=True)),
         status_code=problem.status,
         media_type=PROBLEM_MEDIA_TYPE,
         headers=headers,

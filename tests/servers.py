@@ -5,6 +5,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from typing import Any
 
 import trustme
 import uvicorn
@@ -12,9 +13,13 @@ from fastapi import FastAPI
 
 
 @contextmanager
-def serving(app: FastAPI, *, tls: trustme.LeafCert | None = None) -> Iterator[str]:
+def serving(
+    app: FastAPI, *, tls: trustme.LeafCert | None = None, **config_overrides: Any
+) -> Iterator[str]:
     """Yields the base URL; with `tls` the server speaks https with that certificate (the URL
-    still says http://127.0.0.1: a test names the host its certificate is for)."""
+    still says http://127.0.0.1: a test names the host its certificate is for).
+    `config_overrides` go to `uvicorn.Config`: `log_config=logs.config()` logs as `nudge serve`
+    does."""
     with ExitStack() as files:
         certificate = {}
         if tls is not None:  # uvicorn reads the files when it starts
@@ -22,15 +27,14 @@ def serving(app: FastAPI, *, tls: trustme.LeafCert | None = None) -> Iterator[st
                 "ssl_certfile": files.enter_context(tls.cert_chain_pems[0].tempfile()),
                 "ssl_keyfile": files.enter_context(tls.private_key_pem.tempfile()),
             }
-        with _serving(app, certificate) as url:
+        with _serving(app, certificate | config_overrides) as url:
             yield url
 
 
 @contextmanager
-def _serving(app: FastAPI, certificate: dict[str, str]) -> Iterator[str]:
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", **certificate
-    )
+def _serving(app: FastAPI, overrides: dict[str, Any]) -> Iterator[str]:
+    values: dict[str, Any] = {"log_level": "warning"} | overrides
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="on", **values)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -104,3 +104,24 @@ def test_dev_tenant_keeps_printing_the_same_working_key(tmp_path: Path) -> None:
         assert first.stdout == second.stdout
         assert key_file.read_text().strip() in first.stdout
         assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+
+
+@pytest.mark.parametrize("command", ["serve", "worker"])
+def test_a_refused_start_names_the_bad_settings_but_never_prints_their_values(
+    command: str, tmp_path: Path
+) -> None:
+    env = os.environ | {
+        "NUDGE_ENV": "hunter2-s3cr3t",
+        "NUDGE_DATABASE_POOL_SIZE": "+12025550150x",
+        "NUDGE_SMTP_PORT": "wang.fang@example.com",
+    }
+    refused = subprocess.run(
+        [NUDGE, command], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    printed = refused.stdout + refused.stderr
+    assert refused.returncode != 0
+    for name in ("NUDGE_ENV", "NUDGE_DATABASE_POOL_SIZE", "NUDGE_SMTP_PORT"):
+        assert name in printed
+    for value in ("hunter2", "2025550150", "wang.fang"):
+        assert value not in printed
+    assert "Traceback" not in printed

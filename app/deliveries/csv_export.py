@@ -4,6 +4,7 @@ import csv
 import io
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -14,6 +15,17 @@ from app.deliveries.service import present
 COLUMNS = list(DeliveryOut.model_fields)
 CHUNK = 1000
 """Rows fetched from the server-side cursor, and written to the response, at a time."""
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell as a formula (OWASP, CSV injection)."""
+
+
+def neutralise(value: Any) -> Any:
+    """A cell a spreadsheet would run as a formula gets a leading `'`, which it then shows as
+    text. Phone numbers start with `+`, so they get it too (and Excel keeps them as text instead
+    of turning them into 8.61E+12)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def export(
@@ -30,7 +42,8 @@ def export(
     with sessions() as session:
         rows = repository.stream(session, tenant_id=tenant_id, where=where, chunk=CHUNK)
         for count, row in enumerate(rows, start=1):
-            writer.writerow(present(row, reveal=reveal).model_dump(mode="json"))
+            cells = present(row, reveal=reveal).model_dump(mode="json")
+            writer.writerow({name: neutralise(value) for name, value in cells.items()})
             if count % CHUNK == 0:
                 yield _drain(buffer)
     yield _drain(buffer)

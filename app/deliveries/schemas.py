@@ -24,8 +24,8 @@ class DeliveryFilter:
 
 
 class DeliveryOut(BaseModel):
-    """One delivery attempt; `recipient` and contact details in `body` are masked without the
-    `pii:read` scope."""
+    """One delivery attempt; `recipient` and contact details in `body` and `error_message` are
+    masked without the `pii:read` scope."""
 
     id: uuid.UUID
     reminder_id: uuid.UUID

@@ -40,7 +40,8 @@ REACHED = frozenset({DeliveryStatus.DELIVERED, DeliveryStatus.ANSWERED})
 
 
 def present(row: RowMapping, *, reveal: bool) -> DeliveryOut:
-    """Without `pii:read` the recipient is masked, and so is any phone or email in the body."""
+    """Without `pii:read` the recipient is masked, and so is any phone or email in the body or
+    in the provider's error message (Twilio's quote the number)."""
     out = DeliveryOut.model_validate(dict(row))
     if reveal:
         return out
@@ -48,6 +49,7 @@ def present(row: RowMapping, *, reveal: bool) -> DeliveryOut:
         update={
             "recipient": out.recipient and mask_address(out.recipient),
             "body": out.body and mask_text(out.body),
+            "error_message": out.error_message and mask_text(out.error_message),
         }
     )
 

@@ -5,7 +5,7 @@ import logging.config
 from contextvars import ContextVar
 from typing import Any
 
-from app.masking import mask_text
+from app.masking import mask_text, mask_value
 
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
@@ -18,13 +18,37 @@ class RequestContext(logging.Filter):
         return True
 
 
+_STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+_TRACEBACKS = logging.Formatter()
+
+
 class MaskContactDetails(logging.Filter):
-    """No phone number or email address reaches a log in clear, whoever logged it (uvicorn's
-    access log shows query strings, for one)."""
+    """No phone number or email address reaches a log in clear, whoever logged it: not in the
+    message (uvicorn's access log shows query strings, percent-encoded), not in an exception's
+    traceback (a database error quotes the row it refused), not in `extra` fields."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg, record.args = mask_text(record.getMessage()), ()
+        if record.exc_info:
+            # Formatted here, masked, and kept as text: formatters use `exc_text` as it is.
+            record.exc_text = _TRACEBACKS.formatException(record.exc_info)
+            record.exc_info = None
+        if record.exc_text:
+            record.exc_text = mask_text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_text(record.stack_info)
+        for name, value in list(vars(record).items()):
+            if name not in _STANDARD_ATTRIBUTES:
+                setattr(record, name, _masked(value))
         return True
+
+
+def _masked(value: object) -> object:
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str | dict | list | tuple):
+        return mask_value(value)
+    return mask_text(str(value))  # the JSON formatter would write its str() anyway
 
 
 def config() -> dict[str, Any]:

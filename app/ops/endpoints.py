@@ -39,6 +39,7 @@ from app.ops.session import (
 from app.pagination import decode_cursor, encode_cursor
 from app.ratelimit import FailureThrottle
 from app.reminders import repository as reminders
+from app.reminders.schemas import AttemptOut, EventOut
 from app.tenants.models import ApiKey
 from app.tenants.service import KEY_PREFIX, Scope, find_active_key
 from channels.status import DeliveryStatus
@@ -306,6 +307,14 @@ def timeline(
         return _page(request, "error.html", {"message": "not_found", "viewer": viewer}, status=404)
     reminder, customer = found
     pii = viewer.principal.has(Scope.PII_READ)
+    events = [
+        EventOut.model_validate(e, from_attributes=True)
+        for e in reminders.timeline(session, reminder.id)
+    ]
+    attempts = [
+        AttemptOut.model_validate(a, from_attributes=True)
+        for a in reminders.attempts(session, reminder.id)
+    ]
     contacts = [
         contact if pii else mask_address(contact)
         for contact in (customer.phone, customer.email)
@@ -319,8 +328,8 @@ def timeline(
             "reminder": reminder,
             "customer_ref": customer.ref,
             "contacts": contacts,
-            "events": reminders.timeline(session, reminder.id),
-            "attempts": reminders.attempts(session, reminder.id),
+            "events": events if pii else [event.masked() for event in events],
+            "attempts": attempts if pii else [attempt.masked() for attempt in attempts],
         },
     )
 

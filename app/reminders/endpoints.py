@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
-from app.auth import ReminderReader, ReminderWriter
+from app.auth import Principal, ReminderReader, ReminderWriter
 from app.clock import ClockDep
 from app.config import SettingsDep
 from app.db import SessionDep
@@ -113,7 +113,8 @@ def submit_batch(
     response_model=ReminderPage,
     summary="List reminders",
     description="Newest first, filtered, with keyset pagination: pass `next_cursor` back as "
-    "`cursor` until it is null. Pages stay stable while new reminders arrive.",
+    "`cursor` until it is null. Pages stay stable while new reminders arrive. Phone numbers "
+    "and emails in `variables` and `metadata` are masked unless the key has `pii:read`.",
     responses=problem_responses(401, 403, 422),
 )
 def list_reminders(
@@ -125,7 +126,7 @@ def list_reminders(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> ReminderPage:
-    return service.list_page(
+    page = service.list_page(
         session,
         tenant_id=principal.tenant_id,
         customer_ref=customer_ref,
@@ -134,6 +135,7 @@ def list_reminders(
         cursor=cursor,
         limit=limit,
     )
+    return page if principal.has(Scope.PII_READ) else page.masked()
 
 
 @router.get(
@@ -141,7 +143,9 @@ def list_reminders(
     response_model=ReminderDetail,
     summary="Read a reminder with its timeline",
     description="The reminder, every event on its timeline (accepted, deferred and why, sent, "
-    "delivered, cancelled...) and every delivery attempt.",
+    "delivered, cancelled...) and every delivery attempt. Phone numbers and emails in "
+    "bodies, provider errors, event details, variables and metadata are masked unless the key "
+    "has `pii:read`.",
     responses=problem_responses(401, 403, 404),
 )
 def read_reminder(
@@ -174,10 +178,18 @@ def cancel_reminder(
         tenant_id=principal.tenant_id,
         key=idempotency_key,
         status=200,
-        produce=lambda: service.cancel(
-            session, tenant_id=principal.tenant_id, reminder_id=reminder_id, clock=clock
+        produce=lambda: _shown(
+            service.cancel(
+                session, tenant_id=principal.tenant_id, reminder_id=reminder_id, clock=clock
+            ),
+            principal,
         ),
     )
+
+
+def _shown(detail: ReminderDetail, principal: Principal) -> ReminderDetail:
+    """A cancelled reminder's timeline may hold earlier attempts' errors: masked as on read."""
+    return detail if principal.has(Scope.PII_READ) else detail.masked()
 
 
 @router.post(

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.customers.schemas import CustomerIn
 from app.fields import InstantIn
-from app.masking import mask_text
+from app.masking import mask_text, mask_value
 from app.reminders.states import ReminderStatus
 from channels.base import Channel
 
@@ -122,12 +122,24 @@ class ReminderOut(BaseModel):
     created_at: datetime
     updated_at: datetime
 
+    def _masked_inputs(self) -> dict[str, Any]:
+        """The lender's variables and metadata may hold contact details (a pay link with the
+        customer's email): masked as free text for a key without `pii:read`."""
+        return {"variables": mask_value(self.variables), "metadata": mask_value(self.metadata)}
+
+    def masked(self) -> "ReminderOut":
+        return self.model_copy(update=self._masked_inputs())
+
 
 class EventOut(BaseModel):
     kind: str = Field(examples=["accepted"])
     reason: str | None = Field(examples=["LOAN_CANCELLED"])
     detail: dict[str, Any] | None
     at: datetime
+
+    def masked(self) -> "EventOut":
+        """Details quote provider errors, which quote phone numbers."""
+        return self.model_copy(update={"detail": mask_value(self.detail)})
 
 
 class AttemptOut(BaseModel):
@@ -138,7 +150,10 @@ class AttemptOut(BaseModel):
     status: str
     provider_status: str | None
     error_code: str | None
-    error_message: str | None
+    error_message: str | None = Field(
+        description="The provider's error; phone numbers and emails in it are masked unless the "
+        "key has `pii:read`."
+    )
     body: str | None = Field(
         description="The words sent, as rendered for this attempt; phone numbers and emails in "
         "it are masked unless the key has `pii:read`."
@@ -147,22 +162,37 @@ class AttemptOut(BaseModel):
     finished_at: datetime | None
     latency_ms: int | None
 
+    def masked(self) -> "AttemptOut":
+        return self.model_copy(
+            update={
+                "body": self.body and mask_text(self.body),
+                "error_message": self.error_message and mask_text(self.error_message),
+            }
+        )
+
 
 class ReminderDetail(ReminderOut):
     events: list[EventOut] = Field(description="The timeline, oldest first.")
     attempts: list[AttemptOut] = Field(description="Delivery attempts, oldest first.")
 
     def masked(self) -> "ReminderDetail":
-        """As shown to a key without `pii:read`: contact details in the words sent are masked."""
-        attempts = [
-            a.model_copy(update={"body": a.body and mask_text(a.body)}) for a in self.attempts
-        ]
-        return self.model_copy(update={"attempts": attempts})
+        """As shown to a key without `pii:read`: contact details in the words sent, in the
+        provider's errors and in the events' details (which quote those errors) are masked."""
+        return self.model_copy(
+            update={
+                **self._masked_inputs(),
+                "attempts": [attempt.masked() for attempt in self.attempts],
+                "events": [event.masked() for event in self.events],
+            }
+        )
 
 
 class ReminderPage(BaseModel):
     items: list[ReminderOut]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at end.")
+
+    def masked(self) -> "ReminderPage":
+        return self.model_copy(update={"items": [item.masked() for item in self.items]})
 
 
 class ResolveIn(BaseModel):

@@ -47,7 +47,7 @@ def test_the_export_has_a_header_and_the_filtered_rows_newest_first(
         "error_kind": "",
         "error_code": "",
         "error_message": "",
-        "recipient": PHONE,
+        "recipient": "'" + PHONE,  # a leading + would make a spreadsheet formula
         "body": BODY,
         "body_sha256": "",
         "started_at": "2026-11-27T09:30:01Z",
@@ -90,3 +90,29 @@ def test_exporting_100000_rows_takes_no_more_memory_than_10000(
     rows, large = peak_growth_while_exporting(tenant.client)
     assert rows == 100_000
     assert large < 2 * small, f"10k rows peaked at {small} bytes, 100k at {large}"
+
+
+def test_cells_a_spreadsheet_would_run_as_formulas_are_exported_as_text(
+    tenant: Tenant, log_for: Any
+) -> None:
+    log: Log = log_for(tenant.id)
+    customer = log.customer(ref='=HYPERLINK("https://evil.example","click")')
+    reminder_id = log.reminder(customer, loan_ref="@SUM(1)")
+    hostile = {
+        "=1+1": "'=1+1",
+        "+1+1": "'+1+1",
+        "-1+1": "'-1+1",
+        "@SUM(1)": "'@SUM(1)",
+        "\t=1": "'\t=1",
+        "\r=1": "'\r=1",
+        "plain text, = later": "plain text, = later",
+    }
+    for error_message in hostile:
+        log.attempts(reminder_id, customer, error_message=error_message)
+    rows = export(tenant.client)
+    assert {row["error_message"]: row["error_message"] for row in rows} == {
+        shown: shown for shown in hostile.values()
+    }
+    assert {row["customer_ref"] for row in rows} == {'\'=HYPERLINK("https://evil.example","click")'}
+    assert {row["loan_ref"] for row in rows} == {"'@SUM(1)"}
+    assert {row["recipient"] for row in rows} == {"'" + PHONE}

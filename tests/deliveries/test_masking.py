@@ -72,12 +72,12 @@ def test_the_csv_export_masks_unless_the_key_has_pii_read(
     ops: httpx.Client, privileged: httpx.Client, attempts: tuple[str, str]
 ) -> None:
     masked = csv_rows(ops)
-    assert {r["recipient"] for r in masked} == {MASKED_PHONE, MASKED_EMAIL}
+    assert {r["recipient"] for r in masked} == {"'" + MASKED_PHONE, MASKED_EMAIL}
     assert {r["body"] for r in masked} == {MASKED_BODY}
     assert PHONE not in str(masked)
     assert EMAIL not in str(masked)
     clear = csv_rows(privileged)
-    assert {r["recipient"] for r in clear} == {PHONE, EMAIL}
+    assert {r["recipient"] for r in clear} == {"'" + PHONE, EMAIL}
     assert {r["body"] for r in clear} == {BODY}
 
 
@@ -124,3 +124,19 @@ async def test_a_reminders_attempts_mask_contact_details_in_the_words_sent(
     assert EMAIL in sent
     assert clear["body"] == sent
     assert masked["body"] == sent.replace(EMAIL, MASKED_EMAIL)
+
+
+def test_a_cancel_answer_masks_contact_details_unless_the_key_has_pii_read(
+    tenant: Tenant, db: Session, clock: FrozenClock
+) -> None:
+    variables = {
+        "amount": "1234.50",
+        "due_date": "2026-12-01",
+        "pay_url": f"https://p.example/?e={EMAIL}",
+    }
+    writer = tenant.key(db, clock, Scope.REMINDERS_WRITE, Scope.REMINDERS_READ)
+    made = writer.post("/v1/reminders", json=reminder(variables=variables))
+    assert made.status_code == 202, made.text
+    cancelled = writer.post(f"/v1/reminders/{made.json()['id']}/cancel")
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["variables"]["pay_url"] == f"https://p.example/?e={MASKED_EMAIL}"
