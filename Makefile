@@ -28,9 +28,9 @@ run: install
 	$(NUDGE) dev-tenant
 	$(NUDGE) serve
 
-## test: lint, type-check and run the whole suite (SQLite and PostgreSQL)
+## test: lint, type-check and run the whole suite (SQLite and PostgreSQL), on both cores
 test: install-test lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 lint: install-test
 	$(BIN)/ruff check app channels migrations tests bench

@@ -13,7 +13,9 @@ from app.errors import PROBLEM_MEDIA_TYPE
 from app.main import create_app
 from tests.conftest import Server, Tenant, app_settings
 
-EXAMPLES_PER_OPERATION = 12
+EXAMPLES_PER_OPERATION = 8
+"""Derandomized: the same examples every run, so a red run is reproducible and a green one is
+not luck (Schemathesis' negative generation sometimes cannot build a template body at random)."""
 
 
 schema = schemathesis.openapi.from_dict(create_app(app_settings("sqlite:///:memory:")).openapi())
@@ -35,6 +37,7 @@ def errors_are_problem_json(ctx: CheckContext, response: Response, case: Any) ->
     deadline=None,
     suppress_health_check=list(HealthCheck),
     database=None,
+    derandomize=True,
 )
 def test_every_operation_answers_within_its_schema_and_never_5xx(
     case: Any, server: Server, tenant: Tenant
