@@ -5,9 +5,9 @@ a dispatcher whose every round fails looks perfectly healthy from the API's side
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from app.db import dialect_insert
 from app.dispatch.models import DispatchHeartbeat
 
 FORGET_AFTER = timedelta(days=7)
@@ -22,8 +22,7 @@ def beat(session: Session, *, worker: str, now: datetime, error: str | None = No
         values["last_success_at"] = now
     else:
         values |= {"last_error": error[:MAX_ERROR], "last_error_at": now}
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    new = insert(DispatchHeartbeat).values(values)
+    new = dialect_insert(session, DispatchHeartbeat).values(values)
     session.execute(
         new.on_conflict_do_update(
             index_elements=[DispatchHeartbeat.worker],
