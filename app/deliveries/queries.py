@@ -78,7 +78,7 @@ def lift_sms_opt_outs(session: Session, *, tenant_id: uuid.UUID, phone: str) -> 
         sa.delete(OptOut).where(
             OptOut.tenant_id == tenant_id,
             OptOut.phone == phone,
-            OptOut.customer_id.is_(None),
+            OptOut.customer_ref.is_(None),
             OptOut.channel == OptOutChannel.SMS,
         )
     )

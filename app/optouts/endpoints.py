@@ -24,7 +24,9 @@ router = APIRouter(prefix="/v1", tags=["opt-outs"])
     summary="Register an opt-out",
     description="From now on the customer, phone number or email address is not contacted on "
     "`channel` (`all`: on any channel). Pending reminders to it are suppressed when due, with "
-    "`OPTED_OUT` on their timeline. Registering the same opt-out twice is harmless. The answer "
+    "`OPTED_OUT` on their timeline. A `customer_ref` Nudge has not seen yet is accepted: the "
+    "opt-out applies from that customer's first reminder. Registering the same opt-out twice "
+    "is harmless. The answer "
     "masks phone and email unless the key has `pii:read`.",
     responses=problem_responses(401, 403, 422),
 )

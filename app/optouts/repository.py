@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.customers.models import Customer
 from app.optouts.models import OptOut, OptOutChannel
@@ -26,7 +26,7 @@ def blocked_channels(
         sa.select(OptOut).where(
             OptOut.tenant_id.in_({c.tenant_id for c in customers}),
             sa.or_(
-                OptOut.customer_id.in_([c.id for c in customers]),
+                OptOut.customer_ref.in_([c.ref for c in customers]),
                 OptOut.phone.in_(phones),
                 OptOut.email.in_(emails),
             ),
@@ -47,7 +47,7 @@ def blocked_channels(
 
 def _concerns(row: OptOut, customer: Customer) -> bool:
     return (
-        row.customer_id == customer.id
+        row.customer_ref == customer.ref
         or (row.phone is not None and row.phone == customer.phone)
         or (row.email is not None and row.email == customer.email)
     )
@@ -57,31 +57,52 @@ def _applies(row: OptOut, channel: str) -> bool:
     """A customer's opt-out covers every channel; a phone's, calls and SMS; an email's, email."""
     if row.channel not in (channel, OptOutChannel.ALL):
         return False
-    if row.customer_id is not None:
+    if row.customer_ref is not None:
         return True
     return channel in ("sms", "voice") if row.phone else channel == "email"
+
+
+def find(
+    session: Session,
+    *,
+    tenant_id: uuid.UUID,
+    channel: OptOutChannel,
+    customer_ref: str | None,
+    phone: str | None,
+    email: str | None,
+) -> OptOut | None:
+    """The opt-out with exactly this subject and channel, if registered already."""
+    return session.scalar(
+        sa.select(OptOut).where(
+            OptOut.tenant_id == tenant_id,
+            OptOut.channel == channel,
+            _is(OptOut.customer_ref, customer_ref),
+            _is(OptOut.phone, phone),
+            _is(OptOut.email, email),
+        )
+    )
+
+
+def _is(column: InstrumentedAttribute[str | None], value: str | None) -> sa.ColumnElement[bool]:
+    return column.is_(None) if value is None else column == value
 
 
 def page(
     session: Session,
     *,
     tenant_id: uuid.UUID,
-    customer_id: uuid.UUID | None,
+    customer_ref: str | None,
     phone: str | None,
     email: str | None,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
-) -> Sequence[tuple[OptOut, str | None]]:
-    query = (
-        sa.select(OptOut, Customer.ref)
-        .outerjoin(Customer, Customer.id == OptOut.customer_id)
-        .where(OptOut.tenant_id == tenant_id)
-    )
-    if customer_id is not None:
-        query = query.where(OptOut.customer_id == customer_id)
+) -> Sequence[OptOut]:
+    query = sa.select(OptOut).where(OptOut.tenant_id == tenant_id)
+    if customer_ref is not None:
+        query = query.where(OptOut.customer_ref == customer_ref)
     if phone is not None:
         query = query.where(OptOut.phone == phone)
     if email is not None:
         query = query.where(OptOut.email == email)
     query = newest_first(query, key=(OptOut.created_at, OptOut.id), after=after, limit=limit)
-    return [(row[0], row[1]) for row in session.execute(query)]
+    return session.scalars(query).all()

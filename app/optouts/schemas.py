@@ -23,7 +23,12 @@ class OptOutIn(BaseModel):
         },
     )
 
-    customer_ref: str | None = Field(None, min_length=1, max_length=200)
+    customer_ref: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="The lender's reference; a customer not seen yet is opted out in advance.",
+    )
     phone: str | None = Field(None, description="E.164; applies to every customer with it.")
     email: EmailStr | None = None
     channel: OptOutChannel = Field(description="`all` blocks every channel.")
