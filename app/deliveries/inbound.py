@@ -2,12 +2,13 @@
 
 The number may belong to customers of several tenants; the text answers the tenant that most
 recently contacted it (`queries.sender`), since that is the message the customer is replying to.
+A STOP from a number no customer has yet opts it out of every tenant that sends from Nudge's
+number, so it is never dropped.
 """
 
 import logging
-import unicodedata
+import uuid
 from dataclasses import dataclass
-from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
@@ -15,6 +16,7 @@ from app.clock import Clock
 from app.customers.models import Customer
 from app.deliveries import queries
 from app.deliveries.inbound_models import InboundMessage
+from app.deliveries.keywords import Keyword, keyword
 from app.errors import FieldError, ValidationFailed
 from app.masking import mask_phone
 from app.optouts import service as optouts
@@ -25,30 +27,6 @@ from app.reminders.models import EventKind
 from app.tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
-
-
-class Keyword(StrEnum):
-    STOP = "stop"
-    START = "start"
-    HELP = "help"
-
-
-KEYWORDS = {
-    **dict.fromkeys(
-        ("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"),
-        Keyword.STOP,
-    ),
-    **dict.fromkeys(("退订", "TD", "T"), Keyword.STOP),
-    **dict.fromkeys(("START", "YES", "UNSTOP"), Keyword.START),
-    "HELP": Keyword.HELP,
-}
-
-
-def keyword(body: str) -> Keyword | None:
-    """Full-width letters folded to ASCII (NFKC), every space dropped, any case: a phone's
-    Chinese keyboard types `STOP` full-width, and `T D` is as clear as `TD`."""
-    folded = "".join(unicodedata.normalize("NFKC", body).split()).upper()
-    return KEYWORDS.get(folded)
 
 
 @dataclass(frozen=True)
@@ -109,26 +87,17 @@ def handle(session: Session, *, inbound: Inbound, clock: Clock) -> str | None:
 
 
 def _act(session: Session, *, inbound: Inbound, clock: Clock) -> str | None:
+    word = keyword(inbound.body)
     customer = queries.sender(session, inbound.from_phone)
     if customer is None:
-        logger.info("inbound text from unknown number %s ignored", mask_phone(inbound.from_phone))
+        _from_unknown_number(session, inbound=inbound, word=word, clock=clock)
         return None
     tenant = session.get_one(Tenant, customer.tenant_id)
-    word = keyword(inbound.body)
     if word is None:
         _store_reply(session, customer=customer, inbound=inbound, clock=clock)
         return None
     if word is Keyword.STOP:
-        optouts.register(
-            session,
-            tenant_id=tenant.id,
-            opt_out=OptOutIn(
-                phone=inbound.from_phone,
-                channel=OptOutChannel.SMS,
-                source=OptOutSource.INBOUND_STOP,
-            ),
-            clock=clock,
-        )
+        _opt_out(session, tenant_id=tenant.id, phone=inbound.from_phone, clock=clock)
     elif word is Keyword.START:
         queries.lift_sms_opt_outs(session, tenant_id=tenant.id, phone=inbound.from_phone)
     locale = customer.locale or tenant.default_locale
@@ -137,6 +106,32 @@ def _act(session: Session, *, inbound: Inbound, clock: Clock) -> str | None:
         chinese=locale.lower().startswith("zh"),
         name=tenant.display_name,
         help_phone=tenant.help_phone,
+    )
+
+
+def _from_unknown_number(
+    session: Session, *, inbound: Inbound, word: Keyword | None, clock: Clock
+) -> None:
+    """No customer has this phone yet, but a STOP is still the phone owner's wish: the phone is
+    opted out of SMS in every tenant that sends from the number it texted, so a customer given
+    this phone later is not texted, whatever their ref. Nothing is answered (no tenant to sign
+    the text as), and anything else is dropped: there is no customer to file a reply under."""
+    masked = mask_phone(inbound.from_phone)
+    if word is not Keyword.STOP:
+        logger.info("inbound text from unknown number %s ignored", masked)
+        return
+    tenant_ids = queries.tenants_sharing_the_sender(session)
+    for tenant_id in tenant_ids:
+        _opt_out(session, tenant_id=tenant_id, phone=inbound.from_phone, clock=clock)
+    logger.info("STOP from unknown number %s: opted out in %d tenants", masked, len(tenant_ids))
+
+
+def _opt_out(session: Session, *, tenant_id: uuid.UUID, phone: str, clock: Clock) -> None:
+    optouts.register(
+        session,
+        tenant_id=tenant_id,
+        opt_out=OptOutIn(phone=phone, channel=OptOutChannel.SMS, source=OptOutSource.INBOUND_STOP),
+        clock=clock,
     )
 
 

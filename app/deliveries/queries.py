@@ -12,6 +12,7 @@ from app.deliveries.inbound_models import InboundReceipt
 from app.dispatch.claim import STARTED
 from app.optouts.models import OptOut, OptOutChannel
 from app.reminders.models import DeliveryAttempt, Reminder
+from app.tenants.models import Tenant
 
 
 def attempt_by_provider_id(session: Session, provider_message_id: str) -> DeliveryAttempt | None:
@@ -58,6 +59,14 @@ def sender(session: Session, phone: str) -> Customer | None:
         .order_by(last_contact.desc().nulls_last(), Customer.updated_at.desc(), Customer.id)
         .limit(1)
     )
+
+
+def tenants_sharing_the_sender(session: Session) -> list[uuid.UUID]:
+    """The tenants that send from the number an inbound text reached: all of them, since every
+    tenant sends through the service's one Twilio sender (`NUDGE_TWILIO_FROM_NUMBER` or the
+    Messaging Service's numbers). When tenants get senders of their own, this narrows to the
+    tenants of the receiving number."""
+    return list(session.scalars(sa.select(Tenant.id).order_by(Tenant.id)))
 
 
 def latest_reminder_id(

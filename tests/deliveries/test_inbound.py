@@ -24,6 +24,7 @@ from tests.fakes.twilio_server import FakeTwilio
 pytestmark = pytest.mark.anyio
 
 PHONE = "+8613812345678"
+UNKNOWN = "+8613900000000"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response />'
 
 STOP_WORDS = [
@@ -57,6 +58,17 @@ STOP_WORDS = [
     "T",
     "t",
     "ｔ",
+    "退订。",
+    "TD退订",
+    "退订，别再发了",
+    "退订了",
+    "请帮我退订",
+    " Stop. ",
+    "STOP!",
+    "ＳＴＯＰ！",
+    "“Stop”",
+    "\u200bSTOP\u200b",
+    "td。",
 ]
 START_WORDS = [
     "START",
@@ -69,7 +81,17 @@ START_WORDS = [
     "UNSTOP",
     "un stop",
 ]
-NOT_KEYWORDS = ["STOP please", "stopp", "TDD", "yes I paid", "退订了", ""]
+NOT_KEYWORDS = [
+    "STOP please",
+    "don't stop helping me",
+    "Please don't stop.",
+    "stopp",
+    "TDD",
+    "yes I paid",
+    "已还款，谢谢",
+    "",
+    "!!!",
+]
 
 
 def text(
@@ -197,15 +219,45 @@ def test_another_reply_is_stored_once_and_shown_on_the_latest_reminders_timeline
     assert "paid" not in str(event)
 
 
-def test_a_text_from_an_unknown_number_gets_an_empty_answer_and_nothing_is_stored(
+@pytest.mark.parametrize("word", ["STOP", "退订。", "TD退订"])
+def test_a_stop_from_an_unknown_number_opts_it_out_of_every_tenant_sharing_the_sender(
+    new_tenant: Any, anonymous: httpx.Client, db: Session, word: str
+) -> None:
+    first, second = new_tenant("first"), new_tenant("second")
+    submit(first)
+    answer = text(anonymous, word, from_phone=UNKNOWN)
+    assert answer.text == EMPTY_TWIML
+    assert sorted(sms_opt_outs(db), key=str) == sorted(
+        [(t.id, UNKNOWN, "sms", "inbound_stop") for t in (first, second)], key=str
+    )
+    listed = second.client.get("/v1/opt-outs", params={"phone": UNKNOWN}).json()["items"]
+    assert [(o["channel"], o["source"]) for o in listed] == [("sms", "inbound_stop")]
+
+
+def test_other_texts_from_an_unknown_number_are_dropped(
     tenant: Tenant, anonymous: httpx.Client, db: Session
 ) -> None:
     submit(tenant)
-    for n, word in enumerate(("STOP", "HELP", "hello")):
-        answer = text(anonymous, word, sid=f"SMin000{n}", from_phone="+8613900000000")
+    for n, word in enumerate(("HELP", "START", "hello")):
+        answer = text(anonymous, word, sid=f"SMin000{n}", from_phone=UNKNOWN)
         assert answer.text == EMPTY_TWIML
     assert count(db, OptOut) == 0
     assert count(db, InboundMessage) == 0
+
+
+async def test_after_a_stop_from_an_unknown_number_a_new_customer_with_it_is_not_texted(
+    tenant: Tenant, anonymous: httpx.Client, make_dispatcher: DispatcherFactory, twilio: FakeTwilio
+) -> None:
+    text(anonymous, "退订，别再发了", from_phone=UNKNOWN)
+    texted = submit(tenant, customer=customer(ref="later", phone=UNKNOWN), channels=["sms"])
+    emailed = submit(
+        tenant, customer=customer(ref="later-too", phone=UNKNOWN), channels=["sms", "email"]
+    )
+    await make_dispatcher().run_once()
+    assert read(tenant, texted)["status"] == "suppressed"
+    assert read(tenant, texted)["events"][-1]["reason"] == "OPTED_OUT"
+    assert [a["channel"] for a in read(tenant, emailed)["attempts"]] == ["email"]
+    assert twilio.received == []
 
 
 def test_an_unsigned_stop_is_refused_and_opts_nobody_out(
