@@ -21,6 +21,7 @@ from app.observability import endpoints as observability
 from app.openapi import with_problem_validation_errors
 from app.ops import endpoints as ops
 from app.optouts import endpoints as optouts
+from app.optouts import public as unsubscribe
 from app.policy import endpoints as policies
 from app.ratelimit import FailureThrottle, TokenBuckets
 from app.reminders import endpoints as reminders
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(tenants.router)
     app.include_router(policies.router)
     app.include_router(optouts.router)
+    app.include_router(unsubscribe.router)
     app.include_router(audit.router)
     app.include_router(templates.router)
     app.include_router(webhooks.router)

@@ -1,5 +1,6 @@
 """Email through an SMTP relay with aiosmtplib: STARTTLS or implicit TLS, optional AUTH,
-text and HTML alternatives, and a List-Unsubscribe header on every message."""
+text and HTML alternatives, and a List-Unsubscribe header on every message: Nudge's signed
+link first (one-click, RFC 8058, when it is https), the sender's mailbox beside it."""
 
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -40,10 +41,13 @@ class SmtpAdapter(Adapter[EmailMessage, tuple[str, str]]):
         email["Subject"] = message.subject or ""
         email["Date"] = format_datetime(self.clock.now())
         email["Message-ID"] = make_msgid(idstring=message.reference, domain=sender.split("@")[-1])
-        unsubscribe = message.unsubscribe_url or f"mailto:{sender}?subject=unsubscribe"
-        email["List-Unsubscribe"] = f"<{unsubscribe}>"
-        if unsubscribe.startswith("https:"):  # RFC 8058 one-click, which mail providers expect
-            email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        email["List-Unsubscribe"] = ", ".join(
+            f"<{target}>"
+            for target in (message.unsubscribe_url, f"mailto:{sender}?subject=unsubscribe")
+            if target
+        )
+        if (message.unsubscribe_url or "").startswith("https:"):
+            email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058 one-click
         email.set_content(message.body)
         if message.html:
             email.add_alternative(message.html, subtype="html")

@@ -22,6 +22,7 @@ from app.clock import FrozenClock
 from app.deliveries.signature import verified_form
 from app.main import create_app
 from app.ops.endpoints import _signed_in
+from app.optouts.public import signed_link
 from app.tenants.service import Scope
 from tests.conftest import DispatcherFactory, Server, Tenant, app_settings
 from tests.factories import customer, reminder
@@ -46,8 +47,9 @@ PUBLIC = {
 }
 """Routes anyone may call, and why."""
 
-GUARDS = (authenticate, _signed_in, verified_form)
-"""An API key, a dashboard session, or Twilio's signature: every other route needs one."""
+GUARDS = (authenticate, _signed_in, verified_form, signed_link)
+"""An API key, a dashboard session, Twilio's signature, or an unsubscribe link Nudge signed:
+every other route needs one."""
 
 
 def routes(app: FastAPI) -> set[tuple[str, str]]:
@@ -170,6 +172,9 @@ MATRIX: dict[tuple[str, str], Check] = {
     ("POST", "/v1/opt-outs"): (post("/v1/opt-outs", {"phone": A_PHONE, "channel": "sms"}), {201}),
     ("GET", "/v1/opt-outs"): (get(f"/v1/opt-outs?phone=%2B{A_PHONE[1:]}"), {200}),
     ("DELETE", "/v1/opt-outs/{opt_out_id}"): (delete("/v1/opt-outs/{a.opt_out_id}"), {404}),
+    # The link's token is the credential: B can only present one Nudge did not sign for A.
+    ("GET", "/v1/unsubscribe/{token}"): (get("/v1/unsubscribe/{a.opt_out_id}.00"), {404}),
+    ("POST", "/v1/unsubscribe/{token}"): (post("/v1/unsubscribe/{a.opt_out_id}.00"), {404}),
     ("GET", "/v1/audit/verify"): (get("/v1/audit/verify"), {200}),
     ("GET", "/v1/templates"): (get("/v1/templates"), {200}),
     ("GET", "/v1/templates/_lint"): (get("/v1/templates/_lint"), {200}),

@@ -21,8 +21,10 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
+from app.customers.models import Customer
 from app.main import create_app
 from app.observability import logs
+from app.optouts.links import UnsubscribeLinks
 from app.tenants import service as tenants
 from app.tenants.service import Scope
 from tests.conftest import DispatcherFactory, app_settings
@@ -200,6 +202,16 @@ def log_a_database_error(app: FastAPI) -> None:
             )
 
 
+def unsubscribe_token(app: FastAPI) -> str:
+    """The token of the link the customer's emails carry (their unsubscribe page)."""
+    with Session(app.state.engine) as session:
+        tenant_id, customer_id = session.execute(
+            sa.select(Customer.tenant_id, Customer.id).limit(1)
+        ).one()
+    link = UnsubscribeLinks(app.state.settings).email(tenant_id=tenant_id, customer_id=customer_id)
+    return link.rsplit("/", 1)[1]
+
+
 def read_every_get_route(
     app: FastAPI, ids: dict[str, str], reader: httpx.Client, browser: httpx.Client, key: str
 ) -> dict[str, list[str]]:
@@ -216,6 +228,7 @@ def read_every_get_route(
         "delivery_id": [ids["delivery"]],
         "key": ["pre-due"],
         "name": names[:1],
+        "token": [unsubscribe_token(app)],
     }
     assert sign_in(browser, key).status_code == 303
     urls: list[str] = []

@@ -1,13 +1,17 @@
 """Turns a rendered reminder into the message one channel sends."""
 
 from app.customers.models import Customer
+from app.optouts.links import UnsubscribeLinks
 from app.reminders.models import Reminder
 from app.templates.schemas import Rendered
 from channels.base import Channel, Message
 
 
-def compose(reminder: Reminder, customer: Customer, rendered: Rendered) -> Message:
-    """The message for the provider; addresses were checked at submission."""
+def compose(
+    reminder: Reminder, customer: Customer, rendered: Rendered, *, links: UnsubscribeLinks
+) -> Message:
+    """The message for the provider; addresses were checked at submission. An email carries
+    the customer's signed one-click unsubscribe link."""
     reference = str(reminder.id)
     metadata = {
         "loan_ref": reminder.loan_ref,
@@ -24,6 +28,7 @@ def compose(reminder: Reminder, customer: Customer, rendered: Rendered) -> Messa
             body=rendered.text or "",
             subject=rendered.subject,
             html=rendered.html,
+            unsubscribe_url=links.email(tenant_id=reminder.tenant_id, customer_id=customer.id),
             metadata=metadata,
         )
     if channel is Channel.VOICE:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from app.dispatch.batch import Batch
 from app.dispatch.compose import compose, text_of
 from app.dispatch.failures import COMPOSE_ERROR, describe, render_reason
+from app.optouts.links import UnsubscribeLinks
 from app.templates.budget import RenderBudget
 from app.templates.service import render_for_reminders
 from channels.base import Channel, Message
@@ -38,7 +39,7 @@ Drafts = Mapping[uuid.UUID, Mapping[Channel, Draft | Failure]]
 """By reminder, then by channel, in the reminder's order of preference."""
 
 
-def draft_batch(batch: Batch, *, budget: RenderBudget) -> Drafts:
+def draft_batch(batch: Batch, *, budget: RenderBudget, links: UnsubscribeLinks) -> Drafts:
     sends = [
         (item.reminder, item.customer, channel) for item in batch.items for channel in item.channels
     ]
@@ -53,7 +54,7 @@ def draft_batch(batch: Batch, *, budget: RenderBudget) -> Drafts:
             drafts[reminder.id][channel] = failure
             continue
         try:
-            message = compose(reminder, customer, rendered)
+            message = compose(reminder, customer, rendered, links=links)
         except Exception as error:
             drafts[reminder.id][channel] = Failure(channel, COMPOSE_ERROR, describe(error))
             continue

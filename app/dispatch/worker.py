@@ -29,6 +29,7 @@ from app.dispatch.prepare import Prepared, Started, start_sends
 from app.dispatch.record import Outcome, record_round
 from app.dispatch.retry import RetryStrategy
 from app.observability import metrics
+from app.optouts.links import UnsubscribeLinks
 from app.templates.budget import RenderBudget
 from channels.base import SendResult
 from channels.errors import AmbiguousError
@@ -61,6 +62,7 @@ class Dispatcher:
         self.rng = rng or random.Random()  # noqa: S311 (jitter and spread, not secrets)
         self.name = name or worker_name()
         self.budget = RenderBudget.from_settings(settings)
+        self.links = UnsubscribeLinks(settings)
         self.retry = RetryStrategy(
             max_attempts=settings.dispatch_max_attempts,
             base=timedelta(seconds=settings.dispatch_backoff_seconds),
@@ -103,7 +105,7 @@ class Dispatcher:
         batch = await asyncio.to_thread(self._claim)
         if not batch.items:
             return 0
-        drafts = await asyncio.to_thread(draft_batch, batch, budget=self.budget)
+        drafts = await asyncio.to_thread(draft_batch, batch, budget=self.budget, links=self.links)
         prepared = await asyncio.to_thread(self._prepare, batch, drafts)
         if prepared.started:
             outcomes = await asyncio.gather(*(self._send(item) for item in prepared.started))

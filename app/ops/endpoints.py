@@ -31,7 +31,6 @@ from app.ops.session import (
     OpsSession,
     new_csrf_token,
     read_session,
-    same_token,
     session_cookie,
     sign_in_cookie,
     sign_in_csrf,
@@ -40,6 +39,7 @@ from app.pagination import decode_cursor, encode_cursor
 from app.ratelimit import FailureThrottle
 from app.reminders import repository as reminders
 from app.reminders.schemas import AttemptOut, EventOut
+from app.signing import same_token
 from app.tenants.models import ApiKey
 from app.tenants.service import KEY_PREFIX, Scope, find_active_key
 from channels.status import DeliveryStatus

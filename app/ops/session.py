@@ -4,25 +4,18 @@ The value is `base64(json).hmac`: tampering breaks the HMAC, and the key it name
 again on every request, so revoking the key ends the session at once.
 """
 
-import base64
-import binascii
-import hashlib
-import hmac
-import json
 import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app.config import Settings
+from app.signing import sign, unsign
 
 SESSION_COOKIE = "nudge_ops_session"
 SIGN_IN_COOKIE = "nudge_ops_signin"
 """Holds the sign-in form's CSRF token before there is a session (double submit)."""
 SESSION_LIFETIME = timedelta(hours=12)
-
-_PROCESS_KEY = secrets.token_bytes(32)
-"""Development and tests run without `NUDGE_SECRET_KEY`: sessions then end on restart."""
 
 
 @dataclass(frozen=True)
@@ -35,33 +28,6 @@ class OpsSession:
 
 def new_csrf_token() -> str:
     return secrets.token_urlsafe(24)
-
-
-def _signing_key(settings: Settings) -> bytes:
-    configured = settings.secret_key.get_secret_value()
-    return configured.encode() if configured else _PROCESS_KEY
-
-
-def _mac(settings: Settings, purpose: str, payload: str) -> str:
-    message = f"{purpose}:{payload}".encode()
-    return hmac.new(_signing_key(settings), message, hashlib.sha256).hexdigest()
-
-
-def sign(settings: Settings, purpose: str, data: dict[str, str]) -> str:
-    payload = base64.urlsafe_b64encode(json.dumps(data, sort_keys=True).encode()).decode()
-    return f"{payload}.{_mac(settings, purpose, payload)}"
-
-
-def unsign(settings: Settings, purpose: str, value: str | None) -> dict[str, str] | None:
-    """The signed data, or None when the value is missing, forged or malformed."""
-    payload, _, mac = (value or "").rpartition(".")
-    if not (payload and same_token(_mac(settings, purpose, payload), mac)):
-        return None
-    try:
-        data = json.loads(base64.urlsafe_b64decode(payload))
-    except (ValueError, binascii.Error):
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def session_cookie(settings: Settings, session: OpsSession) -> str:
@@ -100,11 +66,3 @@ def sign_in_cookie(settings: Settings, csrf: str) -> str:
 def sign_in_csrf(settings: Settings, value: str | None) -> str | None:
     data = unsign(settings, SIGN_IN_COOKIE, value)
     return None if data is None else data.get("csrf")
-
-
-def same_token(expected: str | None, given: str | None) -> bool:
-    """In constant time. Tokens and MACs are ASCII, so a value that is not (a browser sends
-    what it likes) simply differs: `compare_digest` would raise on it."""
-    if not (expected and given and given.isascii()):
-        return False
-    return hmac.compare_digest(expected, given)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from app.customers.models import Customer
 from app.optouts.models import OptOut, OptOutChannel
 from app.pagination import newest_first
+from app.tenants.models import Tenant
 
 CHANNELS = [channel for channel in OptOutChannel if channel is not OptOutChannel.ALL]
 
@@ -60,6 +61,17 @@ def _applies(row: OptOut, channel: str) -> bool:
     if row.customer_ref is not None:
         return True
     return channel in ("sms", "voice") if row.phone else channel == "email"
+
+
+def customer_and_tenant(
+    session: Session, *, tenant_id: uuid.UUID, customer_id: uuid.UUID
+) -> tuple[Customer, Tenant] | None:
+    row = session.execute(
+        sa.select(Customer, Tenant)
+        .join(Tenant, Tenant.id == Customer.tenant_id)
+        .where(Customer.id == customer_id, Customer.tenant_id == tenant_id)
+    ).first()
+    return None if row is None else (row[0], row[1])
 
 
 def find(

@@ -1,16 +1,20 @@
 """Registering, listing and lifting opt-outs."""
 
 import uuid
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
+from app.customers.models import Customer
 from app.errors import NotFound
 from app.optouts import repository
-from app.optouts.models import OptOut
+from app.optouts.links import Unsubscribe
+from app.optouts.models import OptOut, OptOutSource
 from app.optouts.schemas import OptOutIn, OptOutOut, OptOutPage
 from app.pagination import decode_cursor, encode_cursor
+from app.tenants.models import Tenant
 
 
 def register(
@@ -87,3 +91,44 @@ def lift(session: Session, *, tenant_id: uuid.UUID, opt_out_id: uuid.UUID) -> No
     )
     if deleted.rowcount == 0:  # type: ignore[attr-defined]
         raise NotFound(f"no opt-out {opt_out_id}")
+
+
+@dataclass(frozen=True)
+class Addressee:
+    """What an unsubscribe page may say: whose emails stop, in the customer's language."""
+
+    sender: str
+    locale: str
+
+    @classmethod
+    def of(cls, customer: Customer, tenant: Tenant) -> "Addressee":
+        return cls(sender=tenant.display_name, locale=customer.locale or tenant.default_locale)
+
+
+def _named_by(session: Session, link: Unsubscribe) -> tuple[Customer, Tenant]:
+    """Whom a signed link names; gone (the tenant deleted) reads as an invalid link."""
+    found = repository.customer_and_tenant(
+        session, tenant_id=link.tenant_id, customer_id=link.customer_id
+    )
+    if found is None:
+        raise NotFound("this unsubscribe link is not valid")
+    return found
+
+
+def addressee(session: Session, *, link: Unsubscribe) -> Addressee:
+    return Addressee.of(*_named_by(session, link))
+
+
+def unsubscribe(session: Session, *, link: Unsubscribe, clock: Clock) -> Addressee:
+    """The customer's own opt-out from the link's channel, kept by their reference like one
+    the lender registers, so it holds whatever contact details the lender sends later."""
+    customer, tenant = _named_by(session, link)
+    register(
+        session,
+        tenant_id=tenant.id,
+        opt_out=OptOutIn(
+            customer_ref=customer.ref, channel=link.channel, source=OptOutSource.EMAIL_LINK
+        ),
+        clock=clock,
+    )
+    return Addressee.of(customer, tenant)

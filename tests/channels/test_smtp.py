@@ -80,7 +80,9 @@ async def test_email_has_text_and_html_parts_and_a_one_click_list_unsubscribe(
     assert mail.get_content_type() == "multipart/alternative"
     text, html = (part.get_content() for part in mail.iter_parts())
     assert (text.strip(), html.strip()) == (EMAIL.body, EMAIL.html)
-    assert mail["List-Unsubscribe"] == "<https://nudge.example/u/abc>"
+    assert mail["List-Unsubscribe"] == (
+        "<https://nudge.example/u/abc>, <mailto:reminders@lender.example?subject=unsubscribe>"
+    )
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert result.status is DeliveryStatus.SENT
     assert result.provider_message_id == mail["Message-ID"]

@@ -203,7 +203,7 @@ async def test_a_claim_that_expired_while_rendering_is_never_sent_by_its_first_w
             lease=slow.lease,
             registry=slow.registry,
         )
-    drafts = draft_batch(batch, budget=slow.budget)
+    drafts = draft_batch(batch, budget=slow.budget, links=slow.links)
     clock.advance(slow.lease + timedelta(seconds=1))  # a render slower than the lease
     assert await other.run_once() == 1  # recovers the claim, takes it and sends it
 
@@ -243,7 +243,7 @@ async def test_a_customer_changed_between_render_and_prepare_is_rendered_again_n
             registry=dispatcher.registry,
         )
     drafts = draft_batch(
-        batch, budget=dispatcher.budget
+        batch, budget=dispatcher.budget, links=dispatcher.links
     )  # in Chinese, as the customer's locale says
     english = customer(locale="en-GB", jurisdiction="GB", timezone="Europe/London")
     assert submit(tenant, customer=english, loan_ref="another", send_at="2027-01-01T00:00:00Z")
