@@ -151,7 +151,8 @@ class Settings(BaseSettings):
     # Channels: which adapter serves each channel, and the providers' settings.
     public_url: str = Field(
         "http://127.0.0.1:8000",
-        description="Where providers reach Nudge; status-callback URLs are built from it.",
+        description="Where providers and customers reach Nudge; status-callback URLs and "
+        "the unsubscribe links in emails are built from it.",
     )
     sms_adapter: str = Field("", description="Adapter for SMS; empty picks twilio_sms or console.")
     voice_adapter: str = Field(
@@ -211,8 +212,9 @@ class Settings(BaseSettings):
     )
     secret_key: SecretStr = Field(
         SecretStr(""),
-        description="Signs ops dashboard sessions; empty in development or tests means a "
-        "random key per process (sessions end on restart). Required in production.",
+        description="Signs ops dashboard sessions and email unsubscribe links; empty in "
+        "development or tests means a random key per process (sessions end and links stop "
+        "working on restart). Required in production.",
     )
 
     @model_validator(mode="after")
