@@ -13,6 +13,10 @@ ERRORS_BY_METHOD = {
 }
 WEBHOOK_ERRORS = {"403", "422"}
 """Twilio's webhooks take no API key (no 401); a missing or forged signature is 403."""
+LINK_ERRORS = {"404", "422"}
+"""The email unsubscribe link takes no API key: its signed token is the credential, and one
+Nudge did not sign is 404."""
+PUBLIC_PREFIXES = {"/v1/webhooks/": WEBHOOK_ERRORS, "/v1/unsubscribe/": LINK_ERRORS}
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +40,9 @@ def test_every_operation_has_a_summary_and_a_description(spec: dict[str, Any]) -
 def test_every_api_operation_declares_its_problem_responses(spec: dict[str, Any]) -> None:
     for path, method, op in operations(spec):
         if path.startswith("/v1/"):
-            expected = (
-                WEBHOOK_ERRORS if path.startswith("/v1/webhooks/") else ERRORS_BY_METHOD[method]
+            expected = next(
+                (errors for prefix, errors in PUBLIC_PREFIXES.items() if path.startswith(prefix)),
+                ERRORS_BY_METHOD[method],
             )
             declared = set(op["responses"])
             assert expected <= declared, f"{method} {path}: {declared}"

@@ -36,11 +36,15 @@ invisible formatting (C) are dropped."""
 
 
 def fold(body: str) -> str:
-    """NFKC (full-width letters and punctuation become their ASCII forms), then only letters,
-    marks and digits kept, upper-cased."""
-    normalized = unicodedata.normalize("NFKC", body)
-    kept = "".join(ch for ch in normalized if unicodedata.category(ch)[0] in KEPT_CATEGORIES)
-    return kept.upper()
+    """Only letters, marks and digits, NFKC-normalised (full-width letters become ASCII),
+    upper-cased. Punctuation is dropped before normalising as well as after, because NFKC
+    turns some of it into other characters (a dashed overline into a space and a combining
+    mark)."""
+    return _letters(unicodedata.normalize("NFKC", _letters(body))).upper()
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] in KEPT_CATEGORIES)
 
 
 def keyword(body: str) -> Keyword | None:
