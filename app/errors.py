@@ -1,7 +1,7 @@
 """One exception hierarchy, rendered in one place as RFC 9457 problem+json."""
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -33,6 +33,11 @@ class FieldError(BaseModel):
         description="Dotted path to the offending field, e.g. `items.3.customer.phone`."
     )
     detail: Message
+
+
+def not_one_of(field: str, allowed: Iterable[str]) -> FieldError:
+    """A value outside its closed list, e.g. an unknown status in a filter."""
+    return FieldError(field=field, detail="must be one of " + ", ".join(f"'{a}'" for a in allowed))
 
 
 class Problem(BaseModel):

@@ -20,7 +20,7 @@ from app.deliveries.schemas import (
     DeliveryStats,
     GroupBy,
 )
-from app.errors import FieldError, ValidationFailed, problem_responses
+from app.errors import FieldError, ValidationFailed, not_one_of, problem_responses
 from app.fields import InstantIn
 from app.tenants.service import Scope
 from channels.base import Channel
@@ -52,8 +52,7 @@ def delivery_filter(
 ) -> DeliveryFilter:
     errors = []
     if status is not None and status not in ATTEMPT_STATUSES:
-        listed = ", ".join(f"'{word}'" for word in ATTEMPT_STATUSES)
-        errors.append(FieldError(field="query.status", detail=f"must be one of {listed}"))
+        errors.append(not_one_of("query.status", ATTEMPT_STATUSES))
     if since is not None and until is not None and until <= since:
         errors.append(FieldError(field="query.until", detail="must be after since"))
     if errors:

@@ -21,7 +21,7 @@ from app.config import Settings, SettingsDep
 from app.db import SessionDep
 from app.deliveries import repository as deliveries
 from app.deliveries.schemas import ATTEMPT_STATUSES, DeliveryFilter
-from app.errors import FieldError, ValidationFailed
+from app.errors import FieldError, ValidationFailed, not_one_of
 from app.fields import check_instant
 from app.masking import mask_address
 from app.ops import chart, queries
@@ -244,9 +244,7 @@ def _choice(
     """A select's value: empty for "any", else one of `allowed` (a typed URL may say more)."""
     chosen = _optional(value)
     if chosen is not None and chosen not in allowed:
-        errors.append(
-            FieldError(field=f"query.{name}", detail=f"must be one of {', '.join(allowed)}")
-        )
+        errors.append(not_one_of(f"query.{name}", allowed))
     return chosen
 
 
