@@ -53,6 +53,13 @@ def readme_example(key: str) -> tuple[str, dict[str, str], Any]:
     return path, headers, body
 
 
+def readme_sms() -> str:
+    """The SMS the README says the console shows for the example."""
+    found = re.search(r"```\nsms to [^\n]*\n(.+?)\n```", README.read_text(), re.S)
+    assert found, "README.md does not show the console's output for its example"
+    return found.group(1)
+
+
 @asynccontextmanager
 async def console_dispatcher(url: str, clock: FrozenClock) -> AsyncIterator[Dispatcher]:
     """The dispatcher `make run` embeds: no provider configured, so every channel is the
@@ -99,3 +106,4 @@ async def test_readme_example_reaches_the_console_as_a_chinese_sms_in_yuan(
     assert "US$" not in printed[0]
     assert "2026年12月1日" in printed[0]
     assert "温馨提醒" in printed[0]
+    assert printed[0].endswith("\n" + readme_sms())  # the README shows what really happens
