@@ -26,6 +26,7 @@ from app.errors import NudgeError
 from app.observability import logs
 from app.tenants import service as tenants
 from app.tenants.models import Tenant
+from app.tenants.schemas import TenantSettings
 from app.tenants.service import IssuedKey, Scope
 
 
@@ -227,6 +228,16 @@ def run_retention() -> None:
     )
 
 
+DEV_TENANT = TenantSettings(
+    display_name="示例小贷",
+    default_locale="zh-CN",
+    default_timezone="Asia/Shanghai",
+    default_currency="CNY",
+)
+"""A lender in Shanghai, as the README's example assumes: its customers read Chinese and owe
+yuan unless a reminder says otherwise."""
+
+
 @main.command("dev-tenant")
 @click.option(
     "--key-file",
@@ -240,7 +251,10 @@ def dev_tenant(key_file: Path) -> None:
     with _session() as session:
         secret = key_file.read_text().strip() if key_file.exists() else None
         if secret is None or tenants.find_active_key(session, secret) is None:
-            secret = tenants.create_tenant(session, name="dev", clock=SystemClock()).secret
+            created = tenants.create_tenant(
+                session, name="dev", clock=SystemClock(), settings=DEV_TENANT
+            )
+            secret = created.secret
             key_file.write_text(secret + "\n")
             os.chmod(key_file, 0o600)
     click.echo(f"Dev API key: {secret}")

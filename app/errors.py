@@ -1,7 +1,7 @@
 """One exception hierarchy, rendered in one place as RFC 9457 problem+json."""
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -33,6 +33,11 @@ class FieldError(BaseModel):
         description="Dotted path to the offending field, e.g. `items.3.customer.phone`."
     )
     detail: Message
+
+
+def not_one_of(field: str, allowed: Iterable[str]) -> FieldError:
+    """A value outside its closed list, e.g. an unknown status in a filter."""
+    return FieldError(field=field, detail="must be one of " + ", ".join(f"'{a}'" for a in allowed))
 
 
 class Problem(BaseModel):
@@ -125,12 +130,71 @@ def field_path(loc: Sequence[int | str]) -> str:
     return ".".join(str(part) for part in parts) or "body"
 
 
-def _describe(error: dict[str, Any]) -> FieldError:
+KEY = "[key]"
+"""Where pydantic's `loc` turns from a dict's path to the validation of one of its keys."""
+
+
+def _message(error: dict[str, Any]) -> str:
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
+def _invalid_json(error: dict[str, Any], document: Any) -> FieldError:
+    """`loc` is `("body", character offset)`: said as the line and column an editor shows."""
+    position = int(error["loc"][-1])
+    text = document.decode("utf-8", "replace") if isinstance(document, bytes) else str(document)
+    line = text.count("\n", 0, position) + 1
+    column = position - text.rfind("\n", 0, position)
+    reason = error.get("ctx", {}).get("error", "not JSON")
+    return FieldError(
+        field="body",
+        detail=f"invalid JSON at line {line}, column {column} (character {position}): {reason}",
+    )
+
+
+def _one(error: dict[str, Any], document: Any) -> FieldError:
     loc = tuple(error["loc"])
+    if error["type"] == "json_invalid":
+        return _invalid_json(error, document)
     if error["type"] == "extra_forbidden":
         return FieldError(field=field_path(loc), detail=f"unknown field '{loc[-1]}'")
-    message = str(error["msg"]).removeprefix("Value error, ")
-    return FieldError(field=field_path(loc), detail=message)
+    return FieldError(field=field_path(loc), detail=_message(error))
+
+
+def _bad_key(field: str, errors: Sequence[dict[str, Any]]) -> FieldError:
+    """One error for a key, whatever the number of types its key type is a union of."""
+    expected = [error.get("ctx", {}).get("expected") for error in errors]
+    if all(expected):
+        reason = "must be " + " or ".join(str(e) for e in expected)
+    else:
+        reason = "; ".join(_message(error) for error in errors)
+    return FieldError(
+        field=field, detail=f"key '{errors[0].get('input')}' is not allowed: {reason}"
+    )
+
+
+def describe(errors: Sequence[dict[str, Any]], document: Any = None) -> list[FieldError]:
+    """Pydantic's errors as Nudge's field paths, in their order.
+
+    A dict key that fails (`windows.fax`, where a channel or `any` belongs) is one error at the
+    key's path, naming the key and what it may be; pydantic reports it under
+    `("windows", "fax", "[key]", "str-enum[Channel]")`, once per member of the key's type.
+    Invalid JSON is the `body`'s, at a line and column of `document`.
+    """
+    described: list[FieldError | str] = []  # a str holds the place of a field's key errors
+    key_errors: dict[str, list[dict[str, Any]]] = {}
+    for error in errors:
+        loc = tuple(error["loc"])
+        if KEY not in loc:
+            described.append(_one(error, document))
+            continue
+        field = field_path(loc[: loc.index(KEY)])
+        if field not in key_errors:
+            described.append(field)
+        key_errors.setdefault(field, []).append(error)
+    return [
+        item if isinstance(item, FieldError) else _bad_key(item, key_errors[item])
+        for item in described
+    ]
 
 
 async def _nudge_error(request: Request, exc: Exception) -> JSONResponse:
@@ -146,7 +210,7 @@ async def _nudge_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    return problem_response(ValidationFailed([_describe(e) for e in exc.errors()]).problem())
+    return problem_response(ValidationFailed(describe(exc.errors(), exc.body)).problem())
 
 
 def http_problem(status: int, detail: str) -> Problem:

@@ -7,6 +7,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from fastapi import FastAPI
 
 from app import health
+from app.apidocs import install_docs
 from app.audit import endpoints as audit
 from app.clock import Clock, SystemClock
 from app.config import Settings, get_settings
@@ -61,7 +62,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             yield
         engine.dispose()
 
-    app = FastAPI(title="Nudge", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="Nudge",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.settings = settings
     app.state.clock = clock
     app.state.engine = engine
@@ -80,6 +88,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.add_middleware(RefuseUnstorableText)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestId)
+    install_docs(app)
     app.include_router(health.router)
     app.include_router(observability.router)
     app.include_router(reminders.router)

@@ -35,7 +35,6 @@ pytestmark = pytest.mark.anyio
 PUBLIC = {
     ("GET", "/openapi.json"): "the API's description",
     ("GET", "/docs"): "Swagger UI",
-    ("GET", "/docs/oauth2-redirect"): "Swagger UI",
     ("GET", "/redoc"): "ReDoc",
     ("GET", "/healthz"): "liveness probe, says nothing of tenants",
     ("GET", "/readyz"): "readiness probe: migrations and the dispatcher's heartbeat",

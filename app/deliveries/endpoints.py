@@ -12,8 +12,15 @@ from app.customers.schemas import check_timezone
 from app.db import SessionDep
 from app.deliveries import service
 from app.deliveries.csv_export import export
-from app.deliveries.schemas import DeliveryFilter, DeliveryOut, DeliveryPage, DeliveryStats, GroupBy
-from app.errors import FieldError, ValidationFailed, problem_responses
+from app.deliveries.schemas import (
+    ATTEMPT_STATUSES,
+    DeliveryFilter,
+    DeliveryOut,
+    DeliveryPage,
+    DeliveryStats,
+    GroupBy,
+)
+from app.errors import FieldError, ValidationFailed, not_one_of, problem_responses
 from app.fields import InstantIn
 from app.tenants.service import Scope
 from channels.base import Channel
@@ -29,7 +36,11 @@ def delivery_filter(
     channel: Channel | None = None,
     provider: Word = None,
     status: Annotated[
-        str | None, Query(max_length=20, description="Normalized status, e.g. `delivered`.")
+        str | None,
+        Query(
+            description="Normalized status, e.g. `delivered`; `sending` while in flight.",
+            json_schema_extra={"enum": list(ATTEMPT_STATUSES)},
+        ),
     ] = None,
     error_code: Word = None,
     since: Annotated[
@@ -39,8 +50,13 @@ def delivery_filter(
         InstantIn | None, Query(description="Started before this moment (with an offset).")
     ] = None,
 ) -> DeliveryFilter:
+    errors = []
+    if status is not None and status not in ATTEMPT_STATUSES:
+        errors.append(not_one_of("query.status", ATTEMPT_STATUSES))
     if since is not None and until is not None and until <= since:
-        raise ValidationFailed([FieldError(field="query.until", detail="must be after since")])
+        errors.append(FieldError(field="query.until", detail="must be after since"))
+    if errors:
+        raise ValidationFailed(errors)
     return DeliveryFilter(
         customer_ref=customer_ref,
         loan_ref=loan_ref,

@@ -7,6 +7,12 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from app.dispatch.claim import STARTED
+from channels.status import DeliveryStatus
+
+ATTEMPT_STATUSES = (STARTED, *DeliveryStatus)
+"""Every status an attempt can have: in flight, then the closed vocabulary."""
+
 
 @dataclass(frozen=True)
 class DeliveryFilter:

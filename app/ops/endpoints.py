@@ -2,11 +2,13 @@
 
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs, urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -18,8 +20,8 @@ from app.clock import ClockDep
 from app.config import Settings, SettingsDep
 from app.db import SessionDep
 from app.deliveries import repository as deliveries
-from app.deliveries.schemas import DeliveryFilter
-from app.errors import FieldError, ValidationFailed
+from app.deliveries.schemas import ATTEMPT_STATUSES, DeliveryFilter
+from app.errors import FieldError, ValidationFailed, not_one_of
 from app.fields import check_instant
 from app.masking import mask_address
 from app.ops import chart, queries
@@ -35,6 +37,7 @@ from app.ops.session import (
     sign_in_cookie,
     sign_in_csrf,
 )
+from app.ops.times import local_input, moment
 from app.pagination import decode_cursor, encode_cursor
 from app.ratelimit import FailureThrottle
 from app.reminders import repository as reminders
@@ -42,12 +45,13 @@ from app.reminders.schemas import AttemptOut, EventOut
 from app.signing import same_token
 from app.tenants.models import ApiKey
 from app.tenants.service import KEY_PREFIX, Scope, find_active_key
-from channels.status import DeliveryStatus
+from channels.base import Channel
 
 router = APIRouter(prefix="/ops", include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.filters["moment"] = moment
 PAGE_SIZE = 50
-CHANNELS = ("sms", "voice", "email", "webhook")
+CHANNELS = tuple(Channel)
 SIGN_IN_PREFIX_LENGTH = len(KEY_PREFIX) + 6
 """What a key's listing shows of it (`ApiKey.prefix`): failed sign-ins are counted per prefix."""
 logger = logging.getLogger(__name__)
@@ -57,6 +61,8 @@ logger = logging.getLogger(__name__)
 class Viewer:
     principal: Principal
     csrf: str
+    zone: ZoneInfo
+    """The tenant's time zone, which the pages show times in."""
 
 
 def _principal(key: ApiKey) -> Principal:
@@ -74,7 +80,9 @@ def _viewer(
     if key is None:
         return None
     principal = _principal(key)
-    return Viewer(principal, ops.csrf) if principal.has(Scope.DELIVERIES_READ) else None
+    if not principal.has(Scope.DELIVERIES_READ):
+        return None
+    return Viewer(principal, ops.csrf, queries.tenant_zone(session, tenant_id=key.tenant_id))
 
 
 ViewerDep = Annotated[Viewer | None, Depends(_viewer)]
@@ -211,21 +219,33 @@ def _optional(value: str | None) -> str | None:
     return value.strip() or None if value is not None else None
 
 
-def _time(name: str, value: str | None, errors: list[FieldError]) -> datetime | None:
-    """A `datetime-local` field, read as UTC (the pages show UTC throughout), held to the
-    range the API accepts."""
+def _time(
+    name: str, value: str | None, zone: ZoneInfo, errors: list[FieldError]
+) -> datetime | None:
+    """A `datetime-local` field, read in the tenant's zone (the one the pages show times in),
+    held to the range the API accepts."""
     if not value:
         return None
     try:
-        parsed = datetime.fromisoformat(value)
+        parsed = local_input(value, zone)
     except ValueError:
         errors.append(FieldError(field=f"query.{name}", detail="not a date and time"))
         return None
     try:
-        return check_instant(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
+        return check_instant(parsed)
     except ValueError as error:
         errors.append(FieldError(field=f"query.{name}", detail=str(error)))
         return None
+
+
+def _choice(
+    name: str, value: str | None, allowed: Sequence[str], errors: list[FieldError]
+) -> str | None:
+    """A select's value: empty for "any", else one of `allowed` (a typed URL may say more)."""
+    chosen = _optional(value)
+    if chosen is not None and chosen not in allowed:
+        errors.append(not_one_of(f"query.{name}", allowed))
+    return chosen
 
 
 def _contact(row: RowMapping, viewer: Viewer) -> str:
@@ -251,10 +271,10 @@ def delivery_log(
     where = DeliveryFilter(
         customer_ref=_optional(customer_ref),
         loan_ref=_optional(loan_ref),
-        channel=_optional(channel),
-        status=_optional(status),
-        since=_time("since", since, errors),
-        until=_time("until", until, errors),
+        channel=_choice("channel", channel, CHANNELS, errors),
+        status=_choice("status", status, ATTEMPT_STATUSES, errors),
+        since=_time("since", since, viewer.zone, errors),
+        until=_time("until", until, viewer.zone, errors),
     )
     if errors:
         raise ValidationFailed(errors)
@@ -289,7 +309,7 @@ def delivery_log(
             "rows": [(row, _contact(row, viewer)) for row in rows],
             "filters": filters,
             "channels": CHANNELS,
-            "statuses": [status.value for status in DeliveryStatus],
+            "statuses": ATTEMPT_STATUSES,
             "next_page": next_page,
             "paged": cursor is not None,
         },

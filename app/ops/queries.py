@@ -5,6 +5,7 @@ The JSON delivery API may later own these queries; the dashboard only needs thes
 
 import uuid
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -12,7 +13,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from app.customers.models import Customer
 from app.reminders.models import DeliveryAttempt, Reminder
 from app.reminders.states import ReminderStatus
-from app.tenants.models import ApiKey
+from app.tenants.models import ApiKey, Tenant
 
 PENDING = (ReminderStatus.SCHEDULED, ReminderStatus.DEFERRED, ReminderStatus.DISPATCHING)
 
@@ -24,6 +25,12 @@ def active_key(session: Session, *, key_id: uuid.UUID, tenant_id: uuid.UUID) -> 
             ApiKey.id == key_id, ApiKey.tenant_id == tenant_id, ApiKey.revoked_at.is_(None)
         )
     )
+
+
+def tenant_zone(session: Session, *, tenant_id: uuid.UUID) -> ZoneInfo:
+    """The zone the tenant's dashboard shows times in: its `default_timezone`."""
+    name = session.scalar(sa.select(Tenant.default_timezone).where(Tenant.id == tenant_id))
+    return ZoneInfo(name or "UTC")
 
 
 def reminder_with_customer(

@@ -26,7 +26,15 @@ from app.templates.schemas import (
     VariableSpec,
     Variant,
 )
-from app.templates.variables import VariableType, empty, largest, parse, sample, smallest
+from app.templates.variables import (
+    VariableType,
+    empty,
+    largest,
+    money_errors,
+    parse,
+    sample,
+    smallest,
+)
 from channels.base import Channel
 
 SAMPLE_HELP_PHONE = "+864001234567"
@@ -56,9 +64,16 @@ the errors that depend on a value (`{% if n > 5 %}{{ 1 // 0 }}{% endif %}`)."""
 
 
 def typed_values(
-    specs: Mapping[str, VariableSpec], raw: Mapping[str, Any], *, prefix: str = "variables."
+    specs: Mapping[str, VariableSpec],
+    raw: Mapping[str, Any],
+    *,
+    currency: str,
+    prefix: str = "variables.",
 ) -> tuple[dict[str, Any], list[FieldError]]:
-    """The values templates see (absent optional ones are None), or why the raw ones are wrong."""
+    """The values templates see (absent optional ones are None), or why the raw ones are wrong.
+
+    Money is checked against the `currency` variable, else `currency` (the tenant's default).
+    """
     values: dict[str, Any] = {}
     errors = []
     for name, spec in specs.items():
@@ -71,6 +86,13 @@ def typed_values(
             values[name] = parse(name, spec.type, raw[name], max_length=spec.limit)
         except ValueError as error:
             errors.append(FieldError(field=f"{prefix}{name}", detail=f"{spec.type}: {error}"))
+    if not any(error.field == f"{prefix}currency" for error in errors):
+        kinds = {name: spec.type for name, spec in specs.items()}
+        wrong = money_errors(kinds, values, currency=values.get("currency") or currency)
+        errors += [
+            FieldError(field=f"{prefix}{name}", detail=f"money: {why}")
+            for name, why in wrong.items()
+        ]
     return values, errors
 
 
@@ -160,7 +182,7 @@ def dry_run_values(body: TemplateIn, tenant: Mapping[str, Any], run: DryRun) -> 
     }
     if "currency" in raw:
         raw["currency"] = tenant["default_currency"]
-    values, _ = typed_values(body.variables, raw)
+    values, _ = typed_values(body.variables, raw, currency=tenant["default_currency"])
     help_phone = {True: tenant.get("help_phone") or SAMPLE_HELP_PHONE, None: None, False: ""}
     return values | {"tenant": {**tenant, "help_phone": help_phone[run.help_phone]}}
 

@@ -235,7 +235,7 @@ def _render(
         raise NoVariant(
             [FieldError(field="channel", detail=f"template '{row.key}' has no {channel} variant")]
         )
-    values, errors = typed_values(body.variables, raw)
+    values, errors = typed_values(body.variables, raw, currency=tenant["default_currency"])
     if errors:
         raise ValidationFailed(errors)
     audience = audience_for(

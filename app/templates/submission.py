@@ -84,7 +84,12 @@ def check_reminder(
             )
         else:
             chosen.append(variant)
-    values, invalid = typed_values(template.variables, item.variables, prefix=f"{prefix}variables.")
+    values, invalid = typed_values(
+        template.variables,
+        item.variables,
+        currency=tenant["default_currency"],
+        prefix=f"{prefix}variables.",
+    )
     if invalid:
         return errors + invalid
     for variant in chosen:

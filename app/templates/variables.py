@@ -8,14 +8,14 @@ bring.
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
-from app.tenants.schemas import check_currency
+from app.money import check_amount, check_currency
 
 
 class VariableType(StrEnum):
@@ -26,7 +26,7 @@ class VariableType(StrEnum):
     INT = "int"
 
 
-_DECIMAL = re.compile(r"^-?\d{1,15}(\.\d{1,6})?$")
+_DECIMAL = re.compile(r"^\d{1,15}(\.\d{1,6})?$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _URL_CHARACTERS = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+$")
 """RFC 3986's characters: a link in an SMS or a voice script is plain ASCII, percent-encoded."""
@@ -42,7 +42,7 @@ MAX_INT = 10**15 - 1
 
 def _money(value: Any, max_length: int) -> Decimal:
     if not isinstance(value, str) or not _DECIMAL.match(value):
-        raise ValueError('must be a decimal string such as "1234.50" (never a float)')
+        raise ValueError('must be a positive decimal string such as "1234.50" (never a float)')
     return Decimal(value)
 
 
@@ -85,20 +85,22 @@ PARSERS: dict[VariableType, Callable[[Any, int], Any]] = {
 }
 
 SAMPLES: dict[VariableType, Any] = {
-    VariableType.MONEY: "1234.50",
+    VariableType.MONEY: "1234",
     VariableType.DATE: "2026-12-01",
     VariableType.TEXT: "Sample",
     VariableType.URL: "https://pay.example.com/loan-1",
     VariableType.INT: 3,
 }
-"""What a dry run on save fills the declared variables with first."""
+"""What a dry run on save fills the declared variables with first (whole money: exact in any
+currency)."""
 
 EXTREMES: dict[VariableType, tuple[Any, Any]] = {
-    VariableType.MONEY: ("999999999999999.999999", "-999999999999999.999999"),
+    VariableType.MONEY: ("999999999999999", "1"),
     VariableType.DATE: ("9999-12-31", "0001-01-01"),
     VariableType.INT: (MAX_INT, -MAX_INT),
 }
-"""The largest and the smallest value of the bounded types, as submitted."""
+"""The largest and the smallest value of the bounded types, as submitted. Money is whole, so
+it is exact in every currency; formatting adds the currency's decimals whatever the amount."""
 
 MIN_URL_LENGTH = 20
 """The least `max_length` a URL variable may declare."""
@@ -142,8 +144,9 @@ def smallest(kind: VariableType, max_length: int) -> Any:
 
 
 def empty(kind: VariableType, max_length: int) -> Any:
-    """Empty text, zero; a URL or a date cannot be empty, so their samples."""
-    return {VariableType.TEXT: "", VariableType.INT: 0, VariableType.MONEY: "0"}.get(
+    """Empty text, zero; a URL or a date cannot be empty, so their samples, and money is at
+    least one unit."""
+    return {VariableType.TEXT: "", VariableType.INT: 0, VariableType.MONEY: "1"}.get(
         kind, sample(kind, max_length)
     )
 
@@ -154,3 +157,17 @@ def parse(name: str, kind: VariableType, value: Any, *, max_length: int = MAX_TE
     if name == "currency":
         return check_currency(parsed)
     return parsed
+
+
+def money_errors(
+    kinds: Mapping[str, VariableType], values: Mapping[str, Any], *, currency: str
+) -> dict[str, str]:
+    """Why each parsed money value cannot be an amount of `currency`, by variable name."""
+    errors = {}
+    for name, kind in kinds.items():
+        if kind == VariableType.MONEY and values.get(name) is not None:
+            try:
+                check_amount(values[name], currency)
+            except ValueError as error:
+                errors[name] = str(error)
+    return errors

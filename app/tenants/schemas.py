@@ -2,17 +2,10 @@
 
 from typing import Annotated
 
-from babel.numbers import list_currencies
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from app.customers.schemas import check_timezone, normalize_locale, normalize_phone
-
-
-def check_currency(code: str) -> str:
-    code = code.upper()
-    if code not in list_currencies():
-        raise ValueError(f"'{code}' is not an ISO 4217 currency code such as 'CNY' or 'USD'")
-    return code
+from app.money import check_currency
 
 
 class TenantSettings(BaseModel):

@@ -43,8 +43,11 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_tenant(session: Session, *, name: str, clock: Clock) -> IssuedKey:
-    settings = TenantSettings(display_name=name[:200])
+def create_tenant(
+    session: Session, *, name: str, clock: Clock, settings: TenantSettings | None = None
+) -> IssuedKey:
+    """`settings` default to the schema's (en-US, UTC, USD), displayed as `name`."""
+    settings = settings or TenantSettings(display_name=name[:200])
     tenant = Tenant(name=name, created_at=clock.now(), **settings.model_dump())
     session.add(tenant)
     session.flush()
