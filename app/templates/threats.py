@@ -1,0 +1,204 @@
+"""The default rules of the wording lint: what a borrower must never read, in Chinese and English.
+
+Measured against the hand-written corpus `tests/data/lint_corpus.jsonl` (rates and method in
+`docs/templates.md`). Three kinds of rule, because single words both miss and over-block:
+
+- words that are never innocent in a reminder (逮捕, 老赖, `deadbeat`, `or else`);
+- a third party or a place joined to a threatening act in one clause (`联系`+`你的家人`,
+  `visit`+`your workplace`), not negated just before (`不会联系您的亲友`, `never contact your
+  employer`) and not the customer's own action (`请联系人事部门`), so 与家人一起制定家庭预算,
+  金额单位：元 and "payroll deduction through your employer" pass;
+- in Chinese, the informal 你 owning a third party (`你的家人`, `你老婆`): a lender writes 您.
+
+Chinese rules are written in characters and matched on the restored view (`wording.clauses`).
+"""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from app.templates.wording import clauses, has_chinese, vocabulary, words
+
+
+@dataclass(frozen=True)
+class Threat:
+    category: str
+    quote: str
+    """What matched, as the rule wrote it (Chinese) or as the text reads (English)."""
+
+
+# --- English, matched on the word view -----------------------------------------------------------
+
+_YOUR = r"(?:your|ur|yr)"
+_PEOPLE = (
+    r"(?:wife|husband|partner|mother|mom|mum|father|dad|parents|sister|brother|kids|children"
+    r"|son|daughter|family|relatives|boss|manager|employer|coworkers|co workers|colleagues"
+    r"|company|hr|references|contacts|emergency contacts|friends|neighbou?rs|address book"
+    r"|phone|(?:children|kids)'?s?'? school|school|whole company|whole family)"
+)
+_PLACES = r"(?:home|house|door|front door|work|workplace|office|job|flat|apartment|school)"
+_TELLING = r"(?:call|phon|text|email|messag|contact|tell|told|inform|notif|visit|ask|warn|sms)\w*"
+_GOING = (
+    r"(?:visit\w*|come to|coming to|go to|turn up at|show up at|be at|be waiting outside"
+    r"|waiting outside|wait outside|knock\w* on|see us at|send someone to|sending someone to)"
+)
+_LEARNING = (
+    r"(?:will|are going to|is going to|deserves? to|should|must)"
+    r" (?:know|hear|be told|be visited|be informed|be contacted|be called|find out|see|get|receive)"
+)
+_NEGATION = re.compile(r" (?:never|not|won't|wont|don't|dont|no) (?:\w+ ){0,2}$")
+
+ENGLISH: tuple[tuple[str, str], ...] = (
+    ("arrest", r"arrest\w*|jail\w*|prison\w*|imprison\w*|handcuff\w*|locked up|lock you up"),
+    ("arrest", r"behind bars|in custody"),
+    ("false-legal", r"police|cops?|warrants?|criminal|a crime|prosecut\w*|lawsuit|sue you|sued"),
+    ("false-legal", r"summons|subpoena\w*|sheriff|bailiffs?|district attorney|garnish\w*"),
+    ("false-legal", r"a fraud|committed fraud|legal proceedings|legal action|court order"),
+    ("false-legal", r"take you to court|report you to|seize your \w+|judgment (?:will|has) be\w*"),
+    ("insult", r"deadbeats?|losers?|liars?|thief|thieves|scum\w*|worthless|pathetic|idiots?"),
+    ("insult", r"stupid|morons?|cowards?|a disgrace|a cheat|parasites?|shameless|lowlife|trash"),
+    ("menace", r"or else|face the consequences|(?:you'll|you will) (?:regret|be sorry)"),
+    ("menace", r"see what happens|coming for you|can't hide|cant hide|find you|you're next"),
+    ("menace", r"know where (?:you|your)|things (?:will )?get ugly|last polite|won't like"),
+    ("menace", r"make your life|what's good for you|lose your job|fire you|think about your"),
+    ("exposure", r"(?:post|share|publish|put up)\w* (?:\w+ ){0,4}?(?:online|on facebook|flyers)"),
+    ("exposure", r"social media|public list|wall of shame|embarrass\w*|humiliat\w*|shame you"),
+    ("exposure", r"everyone (?:\w+ ){0,3}?(?:will know|will see|knows)|everyone you know"),
+    ("visit", r"expect a visit|at your (?:front )?door"),
+)
+"""Never innocent in a reminder: (category, words)."""
+
+THIRD_PARTIES: tuple[tuple[str, str], ...] = (
+    ("third-party", rf"{_TELLING} (?:\w+ ){{0,3}}?{_YOUR} {_PEOPLE}"),
+    ("third-party", rf"{_YOUR} {_PEOPLE} (?:\w+ ){{0,3}}?{_LEARNING}"),
+    ("third-party", rf"everyone (?:at|in) {_YOUR}"),
+    ("visit", rf"{_GOING} (?:\w+ ){{0,2}}?{_YOUR} {_PLACES}"),
+    ("visit", r"send (?:someone|people|our team|agents|collectors)|knows? where you work"),
+)
+"""Telling a third party, or coming to a place: not when negated just before."""
+
+_ENGLISH = [(category, re.compile(rf" (?:{words_}) ")) for category, words_ in ENGLISH]
+_NEGATABLE = [(category, re.compile(rf" (?:{words_})(?= )")) for category, words_ in THIRD_PARTIES]
+
+
+def _english(text: str) -> Iterable[Threat]:
+    view = words(text)
+    for category, rule in _ENGLISH:
+        for match in rule.finditer(view):
+            yield Threat(category, match[0].strip())
+    for category, rule in _NEGATABLE:
+        for match in rule.finditer(view):
+            if not _NEGATION.search(view[: match.start() + 1]):
+                yield Threat(category, match[0].strip())
+
+
+# --- Chinese, written in characters, matched on their sound ------------------------------------
+
+CHINESE: dict[str, tuple[str, ...]] = {
+    "arrest": (
+        "逮捕", "拘留", "坐牢", "抓你", "被抓", "抓进去", "通缉", "进监狱", "蹲监狱",
+    ),
+    "false-legal": (
+        "报警", "警察", "公安", "刑事", "犯罪", "诈骗罪", "立案", "传票", "律师函", "强制执行",
+        "起诉", "开庭", "撤诉", "查封", "冻结你", "司法",
+    ),
+    "insult": (
+        "老赖", "赖账", "骗子", "人渣", "垃圾", "废物", "不要脸", "要点脸", "去死", "的东西",
+        "王八蛋", "畜生",
+    ),
+    "exposure": (
+        "曝光", "公开处刑", "被公开", "公开你", "挂在网上", "挂到网上", "黑名单", "失信名单",
+        "朋友圈", "拉横幅", "喷漆", "传单", "张贴", "家族群", "公司群", "抬不起头", "让大家看看",
+    ),
+    "menace": (
+        "后果自负", "承担不起", "不客气", "有你好看", "有你受的", "你就完了", "你敢", "付出代价",
+        "不得安宁", "非常手段", "躲得了", "没提醒你", "知道你住", "你住哪", "你住在",
+        "知道你每天", "小心点", "开除你", "上学",
+    ),
+    "visit": (
+        "你家楼下", "你家门口", "你家附近", "你家小区", "公司门口", "单位门口", "去你家",
+        "到你家", "上你家", "上门找", "我们上门",
+    ),
+}  # fmt: skip
+"""Never innocent in a reminder, by category."""
+
+CHINESE_NEGATABLE = ("上门催收", "上门拜访", "外访")
+"""Visits: a lender may promise it never makes them (本公司不会上门催收)."""
+
+ACTS = (
+    "联系", "通知", "告诉", "找", "打给", "打电话给", "去", "到", "前往", "拜访", "发到", "群发",
+    "给",
+)  # fmt: skip
+"""What a collector does to a third party or at a place, in `ACTS` + 你/您 + `THIRD`."""
+THIRD = (
+    "家人", "家里人", "全家", "父母", "爸妈", "爸", "妈", "老婆", "老公", "对象", "儿子", "女儿",
+    "孩子", "亲友", "亲戚", "亲属", "朋友", "同事", "领导", "单位", "公司", "人事", "通讯录",
+    "联系人", "担保人", "邻居", "老家", "村", "工作",
+)  # fmt: skip
+LEARNS = (
+    "会知道",
+    "都知道",
+    "已经知道",
+    "就知道",
+    "会收到",
+    "都会被",
+    "替你还",
+    "打一遍",
+    "打过去",
+)
+"""What a third party is made to learn or do, in `THIRD` + ... + `LEARNS`."""
+NEGATIONS = ("不", "没", "绝", "无需", "从未")
+CUSTOMER_DOES = ("请", "可", "可以", "您可", "您可以")
+"""Before an act, the customer is the one asked to act (请联系人事部门), not threatened."""
+
+
+def _either(phrases: Iterable[str]) -> str:
+    return "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+
+
+_WORDS = vocabulary(
+    [
+        *(phrase for phrases in CHINESE.values() for phrase in phrases),
+        *CHINESE_NEGATABLE,
+        *ACTS,
+        *THIRD,
+        *LEARNS,
+        *NEGATIONS,
+        *CUSTOMER_DOES,
+        *("你", "您", "你的", "你们"),
+    ]
+)
+_HARD = [(category, phrase) for category, ps in CHINESE.items() for phrase in ps]
+_PAIRS = [
+    re.compile(rf"(?P<act>{_either(ACTS)})了?[你您].{{0,3}}?(?:{_either(THIRD)})"),
+    re.compile(rf"(?:{_either(THIRD)}).{{0,6}}?(?P<act>{_either(LEARNS)})"),
+]
+_OWNED = re.compile(rf"你(?:的|们)?(?:{_either(THIRD)})")
+_NEGATED = re.compile(rf"(?:{_either(NEGATIONS)}).{{0,2}}$")
+_ASKED = re.compile(rf"(?:{_either(CUSTOMER_DOES)})$")
+
+
+def _chinese(text: str) -> Iterable[Threat]:
+    for clause in clauses(text, _WORDS):
+        for category, phrase in _HARD:
+            if phrase in clause:
+                yield Threat(category, phrase)
+        for phrase in CHINESE_NEGATABLE:
+            at = clause.find(phrase)
+            if at >= 0 and not _NEGATED.search(clause[:at]):
+                yield Threat("visit", phrase)
+        for pair in _PAIRS:
+            for match in pair.finditer(clause):
+                before = clause[: match.start("act")]
+                if not _NEGATED.search(before) and not _ASKED.search(before):
+                    yield Threat("third-party", match[0])
+        if match := _OWNED.search(clause):
+            yield Threat("third-party", match[0])
+
+
+def threats(text: str) -> list[Threat]:
+    """Every rule the text breaks, at most once per quote."""
+    found = list(_english(text))
+    if has_chinese(text):
+        found += _chinese(text)
+    return list(dict.fromkeys(found))
