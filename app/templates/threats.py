@@ -29,53 +29,79 @@ class Threat:
 
 # --- English, matched on the word view -----------------------------------------------------------
 
-_YOUR = r"(?:your|ur|yr)"
+_YOUR = r"(?:your|ur|yr)(?: \w+)?"
+"""`your`, and one word more: `your line manager`, `your Facebook friends`."""
 _PEOPLE = (
-    r"(?:wife|husband|partner|mother|mom|mum|father|dad|parents|sister|brother|kids|children"
-    r"|son|daughter|family|relatives|boss|manager|employer|coworkers|co workers|colleagues"
-    r"|company|hr|references|contacts|emergency contacts|friends|neighbou?rs|address book"
-    r"|phone|(?:children|kids)'?s?'? school|school|whole company|whole family)"
+    r"(?:wife|husband|partner|girlfriend|boyfriend|fianc\w*|mother|mom|mum|father|dad|parents"
+    r"|sister|brother|kids|children|son|daughter|family|relatives|in laws|cousins?|uncle|aunt"
+    r"|grandparents|boss|manager|supervisor|employer|coworkers|co workers|colleagues|team"
+    r"|company|hr|clients|customers|landlord|teachers?|references|contacts|emergency contacts"
+    r"|friends|neighbou?rs|street|village|town|address book|phone|(?:children|kids)'?s?'? school"
+    r"|school|whole company|whole family)"
 )
-_PLACES = r"(?:home|house|door|front door|work|workplace|office|job|flat|apartment|school)"
-_TELLING = r"(?:call|phon|text|email|messag|contact|tell|told|inform|notif|visit|ask|warn|sms)\w*"
+_PLACES = (
+    r"(?:home|house|door|front door|work|workplace|office|job|flat|apartment|school|address"
+    r"|building|street|gate|property)"
+)
+_TELLING = (
+    r"(?:call|phon|text|email|messag|contact|tell|told|inform|notif|visit|ask|warn|sms|spoke"
+    r"|speak|talk|reach|let)\w*"
+)
 _GOING = (
-    r"(?:visit\w*|come to|coming to|go to|turn up at|show up at|be at|be waiting outside"
-    r"|waiting outside|wait outside|knock\w* on|see us at|send someone to|sending someone to)"
+    r"(?:visit\w*|come to|coming to|go to|turn up at|show up at|be at|knock\w* on|see us at"
+    r"|send someone to|sending someone to|outside|parked outside|waiting outside|wait outside)"
 )
 _LEARNING = (
-    r"(?:will|are going to|is going to|deserves? to|should|must)"
-    r" (?:know|hear|be told|be visited|be informed|be contacted|be called|find out|see|get|receive)"
+    r"(?:(?:will|would|are going to|is going to|deserves? to|should|must|might|may)"
+    r" (?:know|hear|be told|be visited|be informed|be contacted|be called|find out|see|get"
+    r"|receive|feel|like to know|want to know|learn|read)"
+    r"|picked up|answered|knows|has been told|have been told|reads|heard)"
 )
 _NEGATION = re.compile(r" (?:never|not|won't|wont|don't|dont|no) (?:\w+ ){0,2}$")
+_ASKED = re.compile(r" (?:please|you|you can|you may|you could|feel free to) $")
+"""Before an act, the customer is the one acting (`please call your employer's HR`, `if you
+talk to your family`)."""
 
 ENGLISH: tuple[tuple[str, str], ...] = (
     ("arrest", r"arrest\w*|jail\w*|prison\w*|imprison\w*|handcuff\w*|locked up|lock you up"),
-    ("arrest", r"behind bars|in custody"),
+    ("arrest", r"behind bars|in custody|pick you up|take you away"),
     ("false-legal", r"police|cops?|warrants?|criminal|a crime|prosecut\w*|lawsuit|sue you|sued"),
     ("false-legal", r"summons|subpoena\w*|sheriff|bailiffs?|district attorney|garnish\w*"),
     ("false-legal", r"a fraud|committed fraud|legal proceedings|legal action|court order"),
     ("false-legal", r"take you to court|report you to|seize your \w+|judgment (?:will|has) be\w*"),
+    ("false-legal", r"interpol|fbi|federal law|breach of (?:\w+ )?law|the authorities|detectives?"),
     ("insult", r"deadbeats?|losers?|liars?|thief|thieves|scum\w*|worthless|pathetic|idiots?"),
     ("insult", r"stupid|morons?|cowards?|a disgrace|a cheat|parasites?|shameless|lowlife|trash"),
+    (
+        "insult",
+        r"freeloaders?|crooks?|scroungers?|leech\w*|fraudsters?|con artist|good for nothing",
+    ),
+    ("insult", r"waste of space|useless|disgusting|shame on you|grow up|bum|cheapskate"),
     ("menace", r"or else|face the consequences|(?:you'll|you will) (?:regret|be sorry)"),
     ("menace", r"see what happens|coming for you|can't hide|cant hide|find you|you're next"),
     ("menace", r"know where (?:you|your)|things (?:will )?get ugly|last polite|won't like"),
     ("menace", r"make your life|what's good for you|lose your job|fire you|think about your"),
+    ("menace", r"ways of making|you don't want to|running out for you|tick tock|being nice"),
+    ("menace", r"won't be nice|been warned|watch your back|accidents happen|don't make us"),
     ("exposure", r"(?:post|share|publish|put up)\w* (?:\w+ ){0,4}?(?:online|on facebook|flyers)"),
     ("exposure", r"social media|public list|wall of shame|embarrass\w*|humiliat\w*|shame you"),
     ("exposure", r"everyone (?:\w+ ){0,3}?(?:will know|will see|knows)|everyone you know"),
-    ("visit", r"expect a visit|at your (?:front )?door"),
+    ("exposure", r"lamp posts?|posters?|notice board|in town|whole street|whole village"),
+    ("visit", r"expect a visit|at your (?:front )?door|drop by|stop by|come round|pop round"),
+    ("visit", r"pay you a visit|we'll be there|knock on your"),
 )
 """Never innocent in a reminder: (category, words)."""
 
 THIRD_PARTIES: tuple[tuple[str, str], ...] = (
     ("third-party", rf"{_TELLING} (?:\w+ ){{0,3}}?{_YOUR} {_PEOPLE}"),
     ("third-party", rf"{_YOUR} {_PEOPLE} (?:\w+ ){{0,3}}?{_LEARNING}"),
-    ("third-party", rf"everyone (?:at|in) {_YOUR}"),
+    ("third-party", rf"everyone (?:at|in) {_YOUR}|let (?!us |me )(?:\w+ ){{1,3}}?know"),
+    ("third-party", rf"(?:would|do|does|will) {_YOUR} {_PEOPLE} (?:like|want) to know"),
     ("visit", rf"{_GOING} (?:\w+ ){{0,2}}?{_YOUR} {_PLACES}"),
     ("visit", r"send (?:someone|people|our team|agents|collectors)|knows? where you work"),
 )
-"""Telling a third party, or coming to a place: not when negated just before."""
+"""Telling a third party, or coming to a place: not when negated just before, nor when the
+customer is the one asked to do it."""
 
 _ENGLISH = [(category, re.compile(rf" (?:{words_}) ")) for category, words_ in ENGLISH]
 _NEGATABLE = [(category, re.compile(rf" (?:{words_})(?= )")) for category, words_ in THIRD_PARTIES]
@@ -88,7 +114,8 @@ def _english(text: str) -> Iterable[Threat]:
             yield Threat(category, match[0].strip())
     for category, rule in _NEGATABLE:
         for match in rule.finditer(view):
-            if not _NEGATION.search(view[: match.start() + 1]):
+            before = view[: match.start() + 1]
+            if not _NEGATION.search(before) and not _ASKED.search(before):
                 yield Threat(category, match[0].strip())
 
 
@@ -96,33 +123,37 @@ def _english(text: str) -> Iterable[Threat]:
 
 CHINESE: dict[str, tuple[str, ...]] = {
     "arrest": (
-        "逮捕", "拘留", "坐牢", "抓你", "被抓", "抓进去", "通缉", "进监狱", "蹲监狱",
+        "逮捕", "拘留", "坐牢", "抓你", "被抓", "抓进去", "通缉", "进监狱", "蹲监狱", "牢饭",
+        "大牢", "手铐", "铐", "送你进去", "吃官司", "判刑",
     ),
     "false-legal": (
         "报警", "警察", "公安", "刑事", "犯罪", "诈骗罪", "立案", "传票", "律师函", "强制执行",
-        "起诉", "开庭", "撤诉", "查封", "冻结你", "司法",
+        "起诉", "开庭", "撤诉", "查封", "冻结你", "司法", "刑法", "检察院", "公诉", "触犯",
+        "经侦", "法警", "违法犯罪",
     ),
     "insult": (
         "老赖", "赖账", "骗子", "人渣", "垃圾", "废物", "不要脸", "要点脸", "去死", "的东西",
-        "王八蛋", "畜生",
+        "王八蛋", "畜生", "无赖", "脸皮", "混蛋", "败类", "蛀虫", "白眼狼", "滚",
     ),
     "exposure": (
         "曝光", "公开处刑", "被公开", "公开你", "挂在网上", "挂到网上", "黑名单", "失信名单",
         "朋友圈", "拉横幅", "喷漆", "传单", "张贴", "家族群", "公司群", "抬不起头", "让大家看看",
+        "业主群", "全村", "街坊", "联系人名单", "逐一致电", "逐个打", "导出",
     ),
     "menace": (
         "后果自负", "承担不起", "不客气", "有你好看", "有你受的", "你就完了", "你敢", "付出代价",
         "不得安宁", "非常手段", "躲得了", "没提醒你", "知道你住", "你住哪", "你住在",
-        "知道你每天", "小心点", "开除你", "上学",
+        "知道你每天", "小心点", "开除你", "上学", "看着办", "后果很严重", "后果严重", "找到你",
+        "找不到你", "别让我们", "你最好", "走着瞧", "等着瞧", "别怪", "跑不了", "逃不掉", "跑得了",
     ),
     "visit": (
         "你家楼下", "你家门口", "你家附近", "你家小区", "公司门口", "单位门口", "去你家",
-        "到你家", "上你家", "上门找", "我们上门",
+        "到你家", "上你家", "上门找", "我们上门", "你的住址", "你住址", "你的住处",
     ),
 }  # fmt: skip
 """Never innocent in a reminder, by category."""
 
-CHINESE_NEGATABLE = ("上门催收", "上门拜访", "外访")
+CHINESE_NEGATABLE = ("上门催收", "上门拜访", "外访", "通讯录")
 """Visits: a lender may promise it never makes them (本公司不会上门催收)."""
 
 ACTS = (
@@ -131,9 +162,10 @@ ACTS = (
 )  # fmt: skip
 """What a collector does to a third party or at a place, in `ACTS` + 你/您 + `THIRD`."""
 THIRD = (
-    "家人", "家里人", "全家", "父母", "爸妈", "爸", "妈", "老婆", "老公", "对象", "儿子", "女儿",
-    "孩子", "亲友", "亲戚", "亲属", "朋友", "同事", "领导", "单位", "公司", "人事", "通讯录",
-    "联系人", "担保人", "邻居", "老家", "村", "工作",
+    "家人", "家里人", "全家", "父母", "爸妈", "爸", "妈", "老婆", "老公", "媳妇", "丈夫", "妻子",
+    "对象", "男朋友", "女朋友", "儿子", "女儿", "孩子", "班主任", "老师", "亲友", "亲戚", "亲属",
+    "朋友", "同事", "领导", "老板", "上司", "单位", "公司", "人事", "通讯录", "联系人", "担保人",
+    "邻居", "小区", "老家", "村", "工作",
 )  # fmt: skip
 LEARNS = (
     "会知道",
