@@ -114,7 +114,7 @@ def _english(text: str) -> Iterable[Threat]:
             yield Threat(category, match[0].strip())
     for category, rule in _NEGATABLE:
         for match in rule.finditer(view):
-            before = view[: match.start() + 1]
+            before = view[max(0, match.start() - 60) : match.start() + 1]
             if not _NEGATION.search(before) and not _ASKED.search(before):
                 yield Threat(category, match[0].strip())
 
@@ -217,11 +217,11 @@ def _chinese(text: str) -> Iterable[Threat]:
                 yield Threat(category, phrase)
         for phrase in CHINESE_NEGATABLE:
             at = clause.find(phrase)
-            if at >= 0 and not _NEGATED.search(clause[:at]):
+            if at >= 0 and not _NEGATED.search(clause[max(0, at - 8) : at]):
                 yield Threat("visit", phrase)
         for pair in _PAIRS:
             for match in pair.finditer(clause):
-                before = clause[: match.start("act")]
+                before = clause[max(0, match.start("act") - 8) : match.start("act")]
                 if not _NEGATED.search(before) and not _ASKED.search(before):
                     yield Threat("third-party", match[0])
         if match := _OWNED.search(clause):
