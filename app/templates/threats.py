@@ -224,8 +224,8 @@ def _chinese(text: str) -> Iterable[Threat]:
                 before = clause[max(0, match.start("act") - 8) : match.start("act")]
                 if not _NEGATED.search(before) and not _ASKED.search(before):
                     yield Threat("third-party", match[0])
-        if match := _OWNED.search(clause):
-            yield Threat("third-party", match[0])
+        if owned := _OWNED.search(clause):
+            yield Threat("third-party", owned[0])
 
 
 def threats(text: str) -> list[Threat]:
