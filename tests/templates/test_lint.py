@@ -64,6 +64,10 @@ def test_prohibited_wording_is_caught_in_chinese_and_english_even_disguised(text
         "Your instalment is taken by payroll deduction through your employer.",
         "Our office is open 9-5; you can contact us at home hours too.",
         "We will never contact your employer or family without your permission.",
+        "如遇可疑情况请报警",  # the customer is asked to call the police
+        "谨防骗子冒充客服，请小心点击陌生链接",
+        "Beware of fraudsters pretending to be us. Don't be embarrassed to ask for help.",
+        "We will text your phone a one-time code",
     ],
 )
 def test_courteous_wording_passes(text: str) -> None:
