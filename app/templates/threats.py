@@ -137,9 +137,9 @@ CHINESE: dict[str, tuple[str, ...]] = {
         "王八蛋", "畜生", "无赖", "脸皮", "混蛋", "败类", "蛀虫", "白眼狼", "滚蛋",
     ),
     "exposure": (
-        "曝光", "公开处刑", "被公开", "公开你", "挂在网上", "挂到网上", "黑名单", "失信名单",
-        "朋友圈", "拉横幅", "喷漆", "传单", "张贴", "家族群", "公司群", "抬不起头", "让大家看看",
-        "业主群", "全村", "街坊", "联系人名单", "逐一致电", "逐个打",
+        "曝光", "爆光", "公开处刑", "被公开", "公开你", "挂在网上", "挂到网上", "黑名单",
+        "失信名单", "朋友圈", "拉横幅", "喷漆", "传单", "张贴", "家族群", "公司群", "抬不起头",
+        "让大家看看", "业主群", "全村", "街坊", "联系人名单", "逐一致电", "逐个打",
     ),
     "menace": (
         "后果自负", "承担不起", "不客气", "有你好看", "有你受的", "你就完了", "你敢", "付出代价",
@@ -157,8 +157,8 @@ CHINESE: dict[str, tuple[str, ...]] = {
 INNOCENT = ("垃圾短信", "垃圾邮件", "谨防骗子", "警惕骗子", "小心骗子", "防范骗子")
 """Common phrases of a polite reminder that hold a rule's word: taken out before matching."""
 
-CHINESE_NEGATABLE = ("上门催收", "上门拜访", "外访", "通讯录")
-"""Visits: a lender may promise it never makes them (本公司不会上门催收)."""
+CHINESE_NEGATABLE = {"visit": ("上门催收", "上门拜访", "外访"), "contacts": ("通讯录",)}
+"""What a lender may promise never to do (本公司不会上门催收，不会读取您的通讯录)."""
 
 ACTS = (
     "联系", "通知", "告诉", "找", "打给", "打电话给", "去", "到", "前往", "拜访", "发到", "群发",
@@ -195,7 +195,7 @@ def _either(phrases: Iterable[str]) -> str:
 _WORDS = vocabulary(
     [
         *(phrase for phrases in CHINESE.values() for phrase in phrases),
-        *CHINESE_NEGATABLE,
+        *(phrase for phrases in CHINESE_NEGATABLE.values() for phrase in phrases),
         *ACTS,
         *THIRD,
         *LEARNS,
@@ -205,6 +205,7 @@ _WORDS = vocabulary(
     ]
 )
 _HARD = [(category, phrase) for category, ps in CHINESE.items() for phrase in ps]
+_SOFT = [(category, phrase) for category, ps in CHINESE_NEGATABLE.items() for phrase in ps]
 _PAIRS = [
     re.compile(rf"(?P<act>{_either(ACTS)})了?[你您].{{0,3}}?(?:{_either(THIRD)})"),
     re.compile(rf"(?:{_either(THIRD)}).{{0,6}}?(?P<act>{_either(LEARNS)})"),
@@ -222,10 +223,10 @@ def _chinese(text: str) -> Iterable[Threat]:
             at = clause.find(phrase)
             if at >= 0 and not _ASKED.search(clause[max(0, at - 8) : at]):
                 yield Threat(category, phrase)
-        for phrase in CHINESE_NEGATABLE:
+        for category, phrase in _SOFT:
             at = clause.find(phrase)
             if at >= 0 and not _NEGATED.search(clause[max(0, at - 8) : at]):
-                yield Threat("visit", phrase)
+                yield Threat(category, phrase)
         for pair in _PAIRS:
             for match in pair.finditer(clause):
                 before = clause[max(0, match.start("act") - 8) : match.start("act")]

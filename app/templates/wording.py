@@ -9,8 +9,8 @@ matched on the raw text but on:
   characters made one space: English rules match whole words there;
 - the **restored view** (`clauses`): the same folding, separators dropped, Traditional made
   Simplified (OpenCC), then every stretch that sounds like a word the rules use (toneless pinyin,
-  pypinyin) and is that word disguised is written as the word: `jia人`, `ｊｉａ人` -> `家人`,
-  `爆光` -> `曝光`, `b a o 警` -> `报警`. Chinese rules match characters there.
+  pypinyin) and is that word with syllables spelt in Latin letters is written as the word:
+  `jia人`, `ｊｉａ人` -> `家人`, `b a o 警` -> `报警`. Chinese rules match characters there.
 """
 
 import re
@@ -85,13 +85,13 @@ def _tokens(clause: str) -> list[tuple[str, str | None]]:
 
 
 def _written_as(tokens: list[tuple[str, str | None]], word: str) -> bool:
-    """Whether tokens that sound like `word` are the word disguised (`ｊｉａ人`, `爆光`, `單位`)
-    rather than other words that happen to sound alike (合理安排 is not 立案): at least half
-    their characters are the word's, or they are all Latin letters."""
-    chars = [
-        (char, wanted) for (_, char), wanted in zip(tokens, word, strict=True) if char is not None
-    ]
-    return 2 * sum(char == wanted for char, wanted in chars) >= len(chars)
+    """Whether tokens that sound like `word` are the word with some syllables spelt in Latin
+    letters (`ｊｉａ人`, `dan位`, `laolai` is not, it is one token): every character among them is
+    the word's own. Other words that only sound alike stay as written (合理安排 is not 立案,
+    行事曆 is not 刑事); the homophones collectors use (`爆光`) are rule words themselves."""
+    return all(
+        char == wanted for (_, char), wanted in zip(tokens, word, strict=True) if char is not None
+    )
 
 
 def restored(clause: str, words_: Vocabulary) -> str:

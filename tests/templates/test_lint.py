@@ -68,6 +68,7 @@ def test_prohibited_wording_is_caught_in_chinese_and_english_even_disguised(text
         "谨防骗子冒充客服，请小心点击陌生链接",
         "Beware of fraudsters pretending to be us. Don't be embarrassed to ask for help.",
         "We will text your phone a one-time code",
+        "設定自動扣繳或行事曆提醒，可以幫助您準時繳款",  # 行事 sounds like 刑事
     ],
 )
 def test_courteous_wording_passes(text: str) -> None:
