@@ -46,11 +46,6 @@ class Finding:
     detail: str
 
 
-def fold(text: str) -> str:
-    """The text as a tenant's phrases are compared: folded, separators between letters dropped."""
-    return squeezed(text)
-
-
 def visible_text(markup: str) -> str:
     """What a reader of an HTML email sees, roughly: tags removed, entities decoded."""
     return html.unescape(_TAG.sub(" ", markup))
@@ -64,12 +59,15 @@ default rules (`threats.py`), which always apply."""
 def phrase_lists(extra: Mapping[str, Sequence[str]]) -> Phrases:
     """A tenant's additions, folded once."""
     return {
-        fold(phrase): phrase for phrases in extra.values() for phrase in phrases if fold(phrase)
+        squeezed(phrase): phrase
+        for phrases in extra.values()
+        for phrase in phrases
+        if squeezed(phrase)
     }
 
 
 def lint_wording(text: str, *, field: str, phrases: Phrases) -> list[Finding]:
-    folded = fold(text)
+    folded = squeezed(text)
     findings = [
         Finding(
             Rule.PROHIBITED,
