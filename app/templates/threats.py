@@ -36,26 +36,29 @@ _PEOPLE = (
     r"|sister|brother|kids|children|son|daughter|family|relatives|in laws|cousins?|uncle|aunt"
     r"|grandparents|boss|manager|supervisor|employer|coworkers|co workers|colleagues|team"
     r"|company|hr|clients|customers|landlord|teachers?|references|contacts|emergency contacts"
+    r"|church|church group|mosque|temple|community|club"
     r"|friends|neighbou?rs|street|village|town|address book|(?:children|kids)'?s?'? school"
     r"|school|whole company|whole family)"
 )
 _PLACES = (
     r"(?:home|house|door|front door|work|workplace|office|job|flat|apartment|school|address"
-    r"|building|street|gate|property)"
+    r"|building|street|gate|property|place)"
 )
 _TELLING = (
     r"(?:call|phon|text|email|messag|contact|tell|told|inform|notif|visit|ask|warn|sms|spoke"
-    r"|speak|talk|reach|let)\w*"
+    r"|speak|talk|reach|let|shar\w* with)\w*"
 )
 _GOING = (
     r"(?:visit\w*|come to|coming to|go to|turn up at|show up at|be at|knock\w* on|see us at"
-    r"|send someone to|sending someone to|outside|parked outside|waiting outside|wait outside)"
+    r"|send someone to|sending someone to|outside|parked outside|waiting outside|wait outside"
+    r"|knock\w* at)"
 )
 _LEARNING = (
     r"(?:(?:will|would|are going to|is going to|deserves? to|should|must|might|may)"
     r" (?:know|hear|be told|be visited|be informed|be contacted|be called|find out|see|get"
     r"|receive|feel|like to know|want to know|learn|read)"
-    r"|picked up|answered|knows|has been told|have been told|reads|heard)"
+    r"|picked up|picks up|answer\w* next time|knows|has been told|have been told|reads|heard|gets"
+    r"|get (?:stressed|worried|upset|a call|a letter|a visit))"
 )
 _NEGATION = re.compile(r" (?:never|not|won't|wont|don't|dont|no) (?:\w+ ){0,2}$")
 _ASKED = re.compile(r" (?:please|you|you can|you may|you could|feel free to) $")
@@ -64,12 +67,13 @@ talk to your family`)."""
 
 ENGLISH: tuple[tuple[str, str], ...] = (
     ("arrest", r"arrest\w*|jail\w*|prison\w*|imprison\w*|handcuff\w*|locked up|lock you up"),
-    ("arrest", r"behind bars|in custody|pick you up|take you away"),
+    ("arrest", r"behind bars|in custody|pick you up|take you away|in a cell|land you in"),
     ("false-legal", r"police|cops?|warrants?|criminal|a crime|prosecut\w*|lawsuit|sue you|sued"),
     ("false-legal", r"summons|subpoena\w*|sheriff|bailiffs?|district attorney|garnish\w*"),
     ("false-legal", r"a fraud|committed fraud|legal proceedings|legal action|court order"),
     ("false-legal", r"take you to court|report you to|seize your \w+|judgment (?:will|has) be\w*"),
     ("false-legal", r"interpol|fbi|federal law|breach of (?:\w+ )?law|the authorities|detectives?"),
+    ("false-legal", r"law enforcement|investigat\w* for|under investigation"),
     ("insult", r"deadbeats?|losers?|liars?|thief|thieves|scum\w*|worthless|pathetic|idiots?"),
     ("insult", r"stupid|morons?|cowards?|a disgrace|a cheat|parasites?|shameless|lowlife"),
     (
@@ -83,13 +87,18 @@ ENGLISH: tuple[tuple[str, str], ...] = (
     ("menace", r"make your life|what's good for you|lose your job|fire you|think about your"),
     ("menace", r"ways of making|you don't want to|running out for you|tick tock|being nice"),
     ("menace", r"won't be nice|been warned|watch your back|accidents happen|don't make us"),
+    ("menace", r"think again|patience has|our patience|next time it won't"),
+    ("menace", r"won't be a (?:text|message|call)"),
     ("exposure", r"(?:post|share|publish|put up)\w* (?:\w+ ){0,4}?(?:online|on facebook|flyers)"),
     ("exposure", r"social media|public list|wall of shame|embarrass you|humiliate you|shame you"),
     ("exposure", r"everyone (?:\w+ ){0,3}?(?:will know|will see|knows)|everyone you know"),
     ("exposure", r"lamp posts?|posters?|notice board|in town|whole street|whole village"),
     ("visit", r"expect a visit|at your (?:front )?door|drop by|stop by|come round|pop round"),
     ("visit", r"pay you a visit|we'll be there|knock on your"),
-    ("contacts", r"(?:number|everyone|everybody|contact) in your phone"),
+    (
+        "contacts",
+        r"(?:number|everyone|everybody|contact) in your phone|everyone you (?:called|know)",
+    ),
 )
 """Never innocent in a reminder: (category, words)."""
 
@@ -125,27 +134,29 @@ def _english(text: str) -> Iterable[Threat]:
 CHINESE: dict[str, tuple[str, ...]] = {
     "arrest": (
         "逮捕", "拘留", "坐牢", "抓你", "被抓", "抓进去", "通缉", "进监狱", "蹲监狱", "牢饭",
-        "大牢", "手铐", "铐", "送你进去", "吃官司", "判刑",
+        "大牢", "手铐", "铐", "送你进去", "吃官司", "判刑", "看守所", "逃不了",
     ),
     "false-legal": (
         "报警", "警察", "公安", "刑事", "犯罪", "诈骗罪", "立案", "传票", "律师函", "强制执行",
         "起诉", "开庭", "撤诉", "查封", "冻结你", "刑法", "检察院", "公诉", "触犯",
-        "经侦", "法警", "违法犯罪",
+        "经侦", "法警", "违法犯罪", "公检法", "派出所",
     ),
     "insult": (
         "老赖", "赖账", "骗子", "人渣", "垃圾", "废物", "不要脸", "要点脸", "去死", "不还的东西",
         "王八蛋", "畜生", "无赖", "脸皮", "混蛋", "败类", "蛀虫", "白眼狼", "滚蛋",
+        "装死", "算什么男人", "算什么人",
     ),
     "exposure": (
         "曝光", "爆光", "公开处刑", "被公开", "公开你", "挂在网上", "挂到网上", "黑名单",
         "失信名单", "朋友圈", "拉横幅", "喷漆", "传单", "张贴", "家族群", "公司群", "抬不起头",
-        "让大家看看", "业主群", "全村", "街坊", "联系人名单", "逐一致电", "逐个打",
+        "让大家看看", "贴满", "楼道", "业主群", "全村", "街坊", "联系人名单", "逐一致电", "逐个打",
     ),
     "menace": (
         "后果自负", "承担不起", "不客气", "有你好看", "有你受的", "你就完了", "你敢", "付出代价",
         "不得安宁", "非常手段", "躲得了", "没提醒你", "知道你住", "你住哪", "你住在",
         "知道你每天", "开除你", "在哪上学", "看着办", "后果很严重", "后果严重", "找到你",
         "找不到你", "别让我们", "你最好", "走着瞧", "等着瞧", "别怪", "跑不了", "逃不掉", "跑得了",
+        "知道厉害",
     ),
     "visit": (
         "你家楼下", "你家门口", "你家附近", "你家小区", "公司门口", "单位门口", "去你家",
