@@ -1,8 +1,8 @@
 """How the lint reads a text: the disguises folded away, in two views its rules are written for.
 
-Collectors who know a word list is watching write `ｊｉａ人` (full-width pinyin), `dan位`, `爆光`
-(a homophone of 曝光), `單位` (Traditional), `a.r.r.e.s.t`, `p0lice` or `j a i l`. Rules are not
-matched on the raw text but on:
+Collectors who know a word list is watching write `ｊｉａ人` (full-width pinyin), `dan位`,
+`單位` (Traditional), `逮 捕`, `a.r.r.e.s.t`, `p0lice` or `j a i l`. Rules are not matched on the
+raw text but on:
 
 - the **word view** (`words`): NFKC, case-folded, letter look-alike digits inside words undone
   (`arr3st`), letters spelt out one by one joined again (`c.o.n.t.a.c.t`), every run of other
@@ -24,6 +24,7 @@ _INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
 _SEPARATORS = re.compile(r"[\s._\-*·•|/\\~'\"`]+")
 _LOOK_ALIKES = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "@": "a", "$": "s", "5": "s"})
 _DISGUISED_WORD = re.compile(r"[a-z0-9@$]*[a-z][a-z0-9@$]*")
+"""A word with at least one letter, whose digits and symbols may stand for letters (`f@mily`)."""
 _SPELT_OUT = re.compile(r"(?<![a-z])[a-z](?:[ .\-_*·•'](?=[a-z](?![a-z]))[a-z]){2,}(?![a-z])")
 _NOT_WORD = re.compile(r"[^\w']+")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -40,16 +41,13 @@ def folded(text: str) -> str:
     return _INVISIBLE.sub("", unicodedata.normalize("NFKC", text).casefold())
 
 
-def _undisguise(word: re.Match[str]) -> str:
-    token = word[0]
-    return token.translate(_LOOK_ALIKES) if re.search(r"[a-z]", token) else token
-
-
 def words(text: str) -> str:
     """The word view: ` we will contact your boss ` for `We will c.o.n.t.a.c.t your b.o.s.s`.
 
     Padded with spaces so a rule can ask for a whole word with a space on each side."""
-    plain = _DISGUISED_WORD.sub(_undisguise, folded(text).replace("\u2019", "'"))
+    plain = _DISGUISED_WORD.sub(
+        lambda word: word[0].translate(_LOOK_ALIKES), folded(text).replace("\u2019", "'")
+    )
     joined = _SPELT_OUT.sub(lambda m: re.sub(r"[^a-z]", "", m[0]), plain)
     return f" {_NOT_WORD.sub(' ', joined).strip()} "
 
