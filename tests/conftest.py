@@ -238,3 +238,16 @@ async def make_dispatcher(
     yield make
     for registry in registries:
         await registry.aclose()
+
+
+MEASURED = "measured"
+"""A test that measures something (`record_property(MEASURED, text)`) has it printed at the end
+of the run, also when the tests ran in xdist workers, whose reports carry their properties."""
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for report in terminalreporter.getreports("passed") + terminalreporter.getreports("failed"):
+        for name, text in report.user_properties:
+            if name == MEASURED:
+                terminalreporter.write_sep("-", f"measured by {report.nodeid}")
+                terminalreporter.write_line(str(text))

@@ -17,6 +17,7 @@ from app.reminders import repository as reminders
 from app.reminders.models import EventKind, Reminder
 from app.reminders.states import ReminderStatus, check_transition
 from app.templates.service import NoVariant
+from app.templates.value_lint import WordingRefused
 
 NO_VARIANT = "NO_VARIANT"
 """The template has no variant for the channel."""
@@ -24,6 +25,8 @@ RENDER_ERROR = "RENDER_ERROR"
 """Rendering raised: a template error, a value it cannot take, a version no longer stored."""
 RENDER_BUDGET = "RENDER_BUDGET"
 """Rendering went over its time or size budget."""
+WORDING_REFUSED = "WORDING_REFUSED"
+"""A variable value carries prohibited wording (stored before the lint refused it)."""
 COMPOSE_ERROR = "COMPOSE_ERROR"
 """The rendered text could not be made into a provider message (an address is missing)."""
 PREPARE_ERROR = "PREPARE_ERROR"
@@ -70,6 +73,8 @@ def render_reason(error: Exception) -> str:
     """By class name, so the render budget's exception needs no import here."""
     if isinstance(error, NoVariant):
         return NO_VARIANT
+    if isinstance(error, WordingRefused):
+        return WORDING_REFUSED
     if any(cls.__name__ == "RenderBudgetExceeded" for cls in type(error).__mro__):
         return RENDER_BUDGET
     return RENDER_ERROR

@@ -76,6 +76,7 @@ def create(
         tenant=stored.tenant,
         customers=merged,
         budget=budget,
+        phrases=stored.phrases,
         field_prefix=field_prefix,
     )
     if errors:

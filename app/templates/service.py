@@ -2,7 +2,7 @@
 
 import uuid
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +17,7 @@ from app.reminders.models import Reminder
 from app.templates import repository
 from app.templates.budget import RenderBudget
 from app.templates.check import check_template, failure, lint_rendered, typed_values
-from app.templates.lint import Finding, phrase_lists
+from app.templates.lint import Finding, Phrases, phrase_lists
 from app.templates.locales import country_of, pick_variant
 from app.templates.models import TemplateLintSettings, TemplateVersion
 from app.templates.render import audience_for, render
@@ -33,6 +33,7 @@ from app.templates.schemas import (
     with_legacy_lengths,
 )
 from app.templates.starters import STARTERS
+from app.templates.value_lint import refuse_values
 from app.tenants.models import Tenant
 from app.tenants.schemas import TenantSettings
 from channels.base import Channel
@@ -204,6 +205,8 @@ class Submittable:
     """Their current versions, which the new reminders are pinned to."""
     tenant: dict[str, Any]
     """The tenant's settings (`TenantSettings` fields), which templates see as `tenant`."""
+    phrases: Phrases
+    """The tenant's additions to the wording lint, which variable values are linted with too."""
 
 
 def read_for_submission(
@@ -214,7 +217,12 @@ def read_for_submission(
         templates={key: _body(row) for key, row in found.items()},
         versions={key: row.version for key, row in found.items()},
         tenant=_tenant(session, tenant_id),
+        phrases=_phrases(session, tenant_id),
     )
+
+
+def _phrases(session: Session, tenant_id: uuid.UUID) -> Phrases:
+    return phrase_lists(read_lint_settings(session, tenant_id=tenant_id).extra_phrases)
 
 
 def _render(
@@ -228,6 +236,7 @@ def _render(
     jurisdiction: str | None,
     raw: Mapping[str, Any],
     budget: RenderBudget,
+    phrases: Phrases,
 ) -> Rendered:
     body = body or _body(row)
     variant = pick_variant(body.variants, channel, locale, tenant["default_locale"])
@@ -238,6 +247,7 @@ def _render(
     values, errors = typed_values(body.variables, raw, currency=tenant["default_currency"])
     if errors:
         raise ValidationFailed(errors)
+    refuse_values(values, phrases=phrases)
     audience = audience_for(
         tenant,
         values,
@@ -265,6 +275,7 @@ def preview(
     row = _find(session, tenant_id=tenant_id, key=key, version=request.version)
     tenant = _tenant(session, tenant_id)
     lint = read_lint_settings(session, tenant_id=tenant_id)
+    phrases = phrase_lists(lint.extra_phrases)
     release_connection(session)
     try:
         rendered = _render(
@@ -276,6 +287,7 @@ def preview(
             jurisdiction=request.jurisdiction,
             raw=request.variables,
             budget=budget,
+            phrases=phrases,
         )
     except ValidationFailed:
         raise
@@ -284,11 +296,7 @@ def preview(
         raise ValidationFailed(
             [FieldError(field="variables", detail=failure(error, where))]
         ) from None
-    findings = lint_rendered(
-        rendered,
-        phrases=phrase_lists(lint.extra_phrases),
-        segment_limit=lint.sms_segment_limit,
-    )
+    findings = lint_rendered(rendered, phrases=phrases, segment_limit=lint.sms_segment_limit)
     return PreviewOut(
         **rendered.model_dump(),
         findings=[FindingOut.model_validate(f, from_attributes=True) for f in findings],
@@ -306,6 +314,8 @@ class Pinned:
 
     versions: Mapping[PinKey, TemplateVersion]
     tenants: Mapping[uuid.UUID, Mapping[str, Any]]
+    phrases: Mapping[uuid.UUID, Phrases] = field(default_factory=dict)
+    """Each tenant's additions to the wording lint, which values are linted with at render."""
 
 
 def pin(
@@ -315,7 +325,11 @@ def pin(
     versions = repository.pinned(
         session, wanted={(r.tenant_id, r.template, r.template_version) for r in reminders}
     )
-    return Pinned(versions, {tenant.id: settings_of(tenant) for tenant in tenants})
+    return Pinned(
+        versions,
+        {tenant.id: settings_of(tenant) for tenant in tenants},
+        {tenant.id: _phrases(session, tenant.id) for tenant in tenants},
+    )
 
 
 def render_for_reminders(
@@ -327,7 +341,8 @@ def render_for_reminders(
     """What the dispatcher sends and records: each reminder's pinned version, never newer.
 
     Each version is parsed once. A send that cannot be rendered gets its exception in its
-    place instead of a text (`NoVariant`, a template error, a render budget exceeded...): a
+    place instead of a text (`NoVariant`, `WordingRefused`, a template error, a render budget
+    exceeded...): a
     template is user code, so one broken template or value must fail only its own sends.
     """
     bodies: dict[PinKey, TemplateIn] = {}
@@ -350,6 +365,7 @@ def render_for_reminders(
                     jurisdiction=customer.jurisdiction or country_of(customer.phone),
                     raw=reminder.variables,
                     budget=budget,
+                    phrases=pinned.phrases[reminder.tenant_id],
                 )
             )
         except Exception as error:

@@ -8,7 +8,8 @@ For each item: the template exists; each requested channel has a variant for the
 locale after the fallback the dispatcher uses (`locales.pick_variant`); the variables parse by
 their declared types; and the reminder renders, once per channel, with its real values for the
 customer's locale, time zone and jurisdiction (the phone's country when none is stated), inside
-the budget. Every bad item is reported, each error with its field path.
+the budget; and no text value carries prohibited wording (`value_lint`). Every bad item is
+reported, each error with its field path.
 """
 
 from collections.abc import Mapping, Sequence
@@ -18,9 +19,11 @@ from app.errors import FieldError
 from app.reminders.schemas import ReminderIn
 from app.templates.budget import RenderBudget
 from app.templates.check import failing_fields, typed_values
+from app.templates.lint import Phrases
 from app.templates.locales import country_of, pick_variant
 from app.templates.render import audience_for, render
 from app.templates.schemas import TemplateIn, Variant
+from app.templates.value_lint import refused_values
 from channels.base import Channel
 
 VARIANT_CHANNELS = frozenset({Channel.SMS, Channel.EMAIL, Channel.VOICE})
@@ -34,6 +37,7 @@ def check_reminders(
     tenant: Mapping[str, Any],
     customers: Mapping[str, Mapping[str, Any]],
     budget: RenderBudget,
+    phrases: Phrases,
     field_prefix: str = "",
 ) -> list[FieldError]:
     """Every reason an item could never be sent, with field paths (`items.3.channels.0`).
@@ -41,7 +45,8 @@ def check_reminders(
     `templates`: the current body of each template named, by key (a key missing is an unknown
     template). `tenant`: the tenant's settings (`TenantSettings` fields). `customers`: each
     customer's fields as they will be stored (the record overlaid by the request), by ref; an
-    item whose customer is missing is checked with the fields the item gives. `field_prefix`:
+    item whose customer is missing is checked with the fields the item gives. `phrases`: the
+    tenant's additions to the wording lint. `field_prefix`:
     `"items.{index}."` for a batch, `""` for one reminder.
     """
     errors = []
@@ -53,6 +58,7 @@ def check_reminders(
             tenant=tenant,
             customer=customer,
             budget=budget,
+            phrases=phrases,
             prefix=field_prefix.format(index=index),
         )
     return errors
@@ -65,6 +71,7 @@ def check_reminder(
     tenant: Mapping[str, Any],
     customer: Mapping[str, Any],
     budget: RenderBudget,
+    phrases: Phrases,
     prefix: str = "",
 ) -> list[FieldError]:
     if template is None:
@@ -92,6 +99,8 @@ def check_reminder(
     )
     if invalid:
         return errors + invalid
+    if refused := refused_values(values, phrases=phrases, prefix=f"{prefix}variables."):
+        return errors + refused
     for variant in chosen:
         errors += _render_errors(item, variant, values, tenant, customer, budget, prefix)
     return errors

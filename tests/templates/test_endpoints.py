@@ -166,7 +166,7 @@ def test_lint_errors_refuse_the_save_listing_each_finding(tenant: Tenant) -> Non
     errors = response.json()["errors"]
     assert {e["field"] for e in errors} == {"variants.0.body", "variants.1.html"}
     details = " ".join(e["detail"] for e in errors)
-    for quoted in ("'家人'", "'报警'", "'your employer'", "shouting"):
+    for quoted in ("'联系你的家人'", "'报警'", "'tell your employer'", "shouting"):
         assert quoted in details
 
 

@@ -36,6 +36,14 @@ def rules(text: str, phrases: Phrases = PHRASES) -> list[Rule]:
         "You will be a.r.r.e.s.t.e.d",
         "We will call y o u r  f a m i l y",
         fullwidth("Police are coming"),
+        "we'll visit your workplace",
+        "Pay now or else",
+        "我们知道你住哪",
+        "你的ｊｉａ人",  # full-width pinyin for 家人
+        "不还钱就去你dan位",  # pinyin for 单位
+        "再不还就爆光你",  # a homophone of 曝光
+        "我們會聯繫你的單位",  # Traditional
+        "Y0u will be arr3sted",  # digits for letters
     ],
 )
 def test_prohibited_wording_is_caught_in_chinese_and_english_even_disguised(text: str) -> None:
@@ -48,6 +56,19 @@ def test_prohibited_wording_is_caught_in_chinese_and_english_even_disguised(text
         "温馨提醒：您的本期还款将于12月1日到期。",
         "A friendly reminder that your payment is due. Reply STOP to opt out",
         "Our policy is to be courteous and to support you",  # "policy", not "police"
+        "与家人一起制定家庭预算",
+        "金额单位：元",
+        "根据您签署的协议，本月还款将由单位代扣",  # payroll deduction, explained
+        "本公司不会上门催收，也不会联系您的亲友",  # a promise, negated
+        "建议和家人一起盘点家庭收支，合理安排还款",  # 合理安排 sounds like 立案 across words
+        "Your instalment is taken by payroll deduction through your employer.",
+        "Our office is open 9-5; you can contact us at home hours too.",
+        "We will never contact your employer or family without your permission.",
+        "如遇可疑情况请报警",  # the customer is asked to call the police
+        "谨防骗子冒充客服，请小心点击陌生链接",
+        "Beware of fraudsters pretending to be us. Don't be embarrassed to ask for help.",
+        "We will text your phone a one-time code",
+        "設定自動扣繳或行事曆提醒，可以幫助您準時繳款",  # 行事 sounds like 刑事
     ],
 )
 def test_courteous_wording_passes(text: str) -> None:

@@ -49,6 +49,7 @@ def check(*items: ReminderIn, **customers: dict[str, Any]) -> list[tuple[str, st
         tenant=TENANT,
         customers=customers,
         budget=RenderBudget(),
+        phrases={},
         field_prefix="items.{index}." if len(items) > 1 else "",
     )
     return [(error.field, error.detail) for error in errors]
