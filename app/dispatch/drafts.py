@@ -23,6 +23,8 @@ class Draft:
 
     message: Message
     text: str
+    locale: str
+    """The variant's locale, as locale negotiation chose it."""
 
 
 @dataclass(frozen=True)
@@ -57,5 +59,5 @@ def draft_batch(batch: Batch, *, budget: RenderBudget) -> Drafts:
         except Exception as error:
             drafts[reminder.id][channel] = Failure(channel, COMPOSE_ERROR, describe(error))
             continue
-        drafts[reminder.id][channel] = Draft(message, text_of(rendered))
+        drafts[reminder.id][channel] = Draft(message, text_of(rendered), rendered.locale)
     return drafts

@@ -68,7 +68,7 @@ def test_a_new_tenant_has_the_four_starter_templates_at_version_1(tenant: Tenant
         ("pre-due", 1),
     ]
     assert all(t["channels"] == ["email", "sms", "voice"] for t in listed)
-    assert all(t["locales"] == ["en-US", "zh-CN"] for t in listed)
+    assert all(t["locales"] == ["en", "zh-Hans", "zh-Hant"] for t in listed)
 
 
 def test_each_put_adds_a_version_and_old_versions_stay_readable(tenant: Tenant) -> None:
@@ -266,7 +266,11 @@ def test_preview_of_the_email_and_voice_variants(tenant: Tenant) -> None:
         json={"channel": "voice", "locale": "zh-CN", "variables": variables},
     ).json()
     assert "¥1,234.50将于2026年12月1日到期" in voice["script"]
-    assert (voice["voice"], voice["language"]) == ("Polly.Zhiyu", "zh-CN")
+    assert (voice["locale"], voice["voice"], voice["language"]) == (
+        "zh-Hans",
+        "Polly.Zhiyu",
+        "cmn-CN",
+    )
 
 
 def test_preview_refuses_bad_variables_with_field_paths(tenant: Tenant) -> None:
