@@ -244,7 +244,11 @@ class PreviewIn(BaseModel):
     locale: LocaleTag
     variables: dict[str, Any] = Field(default_factory=dict)
     jurisdiction: Annotated[str | None, AfterValidator(lambda v: v and check_jurisdiction(v))] = (
-        Field(None, description="The customer's country, for the opt-out footer.")
+        Field(
+            None,
+            description="The customer's country, for the opt-out footer and the help line's "
+            "form (national when it is the help line's country).",
+        )
     )
     timezone: Annotated[str | None, AfterValidator(lambda v: v and check_timezone(v))] = None
     version: Version | None = Field(None, description="Defaults to the current version.")

@@ -25,7 +25,8 @@ def test_each_customer_tag_gets_the_starter_in_its_language_and_script(
 ) -> None:
     for key, template in STARTERS.items():
         variant = pick_variant(template.variants, channel, customer, tenant_default)
-        assert variant is not None and variant.locale == starter, key
+        assert variant is not None
+        assert variant.locale == starter, key
 
 
 @pytest.mark.parametrize(
@@ -36,7 +37,8 @@ def test_a_customer_without_a_starter_language_gets_the_tenant_default(
     tenant_default: str, starter: str, customer: str | None
 ) -> None:
     variant = pick_variant(STARTERS["pre-due"].variants, "sms", customer, tenant_default)
-    assert variant is not None and variant.locale == starter
+    assert variant is not None
+    assert variant.locale == starter
 
 
 @pytest.mark.parametrize(
