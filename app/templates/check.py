@@ -11,12 +11,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from babel.core import parse_locale
 from jinja2 import TemplateSyntaxError, meta
 
 from app.errors import FieldError
 from app.templates.budget import RenderBudget, RenderBudgetExceeded
 from app.templates.lint import Finding, Phrases, Rule, Severity, lint_wording, visible_text
+from app.templates.locales import maximized
 from app.templates.render import Audience, environment, render, render_text, unsafe_constructs
 from app.templates.schemas import (
     RESERVED_NAMES,
@@ -75,8 +75,9 @@ def typed_values(
 
 
 def jurisdiction_of(locale: str) -> str | None:
-    """The country a variant is written for, used on save to try its opt-out footer."""
-    return parse_locale(locale, sep="-")[1]
+    """The country a variant is written for, used on save to try its opt-out footer: its own
+    territory, else CLDR's likely one (`zh-Hans` -> CN, `zh-Hant` -> TW, `en` -> US)."""
+    return maximized(locale).territory
 
 
 def _short(error: Exception, limit: int = 300) -> str:
