@@ -15,6 +15,7 @@ from jinja2 import TemplateSyntaxError, meta
 
 from app.errors import FieldError
 from app.templates.budget import RenderBudget, RenderBudgetExceeded
+from app.templates.helpline import template_values
 from app.templates.lint import Finding, Phrases, Rule, Severity, lint_wording, visible_text
 from app.templates.locales import maximized
 from app.templates.render import Audience, environment, render, render_text, unsafe_constructs
@@ -163,7 +164,10 @@ def dry_run_values(body: TemplateIn, tenant: Mapping[str, Any], run: DryRun) -> 
         raw["currency"] = tenant["default_currency"]
     values, _ = typed_values(body.variables, raw)
     help_phone = {True: tenant.get("help_phone") or SAMPLE_HELP_PHONE, None: None, False: ""}
-    return values | {"tenant": {**tenant, "help_phone": help_phone[run.help_phone]}}
+    # Customers abroad see the international form, the longest: the segment count is the most.
+    return template_values(
+        values, {**tenant, "help_phone": help_phone[run.help_phone]}, customer_region=None
+    )
 
 
 def check_template(

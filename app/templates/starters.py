@@ -95,7 +95,7 @@ WORDING: dict[str, dict[str, dict[str, str]]] = {
         },
         "message": {
             HANS: f"您的本期还款{AMOUNT}今天（{DUE}）到期，请记得在今日内完成还款。",
-            HANT: f"您本期應繳金額{AMOUNT}於今天（{DUE}）到期，請記得在今日內完成繳款。",
+            HANT: f"您本期應繳金額{AMOUNT}於今天（{DUE}）到期，請記得於今日完成繳款。",
             EN: f"Your payment of {AMOUNT} is due today, {DUE}.",
         },
         "subject": {
@@ -117,7 +117,7 @@ WORDING: dict[str, dict[str, dict[str, str]]] = {
         },
         "message": {
             HANS: f"您应于{DUE}还款的{AMOUNT}目前尚未收到。如已还款，请忽略本消息。",
-            HANT: f"您應於{DUE}繳納的{AMOUNT}目前尚未入帳。如您已完成繳款，請忽略本訊息。",
+            HANT: f"您應於{DUE}繳納的{AMOUNT}目前尚未入帳。如已繳款，請忽略本訊息。",
             EN: f"We have not yet received your payment of {AMOUNT}, due on {DUE}. "
             "If you have already paid, please ignore this message.",
         },
@@ -139,8 +139,8 @@ WORDING: dict[str, dict[str, dict[str, str]]] = {
             EN: "A reminder 30 or more days after the due date",
         },
         "message": {
-            HANS: f"您应于{DUE}还款的{AMOUNT}仍未结清。如有困难，我们愿与您一起商量还款方案。",
-            HANT: f"您應於{DUE}繳納的{AMOUNT}尚未結清。如有困難，我們願與您一起商量還款方案。",
+            HANS: f"您应于{DUE}还款的{AMOUNT}仍未结清。如有困难，我们愿与您商量还款方案。",
+            HANT: f"您應於{DUE}繳納的{AMOUNT}尚未結清。如有困難，我們願與您商量還款方案。",
             EN: f"Your payment of {AMOUNT}, due on {DUE}, is still open. We understand things "
             "can be difficult and would be glad to work out a plan with you.",
         },

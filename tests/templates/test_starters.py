@@ -93,8 +93,8 @@ def test_each_starter_is_written_in_its_own_script(variant: Variant) -> None:
     ("key", "phrase"),
     [
         ("pre-due", "溫馨提醒：您本期應繳金額CN¥1,234.50將於2026年12月1日到期。"),
-        ("overdue-early", "如您已完成繳款，請忽略本訊息。"),
-        ("overdue-late", "如有困難，我們願與您一起商量還款方案。"),
+        ("overdue-early", "如已繳款，請忽略本訊息。"),
+        ("overdue-late", "如有困難，我們願與您商量還款方案。"),
     ],
 )
 def test_traditional_starters_use_taiwans_wording(key: str, phrase: str) -> None:
