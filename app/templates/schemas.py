@@ -219,7 +219,7 @@ class Rendered(BaseModel):
     """What one channel's send says, after the opt-out footer: kept in the delivery record."""
 
     channel: Channel
-    locale: str = Field(description="The variant's locale chosen by the fallback chain.")
+    locale: str = Field(description="The variant's locale, as locale negotiation chose it.")
     version: int
     body: str | None = Field(None, description="SMS text.")
     encoding: Encoding | None = None
