@@ -67,7 +67,7 @@ def negotiate(requested: str | None, tenant_default: str, available: Sequence[st
     the customer's tag (exact, then language and script, then language), else the closest to
     the tenant's default, else the first available.
 
-    The last step goes beyond the chain so that a send never fails for a reason submission
+    The last step goes beyond negotiation so that a send never fails for a reason submission
     could have caught: submission only checks that each channel has some variant.
     """
     for wanted in (requested, tenant_default):
