@@ -34,6 +34,7 @@ _COLUMNS: tuple[Any, ...] = (
     A.error_message,
     A.recipient,
     A.body,
+    A.locale,
     A.body_sha256,
     A.started_at,
     A.finished_at,

@@ -48,6 +48,9 @@ class DeliveryOut(BaseModel):
     error_message: str | None
     recipient: str | None = Field(description="Phone number, email address or customer ref.")
     body: str | None = Field(description="The words sent; null once erased by retention.")
+    locale: str | None = Field(
+        description="The template variant's locale, as locale negotiation chose it."
+    )
     body_sha256: str | None = Field(description="Digest of an erased body, proving what was sent.")
     started_at: datetime
     finished_at: datetime | None

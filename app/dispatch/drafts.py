@@ -24,6 +24,8 @@ class Draft:
 
     message: Message
     text: str
+    locale: str
+    """The variant's locale, as locale negotiation chose it."""
 
 
 @dataclass(frozen=True)
@@ -58,5 +60,5 @@ def draft_batch(batch: Batch, *, budget: RenderBudget, links: UnsubscribeLinks) 
         except Exception as error:
             drafts[reminder.id][channel] = Failure(channel, COMPOSE_ERROR, describe(error))
             continue
-        drafts[reminder.id][channel] = Draft(message, text_of(rendered))
+        drafts[reminder.id][channel] = Draft(message, text_of(rendered), rendered.locale)
     return drafts

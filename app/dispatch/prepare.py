@@ -100,6 +100,7 @@ def start_sends(
             status=STARTED,
             recipient=draft.message.to,
             body=draft.text,
+            locale=draft.locale,
             started_at=now,
         )
         attempts.append(attempt)

@@ -135,6 +135,9 @@ class DeliveryAttempt(Base):
     recipient: Mapped[str | None] = mapped_column(sa.String(320))
     """The phone number, email address or customer ref the provider was given."""
     body: Mapped[str | None] = mapped_column(sa.Text)
+    locale: Mapped[str | None] = mapped_column(sa.String(35))
+    """The template variant's locale the words are in, as locale negotiation chose it (null for
+    attempts made before it was recorded)."""
     body_sha256: Mapped[str | None] = mapped_column(sa.String(64))
     """Kept when retention erases `body`, so the record still proves what was sent."""
     started_at: Mapped[datetime]

@@ -158,6 +158,9 @@ class AttemptOut(BaseModel):
         description="The words sent, as rendered for this attempt; phone numbers and emails in "
         "it are masked unless the key has `pii:read`."
     )
+    locale: str | None = Field(
+        description="The template variant's locale, as locale negotiation chose it."
+    )
     started_at: datetime
     finished_at: datetime | None
     latency_ms: int | None

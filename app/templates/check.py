@@ -11,12 +11,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from babel.core import parse_locale
 from jinja2 import TemplateSyntaxError, meta
 
 from app.errors import FieldError
 from app.templates.budget import RenderBudget, RenderBudgetExceeded
+from app.templates.helpline import template_values
 from app.templates.lint import Finding, Phrases, Rule, Severity, lint_wording, visible_text
+from app.templates.locales import maximized
 from app.templates.render import Audience, environment, render, render_text, unsafe_constructs
 from app.templates.schemas import (
     RESERVED_NAMES,
@@ -97,8 +98,9 @@ def typed_values(
 
 
 def jurisdiction_of(locale: str) -> str | None:
-    """The country a variant is written for, used on save to try its opt-out footer."""
-    return parse_locale(locale, sep="-")[1]
+    """The country a variant is written for, used on save to try its opt-out footer: its own
+    territory, else CLDR's likely one (`zh-Hans` -> CN, `zh-Hant` -> TW, `en` -> US)."""
+    return maximized(locale).territory
 
 
 def _short(error: Exception, limit: int = 300) -> str:
@@ -184,7 +186,10 @@ def dry_run_values(body: TemplateIn, tenant: Mapping[str, Any], run: DryRun) -> 
         raw["currency"] = tenant["default_currency"]
     values, _ = typed_values(body.variables, raw, currency=tenant["default_currency"])
     help_phone = {True: tenant.get("help_phone") or SAMPLE_HELP_PHONE, None: None, False: ""}
-    return values | {"tenant": {**tenant, "help_phone": help_phone[run.help_phone]}}
+    # Customers abroad see the international form, the longest: the segment count is the most.
+    return template_values(
+        values, {**tenant, "help_phone": help_phone[run.help_phone]}, customer_region=None
+    )
 
 
 def check_template(

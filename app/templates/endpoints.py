@@ -128,7 +128,7 @@ def list_versions(
     "/templates/{key}/preview",
     response_model=PreviewOut,
     summary="Preview a template",
-    description="Renders one channel for a locale (through the fallback chain; the chosen "
+    description="Renders one channel for a locale (through locale negotiation; the chosen "
     "locale is in the answer) with the given variables, appends the opt-out footer the "
     "`jurisdiction` requires, and returns the final text, SMS encoding and segment count, "
     "and lint findings.",

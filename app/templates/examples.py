@@ -18,10 +18,10 @@ PREVIEW_IN_ZH: dict[str, Any] = {
 }
 PREVIEW_OUT_ZH: dict[str, Any] = {
     "channel": "sms",
-    "locale": "zh-CN",
+    "locale": "zh-Hans",
     "version": 1,
     "body": "【阳光小贷】温馨提醒：您的本期还款¥1,234.50将于2026年12月1日到期。"
-    "还款链接：https://pay.example.com/loan-7788 。如有疑问，请致电+864001234567。回复TD退订",
+    "还款链接：https://pay.example.com/loan-7788 。如有疑问，请致电400 123 4567。回复TD退订",
     "encoding": "UCS-2",
     "segments": 2,
     "findings": [],
@@ -40,11 +40,11 @@ PREVIEW_IN_EN: dict[str, Any] = {
 }
 PREVIEW_OUT_EN: dict[str, Any] = {
     "channel": "sms",
-    "locale": "en-US",
+    "locale": "en",
     "version": 1,
     "body": "Sunrise Lending: A friendly reminder that your payment of $1,234.50 is due on "
     "December 1, 2026. Pay at https://pay.example.com/loan-7788 . Questions? Call "
-    "+12025550123. Reply STOP to opt out",
+    "(202) 555-0123. Reply STOP to opt out",
     "encoding": "GSM-7",
     "segments": 2,
     "findings": [],

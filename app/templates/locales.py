@@ -1,7 +1,13 @@
-"""Which variant of a template a customer gets: the locale fallback chain."""
+"""Which variant of a template a customer gets: locale negotiation.
 
-from collections.abc import Collection, Sequence
-from typing import Protocol, TypeVar
+Tags are compared after CLDR's "add likely subtags" (Babel's data), so `zh`, `zh-SG`, `zh-CN`
+and `zh-Hans` all mean Simplified Chinese and `zh-TW`, `zh-HK` and `zh-Hant` Traditional,
+whichever of them a template's variants and a customer happen to be tagged with.
+"""
+
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import NamedTuple, Protocol, TypeVar
 
 import phonenumbers
 from babel.core import get_global, parse_locale
@@ -18,44 +24,74 @@ class _Localized(Protocol):
 V = TypeVar("V", bound=_Localized)
 
 
-def candidates(requested: str | None, tenant_default: str) -> list[str]:
-    """Exact tag, language with script (`zh-Hant` for `zh-TW`), language, the tenant default."""
-    chain: list[str] = []
-    if requested:
-        language, territory, script, *_ = parse_locale(requested, sep="-")
-        if script is None:
-            table = get_global("likely_subtags")
-            likely = table.get(f"{language}_{territory}") or table.get(language, "")
-            parts = likely.split("_")
-            script = parts[1] if len(parts) > 2 else None
-        chain += [requested, f"{language}-{script}" if script else "", language]
-    chain.append(tenant_default)
-    return list(dict.fromkeys(tag for tag in chain if tag))
+class Subtags(NamedTuple):
+    language: str
+    script: str | None
+    territory: str | None
 
 
-def choose(requested: str | None, tenant_default: str, available: Collection[str]) -> str:
-    """The first of the chain the template has; failing that its first variant's locale.
+@lru_cache(maxsize=1024)
+def maximized(tag: str) -> Subtags:
+    """The tag with CLDR's likely script and territory filled in: `zh-TW` -> zh-Hant-TW,
+    `zh` -> zh-Hans-CN, `en-GB` -> en-Latn-GB. Subtags CLDR has no guess for stay None."""
+    language, territory, script, *_ = parse_locale(tag, sep="-")
+    likely = get_global("likely_subtags")
+    for parts in ((script, territory), (None, territory), (script, None), (None, None)):
+        key = "_".join(part for part in (language, *parts) if part)
+        if key in likely:
+            _, likely_territory, likely_script, *_ = parse_locale(likely[key])
+            return Subtags(language, script or likely_script, territory or likely_territory)
+    return Subtags(language, script, territory)
 
-    The last step goes beyond the chain so that a send never fails for a reason submission
+
+def _closeness(wanted: str, offered: str) -> int | None:
+    """0: the same tag; 1: the same once likely subtags are added (`zh-HK`, `zh-Hant-HK`);
+    2: the same language and script (`zh-SG`, `zh-CN`); 3: the same language; None: unrelated."""
+    if wanted.lower() == offered.lower():
+        return 0
+    mine, theirs = maximized(wanted), maximized(offered)
+    if mine.language != theirs.language:
+        return None
+    if mine.script != theirs.script:
+        return 3
+    return 1 if mine.territory == theirs.territory else 2
+
+
+def _closest(wanted: str, available: Sequence[str]) -> str | None:
+    scored = [(score, tag) for tag in available if (score := _closeness(wanted, tag)) is not None]
+    return min(scored, key=lambda pair: pair[0])[1] if scored else None
+
+
+def negotiate(requested: str | None, tenant_default: str, available: Sequence[str]) -> str:
+    """The locale a customer gets among `available` (in the template's order): the closest to
+    the customer's tag (exact, then language and script, then language), else the closest to
+    the tenant's default, else the first available.
+
+    The last step goes beyond negotiation so that a send never fails for a reason submission
     could have caught: submission only checks that each channel has some variant.
     """
-    lowered = {tag.lower(): tag for tag in available}
-    for tag in candidates(requested, tenant_default):
-        if tag.lower() in lowered:
-            return lowered[tag.lower()]
-    return next(iter(available))
+    for wanted in (requested, tenant_default):
+        if wanted and (chosen := _closest(wanted, available)):
+            return chosen
+    return available[0]
 
 
 def pick_variant(
     variants: Sequence[V], channel: str, requested: str | None, tenant_default: str
 ) -> V | None:
-    """The variant a customer gets on a channel, by the fallback chain; None when the template
-    has none for the channel (no locale negotiation can help then)."""
+    """The variant a customer gets on a channel, by `negotiate`; None when the template has
+    none for the channel (no locale negotiation can help then). Every choice of a variant
+    (submission, dispatch, preview) goes through here."""
     offered = [variant for variant in variants if variant.channel == channel]
     if not offered:
         return None
-    chosen = choose(requested, tenant_default, [variant.locale for variant in offered])
+    chosen = negotiate(requested, tenant_default, [variant.locale for variant in offered])
     return next(variant for variant in offered if variant.locale == chosen)
+
+
+def same_script(one: str, other: str) -> bool:
+    """Whether a reader of `one` reads `other` (`zh-HK` reads `zh-Hant`, not `zh-Hans`)."""
+    return _closeness(one, other) in (0, 1, 2)
 
 
 def country_of(phone: str | None) -> str | None:

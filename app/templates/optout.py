@@ -5,34 +5,42 @@ One table, so the contact-policy presets can read the same rules the templates a
 
 from dataclasses import dataclass
 
+from app.templates.locales import maximized
 from channels.base import Channel
 
 
 @dataclass(frozen=True)
 class OptOutRule:
     footers: dict[str, str]
-    """Footer by language; the first entry is used when the message's language has none."""
+    """Footer by language, or language and script (`zh-Hant`) where the script changes the
+    words; the first entry is used when the message's language has none."""
     markers: tuple[str, ...]
     """Words whose presence (case-insensitive) means the message already says how to opt out."""
 
     def footer(self, locale: str) -> str:
-        language = locale.split("-")[0]
-        return self.footers.get(language, next(iter(self.footers.values())))
+        language, script, _ = maximized(locale)
+        for key in (f"{language}-{script}", language):
+            if key in self.footers:
+                return self.footers[key]
+        return next(iter(self.footers.values()))
 
 
 OPT_OUT: dict[tuple[str, Channel], OptOutRule] = {
     ("CN", Channel.SMS): OptOutRule(
-        footers={"zh": "回复TD退订", "en": "Reply TD to opt out"}, markers=("退订", "reply td")
+        footers={"zh": "回复TD退订", "zh-Hant": "回覆TD退訂", "en": "Reply TD to opt out"},
+        markers=("退订", "退訂", "reply td"),
     ),
     ("US", Channel.SMS): OptOutRule(
-        footers={"en": "Reply STOP to opt out", "zh": "回复STOP退订"}, markers=("stop",)
+        footers={"en": "Reply STOP to opt out", "zh": "回复STOP退订", "zh-Hant": "回覆STOP退訂"},
+        markers=("stop",),
     ),
     ("US", Channel.EMAIL): OptOutRule(
         footers={
             "en": "To stop these emails, reply with the word unsubscribe.",
             "zh": "如不希望再收到此类邮件，请回复“退订”。",
+            "zh-Hant": "如不希望再收到此類郵件，請回覆「退訂」。",
         },
-        markers=("unsubscribe", "退订"),
+        markers=("unsubscribe", "退订", "退訂"),
     ),
 }
 

@@ -23,6 +23,7 @@ from babel.numbers import format_currency
 from jinja2 import StrictUndefined, Template, UndefinedError, nodes
 
 from app.templates.budget import Meter, RenderBudget, RenderBudgetExceeded, metering
+from app.templates.locales import same_script
 from app.templates.optout import mentions_opt_out, rule_for
 from app.templates.sandbox import (
     NUMBER_DIGITS,
@@ -59,11 +60,11 @@ def audience_for(
     timezone: str | None,
     jurisdiction: str | None,
 ) -> Audience:
-    """Formats in the customer's locale when it has the chosen variant's language (a `zh-HK`
-    customer reading `zh-Hant`), else the variant's, so English never gets French numbers."""
-    same_language = locale is not None and locale.split("-")[0] == chosen.split("-")[0]
+    """Formats in the customer's locale when it is written like the chosen variant (a `zh-HK`
+    customer reading `zh-Hant`), else the variant's, so English never gets French numbers and
+    Simplified Chinese never gets Traditional dates."""
     return Audience(
-        locale=locale if same_language and locale else chosen,
+        locale=locale if locale and same_script(locale, chosen) else chosen,
         timezone=timezone or tenant["default_timezone"],
         currency=values.get("currency") or tenant["default_currency"],
         jurisdiction=jurisdiction,

@@ -219,7 +219,7 @@ class Rendered(BaseModel):
     """What one channel's send says, after the opt-out footer: kept in the delivery record."""
 
     channel: Channel
-    locale: str = Field(description="The variant's locale chosen by the fallback chain.")
+    locale: str = Field(description="The variant's locale, as locale negotiation chose it.")
     version: int
     body: str | None = Field(None, description="SMS text.")
     encoding: Encoding | None = None
@@ -244,7 +244,11 @@ class PreviewIn(BaseModel):
     locale: LocaleTag
     variables: dict[str, Any] = Field(default_factory=dict)
     jurisdiction: Annotated[str | None, AfterValidator(lambda v: v and check_jurisdiction(v))] = (
-        Field(None, description="The customer's country, for the opt-out footer.")
+        Field(
+            None,
+            description="The customer's country, for the opt-out footer and the help line's "
+            "form (national when it is the help line's country).",
+        )
     )
     timezone: Annotated[str | None, AfterValidator(lambda v: v and check_timezone(v))] = None
     version: Version | None = Field(None, description="Defaults to the current version.")

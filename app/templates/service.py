@@ -17,6 +17,7 @@ from app.reminders.models import Reminder
 from app.templates import repository
 from app.templates.budget import RenderBudget
 from app.templates.check import check_template, failure, lint_rendered, typed_values
+from app.templates.helpline import home_region, template_values
 from app.templates.lint import Finding, Phrases, phrase_lists
 from app.templates.locales import country_of, pick_variant
 from app.templates.models import TemplateLintSettings, TemplateVersion
@@ -234,6 +235,7 @@ def _render(
     locale: str | None,
     timezone: str | None,
     jurisdiction: str | None,
+    region: str | None,
     raw: Mapping[str, Any],
     budget: RenderBudget,
     phrases: Phrases,
@@ -256,9 +258,8 @@ def _render(
         timezone=timezone,
         jurisdiction=jurisdiction,
     )
-    return render(
-        variant, values | {"tenant": dict(tenant)}, audience, version=row.version, budget=budget
-    )
+    seen = template_values(values, tenant, customer_region=region)
+    return render(variant, seen, audience, version=row.version, budget=budget)
 
 
 def preview(
@@ -285,6 +286,7 @@ def preview(
             locale=request.locale,
             timezone=request.timezone,
             jurisdiction=request.jurisdiction,
+            region=request.jurisdiction,
             raw=request.variables,
             budget=budget,
             phrases=phrases,
@@ -363,6 +365,7 @@ def render_for_reminders(
                     locale=customer.locale,
                     timezone=customer.timezone,
                     jurisdiction=customer.jurisdiction or country_of(customer.phone),
+                    region=home_region(customer.phone, customer.jurisdiction),
                     raw=reminder.variables,
                     budget=budget,
                     phrases=pinned.phrases[reminder.tenant_id],

@@ -19,6 +19,7 @@ from app.errors import FieldError
 from app.reminders.schemas import ReminderIn
 from app.templates.budget import RenderBudget
 from app.templates.check import failing_fields, typed_values
+from app.templates.helpline import home_region, template_values
 from app.templates.lint import Phrases
 from app.templates.locales import country_of, pick_variant
 from app.templates.render import audience_for, render
@@ -134,7 +135,8 @@ def _render_errors(
         timezone=customer.get("timezone"),
         jurisdiction=customer.get("jurisdiction") or country_of(customer.get("phone")),
     )
-    seen = {**values, "tenant": dict(tenant)}
+    region = home_region(customer.get("phone"), customer.get("jurisdiction"))
+    seen = template_values(values, tenant, customer_region=region)
     try:
         render(variant, seen, audience, version=0, budget=budget)
     except Exception as error:  # whatever it is, it would fail the send

@@ -49,6 +49,7 @@ def test_the_export_has_a_header_and_the_filtered_rows_newest_first(
         "error_message": "",
         "recipient": "'" + PHONE,  # a leading + would make a spreadsheet formula
         "body": BODY,
+        "locale": "",
         "body_sha256": "",
         "started_at": "2026-11-27T09:30:01Z",
         "finished_at": "2026-11-27T09:30:01.120000Z",

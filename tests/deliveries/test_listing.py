@@ -41,6 +41,7 @@ def three(tenant: Tenant, log_for: Any) -> dict[str, str]:
         error_kind="permanent",
         error_code="550",
         recipient=EMAIL,
+        locale="zh-Hant",
     )[0]
     voice = log.attempts(
         log.reminder(first, loan_ref="loan-3"),
@@ -111,6 +112,7 @@ def test_an_item_carries_the_whole_story_of_the_attempt(
         "error_message": None,
         "recipient": EMAIL,
         "body": None,
+        "locale": "zh-Hant",
         "body_sha256": None,
         "started_at": "2026-11-27T07:30:00Z",
         "finished_at": "2026-11-27T07:30:00.120000Z",

@@ -68,7 +68,7 @@ def test_a_new_tenant_has_the_four_starter_templates_at_version_1(tenant: Tenant
         ("pre-due", 1),
     ]
     assert all(t["channels"] == ["email", "sms", "voice"] for t in listed)
-    assert all(t["locales"] == ["en-US", "zh-CN"] for t in listed)
+    assert all(t["locales"] == ["en", "zh-Hans", "zh-Hant"] for t in listed)
 
 
 def test_each_put_adds_a_version_and_old_versions_stay_readable(tenant: Tenant) -> None:
@@ -266,7 +266,37 @@ def test_preview_of_the_email_and_voice_variants(tenant: Tenant) -> None:
         json={"channel": "voice", "locale": "zh-CN", "variables": variables},
     ).json()
     assert "¥1,234.50将于2026年12月1日到期" in voice["script"]
-    assert (voice["voice"], voice["language"]) == ("Polly.Zhiyu", "zh-CN")
+    assert (voice["locale"], voice["voice"], voice["language"]) == (
+        "zh-Hans",
+        "Polly.Zhiyu",
+        "cmn-CN",
+    )
+
+
+@pytest.mark.parametrize(
+    ("locale", "used", "jurisdiction", "words"),
+    [
+        ("zh-HK", "zh-Hant", "HK", "如有疑問，請撥打+86 400 123 4567。"),
+        ("zh-TW", "zh-Hant", "CN", "如有疑問，請撥打400 123 4567。"),
+        ("zh-SG", "zh-Hans", "SG", "如有疑问，请致电+86 400 123 4567。"),
+        ("en-GB", "en", "GB", "Questions? Call +86 400 123 4567."),
+    ],
+)
+def test_preview_shows_the_negotiated_locale_and_the_help_line_as_the_customer_dials_it(
+    tenant: Tenant, locale: str, used: str, jurisdiction: str, words: str
+) -> None:
+    tenant.client.put("/v1/tenant", json=ZH_TENANT)
+    preview = tenant.client.post(
+        "/v1/templates/pre-due/preview",
+        json={
+            "channel": "sms",
+            "locale": locale,
+            "jurisdiction": jurisdiction,
+            "variables": {"amount": "1234.50", "due_date": "2026-12-01"},
+        },
+    ).json()
+    assert preview["locale"] == used
+    assert words in preview["body"]
 
 
 def test_preview_refuses_bad_variables_with_field_paths(tenant: Tenant) -> None:

@@ -158,7 +158,7 @@ def test_an_accepted_reminder_renders_on_every_channel_without_optional_values(
         stored, customer = _stored(db, created["id"])
         for channel in (Channel.SMS, Channel.VOICE, Channel.EMAIL):
             rendered = render(db, stored, customer, channel)
-            assert (rendered.locale, rendered.version) == ("zh-CN", 1)
+            assert (rendered.locale, rendered.version) == ("zh-Hans", 1)
             assert "Sunrise Lending" in (rendered.body or rendered.script or rendered.text or "")
 
 

@@ -1,0 +1,102 @@
+"""The starter templates as a customer hears and reads them, in each of their locales."""
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from app.templates.budget import RenderBudget
+from app.templates.helpline import template_values
+from app.templates.render import Audience, render
+from app.templates.schemas import Rendered, Variant
+from app.templates.starters import STARTERS
+
+TENANT = {
+    "display_name": "Sunrise Lending",
+    "help_phone": "+864001234567",
+    "default_locale": "zh-CN",
+    "default_timezone": "Asia/Shanghai",
+    "default_currency": "CNY",
+    "default_policy": "cn",
+}
+VALUES = {
+    "amount": Decimal("1234.50"),
+    "due_date": date(2026, 12, 1),
+    "pay_url": "https://pay.example.com/loan-7788",
+}
+VARIANTS = [
+    pytest.param(variant, id=f"{key}-{variant.channel}-{variant.locale}")
+    for key, template in STARTERS.items()
+    for variant in template.variants
+]
+VOICE = [param for param in VARIANTS if param.values[0].channel == "voice"]
+MENTIONS_OF_TEXTS_OR_LINKS = re.compile(
+    r"短信|簡訊|链接|連結|網址|网址|SMS|text message|link|http|www|pay_url", re.I
+)
+
+
+PAIRS = "这這 请請 还還 们們 问問 贴貼 应應 记記 录錄 设設 时時 帮幫 为為 与與 将將 邮郵 链鏈 订訂 复覆 谢謝 资資 难難 计計 划劃 执執 账帳 开開 简簡 预預"  # noqa: E501
+SIMPLIFIED, TRADITIONAL = zip(*PAIRS.split(" "), strict=True)
+"""Characters written differently in the two scripts (simplified, traditional)."""
+
+
+def rendered(variant: Variant, *, tenant: dict[str, Any] = TENANT, region: str = "CN") -> Rendered:
+    audience = Audience(variant.locale, "Asia/Shanghai", "CNY", "CN")
+    seen = template_values(VALUES, tenant, customer_region=region)
+    return render(variant, seen, audience, version=1, budget=RenderBudget())
+
+
+@pytest.mark.parametrize("variant", VOICE)
+def test_a_voice_script_names_no_text_message_or_link_even_when_one_was_sent(
+    variant: Variant,
+) -> None:
+    script = rendered(variant).script or ""
+    assert MENTIONS_OF_TEXTS_OR_LINKS.search(script) is None, script
+
+
+@pytest.mark.parametrize("variant", VOICE)
+def test_a_voice_script_says_what_is_due_when_and_where_to_get_help(variant: Variant) -> None:
+    script = rendered(variant).script or ""
+    assert "1,234.50" in script
+    assert re.search(r"2026年12月1日|December 1, 2026", script)
+    assert "400 123 4567" in script
+
+
+@pytest.mark.parametrize("variant", VOICE)
+def test_a_voice_script_still_says_where_to_get_help_without_a_help_line(
+    variant: Variant,
+) -> None:
+    script = rendered(variant, tenant=TENANT | {"help_phone": None}).script or ""
+    assert re.search(r"客服|support team", script), script
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_each_starter_is_written_in_its_own_script(variant: Variant) -> None:
+    """Traditional texts use no Simplified-only characters and Simplified texts no
+    Traditional-only ones; English has no Chinese."""
+    out = rendered(variant)
+    words = " ".join(filter(None, [out.body, out.script, out.subject, out.text]))
+    simplified_only = re.compile(f"[{''.join(SIMPLIFIED)}]")
+    traditional_only = re.compile(f"[{''.join(TRADITIONAL)}]")
+    if variant.locale == "zh-Hant":
+        assert simplified_only.search(words) is None, words
+        assert "請撥打400 123 4567" in words
+    elif variant.locale == "zh-Hans":
+        assert traditional_only.search(words) is None, words
+    else:
+        assert re.search(r"[\u4e00-\u9fff]", words) is None, words
+
+
+@pytest.mark.parametrize(
+    ("key", "phrase"),
+    [
+        ("pre-due", "溫馨提醒：您本期應繳金額CN¥1,234.50將於2026年12月1日到期。"),
+        ("overdue-early", "如已繳款，請忽略本訊息。"),
+        ("overdue-late", "如有困難，我們願與您商量還款方案。"),
+    ],
+)
+def test_traditional_starters_use_taiwans_wording(key: str, phrase: str) -> None:
+    [sms] = [v for v in STARTERS[key].variants if (v.channel, v.locale) == ("sms", "zh-Hant")]
+    assert phrase in (rendered(sms).body or "")
