@@ -26,6 +26,8 @@ RENDER_BUDGET = "RENDER_BUDGET"
 """Rendering went over its time or size budget."""
 COMPOSE_ERROR = "COMPOSE_ERROR"
 """The rendered text could not be made into a provider message (an address is missing)."""
+DRAFT_FAILURES = frozenset({NO_VARIANT, RENDER_ERROR, RENDER_BUDGET, COMPOSE_ERROR})
+"""The reasons a channel of a reminder cannot be drafted; the reminder goes on without it."""
 PREPARE_ERROR = "PREPARE_ERROR"
 """The reminder made its round fail; after `NUDGE_DISPATCH_MAX_ROUND_FAILURES` it is set aside."""
 RECORD_ERROR = "RECORD_ERROR"
