@@ -1,7 +1,6 @@
 """Falling back to the next channel when one is down, and why each channel was passed over:
 the real SMTP client against a port nobody listens on (or aiosmtpd), the fake Twilio server."""
 
-import random
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,10 +9,8 @@ import pytest
 
 from app.clock import FrozenClock
 from app.dispatch.worker import Dispatcher
-from channels.base import Channel
-from channels.registry import Registry
 from tests.conftest import DispatcherFactory, Tenant
-from tests.dispatch.test_dispatcher import read, sent_to_twilio, submit
+from tests.dispatch.test_dispatcher import read, sent_to_twilio, sms_only, submit
 from tests.factories import customer
 from tests.fakes.smtp_server import Inbox, smtp_server
 from tests.fakes.twilio_server import FakeTwilio, Reply
@@ -262,17 +259,8 @@ async def test_a_channel_the_policy_refuses_now_is_skipped_for_one_it_allows_wit
 async def test_a_channel_no_provider_serves_here_is_skipped_with_no_adapter(
     tenant: Tenant, make_dispatcher: DispatcherFactory, twilio: FakeTwilio
 ) -> None:
-    full = make_dispatcher()
-    sms_only = Dispatcher(
-        sessions=full.sessions,
-        settings=full.settings,
-        clock=full.clock,
-        registry=Registry({Channel.SMS: full.registry.adapter_for(Channel.SMS)}),
-        rng=random.Random(0),
-        name="sms-only",
-    )
     reminder_id = submit(tenant, channels=["email", "sms"])
-    await sms_only.run_once()
+    await sms_only(make_dispatcher()).run_once()
     assert sent_to_twilio(twilio, reminder_id) == ["Messages"]
     assert events(tenant, reminder_id) == [
         ("accepted", None),
