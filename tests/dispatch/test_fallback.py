@@ -142,7 +142,13 @@ async def test_reminders_refused_by_a_circuit_opening_mid_round_go_out_by_sms_ne
     fallback = event(tenant, refused[0], "fallback")
     assert (fallback["reason"], fallback["detail"]["next_channel"]) == ("CIRCUIT_OPEN", "sms")
 
-    clock.advance(timedelta(seconds=30))  # the first one's retry is due too
+    clock.advance(timedelta(seconds=61))  # the circuit lets a trial through again
+    await dispatcher.run_once()
+    assert sent_to_twilio(twilio, refused[0]) == ["Messages"]  # its email was left for good
+    [first] = [i for i in ids if i not in refused]
+    assert channels_tried(tenant, first) == ["email", "email"]  # the trial, its second failure
+
+    clock.advance(timedelta(seconds=1))
     await dispatcher.run_once()
     assert all(sent_to_twilio(twilio, i) == ["Messages"] for i in ids)
     assert all(read(tenant, i)["status"] == "sent" for i in ids)
