@@ -120,16 +120,28 @@ class Skip:
 
 
 def skipped_events(
-    reminder: Reminder, skips: Mapping[str, Skip], *, chosen: Channel | None, now: datetime
+    reminder: Reminder,
+    skips: Mapping[str, Skip],
+    *,
+    offered: Sequence[Channel],
+    chosen: Channel | None,
+    now: datetime,
 ) -> list[dict[str, Any]]:
-    """A `skipped` event for each channel passed over: each one the reminder prefers to the
-    channel it is sent on, or every one when it is sent on none."""
+    """A `skipped` event for each channel passed over: each one ahead of the channel it is
+    sent on, in the reminder's order or in the order the gate was offered them this round,
+    or every one when it is sent on none."""
+
+    def passed_over(channel: str) -> bool:
+        if chosen is None:
+            return True
+        if reminder.channels.index(channel) < reminder.channels.index(chosen):
+            return True
+        return channel in offered and offered.index(Channel(channel)) < offered.index(chosen)
+
     events = []
     for channel in reminder.channels:
-        if channel == chosen:
-            break
         skip = skips.get(channel)
-        if skip is None:
+        if skip is None or not passed_over(channel):
             continue
         detail: dict[str, Any] = {"channel": channel}
         if chosen is not None:

@@ -86,11 +86,15 @@ def start_sends(
         skips |= {c: Skip(r) for c, r in verdict.refusals.items() if c not in skips}
         if verdict.action != "send":
             if verdict.action == "suppress":
-                events += skipped_events(reminder, skips, chosen=None, now=now)
+                events += skipped_events(
+                    reminder, skips, offered=candidate.channels, chosen=None, now=now
+                )
             events.append(apply_block(reminder=reminder, verdict=verdict, now=now))
             continue
         assert verdict.channel is not None
-        events += skipped_events(reminder, skips, chosen=verdict.channel, now=now)
+        events += skipped_events(
+            reminder, skips, offered=candidate.channels, chosen=verdict.channel, now=now
+        )
         draft = drafts[reminder.id][verdict.channel]
         assert isinstance(draft, Draft)
         provider = fallback.registry.adapter_for(verdict.channel).name

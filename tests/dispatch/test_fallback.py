@@ -203,6 +203,29 @@ async def test_an_opted_out_channel_is_skipped_with_an_event_and_the_next_one_se
     assert (skipped["detail"]["channel"], skipped["detail"]["next_channel"]) == ("sms", "email")
 
 
+async def test_an_opted_out_fallback_channel_sends_the_reminder_back_to_email_never_drops_it(
+    tenant: Tenant, make_dispatcher: DispatcherFactory, twilio: FakeTwilio, clock: FrozenClock
+) -> None:
+    reminder_id = submit(tenant, channels=["email", "sms"])
+    opted = tenant.client.post("/v1/opt-outs", json={"customer_ref": "cust-1", "channel": "sms"})
+    assert opted.status_code == 201
+    port = free_port()
+    dispatcher = make_dispatcher(**smtp(port), dispatch_fallback_after=1)
+    await until_retry(dispatcher, clock, tenant, reminder_id)  # SMTP down: over to SMS
+    with smtp_server(port=port) as relay:  # back up
+        await dispatcher.run_once()
+    assert twilio.received == []
+    assert len(relay.received) == 1
+    assert events(tenant, reminder_id) == [
+        ("accepted", None),
+        ("fallback", "RETRYABLE_ERROR"),
+        ("skipped", "OPTED_OUT"),
+        ("sent", None),
+    ]
+    skipped = event(tenant, reminder_id, "skipped")
+    assert (skipped["detail"]["channel"], skipped["detail"]["next_channel"]) == ("sms", "email")
+
+
 async def test_a_reminder_whose_every_channel_is_opted_out_names_each_on_its_timeline(
     tenant: Tenant, make_dispatcher: DispatcherFactory, twilio: FakeTwilio
 ) -> None:
