@@ -118,10 +118,9 @@ async def test_a_permanent_sms_error_falls_back_to_voice(
     await dispatcher.run_once()
     after_sms = read(tenant, reminder_id)
     assert after_sms["status"] == "scheduled"
-    assert (after_sms["events"][-1]["kind"], after_sms["events"][-1]["detail"]["error_code"]) == (
-        "fallback",
-        "21614",
-    )
+    fallback = after_sms["events"][-1]
+    assert (fallback["kind"], fallback["detail"]["error_code"]) == ("fallback", "21614")
+    assert (fallback["detail"]["channel"], fallback["detail"]["next_channel"]) == ("sms", "voice")
     clock.advance(timedelta(seconds=1))
     await dispatcher.run_once()
     assert sent_to_twilio(twilio, reminder_id) == ["Messages", "Calls"]
