@@ -42,6 +42,12 @@ def smtp_down(make_dispatcher: DispatcherFactory, **overrides: Any) -> Dispatche
     return make_dispatcher(**smtp(free_port()) | overrides)
 
 
+def opt_out(tenant: Tenant, channel: str) -> None:
+    """The test customer asks not to be contacted on `channel`."""
+    body = {"customer_ref": "cust-1", "channel": channel}
+    assert tenant.client.post("/v1/opt-outs", json=body).status_code == 201
+
+
 def events(tenant: Tenant, reminder_id: str) -> list[tuple[str, str | None]]:
     return [(e["kind"], e["reason"]) for e in read(tenant, reminder_id)["events"]]
 
@@ -187,8 +193,7 @@ async def test_an_opted_out_channel_is_skipped_with_an_event_and_the_next_one_se
     tenant: Tenant, make_dispatcher: DispatcherFactory, twilio: FakeTwilio, inbox: Inbox
 ) -> None:
     reminder_id = submit(tenant, channels=["sms", "email"])
-    opted = tenant.client.post("/v1/opt-outs", json={"customer_ref": "cust-1", "channel": "sms"})
-    assert opted.status_code == 201
+    opt_out(tenant, "sms")
     await make_dispatcher(**smtp(inbox.port)).run_once()
 
     assert twilio.received == []
@@ -207,8 +212,7 @@ async def test_an_opted_out_fallback_channel_sends_the_reminder_back_to_email_ne
     tenant: Tenant, make_dispatcher: DispatcherFactory, twilio: FakeTwilio, clock: FrozenClock
 ) -> None:
     reminder_id = submit(tenant, channels=["email", "sms"])
-    opted = tenant.client.post("/v1/opt-outs", json={"customer_ref": "cust-1", "channel": "sms"})
-    assert opted.status_code == 201
+    opt_out(tenant, "sms")
     port = free_port()
     dispatcher = make_dispatcher(**smtp(port), dispatch_fallback_after=1)
     await until_retry(dispatcher, clock, tenant, reminder_id)  # SMTP down: over to SMS
@@ -230,9 +234,8 @@ async def test_a_reminder_whose_every_channel_is_opted_out_names_each_on_its_tim
     tenant: Tenant, make_dispatcher: DispatcherFactory, twilio: FakeTwilio
 ) -> None:
     reminder_id = submit(tenant, channels=["sms", "voice"])
-    for channel in ("sms", "voice"):
-        body = {"customer_ref": "cust-1", "channel": channel}
-        assert tenant.client.post("/v1/opt-outs", json=body).status_code == 201
+    opt_out(tenant, "sms")
+    opt_out(tenant, "voice")
     await make_dispatcher().run_once()
     assert twilio.received == []
     body = read(tenant, reminder_id)
