@@ -69,6 +69,12 @@ class Settings(BaseSettings):
         30.0, gt=0, description="First retry delay; doubles each attempt (with jitter)."
     )
     dispatch_backoff_max_seconds: float = Field(3600.0, gt=0, description="Longest retry delay.")
+    dispatch_fallback_after: int = Field(
+        2,
+        ge=1,
+        description="Retryable failures on one channel after which a reminder moves on to its "
+        "next channel (through the contact policy again); at most NUDGE_DISPATCH_MAX_ATTEMPTS.",
+    )
     dispatch_max_round_failures: int = Field(
         3,
         ge=1,
@@ -255,6 +261,15 @@ class Settings(BaseSettings):
             reason = weakness(secret.get_secret_value(), min_bits=bits)
             if reason is not None:
                 raise ValueError(f"{name} is too guessable for production: {reason}; {advice}")
+        return self
+
+    @model_validator(mode="after")
+    def _fall_back_before_giving_up(self) -> Self:
+        """A reminder fails at the attempts limit: a fallback later than it would never come."""
+        if self.dispatch_fallback_after > self.dispatch_max_attempts:
+            raise ValueError(
+                "NUDGE_DISPATCH_FALLBACK_AFTER must be at most NUDGE_DISPATCH_MAX_ATTEMPTS"
+            )
         return self
 
     @model_validator(mode="after")

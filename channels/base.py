@@ -16,7 +16,13 @@ from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from app.clock import Clock
 from app.config import Settings
-from channels.errors import AmbiguousError, ChannelError, PermanentError, RetryableError
+from channels.errors import (
+    AmbiguousError,
+    ChannelError,
+    CircuitOpenError,
+    PermanentError,
+    RetryableError,
+)
 from channels.limits import CircuitBreaker, Limits, Sleep
 from channels.outbound import OutboundGuard, Resolver, SystemResolver
 from channels.status import DeliveryStatus
@@ -145,7 +151,9 @@ class Adapter(ABC, Generic[RequestT, AnswerT]):
             raise ValueError(f"{self.name} does not serve {message.channel}")
         wait = self.breaker.retry_after()
         if wait is not None:
-            return SendResult.failed(RetryableError(f"{self.name} circuit open", retry_after=wait))
+            return SendResult.failed(
+                CircuitOpenError(f"{self.name} circuit open", retry_after=wait)
+            )
         async with self.limits.slot():
             try:
                 result = self.parse(await self.transmit(self.build(message)), message)

@@ -20,6 +20,15 @@ class RetryableError(ChannelError):
         self.retry_after = retry_after
 
 
+class CircuitOpenError(RetryableError):
+    """The adapter's circuit is open: no call was made, because the provider keeps failing.
+
+    Its `code` is kept on the attempt, so the dispatcher knows later that this channel was
+    left for the reminder's next one."""
+
+    code = "CIRCUIT_OPEN"
+
+
 class PermanentError(ChannelError):
     """The provider refused this message for good; `opt_out` when the recipient unsubscribed."""
 

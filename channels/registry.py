@@ -11,7 +11,7 @@ from app.clock import Clock
 from app.config import Settings
 from channels.base import Adapter, Channel
 from channels.errors import ConfigError
-from channels.limits import Sleep
+from channels.limits import BreakerState, Sleep
 
 GROUP = "nudge.channels"
 
@@ -97,6 +97,10 @@ class Registry:
 
     def serves(self, channel: Channel) -> bool:
         return channel in self._adapters
+
+    def circuit_open(self, channel: Channel) -> bool:
+        """Whether the channel's adapter refuses sends now because its provider kept failing."""
+        return self._adapters[channel].breaker.state is BreakerState.OPEN
 
     def adapter_for(self, channel: Channel) -> Adapter[Any, Any]:
         try:

@@ -220,3 +220,9 @@ def test_production_refuses_a_guessable_secret_naming_the_setting_never_the_valu
 def test_a_provider_secret_of_an_unconfigured_provider_is_not_judged() -> None:
     unused = {"smtp_username": "", "smtp_password": "a" * 40}
     Settings(_env_file=None, **PRODUCTION | unused)  # type: ignore[arg-type, call-arg]
+
+
+def test_a_fallback_later_than_the_attempts_limit_is_refused_naming_both_settings() -> None:
+    with pytest.raises(ValidationError, match="NUDGE_DISPATCH_FALLBACK_AFTER must be at most"):
+        Settings(env="development", dispatch_fallback_after=6, dispatch_max_attempts=5)
+    Settings(env="development", dispatch_fallback_after=5, dispatch_max_attempts=5)

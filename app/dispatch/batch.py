@@ -5,8 +5,6 @@ Nothing user-controlled runs here: rendering comes after the commit, so no lock 
 connection is held while a template runs.
 """
 
-import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,15 +13,11 @@ from sqlalchemy.orm import Session
 
 from app.customers.models import Customer
 from app.dispatch.claim import claim_due, recover_expired
-from app.reminders.models import DeliveryAttempt, Reminder
+from app.dispatch.fallback import NONE, Fallback, History, histories
+from app.reminders.models import Reminder
 from app.templates.service import Pinned, pin
 from app.tenants.models import Tenant
 from channels.base import Channel
-from channels.registry import Registry
-
-KNOWN = frozenset(channel.value for channel in Channel)
-"""A stored channel name no build knows (a row written by hand) is served by nothing, and so
-fails its reminder with NO_ADAPTER, instead of failing every round that claims it."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +29,8 @@ class Claimed:
     tenant: Tenant
     channels: tuple[Channel, ...]
     """Its channels still worth trying, in order: served here and not failed permanently."""
+    history: History
+    """What its earlier attempts came to on each channel, for the fallback rules."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +48,7 @@ def claim_batch(
     now: datetime,
     limit: int,
     lease: timedelta,
-    registry: Registry,
+    fallback: Fallback,
 ) -> Batch:
     """Recovers the claims of dead workers, then claims up to `limit` due reminders."""
     recover_expired(session, now=now)
@@ -66,39 +62,19 @@ def claim_batch(
         .where(Reminder.id.in_(claimed))
         .order_by(Reminder.next_attempt_at, Reminder.id)
     ).all()
-    exhausted = _permanently_failed_channels(session, claimed)
-    items = [
-        Claimed(
-            reminder,
-            customer,
-            tenant,
-            tuple(
-                Channel(c)
-                for c in reminder.channels
-                if c in KNOWN
-                and c not in exhausted.get(reminder.id, set())
-                and registry.serves(Channel(c))
-            ),
+    past = histories(session, claimed)
+    items = []
+    for reminder, customer, tenant in rows:
+        history = past.get(reminder.id, {})
+        channels = tuple(
+            Channel(c)
+            for c in reminder.channels
+            if fallback.serves(c) and not history.get(c, NONE).permanent
         )
-        for reminder, customer, tenant in rows
-    ]
+        items.append(Claimed(reminder, customer, tenant, channels, history))
     pinned = pin(
         session,
         reminders=[item.reminder for item in items],
         tenants={item.tenant.id: item.tenant for item in items}.values(),
     )
     return Batch(items, pinned)
-
-
-def _permanently_failed_channels(
-    session: Session, reminder_ids: list[uuid.UUID]
-) -> Mapping[uuid.UUID, set[str]]:
-    rows = session.execute(
-        sa.select(DeliveryAttempt.reminder_id, DeliveryAttempt.channel).where(
-            DeliveryAttempt.reminder_id.in_(reminder_ids), DeliveryAttempt.error_kind == "permanent"
-        )
-    )
-    failed: dict[uuid.UUID, set[str]] = {}
-    for reminder_id, channel in rows:
-        failed.setdefault(reminder_id, set()).add(channel)
-    return failed

@@ -29,6 +29,8 @@ WORDING_REFUSED = "WORDING_REFUSED"
 """A variable value carries prohibited wording (stored before the lint refused it)."""
 COMPOSE_ERROR = "COMPOSE_ERROR"
 """The rendered text could not be made into a provider message (an address is missing)."""
+DRAFT_FAILURES = frozenset({NO_VARIANT, RENDER_ERROR, RENDER_BUDGET, COMPOSE_ERROR})
+"""The reasons a channel of a reminder cannot be drafted; the reminder goes on without it."""
 PREPARE_ERROR = "PREPARE_ERROR"
 """The reminder made its round fail; after `NUDGE_DISPATCH_MAX_ROUND_FAILURES` it is set aside."""
 RECORD_ERROR = "RECORD_ERROR"

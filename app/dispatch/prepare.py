@@ -21,7 +21,8 @@ from app.customers.repository import CONTACT_FIELDS
 from app.dispatch.batch import Claimed
 from app.dispatch.claim import STARTED, release, renew
 from app.dispatch.drafts import Draft, Drafts, Failure
-from app.dispatch.failures import fail
+from app.dispatch.failures import DRAFT_FAILURES, fail
+from app.dispatch.fallback import CIRCUIT_OPEN, NONE, Fallback, Skip, skipped_events
 from app.observability import metrics
 from app.policy.outcomes import apply_block
 from app.policy.service import Candidate, gate, lock_customers
@@ -29,7 +30,6 @@ from app.reminders import repository as reminders
 from app.reminders.models import DeliveryAttempt, EventKind, Reminder
 from app.tenants.models import Tenant
 from channels.base import Channel, Message
-from channels.registry import Registry
 
 NO_ADAPTER = "NO_ADAPTER"
 """No provider is configured for any of the reminder's channels: nothing will ever send it."""
@@ -66,14 +66,15 @@ def start_sends(
     now: datetime,
     lease: timedelta,
     due_again_at: datetime,
-    registry: Registry,
+    fallback: Fallback,
     rng: random.Random,
 ) -> Prepared:
     """Gates the claimed reminders whose customers it can lock and starts the allowed sends,
     each with the text rendered for its channel before this transaction began. A reminder it
     cannot take now is due again at `due_again_at`."""
     taken = _take(session, items, worker=worker, now=now, lease=lease, due_again_at=due_again_at)
-    candidates, events = _candidates(taken, drafts, now)
+    claimed = {item.reminder.id: item for item in items}
+    candidates, events = _candidates(taken, claimed, drafts, fallback, now)
     attempts: list[DeliveryAttempt] = []
     started: list[Started] = []
     for candidate, verdict in zip(
@@ -81,14 +82,22 @@ def start_sends(
     ):
         metrics.DECISIONS.labels(verdict.action, verdict.reason or "").inc()
         reminder = candidate.reminder
+        skips = _skips(reminder, claimed[reminder.id], drafts[reminder.id], fallback)
+        skips |= {c: Skip(r) for c, r in verdict.refusals.items() if c not in skips}
         if verdict.action != "send":
+            if verdict.action == "suppress":
+                events += skipped_events(
+                    reminder, skips, offered=candidate.channels, chosen=None, now=now
+                )
             events.append(apply_block(reminder=reminder, verdict=verdict, now=now))
             continue
         assert verdict.channel is not None
-        events += _fallbacks(reminder, drafts[reminder.id], verdict.channel, now)
+        events += skipped_events(
+            reminder, skips, offered=candidate.channels, chosen=verdict.channel, now=now
+        )
         draft = drafts[reminder.id][verdict.channel]
         assert isinstance(draft, Draft)
-        provider = registry.adapter_for(verdict.channel).name
+        provider = fallback.registry.adapter_for(verdict.channel).name
         attempt = DeliveryAttempt(
             id=uuid.uuid4(),
             tenant_id=reminder.tenant_id,
@@ -110,8 +119,7 @@ def start_sends(
     session.add_all(attempts)
     audit.record_attempts(session, attempts, now=now)
     session.flush()
-    alone = [e["reason"] for e in events if e["kind"] in (EventKind.FAILED, EventKind.FALLBACK)]
-    return Prepared(started, alone)
+    return Prepared(started, [e["reason"] for e in events if _alone(e)])
 
 
 Row = tuple[Reminder, Customer, Tenant]
@@ -148,10 +156,15 @@ def _take(
 
 
 def _candidates(
-    rows: list[Row], drafts: Drafts, now: datetime
+    rows: list[Row],
+    claimed: Mapping[uuid.UUID, Claimed],
+    drafts: Drafts,
+    fallback: Fallback,
+    now: datetime,
 ) -> tuple[list[Candidate], list[dict[str, Any]]]:
-    """What the gate is to decide on: each reminder's channels that have a message. A reminder
-    left with none fails now, with the reason of its first channel's failure."""
+    """What the gate is to decide on: each reminder's channels that have a message, in the
+    order the fallback rules offer them. A reminder left with none fails now, with the reason
+    of its first channel's failure."""
     candidates, events = [], []
     for reminder, customer, tenant in rows:
         reminder.round_failures = 0  # it went through: strikes count rounds in a row
@@ -159,13 +172,43 @@ def _candidates(
         usable = [channel for channel, d in options.items() if isinstance(d, Draft)]
         broken = [d for d in options.values() if isinstance(d, Failure)]
         if usable:
-            candidates.append(Candidate(reminder, customer, tenant, usable))
+            offered = fallback.offer(usable, claimed[reminder.id].history)
+            candidates.append(Candidate(reminder, customer, tenant, offered))
         elif broken:
             events.append(fail(reminder, reason=broken[0].reason, detail=_failed(broken), now=now))
         else:
             detail = {"channels": reminder.channels}
             events.append(fail(reminder, reason=NO_ADAPTER, detail=detail, now=now))
     return candidates, events
+
+
+def _skips(
+    reminder: Reminder,
+    item: Claimed,
+    options: Mapping[Channel, Draft | Failure],
+    fallback: Fallback,
+) -> dict[str, Skip]:
+    """Why each channel could not be used this round, before the gate's own reasons: no
+    provider here, no message, or a circuit open. A channel failed permanently before has
+    said so on the timeline already."""
+    skips = {
+        channel: Skip(NO_ADAPTER)
+        for channel in reminder.channels
+        if channel not in item.channels and not item.history.get(channel, NONE).permanent
+    }
+    for channel, option in options.items():
+        if isinstance(option, Failure):
+            skips[channel] = Skip(option.reason, option.error)
+        elif fallback.registry.circuit_open(channel):
+            skips[channel] = Skip(CIRCUIT_OPEN)
+    return skips
+
+
+def _alone(event: Mapping[str, Any]) -> bool:
+    """A reminder that failed, or a channel of one that could not be rendered or composed."""
+    return event["kind"] == EventKind.FAILED or (
+        event["kind"] == EventKind.SKIPPED and event["reason"] in DRAFT_FAILURES
+    )
 
 
 def _rows(session: Session, reminder_ids: list[uuid.UUID]) -> dict[uuid.UUID, Row]:
@@ -193,30 +236,3 @@ def _failed(failures: list[Failure]) -> dict[str, Any]:
             {"channel": str(f.channel), "reason": f.reason, "error": f.error} for f in others
         ]
     return detail
-
-
-def _fallbacks(
-    reminder: Reminder, options: Mapping[Channel, Draft | Failure], chosen: Channel, now: datetime
-) -> list[dict[str, Any]]:
-    """A line on the timeline for each preferred channel passed over because it could not be
-    rendered or composed, so a send on a later channel says why."""
-    events = []
-    for channel, option in options.items():
-        if channel == chosen:
-            break
-        if isinstance(option, Failure):
-            events.append(
-                {
-                    "tenant_id": reminder.tenant_id,
-                    "reminder_id": reminder.id,
-                    "kind": EventKind.FALLBACK,
-                    "reason": option.reason,
-                    "detail": {
-                        "channel": str(channel),
-                        "error": option.error,
-                        "next_channel": str(chosen),
-                    },
-                    "at": now,
-                }
-            )
-    return events

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit
 from app.customers.models import Customer
 from app.deliveries import callbacks
+from app.dispatch.fallback import CIRCUIT_OPEN, NONE, Fallback, History, histories
 from app.dispatch.prepare import Started
 from app.dispatch.retry import RetryStrategy
 from app.observability import metrics
@@ -20,7 +21,13 @@ from app.reminders import repository as reminders
 from app.reminders.models import DeliveryAttempt, EventKind, Reminder
 from app.reminders.states import ReminderStatus, check_transition
 from channels.base import SendResult
-from channels.errors import AmbiguousError, ConfigError, PermanentError, RetryableError
+from channels.errors import (
+    AmbiguousError,
+    CircuitOpenError,
+    ConfigError,
+    PermanentError,
+    RetryableError,
+)
 
 RowT = TypeVar("RowT", DeliveryAttempt, Reminder)
 
@@ -48,12 +55,14 @@ def record_round(
     *,
     outcomes: list[Outcome],
     retry: RetryStrategy,
+    fallback: Fallback,
     now: datetime,
     rng: random.Random,
 ) -> None:
     events: list[dict[str, Any]] = []
     attempts = _by_id(session, DeliveryAttempt, [o.started.attempt_id for o in outcomes])
     reminders_ = _by_id(session, Reminder, [o.started.reminder_id for o in outcomes])
+    past = histories(session, reminders_)  # before this round's outcomes are written
     for outcome in outcomes:
         attempt = attempts[outcome.started.attempt_id]
         reminder = reminders_[outcome.started.reminder_id]
@@ -68,9 +77,8 @@ def record_round(
         attempt.error_code = getattr(error, "code", None)
         attempt.error_message = error.message if error else None
         attempt.finished_at, attempt.latency_ms = outcome.finished_at, outcome.latency_ms
-        kind, reason, detail, target = _next_state(
-            session, reminder, attempt, result, retry, now, rng
-        )
+        moves = Moves(fallback, past.get(reminder.id, {}), reminder, attempt)
+        kind, reason, detail, target = _next_state(session, moves, result, retry, now, rng)
         check_transition(reminder.status, target)
         reminder.status, reminder.updated_at = target, now
         reminder.claimed_by = reminder.lease_expires_at = None
@@ -101,16 +109,47 @@ def _by_id(session: Session, model: type[RowT], ids: list[uuid.UUID]) -> dict[uu
     return {row.id: row for row in rows}
 
 
+@dataclass(frozen=True)
+class Moves:
+    """Where a reminder may go from the channel of the attempt being recorded."""
+
+    fallback: Fallback
+    history: History
+    """What its attempts before this one came to."""
+    reminder: Reminder
+    attempt: DeliveryAttempt
+
+    def after_permanent(self) -> str | None:
+        """The best channel left once this one is ruled out, spent or not."""
+        following = self.fallback.successors(
+            self.reminder.channels, self.history, leaving=self.attempt.channel
+        )
+        return following[0] if following else None
+
+    def after_retryable(self) -> str | None:
+        """A channel not spent yet, when this failure is the one that spends this channel.
+
+        Only that failure moves the reminder on: a spent channel that the gate comes back to
+        as a last resort is retried as before, instead of leaving again every round."""
+        channel = self.attempt.channel
+        before = self.history.get(channel, NONE)
+        after = before.plus(self.attempt.error_kind, self.attempt.error_code)
+        if before.spent(self.fallback.after) or not after.spent(self.fallback.after):
+            return None
+        following = self.fallback.successors(self.reminder.channels, self.history, leaving=channel)
+        fresh = [c for c in following if self.fallback.fresh(c, self.history)]
+        return fresh[0] if fresh else None
+
+
 def _next_state(
     session: Session,
-    reminder: Reminder,
-    attempt: DeliveryAttempt,
+    moves: Moves,
     result: SendResult,
     retry: RetryStrategy,
     now: datetime,
     rng: random.Random,
 ) -> tuple[EventKind, str | None, dict[str, Any], ReminderStatus]:
-    error = result.error
+    reminder, attempt, error = moves.reminder, moves.attempt, result.error
     if error is None:
         return (
             EventKind.SENT,
@@ -118,17 +157,25 @@ def _next_state(
             {"provider_message_id": result.provider_message_id},
             ReminderStatus.SENT,
         )
-    described = {"error_code": attempt.error_code, "error": error.message}
-    if isinstance(error, AmbiguousError):
+    described: dict[str, Any] = {"error_code": attempt.error_code, "error": error.message}
+    if isinstance(error, AmbiguousError):  # it may have reached the customer: never another
         return EventKind.UNKNOWN, "AMBIGUOUS_SEND", described, ReminderStatus.UNKNOWN
     if isinstance(error, PermanentError):
         if error.opt_out:
             _opt_out(session, reminder, attempt, now)
-        tried = {attempt.channel} | _permanent_channels(session, reminder)
-        if any(channel not in tried for channel in reminder.channels):
+        following = moves.after_permanent()
+        if following is not None:
             reminder.next_attempt_at = now
-            return EventKind.FALLBACK, "PERMANENT_ERROR", described, ReminderStatus.SCHEDULED
+            moved = described | {"next_channel": following}
+            return EventKind.FALLBACK, "PERMANENT_ERROR", moved, ReminderStatus.SCHEDULED
         return EventKind.FAILED, "PERMANENT_ERROR", described, ReminderStatus.FAILED
+    following = moves.after_retryable()
+    if following is not None:
+        reminder.next_attempt_at = now
+        failures = moves.history.get(attempt.channel, NONE).retryable + 1
+        detail = described | {"next_channel": following, "failures": failures}
+        reason = CIRCUIT_OPEN if isinstance(error, CircuitOpenError) else "RETRYABLE_ERROR"
+        return EventKind.FALLBACK, reason, detail, ReminderStatus.SCHEDULED
     retry_after = error.retry_after if isinstance(error, RetryableError) else None
     at = retry.next_attempt(
         attempts=reminder.attempt_count,
@@ -149,15 +196,6 @@ def _next_state(
         described | {"next_attempt_at": at.isoformat()},
         ReminderStatus.DEFERRED,
     )
-
-
-def _permanent_channels(session: Session, reminder: Reminder) -> set[str]:
-    return {
-        a.channel
-        for a in session.query(DeliveryAttempt).filter(
-            DeliveryAttempt.reminder_id == reminder.id, DeliveryAttempt.error_kind == "permanent"
-        )
-    }
 
 
 def _opt_out(session: Session, reminder: Reminder, attempt: DeliveryAttempt, now: datetime) -> None:

@@ -25,6 +25,7 @@ from app.dispatch import heartbeat
 from app.dispatch.batch import Batch, Claimed, claim_batch
 from app.dispatch.drafts import Drafts, draft_batch
 from app.dispatch.failures import PREPARE_ERROR, RECORD_ERROR, describe, isolated, strike
+from app.dispatch.fallback import Fallback
 from app.dispatch.prepare import Prepared, Started, start_sends
 from app.dispatch.record import Outcome, record_round
 from app.dispatch.retry import RetryStrategy
@@ -68,6 +69,7 @@ class Dispatcher:
             base=timedelta(seconds=settings.dispatch_backoff_seconds),
             cap=timedelta(seconds=settings.dispatch_backoff_max_seconds),
         )
+        self.fallback = Fallback(after=settings.dispatch_fallback_after, registry=registry)
         self.lease = timedelta(seconds=settings.dispatch_lease_seconds)
         self._slots = asyncio.Semaphore(settings.dispatch_concurrency)
         self._round = asyncio.Lock()
@@ -120,7 +122,7 @@ class Dispatcher:
                 now=self.clock.now(),
                 limit=self.settings.dispatch_batch_size,
                 lease=self.lease,
-                registry=self.registry,
+                fallback=self.fallback,
             )
 
     def _prepare(self, batch: Batch, drafts: Drafts) -> Prepared:
@@ -135,7 +137,7 @@ class Dispatcher:
                     now=now,
                     lease=self.lease,
                     due_again_at=now + timedelta(seconds=self.settings.dispatch_interval),
-                    registry=self.registry,
+                    fallback=self.fallback,
                     rng=self.rng,
                 )
             for reason in prepared.failures:  # counted once committed
@@ -191,6 +193,7 @@ class Dispatcher:
                     session,
                     outcomes=list(some),
                     retry=self.retry,
+                    fallback=self.fallback,
                     now=self.clock.now(),
                     rng=self.rng,
                 )

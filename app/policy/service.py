@@ -3,7 +3,7 @@
 import random
 import uuid
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -80,6 +80,9 @@ class Verdict:
     """With `defer`: when to try again (UTC, spread applied)."""
     policy: str
     zones: tuple[ZoneInfo, ...]
+    refusals: Mapping[Channel, str] = field(default_factory=dict)
+    """Why each channel it could not use now was refused (`OPTED_OUT`, `QUIET_HOURS`...), so
+    the timeline can say why a channel was passed over."""
 
 
 @dataclass(frozen=True)
@@ -163,13 +166,15 @@ def _decide(
         )
     )
 
+    refusals = {channel: "OPTED_OUT" for channel in candidate.channels if channel in blocked}
+
     def verdict(
         action: Literal["send", "defer", "suppress", "expire"],
         reason: str | None,
         channel: Channel | None = None,
         at: datetime | None = None,
     ) -> Verdict:
-        return Verdict(action, reason, channel, at, name, zones)
+        return Verdict(action, reason, channel, at, name, zones, refusals)
 
     if reminder.expires_at is not None and now >= reminder.expires_at:
         return verdict("expire", "EXPIRED")
@@ -187,6 +192,7 @@ def _decide(
         )
         for channel in reachable
     }
+    refusals |= {channel: d.reason for channel, d in decisions.items() if d.reason is not None}
     for channel, decision in decisions.items():
         if decision.allowed:
             return verdict("send", None, channel)

@@ -41,6 +41,18 @@ def sent_to_twilio(twilio: FakeTwilio, reminder_id: str) -> list[str]:
     ]
 
 
+def sms_only(full: Dispatcher) -> Dispatcher:
+    """A dispatcher of a build with no provider but Twilio SMS configured."""
+    return Dispatcher(
+        sessions=full.sessions,
+        settings=full.settings,
+        clock=full.clock,
+        registry=Registry({Channel.SMS: full.registry.adapter_for(Channel.SMS)}),
+        rng=random.Random(0),
+        name="sms-only",
+    )
+
+
 async def test_a_due_reminder_is_sent_once_with_its_rendered_text_recorded(
     tenant: Tenant, make_dispatcher: DispatcherFactory, twilio: FakeTwilio
 ) -> None:
@@ -106,10 +118,9 @@ async def test_a_permanent_sms_error_falls_back_to_voice(
     await dispatcher.run_once()
     after_sms = read(tenant, reminder_id)
     assert after_sms["status"] == "scheduled"
-    assert (after_sms["events"][-1]["kind"], after_sms["events"][-1]["detail"]["error_code"]) == (
-        "fallback",
-        "21614",
-    )
+    fallback = after_sms["events"][-1]
+    assert (fallback["kind"], fallback["detail"]["error_code"]) == ("fallback", "21614")
+    assert (fallback["detail"]["channel"], fallback["detail"]["next_channel"]) == ("sms", "voice")
     clock.advance(timedelta(seconds=1))
     await dispatcher.run_once()
     assert sent_to_twilio(twilio, reminder_id) == ["Messages", "Calls"]
@@ -269,16 +280,7 @@ async def test_a_reminder_no_configured_provider_can_send_fails_without_holding_
 ) -> None:
     stranded = submit(tenant, customer=customer(ref="mail-only"), channels=["email"])
     normal = submit(tenant, channels=["sms"])
-    full = make_dispatcher()
-    dispatcher = Dispatcher(
-        sessions=full.sessions,
-        settings=full.settings,
-        clock=full.clock,
-        registry=Registry({Channel.SMS: full.registry.adapter_for(Channel.SMS)}),
-        rng=random.Random(0),
-        name="sms-only",
-    )
-    assert await dispatcher.run_once() == 2
+    assert await sms_only(make_dispatcher()).run_once() == 2
     body = read(tenant, stranded)
     assert (body["status"], body["events"][-1]["reason"]) == ("failed", "NO_ADAPTER")
     assert read(tenant, normal)["status"] == "sent"

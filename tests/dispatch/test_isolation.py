@@ -88,9 +88,9 @@ async def test_a_channel_that_cannot_be_rendered_is_passed_over_for_the_next_one
     body = read(tenant, str(reminder_id))
     assert body["status"] == "sent"
     assert [a["channel"] for a in body["attempts"]] == ["sms"]
-    fallback = body["events"][-2]
-    assert (fallback["kind"], fallback["reason"]) == ("fallback", "NO_VARIANT")
-    assert (fallback["detail"]["channel"], fallback["detail"]["next_channel"]) == ("webhook", "sms")
+    skipped = body["events"][-2]
+    assert (skipped["kind"], skipped["reason"]) == ("skipped", "NO_VARIANT")
+    assert (skipped["detail"]["channel"], skipped["detail"]["next_channel"]) == ("webhook", "sms")
     assert sent_to_twilio(twilio, str(reminder_id)) == ["Messages"]
 
 
@@ -201,7 +201,7 @@ async def test_a_claim_that_expired_while_rendering_is_never_sent_by_its_first_w
             now=clock.now(),
             limit=10,
             lease=slow.lease,
-            registry=slow.registry,
+            fallback=slow.fallback,
         )
     drafts = draft_batch(batch, budget=slow.budget, links=slow.links)
     clock.advance(slow.lease + timedelta(seconds=1))  # a render slower than the lease
@@ -216,7 +216,7 @@ async def test_a_claim_that_expired_while_rendering_is_never_sent_by_its_first_w
             now=clock.now(),
             lease=slow.lease,
             due_again_at=clock.now(),
-            registry=slow.registry,
+            fallback=slow.fallback,
             rng=slow.rng,
         )
     assert prepared.started == []
@@ -240,7 +240,7 @@ async def test_a_customer_changed_between_render_and_prepare_is_rendered_again_n
             now=clock.now(),
             limit=10,
             lease=dispatcher.lease,
-            registry=dispatcher.registry,
+            fallback=dispatcher.fallback,
         )
     drafts = draft_batch(
         batch, budget=dispatcher.budget, links=dispatcher.links
@@ -257,7 +257,7 @@ async def test_a_customer_changed_between_render_and_prepare_is_rendered_again_n
             now=clock.now(),
             lease=dispatcher.lease,
             due_again_at=clock.now() + timedelta(seconds=2),
-            registry=dispatcher.registry,
+            fallback=dispatcher.fallback,
             rng=dispatcher.rng,
         )
     assert prepared.started == []

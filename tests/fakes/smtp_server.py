@@ -66,8 +66,10 @@ def smtp_server(
     tls: ssl.SSLContext | None = None,
     implicit_tls: bool = False,
     login: tuple[str, str] | None = None,
+    port: int | None = None,
 ) -> Iterator[Inbox]:
-    inbox = Inbox(port=free_port())
+    """`port`: one a test chose before, to bring a relay that refused connections back up."""
+    inbox = Inbox(port=port or free_port())
 
     def authenticate(
         server: Any, session: Any, envelope: Any, mechanism: str, data: Any
