@@ -45,6 +45,7 @@ def draft_batch(batch: Batch, *, budget: RenderBudget) -> Drafts:
     drafts: dict[uuid.UUID, dict[Channel, Draft | Failure]] = {
         item.reminder.id: {} for item in batch.items
     }
+    tenants = {item.reminder.id: item.tenant for item in batch.items}
     for (reminder, customer, channel), rendered in zip(
         sends, render_for_reminders(batch.pinned, sends=sends, budget=budget), strict=True
     ):
@@ -53,7 +54,7 @@ def draft_batch(batch: Batch, *, budget: RenderBudget) -> Drafts:
             drafts[reminder.id][channel] = failure
             continue
         try:
-            message = compose(reminder, customer, rendered)
+            message = compose(reminder, customer, tenants[reminder.id], rendered)
         except Exception as error:
             drafts[reminder.id][channel] = Failure(channel, COMPOSE_ERROR, describe(error))
             continue

@@ -23,9 +23,6 @@ from app.templates.render import audience_for, render
 from app.templates.schemas import TemplateIn, Variant
 from channels.base import Channel
 
-VARIANT_CHANNELS = frozenset({Channel.SMS, Channel.EMAIL, Channel.VOICE})
-"""The channels a template can have a variant for; a webhook has no variant type yet."""
-
 
 def check_reminders(
     items: Sequence[ReminderIn],
@@ -93,11 +90,6 @@ def check_reminder(
 
 
 def _why_no_variant(key: str, channel: Channel) -> str:
-    if channel not in VARIANT_CHANNELS:
-        return (
-            f"templates have no {channel} variants (only sms, email and voice), so no "
-            f"template can be sent by {channel}; template '{key}' cannot either"
-        )
     return f"template '{key}' has no {channel} variant in any locale"
 
 
