@@ -46,14 +46,17 @@ def record(session: Session, *, reminder: Reminder, report: OutcomeIn, now: date
         "note": report.note,
         "received_at": now,
     }
+    # A concurrent report of the same visit waits on the key until the first one's transaction
+    # ends (PostgreSQL; SQLite has one writer), then finds it.
     inserted = session.execute(
         dialect_insert(session, VisitOutcome)
         .values(**values)
-        .on_conflict_do_nothing(index_elements=["reminder_id"])
-    )
+        .on_conflict_do_nothing()
+        .returning(VisitOutcome.reminder_id)
+    ).first()
     stored = session.get_one(VisitOutcome, reminder.id, populate_existing=True)
     answer = _out(stored)
-    if inserted.rowcount == 0:  # type: ignore[attr-defined]
+    if inserted is None:
         if _report_of(answer) != report:
             raise Conflict(f"another outcome ({stored.outcome}) is already recorded for this visit")
         return answer
