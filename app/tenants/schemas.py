@@ -76,6 +76,11 @@ class TenantSettingsIn(TenantSettings):
         "(about 128 random bits, e.g. `secrets.token_urlsafe(32)`). Write-only: never "
         "returned. Omitted, the one already set is kept.",
     )
+    webhook_secret_set: bool | None = Field(
+        None,
+        description="Read-only, as `GET` shows it; ignored here, so that a `GET`'s answer can "
+        "be changed and sent back as it is (the secret set is kept).",
+    )
 
 
 class TenantSettingsOut(TenantSettings):
