@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 from app.auth import authenticate
 from app.clock import FrozenClock
 from app.deliveries.signature import verified_form
-from app.visits.endpoints import _signed_task
 from app.main import create_app
 from app.ops.endpoints import _signed_in
 from app.tenants.service import Scope
+from app.visits.endpoints import _signed_task
 from tests.conftest import DispatcherFactory, Server, Tenant, app_settings
 from tests.factories import customer, reminder
 from tests.fakes.twilio_server import FakeTwilio

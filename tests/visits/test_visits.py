@@ -44,7 +44,8 @@ async def test_each_tenants_visit_reaches_its_own_url_signed_with_its_own_secret
 
     [delivery] = lender.receiver.received
     [their_delivery] = other_receiver.received
-    assert delivery.signature_valid and their_delivery.signature_valid
+    assert delivery.signature_valid
+    assert their_delivery.signature_valid
     assert (delivery.payload["reference"], their_delivery.payload["reference"]) == (mine, theirs)
     assert delivery.payload["to"] == "cust-1"
     assert delivery.payload["data"] == {"kind": "field_visit", "owed": "1234.50", "lender": "acme"}
