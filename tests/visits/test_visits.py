@@ -13,7 +13,7 @@ from app.clock import FrozenClock
 from app.visits.models import VisitOutcome
 from tests.conftest import DispatcherFactory, Tenant, count
 from tests.factories import customer
-from tests.fakes.webhook_receiver import webhook_receiver
+from tests.fakes.webhook_receiver import Reply, webhook_receiver
 from tests.visits.conftest import VISIT_TEMPLATE, WINDOW, Lender, report, set_target, submit_visit
 
 pytestmark = pytest.mark.anyio
@@ -217,3 +217,14 @@ def test_the_window_is_read_in_the_customers_own_zone(lender: Lender) -> None:
     new_yorker = customer(ref="ny", phone="+12125550123", timezone="America/New_York")
     body = visit_body(customer=new_yorker, policy="cn", variables=WINDOW)
     assert lender.tenant.client.post("/v1/reminders", json=body).status_code == 202
+
+
+@pytest.mark.parametrize(("answer", "kind"), [(503, "retry"), (422, "failed")])
+async def test_a_refused_visit_request_follows_the_webhook_rules(
+    lender: Lender, make_dispatcher: DispatcherFactory, answer: int, kind: str
+) -> None:
+    lender.receiver.script.answer(Reply(status=answer))
+    task = submit_visit(lender.tenant)
+    await make_dispatcher().run_once()
+    assert [d.signature_valid for d in lender.receiver.received] == [True]
+    assert detail(lender.tenant, task)["events"][-1]["kind"] == kind
