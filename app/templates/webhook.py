@@ -29,6 +29,8 @@ def payload_object(payload: Any) -> dict[str, Any]:
             payload = json.loads(payload)
         except ValueError as error:
             raise ValueError(f"is not JSON: {error}") from None
+        except RecursionError:
+            raise ValueError(f"nests objects and arrays more than {MAX_DEPTH} deep") from None
     if not isinstance(payload, dict):
         raise ValueError("must be a JSON object (or a string holding one)")
     if len(json.dumps(payload, ensure_ascii=False, separators=(",", ":"))) > MAX_SOURCE:

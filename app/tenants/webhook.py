@@ -31,12 +31,15 @@ def errors(
         if secret:
             found.append(FieldError(field="webhook_url", detail="is required with webhook_secret"))
         return found
-    refusal = url_refusal(
-        "webhook_url",
-        body.webhook_url,
-        production=rules.env == "production",
-        allow_private=rules.allow_private_targets,
-    )
+    try:
+        refusal = url_refusal(
+            "webhook_url",
+            body.webhook_url,
+            production=rules.env == "production",
+            allow_private=rules.allow_private_targets,
+        )
+    except ValueError as error:  # urlsplit's own refusals: a broken IPv6 literal...
+        refusal = f"webhook_url is not a URL: {error}"
     if refusal is not None:
         found.append(FieldError(field="webhook_url", detail=refusal))
     if secret is None and not stored_secret:

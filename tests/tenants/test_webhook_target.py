@@ -65,6 +65,7 @@ def test_a_guessable_secret_is_refused_without_quoting_it(tenant: Tenant, patter
         ("https://169.254.169.254/latest/meta-data", "a cloud metadata address"),
         ("file:///etc/passwd", "must be an http(s) URL"),
         ("https://[::ffff:169.254.169.254]/", "a cloud metadata address"),
+        ("https://[::1/hook", "is not a URL"),
     ],
 )
 def test_an_unsafe_url_is_refused_and_nothing_changes(tenant: Tenant, url: str, words: str) -> None:
