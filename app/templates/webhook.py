@@ -33,19 +33,21 @@ def payload_object(payload: Any) -> dict[str, Any]:
             raise ValueError(f"nests objects and arrays more than {MAX_DEPTH} deep") from None
     if not isinstance(payload, dict):
         raise ValueError("must be a JSON object (or a string holding one)")
+    if _deeper_than(payload, MAX_DEPTH):
+        raise ValueError(f"nests objects and arrays more than {MAX_DEPTH} deep")
     if len(json.dumps(payload, ensure_ascii=False, separators=(",", ":"))) > MAX_SOURCE:
         raise ValueError(f"has more than {MAX_SOURCE} characters as JSON")
-    if _depth(payload) > MAX_DEPTH:
-        raise ValueError(f"nests objects and arrays more than {MAX_DEPTH} deep")
     return payload
 
 
-def _depth(value: Any) -> int:
-    if isinstance(value, dict):
-        return 1 + max((_depth(item) for item in value.values()), default=0)
-    if isinstance(value, list):
-        return 1 + max((_depth(item) for item in value), default=0)
-    return 0
+def _deeper_than(value: Any, levels: int) -> bool:
+    """Stops looking one level past the limit, so no payload can exhaust the stack here."""
+    items = (
+        value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
+    )
+    if items is None:
+        return False
+    return levels == 0 or any(_deeper_than(item, levels - 1) for item in items)
 
 
 def sources(payload: dict[str, Any], path: str = "payload") -> Iterator[tuple[str, str]]:
