@@ -13,7 +13,7 @@ from app.reminders import repository as reminders
 from app.reminders.models import EventKind, Reminder
 from app.reminders.states import ReminderStatus
 from app.templates.webhook import VISIT
-from app.tenants.models import Tenant
+from app.visits import repository
 from app.visits.models import VisitOutcome
 from app.visits.schemas import OutcomeIn, OutcomeOut, Promise, VisitOutcomeKind
 
@@ -23,10 +23,7 @@ REQUESTED = frozenset({ReminderStatus.SENT, ReminderStatus.DELIVERED})
 
 def secret_for(session: Session, *, task_id: uuid.UUID) -> tuple[Reminder, str | None] | None:
     """The task and its tenant's webhook secret, which alone can sign a report about it."""
-    reminder = session.get(Reminder, task_id)
-    if reminder is None:
-        return None
-    return reminder, session.get_one(Tenant, reminder.tenant_id).webhook_secret
+    return repository.task_with_secret(session, task_id)
 
 
 def record(session: Session, *, reminder: Reminder, report: OutcomeIn, now: datetime) -> OutcomeOut:
