@@ -12,7 +12,7 @@ from channels.addresses import host_refusal, url_refusal
 
 PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "changethis", "secret", "placeholder"})
 SECRET_BITS = 128
-"""Secrets Nudge's operators choose: the session key and the webhook signing key."""
+"""Secrets Nudge's operators and tenants choose: the session key and webhook signing keys."""
 PROVIDER_SECRET_BITS = 56
 """Secrets a provider issues (a Twilio auth token, an SMTP password), whose form we do not
 choose: a mail provider's app password may be 16 random letters, about 75 bits."""
@@ -153,6 +153,9 @@ class Settings(BaseSettings):
     render_max_bytes_email: int = Field(
         262_144, ge=1024, description="UTF-8 bytes an email's subject, text and HTML may have."
     )
+    render_max_bytes_webhook: int = Field(
+        16_384, ge=1024, description="UTF-8 bytes a webhook payload's rendered strings may have."
+    )
 
     # Channels: which adapter serves each channel, and the providers' settings.
     public_url: str = Field(
@@ -206,9 +209,12 @@ class Settings(BaseSettings):
     smtp_starttls: bool = Field(True, description="Upgrade the connection with STARTTLS.")
     smtp_use_tls: bool = Field(False, description="Connect with implicit TLS (port 465).")
     smtp_from_address: str = Field("", description="From address of reminder emails.")
-    webhook_url: str = Field("", description="Where webhook-channel reminders are POSTed.")
-    webhook_secret: SecretStr = Field(
-        SecretStr(""), description="HMAC-SHA256 key that signs every webhook POST."
+    webhook_callback_tolerance_seconds: int = Field(
+        300,
+        ge=30,
+        description="How far a signed callback's `Nudge-Timestamp` may be from Nudge's clock "
+        "before it is refused as stale (a replay). Webhook URLs and secrets are per tenant "
+        "(`PUT /v1/tenant`).",
     )
     allow_private_targets: bool = Field(
         False,
@@ -234,7 +240,6 @@ class Settings(BaseSettings):
         needed = {
             "NUDGE_TWILIO_AUTH_TOKEN": (self.twilio_account_sid, self.twilio_auth_token),
             "NUDGE_SMTP_PASSWORD": (self.smtp_username, self.smtp_password),
-            "NUDGE_WEBHOOK_SECRET": (self.webhook_url, self.webhook_secret),
         }
         for name, (configured, secret) in needed.items():
             value = secret.get_secret_value().strip().lower()
@@ -251,7 +256,6 @@ class Settings(BaseSettings):
             "NUDGE_SECRET_KEY": (SECRET_BITS, GENERATE),
             "NUDGE_TWILIO_AUTH_TOKEN": (PROVIDER_SECRET_BITS, ROTATE),
             "NUDGE_SMTP_PASSWORD": (PROVIDER_SECRET_BITS, ROTATE),
-            "NUDGE_WEBHOOK_SECRET": (SECRET_BITS, GENERATE),
         }
         checked = {"NUDGE_SECRET_KEY": self.secret_key} | {
             name: secret for name, (configured, secret) in needed.items() if configured
@@ -291,10 +295,7 @@ class Settings(BaseSettings):
         at connect time, see channels/outbound.py). Metadata addresses are refused everywhere."""
         production = self.env == "production"
         rules = {"production": production, "allow_private": self.allow_private_targets}
-        urls = {
-            "NUDGE_WEBHOOK_URL": self.webhook_url,
-            "NUDGE_TWILIO_API_BASE": self.twilio_api_base,
-        }
+        urls = {"NUDGE_TWILIO_API_BASE": self.twilio_api_base}
         problems = [url_refusal(name, url, **rules) for name, url in urls.items() if url]
         if self.smtp_host:
             problems.append(host_refusal("NUDGE_SMTP_HOST", self.smtp_host, **rules))

@@ -28,6 +28,7 @@ from app.ratelimit import FailureThrottle, TokenBuckets
 from app.reminders import endpoints as reminders
 from app.templates import endpoints as templates
 from app.tenants import endpoints as tenants
+from app.visits import endpoints as visits
 
 DESCRIPTION = """
 Nudge sends polite, compliant repayment reminders. Submit a reminder; Nudge checks the
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(audit.router)
     app.include_router(templates.router)
     app.include_router(webhooks.router)
+    app.include_router(visits.router)
     app.include_router(deliveries.router)
     app.include_router(ops.router)
     return app

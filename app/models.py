@@ -12,6 +12,7 @@ from app.policy.models import PolicyRecord
 from app.reminders.models import DeliveryAttempt, Reminder, ReminderEvent
 from app.templates.models import TemplateLintSettings, TemplateVersion
 from app.tenants.models import ApiKey, Tenant
+from app.visits.models import VisitOutcome
 
 __all__ = [
     "ApiKey",
@@ -31,4 +32,5 @@ __all__ = [
     "TemplateLintSettings",
     "TemplateVersion",
     "Tenant",
+    "VisitOutcome",
 ]

@@ -37,6 +37,15 @@ class Channel(StrEnum):
     WEBHOOK = "webhook"
 
 
+@dataclass(frozen=True)
+class WebhookTarget:
+    """Where one tenant's webhooks go and the key that signs them: each lender has its own, so
+    no tenant's reminders ever reach another's system."""
+
+    url: str
+    secret: str = field(repr=False)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Message:
     """One rendered reminder for one recipient on one channel, ready for a provider."""
@@ -56,6 +65,10 @@ class Message:
     """Email `List-Unsubscribe` target; the sender's mailbox is used when absent."""
     metadata: Mapping[str, str] = field(default_factory=dict)
     """Extra context for machine recipients (webhooks), such as the loan reference."""
+    payload: Mapping[str, Any] | None = None
+    """Webhooks: the JSON document the tenant's template rendered (and a visit's task)."""
+    target: WebhookTarget | None = None
+    """Webhooks: the tenant's URL and signing secret."""
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
-"""A signed JSON POST to a configured URL, for CRMs, field-visit systems and chat apps.
+"""A signed JSON POST to the tenant's own URL, for CRMs, field-visit systems and chat apps.
 
-The receiver checks `Nudge-Signature: v1=<hex HMAC-SHA256(secret, "{timestamp}.{body}")>`
+Each message carries its tenant's `WebhookTarget` (URL and secret, set with `PUT /v1/tenant`):
+there is no global target, so one lender's reminders never reach another's system. The receiver
+checks `Nudge-Signature: v1=<hex HMAC-SHA256(secret, "{timestamp}.{body}")>`
 with `Nudge-Timestamp` (Unix seconds) and drops repeats by `Idempotency-Key` (the reminder id);
 docs/channels.md has the recipe.
 """
@@ -12,8 +14,7 @@ from typing import ClassVar
 
 import httpx
 
-from app.config import Settings
-from channels.base import Adapter, Channel, Message, SendResult
+from channels.base import Adapter, Channel, Message, SendResult, WebhookTarget
 from channels.errors import (
     AmbiguousError,
     ChannelError,
@@ -26,6 +27,7 @@ from channels.outbound import guarded_http_client
 from channels.status import DeliveryStatus
 
 SIGNATURE_VERSION = "v1"
+TARGET_SETTING = "the tenant's webhook_url"
 
 
 def sign(secret: bytes, timestamp: str, body: bytes) -> str:
@@ -42,10 +44,6 @@ class WebhookAdapter(Adapter[httpx.Request, httpx.Response]):
 
     _http: httpx.AsyncClient | None = None
 
-    def check_settings(self, settings: Settings) -> None:
-        if not settings.webhook_url or not settings.webhook_secret.get_secret_value():
-            raise ConfigError("webhook needs NUDGE_WEBHOOK_URL and NUDGE_WEBHOOK_SECRET")
-
     @property
     def http(self) -> httpx.AsyncClient:
         """Made on first use, inside the event loop its connection pool will belong to."""
@@ -54,32 +52,29 @@ class WebhookAdapter(Adapter[httpx.Request, httpx.Response]):
                 self.settings.channel_read_timeout_seconds,
                 connect=self.settings.channel_connect_timeout_seconds,
             )
-            guard = self.outbound_guard("NUDGE_WEBHOOK_URL")
+            guard = self.outbound_guard(TARGET_SETTING)
             self._http = guarded_http_client(guard, timeout=timeout)
         return self._http
 
     def build(self, message: Message) -> httpx.Request:
+        target = _target(message)
         now = self.clock.now()
-        payload = {
+        document = {
             "reference": message.reference,
             "to": message.to,
-            "subject": message.subject,
-            "body": message.body,
             "metadata": dict(message.metadata),
             "sent_at": now.isoformat(),
+            **(message.payload or {}),
         }
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
         timestamp = str(int(now.timestamp()))
-        secret = self.settings.webhook_secret.get_secret_value().encode()
         headers = {
             "Content-Type": "application/json",
             "Nudge-Timestamp": timestamp,
-            "Nudge-Signature": sign(secret, timestamp, body),
+            "Nudge-Signature": sign(target.secret.encode(), timestamp, body),
             "Idempotency-Key": message.reference,
         }
-        return self.http.build_request(
-            "POST", self.settings.webhook_url, content=body, headers=headers
-        )
+        return self.http.build_request("POST", target.url, content=body, headers=headers)
 
     async def transmit(self, request: httpx.Request) -> httpx.Response:
         return await self.http.send(request)
@@ -115,3 +110,9 @@ class WebhookAdapter(Adapter[httpx.Request, httpx.Response]):
     async def aclose(self) -> None:
         if self._http is not None:
             await self._http.aclose()
+
+
+def _target(message: Message) -> WebhookTarget:
+    if message.target is None or not (message.target.url and message.target.secret):
+        raise ConfigError("the tenant has no webhook_url and webhook_secret (PUT /v1/tenant)")
+    return message.target

@@ -51,7 +51,6 @@ def test_env_example_lists_every_setting_with_its_default() -> None:
             {"twilio_auth_token": "changeme"},
         ),
         ({"smtp_username": "mailer"}, {"smtp_password": " "}),
-        ({"webhook_url": "https://crm.example/hook"}, {"webhook_secret": "secret"}),
     ],
 )
 def test_configured_adapter_with_blank_or_sample_secret_is_refused_outside_development(
@@ -97,23 +96,30 @@ def test_production_refuses_a_blank_sample_or_short_dashboard_session_key(key: s
 PRODUCTION: dict[str, Any] = {
     "env": "production",
     "secret_key": SESSION_KEY,
-    "webhook_secret": "whsec-0123456789abcdef",
 }
 
 
 @pytest.mark.parametrize(
     ("setting", "value", "refusal"),
     [
-        ("webhook_url", "http://hooks.lender.example/x", "must be an https:// URL in production"),
-        ("webhook_url", "file:///etc/passwd", "must be an https:// URL in production"),
-        ("webhook_url", "gopher://hooks.lender.example/", "must be an https:// URL in production"),
+        (
+            "twilio_api_base",
+            "http://hooks.lender.example/x",
+            "must be an https:// URL in production",
+        ),
+        ("twilio_api_base", "file:///etc/passwd", "must be an https:// URL in production"),
+        (
+            "twilio_api_base",
+            "gopher://hooks.lender.example/",
+            "must be an https:// URL in production",
+        ),
         ("twilio_api_base", "ftp://api.twilio.com", "must be an https:// URL in production"),
-        ("webhook_url", "https://169.254.169.254/latest", "a cloud metadata address"),
-        ("webhook_url", "https://[fd00:ec2::254]/", "a cloud metadata address"),
+        ("twilio_api_base", "https://169.254.169.254/latest", "a cloud metadata address"),
+        ("twilio_api_base", "https://[fd00:ec2::254]/", "a cloud metadata address"),
         ("twilio_api_base", "https://100.100.100.200", "a cloud metadata address"),
-        ("webhook_url", "https://[::ffff:169.254.169.254]/", "a cloud metadata address"),
-        ("webhook_url", "https://127.1/hook", "a loopback address"),
-        ("webhook_url", "https://localhost/hook", "names localhost"),
+        ("twilio_api_base", "https://[::ffff:169.254.169.254]/", "a cloud metadata address"),
+        ("twilio_api_base", "https://127.1/hook", "a loopback address"),
+        ("twilio_api_base", "https://localhost/hook", "names localhost"),
         ("twilio_api_base", "https://10.0.0.8", "a private address"),
         ("smtp_host", "192.168.0.25", "a private address"),
         ("smtp_host", "169.254.169.254", "a cloud metadata address"),
@@ -128,9 +134,9 @@ def test_production_refuses_unsafe_outbound_targets_naming_the_setting(
 
 def test_refusal_names_the_host_but_never_echoes_a_url_that_may_hold_a_token() -> None:
     with pytest.raises(ValidationError) as refused:
-        Settings(**PRODUCTION | {"webhook_url": "https://10.0.0.8/hooks/T0KEN-abc"})
+        Settings(**PRODUCTION | {"twilio_api_base": "https://10.0.0.8/hooks/T0KEN-abc"})
     [error] = refused.value.errors()
-    assert "NUDGE_WEBHOOK_URL points at 10.0.0.8" in error["msg"]
+    assert "NUDGE_TWILIO_API_BASE points at 10.0.0.8" in error["msg"]
     assert "T0KEN" not in error["msg"]
 
 
@@ -138,26 +144,32 @@ def test_refusal_names_the_host_but_never_echoes_a_url_that_may_hold_a_token() -
     "url", ["https://10.0.0.8/hook", "https://127.0.0.1:8443/hook", "https://[fd12::8]/hook"]
 )
 def test_allowing_private_targets_lets_production_reach_on_premises_addresses(url: str) -> None:
-    Settings(**PRODUCTION | {"webhook_url": url, "allow_private_targets": True})
+    Settings(**PRODUCTION | {"twilio_api_base": url, "allow_private_targets": True})
 
 
 @pytest.mark.parametrize("env", ["production", "development", "test"])
 def test_metadata_addresses_are_refused_even_with_private_targets_allowed(env: str) -> None:
-    with pytest.raises(ValidationError, match=r"NUDGE_WEBHOOK_URL points at 169\.254\.169\.254"):
+    with pytest.raises(
+        ValidationError, match=r"NUDGE_TWILIO_API_BASE points at 169\.254\.169\.254"
+    ):
         Settings(
             **PRODUCTION
-            | {"env": env, "webhook_url": "https://169.254.169.254/", "allow_private_targets": True}
+            | {
+                "env": env,
+                "twilio_api_base": "https://169.254.169.254/",
+                "allow_private_targets": True,
+            }
         )
 
 
 def test_development_allows_plain_http_to_loopback_fakes_but_no_other_scheme() -> None:
-    Settings(env="development", webhook_url="http://127.0.0.1:9000/hook")
-    with pytest.raises(ValidationError, match="NUDGE_WEBHOOK_URL must be an http"):
-        Settings(env="development", webhook_url="file:///etc/passwd")
+    Settings(env="development", twilio_api_base="http://127.0.0.1:9000/hook")
+    with pytest.raises(ValidationError, match="NUDGE_TWILIO_API_BASE must be an http"):
+        Settings(env="development", twilio_api_base="file:///etc/passwd")
 
 
 def test_production_accepts_https_names_which_are_checked_when_connecting() -> None:
-    Settings(**PRODUCTION | {"webhook_url": "https://hooks.lender.example/nudge"})
+    Settings(**PRODUCTION | {"twilio_api_base": "https://hooks.lender.example/nudge"})
 
 
 PRODUCTION = {
@@ -168,8 +180,6 @@ PRODUCTION = {
     "twilio_auth_token": AUTH_TOKEN,
     "smtp_username": "mailer",
     "smtp_password": "xqvb mtrl akpz whne",
-    "webhook_url": "https://crm.example/hook",
-    "webhook_secret": "Vb7-Qm2xLr9Tz4Kp1Wn8Hs6Jd3Fg5Ac0Ye_Uo",
 }
 """Every secret configured, each as random as its source makes it (the SMTP password is
 shaped like a mail provider's app password)."""
@@ -187,7 +197,6 @@ SECRETS = {
     "secret_key": "NUDGE_SECRET_KEY",
     "twilio_auth_token": "NUDGE_TWILIO_AUTH_TOKEN",
     "smtp_password": "NUDGE_SMTP_PASSWORD",
-    "webhook_secret": "NUDGE_WEBHOOK_SECRET",
 }
 
 

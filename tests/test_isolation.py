@@ -24,6 +24,7 @@ from app.main import create_app
 from app.ops.endpoints import _signed_in
 from app.optouts.public import signed_link
 from app.tenants.service import Scope
+from app.visits.endpoints import _signed_task
 from tests.conftest import DispatcherFactory, Server, Tenant, app_settings
 from tests.factories import customer, reminder
 from tests.fakes.twilio_server import FakeTwilio
@@ -46,8 +47,9 @@ PUBLIC = {
 }
 """Routes anyone may call, and why."""
 
-GUARDS = (authenticate, _signed_in, verified_form, signed_link)
-"""An API key, a dashboard session, Twilio's signature, or an unsubscribe link Nudge signed:
+GUARDS = (authenticate, _signed_in, verified_form, signed_link, _signed_task)
+"""An API key, a dashboard session, Twilio's signature, an unsubscribe link Nudge signed or
+the tenant's webhook signature:
 every other route needs one."""
 
 
@@ -191,6 +193,11 @@ MATRIX: dict[tuple[str, str], Check] = {
     # Twilio's webhooks carry no tenant: the tenant is the attempt's, found by the signed sid.
     ("POST", "/v1/webhooks/twilio/status"): (post("/v1/webhooks/twilio/status"), {403}),
     ("POST", "/v1/webhooks/twilio/inbound"): (post("/v1/webhooks/twilio/inbound"), {403}),
+    # A visit's outcome carries no key: only the signature of the task's own tenant counts.
+    ("POST", "/v1/webhooks/tasks/{task_id}/outcome"): (
+        post("/v1/webhooks/tasks/{a.reminder_id}/outcome", {"outcome": "visited"}),
+        {401},
+    ),
     ("GET", "/v1/deliveries"): (get(f"/v1/deliveries?customer_ref={A_REF}"), {200}),
     ("GET", "/v1/deliveries.csv"): (get("/v1/deliveries.csv"), {200}),
     ("GET", "/v1/deliveries/{delivery_id}"): (get("/v1/deliveries/{a.attempt_id}"), {404}),

@@ -33,7 +33,6 @@ SECRET_SETTINGS = (
     "NUDGE_SECRET_KEY",
     "NUDGE_TWILIO_AUTH_TOKEN",
     "NUDGE_SMTP_PASSWORD",
-    "NUDGE_WEBHOOK_SECRET",
 )
 
 
@@ -53,7 +52,6 @@ def production(database_url: str, values: dict[str, str]) -> dict[str, str]:
         "NUDGE_SMTP_HOST": "smtp.example.com",
         "NUDGE_SMTP_USERNAME": "mailer",
         "NUDGE_SMTP_FROM_ADDRESS": "reminders@lender.example",
-        "NUDGE_WEBHOOK_URL": "https://crm.example/hook",
         **values,
     }
 

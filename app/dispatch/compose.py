@@ -1,14 +1,23 @@
 """Turns a rendered reminder into the message one channel sends."""
 
+import json
+
 from app.customers.models import Customer
 from app.optouts.links import UnsubscribeLinks
 from app.reminders.models import Reminder
 from app.templates.schemas import Rendered
+from app.tenants.models import Tenant
+from app.visits.message import webhook_message
 from channels.base import Channel, Message
 
 
 def compose(
-    reminder: Reminder, customer: Customer, rendered: Rendered, *, links: UnsubscribeLinks
+    reminder: Reminder,
+    customer: Customer,
+    tenant: Tenant,
+    rendered: Rendered,
+    *,
+    links: UnsubscribeLinks,
 ) -> Message:
     """The message for the provider; addresses were checked at submission. An email carries
     the customer's signed one-click unsubscribe link."""
@@ -42,7 +51,9 @@ def compose(
             language=rendered.language,
             metadata=metadata,
         )
-    to = customer.ref if channel is Channel.WEBHOOK else customer.phone
+    if channel is Channel.WEBHOOK:
+        return webhook_message(reminder, customer, tenant, rendered, metadata)
+    to = customer.phone
     assert to is not None
     return Message(
         channel=channel, to=to, reference=reference, body=rendered.body or "", metadata=metadata
@@ -53,4 +64,6 @@ def text_of(rendered: Rendered) -> str:
     """The words the customer received, as the delivery record keeps them."""
     if rendered.channel is Channel.EMAIL:
         return f"Subject: {rendered.subject}\n\n{rendered.text}"
+    if rendered.channel is Channel.WEBHOOK:
+        return json.dumps(rendered.payload, ensure_ascii=False, sort_keys=True)
     return (rendered.script if rendered.channel is Channel.VOICE else rendered.body) or ""

@@ -48,6 +48,7 @@ def draft_batch(batch: Batch, *, budget: RenderBudget, links: UnsubscribeLinks) 
     drafts: dict[uuid.UUID, dict[Channel, Draft | Failure]] = {
         item.reminder.id: {} for item in batch.items
     }
+    tenants = {item.reminder.id: item.tenant for item in batch.items}
     for (reminder, customer, channel), rendered in zip(
         sends, render_for_reminders(batch.pinned, sends=sends, budget=budget), strict=True
     ):
@@ -56,7 +57,7 @@ def draft_batch(batch: Batch, *, budget: RenderBudget, links: UnsubscribeLinks) 
             drafts[reminder.id][channel] = failure
             continue
         try:
-            message = compose(reminder, customer, rendered, links=links)
+            message = compose(reminder, customer, tenants[reminder.id], rendered, links=links)
         except Exception as error:
             drafts[reminder.id][channel] = Failure(channel, COMPOSE_ERROR, describe(error))
             continue

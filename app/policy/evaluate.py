@@ -26,6 +26,8 @@ class Contact:
     loan_ref: str
     connected: bool = False
     """An answered call: a conversation."""
+    visit: bool = False
+    """A request for an in-person visit (app/visits/), counted by the visit caps only."""
 
 
 @dataclass(frozen=True)

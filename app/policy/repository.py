@@ -11,6 +11,7 @@ from app.customers.models import Customer
 from app.policy.evaluate import Contact
 from app.policy.models import PolicyRecord
 from app.reminders.models import DeliveryAttempt, Reminder
+from app.templates.webhook import VISIT
 
 CONNECTED_STATUSES = ("answered",)
 """Delivery statuses that mean a conversation took place."""
@@ -76,6 +77,7 @@ def history(
             DeliveryAttempt.channel,
             Reminder.loan_ref,
             DeliveryAttempt.status,
+            Reminder.task,
         )
         .join(Reminder, Reminder.id == DeliveryAttempt.reminder_id)
         .where(
@@ -85,10 +87,14 @@ def history(
         )
     )
     contacts: dict[uuid.UUID, list[Contact]] = {customer_id: [] for customer_id in customer_ids}
-    for customer_id, at, channel, loan_ref, status in rows:
+    for customer_id, at, channel, loan_ref, status, task in rows:
         contacts[customer_id].append(
             Contact(
-                at=at, channel=channel, loan_ref=loan_ref, connected=status in CONNECTED_STATUSES
+                at=at,
+                channel=channel,
+                loan_ref=loan_ref,
+                connected=status in CONNECTED_STATUSES,
+                visit=task == VISIT,
             )
         )
     return contacts

@@ -22,7 +22,9 @@ from app.policy.models import PolicyRecord
 from app.policy.presets import BY_JURISDICTION, PRESETS
 from app.policy.spec import Policy
 from app.reminders.models import Reminder
+from app.templates.webhook import VISIT
 from app.tenants.models import Tenant
+from app.visits.rules import visit_policy, visits_only
 from channels.base import Channel
 
 UNKNOWN_ZONE = "Etc/Unknown"
@@ -61,9 +63,9 @@ def zones_for(*, timezone: str | None, phone: str | None, fallback: str) -> list
     return [ZoneInfo(fallback)]
 
 
-def lookback(policy: Policy) -> timedelta:
-    """How much contact history the policy can need."""
-    spans = [cap.window for cap in policy.caps]
+def lookback(policy: Policy, *, visit: bool = False) -> timedelta:
+    """How much contact history the policy can need (for a visit, its visit caps)."""
+    spans = [cap.window for cap in (visit_policy(policy) if visit else policy).caps]
     spans += [span for span in (policy.min_gap, policy.after_conversation) if span]
     return max(spans, default=timedelta(0))
 
@@ -121,7 +123,10 @@ def gate(
         if key not in policies:
             policies[key] = _choose_for(session, candidate)
         chosen[id(candidate)] = policies[key]
-    since = now - max((lookback(policy) for _, policy in chosen.values()), default=timedelta(0))
+    since = now - max(
+        (lookback(chosen[id(c)][1], visit=c.reminder.task == VISIT) for c in candidates),
+        default=timedelta(0),
+    )
     histories = repository.history(session, customers=customers, since=since)
     verdicts = []
     for candidate in candidates:
@@ -133,7 +138,12 @@ def gate(
         if verdict.action == "send":
             assert verdict.channel is not None
             history.append(
-                Contact(at=now, channel=verdict.channel, loan_ref=candidate.reminder.loan_ref)
+                Contact(
+                    at=now,
+                    channel=verdict.channel,
+                    loan_ref=candidate.reminder.loan_ref,
+                    visit=candidate.reminder.task == VISIT,
+                )
             )
         verdicts.append(verdict)
     return verdicts
@@ -158,6 +168,8 @@ def _decide(
     rng: random.Random,
 ) -> Verdict:
     customer, reminder = candidate.customer, candidate.reminder
+    if reminder.task == VISIT:  # visits have their own hours and caps
+        policy, history = visit_policy(policy), visits_only(history)
     zones = tuple(
         zones_for(
             timezone=customer.timezone,

@@ -141,6 +141,28 @@ class Cap(BaseModel):
         )
 
 
+def _visit_hours() -> list[Window]:
+    return [Window(days="mon-sat", start=time(9), end=time(18))]
+
+
+class VisitRules(BaseModel):
+    """In-person visits by the lender's field team (webhook `visit` tasks) have their own hours
+    and caps; the policy's other windows and caps do not apply to them (docs/policy.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    windows: list[Window] = Field(
+        default_factory=_visit_hours,
+        min_length=1,
+        description="When a visit may take place, in the customer's local time.",
+    )
+    per_day: int = Field(1, ge=0, le=INT4_MAX, description="Visits per customer in 24 hours.")
+    per_week: int = Field(2, ge=0, le=INT4_MAX, description="Visits per customer in 7 days.")
+    on_holidays: bool = Field(
+        False, description="Whether visits may fall on the policy's holidays."
+    )
+
+
 def _daytime() -> dict[Channel | Literal["any"], list[Window]]:
     return {"any": [Window(start=time(8), end=time(21))]}
 
@@ -162,6 +184,7 @@ class Policy(BaseModel):
         description="No voice call for this long after an answered call.",
         examples=["P7D"],
     )
+    visits: VisitRules = Field(default_factory=VisitRules)
     on_block: Literal["defer", "drop"] = "defer"
     spread: SpanIn = Field(
         timedelta(0), description="Random delay added to deferrals.", examples=["PT10M"]

@@ -39,6 +39,8 @@ class EventKind(StrEnum):
     CANCELED = "canceled"
     REPLY = "reply"
     """The customer texted something that is not a keyword (stored in `inbound_messages`)."""
+    VISIT_OUTCOME = "visit_outcome"
+    """The lender's field team reported how a requested visit went (app/visits/)."""
 
 
 class Reminder(Base):
@@ -79,6 +81,8 @@ class Reminder(Base):
     """A `dispatching` reminder whose lease ran out belongs to a worker that died."""
     attempt_count: Mapped[int] = mapped_column(default=0, server_default="0")
     """Provider calls made so far, for the retry limit."""
+    task: Mapped[str | None] = mapped_column(sa.String(16))
+    """`visit` when the template asks the lender's field team for a visit (app/visits/)."""
     round_failures: Mapped[int] = mapped_column(server_default="0")
     """Dispatch rounds in a row this reminder made fail; at the limit it is set aside. Only the
     server's default, so that inserts through this table's columns still work on a database

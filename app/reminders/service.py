@@ -29,6 +29,7 @@ from app.reminders.states import ReminderStatus
 from app.templates import service as templates
 from app.templates.budget import RenderBudget
 from app.templates.submission import check_reminders
+from app.visits import submission as visits
 from channels.base import Channel
 
 ADDRESS_OF = {Channel.SMS: "phone", Channel.VOICE: "phone", Channel.EMAIL: "email"}
@@ -69,6 +70,15 @@ def create(
     stored = templates.read_for_submission(
         session, tenant_id=tenant_id, keys={item.template for item in items}
     )
+    errors += visits.check_items(
+        session,
+        tenant_id=tenant_id,
+        items=items,
+        templates=stored.templates,
+        customers=merged,
+        now=now,
+        field_prefix=field_prefix,
+    )
     release_connection(session)
     errors += check_reminders(
         items,
@@ -92,6 +102,7 @@ def create(
             customer_ids[item.customer.ref],
             now,
             template_version=stored.versions[item.template],
+            task=stored.templates[item.template].task,
         )
         for item in items
     ]
@@ -169,6 +180,7 @@ def _reminder_row(
     now: datetime,
     *,
     template_version: int,
+    task: str | None,
 ) -> dict[str, Any]:
     send_at = item.send_at or now
     return {
@@ -178,6 +190,7 @@ def _reminder_row(
         "loan_ref": item.loan_ref,
         "template": item.template,
         "template_version": template_version,
+        "task": task,
         "channels": [str(channel) for channel in item.channels],
         "variables": item.variables,
         "policy": item.policy,

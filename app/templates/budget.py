@@ -44,6 +44,7 @@ class RenderBudget:
     max_bytes_sms: int = 2048
     max_bytes_voice: int = 2048
     max_bytes_email: int = 262_144
+    max_bytes_webhook: int = 16_384
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "RenderBudget":
@@ -53,6 +54,7 @@ class RenderBudget:
             max_bytes_sms=settings.render_max_bytes_sms,
             max_bytes_voice=settings.render_max_bytes_voice,
             max_bytes_email=settings.render_max_bytes_email,
+            max_bytes_webhook=settings.render_max_bytes_webhook,
         )
 
     def max_bytes(self, channel: Channel) -> int:
@@ -61,6 +63,7 @@ class RenderBudget:
             Channel.SMS: self.max_bytes_sms,
             Channel.VOICE: self.max_bytes_voice,
             Channel.EMAIL: self.max_bytes_email,
+            Channel.WEBHOOK: self.max_bytes_webhook,
         }[channel]
 
 

@@ -26,6 +26,7 @@ from app.templates.schemas import (
     TemplateIn,
     VariableSpec,
     Variant,
+    WebhookVariant,
 )
 from app.templates.variables import (
     VariableType,
@@ -36,6 +37,7 @@ from app.templates.variables import (
     sample,
     smallest,
 )
+from app.templates.webhook import payload_object, sources, visit_template_problems
 from channels.base import Channel
 
 SAMPLE_HELP_PHONE = "+864001234567"
@@ -158,6 +160,14 @@ def lint_rendered(
     return findings
 
 
+def texts_of(variant: Variant) -> list[tuple[str, str]]:
+    """Each text of the variant with its field name: a webhook's are its payload's strings
+    (`payload.amount`); ValueError when its payload is not a JSON object."""
+    if isinstance(variant, WebhookVariant):
+        return list(sources(payload_object(variant.payload)))
+    return [(name, getattr(variant, name)) for name in TEXT_FIELDS[Channel(variant.channel)]]
+
+
 def _static_errors(source: str, allowed: set[str], path: str) -> list[FieldError]:
     problems: list[str] = []
     try:  # finding undeclared names compiles the template, which also checks filter names
@@ -203,14 +213,22 @@ def check_template(
     """Errors that refuse the save (field paths like `variants.2.body`), and lint warnings."""
     allowed = set(body.variables) | RESERVED_NAMES
     runs = [(run.label, dry_run_values(body, tenant, run)) for run in DRY_RUNS]
-    errors: list[FieldError] = []
+    errors = [
+        FieldError(field=field, detail=detail)
+        for field, detail in visit_template_problems(body.variables, body.variants)
+    ]
     findings: list[Finding] = []
     for index, variant in enumerate(body.variants):
         prefix = f"variants.{index}."
+        try:
+            texts = texts_of(variant)
+        except ValueError as error:
+            errors.append(FieldError(field=f"{prefix}payload", detail=str(error)))
+            continue
         static = [
             error
-            for name in TEXT_FIELDS[Channel(variant.channel)]
-            for error in _static_errors(getattr(variant, name), allowed, prefix + name)
+            for name, source in texts
+            for error in _static_errors(source, allowed, prefix + name)
         ]
         if static:
             errors += static
@@ -274,10 +292,10 @@ def failing_fields(
         field = prefix + (error.field or fields[0])
         return [FieldError(field=field, detail=failure(error, during))]
     failing = []
-    for name in fields:
+    for name, source in texts_of(variant):
         try:
             render_text(
-                getattr(variant, name),
+                source,
                 values,
                 audience,
                 html=name == "html",

@@ -32,8 +32,16 @@ from app.templates.sandbox import (
     refuse_collection,
     too_large,
 )
-from app.templates.schemas import EmailVariant, Rendered, SmsVariant, Variant, VoiceVariant
+from app.templates.schemas import (
+    EmailVariant,
+    Rendered,
+    SmsVariant,
+    Variant,
+    VoiceVariant,
+    WebhookVariant,
+)
 from app.templates.sms import measure
+from app.templates.webhook import fill, payload_object
 from channels.base import Channel
 
 UNSPACED_LANGUAGES = frozenset({"zh", "ja", "ko", "th"})
@@ -240,6 +248,16 @@ def render(
             html=markup,
             opt_out_footer=footer,
         )
+    if isinstance(variant, WebhookVariant):
+
+        def value(path: str, source: str) -> str:
+            try:
+                return _stream(source, values, audience, html=False, meter=meter)
+            except RenderBudgetExceeded as exceeded:
+                exceeded.field = path
+                raise
+
+        return Rendered(**common, payload=fill(payload_object(variant.payload), value))
     assert isinstance(variant, VoiceVariant)
     return Rendered(
         **common,

@@ -3,7 +3,15 @@
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    field_validator,
+    model_validator,
+)
 
 from app.customers.schemas import check_jurisdiction, check_timezone, normalize_locale
 from app.fields import INT4_MAX
@@ -17,6 +25,7 @@ from app.templates.variables import (
     MIN_URL_LENGTH,
     VariableType,
 )
+from app.templates.webhook import VISIT
 from channels.base import Channel
 
 LocaleTag = Annotated[str, AfterValidator(normalize_locale), Field(examples=["zh-CN"])]
@@ -102,12 +111,35 @@ class VoiceVariant(BaseModel):
     language: LocaleTag | None = Field(None, description="TTS language; defaults to `locale`.")
 
 
-Variant = Annotated[SmsVariant | EmailVariant | VoiceVariant, Field(discriminator="channel")]
+class WebhookVariant(BaseModel):
+    """A JSON document for the lender's own system (app/templates/webhook.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    channel: Literal[Channel.WEBHOOK]
+    locale: LocaleTag
+    task: Literal["notice", "visit"] = Field(
+        "notice",
+        description="`visit` asks the lender's field team for an in-person visit: the payload "
+        "then also carries the address and the requested window (docs/templates.md).",
+    )
+    payload: JsonValue = Field(
+        description="A JSON object (or a string holding one) whose string values are "
+        "templates; keys and other values are sent as written.",
+        examples=[{"event": "payment_due", "amount": "{{ amount }}", "due": "{{ due_date }}"}],
+    )
+
+
+Variant = Annotated[
+    SmsVariant | EmailVariant | VoiceVariant | WebhookVariant, Field(discriminator="channel")
+]
 TEXT_FIELDS: dict[Channel, tuple[str, ...]] = {
     Channel.SMS: ("body",),
     Channel.EMAIL: ("subject", "text", "html"),
     Channel.VOICE: ("script",),
+    Channel.WEBHOOK: ("payload",),
 }
+"""A webhook's one field is its payload, whose string values are its texts."""
 
 STARTER_EXAMPLE: dict[str, Any] = {
     "description": "Three days before the due date",
@@ -163,6 +195,11 @@ class TemplateIn(BaseModel):
         if len(set(seen)) != len(seen):
             raise ValueError("each channel and locale may have one variant")
         return variants
+
+    @property
+    def task(self) -> str | None:
+        """`visit` for a template that asks for field visits; None for messages."""
+        return VISIT if any(getattr(v, "task", None) == VISIT for v in self.variants) else None
 
 
 class FindingOut(BaseModel):
@@ -233,6 +270,7 @@ class Rendered(BaseModel):
     voice: str | None = None
     language: str | None = None
     opt_out_footer: str | None = Field(None, description="The footer appended, if any.")
+    payload: dict[str, Any] | None = Field(None, description="Webhook: the JSON rendered.")
 
 
 class PreviewIn(BaseModel):

@@ -1,5 +1,5 @@
 """The templates every new tenant starts with, in Simplified Chinese (`zh-Hans`), Traditional
-Chinese (`zh-Hant`, in Taiwan's usage) and English (`en`), for SMS, voice and email.
+Chinese (`zh-Hant`, in Taiwan's usage) and English (`en`), for SMS, voice, email and webhook.
 
 Wording rules (see docs/templates.md): say who is writing, the amount, the due date, how to
 pay and where to get help; thank rather than warn; overdue wording assumes good faith and offers
@@ -200,12 +200,37 @@ def _variants(wording: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
     return variants
 
 
+# Webhook variants: the lender's own system gets the facts as data (amount and date in ISO
+# form, for machines) beside the words the customer would read.
+WEBHOOK_CURRENCY = (
+    "{% if currency %}{{ currency }}{% else %}{{ tenant.default_currency }}{% endif %}"
+)
+
+
+def _webhook_variants(key: str, wording: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "channel": "webhook",
+            "locale": locale,
+            "payload": {
+                "event": key,
+                "amount": "{{ amount }}",
+                "currency": WEBHOOK_CURRENCY,
+                "due_date": "{{ due_date }}",
+                "pay_url": "{% if pay_url %}{{ pay_url }}{% endif %}",
+                "message": wording["message"][locale],
+            },
+        }
+        for locale in LOCALES
+    ]
+
+
 STARTERS: dict[str, TemplateIn] = {
     key: TemplateIn.model_validate(
         {
             "description": f"{wording['description'][EN]} / {wording['description'][HANS]}",
             "variables": VARIABLES,
-            "variants": _variants(wording),
+            "variants": _variants(wording) + _webhook_variants(key, wording),
         }
     )
     for key, wording in WORDING.items()

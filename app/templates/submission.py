@@ -27,9 +27,6 @@ from app.templates.schemas import TemplateIn, Variant
 from app.templates.value_lint import refused_values
 from channels.base import Channel
 
-VARIANT_CHANNELS = frozenset({Channel.SMS, Channel.EMAIL, Channel.VOICE})
-"""The channels a template can have a variant for; a webhook has no variant type yet."""
-
 
 def check_reminders(
     items: Sequence[ReminderIn],
@@ -108,11 +105,6 @@ def check_reminder(
 
 
 def _why_no_variant(key: str, channel: Channel) -> str:
-    if channel not in VARIANT_CHANNELS:
-        return (
-            f"templates have no {channel} variants (only sms, email and voice), so no "
-            f"template can be sent by {channel}; template '{key}' cannot either"
-        )
     return f"template '{key}' has no {channel} variant in any locale"
 
 

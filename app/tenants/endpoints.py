@@ -3,33 +3,39 @@
 from fastapi import APIRouter
 
 from app.auth import Admin, ReminderReader
+from app.config import SettingsDep
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.tenants import service
-from app.tenants.schemas import TenantSettings
+from app.tenants.schemas import TenantSettingsIn, TenantSettingsOut
 
 router = APIRouter(prefix="/v1", tags=["tenant"])
 
 
 @router.get(
     "/tenant",
-    response_model=TenantSettings,
+    response_model=TenantSettingsOut,
     summary="Read the tenant's settings",
-    description="The calling key's tenant: display name, help line and the defaults used for "
-    "templates and the contact policy.",
+    description="The calling key's tenant: display name, help line, the defaults used for "
+    "templates and the contact policy, and its webhook URL (the secret only as set or not).",
     responses=problem_responses(401, 403),
 )
-def read_tenant(principal: ReminderReader, session: SessionDep) -> TenantSettings:
+def read_tenant(principal: ReminderReader, session: SessionDep) -> TenantSettingsOut:
     return service.read_settings(session, tenant_id=principal.tenant_id)
 
 
 @router.put(
     "/tenant",
-    response_model=TenantSettings,
+    response_model=TenantSettingsOut,
     summary="Replace the tenant's settings",
-    description="Replaces every setting; omitted optional ones return to their defaults. "
-    "Needs the `admin` scope.",
+    description="Replaces every setting; omitted optional ones return to their defaults, "
+    "except `webhook_secret`, which is write-only: omitted, the one set is kept (a null "
+    "`webhook_url` removes both). Needs the `admin` scope.",
     responses=problem_responses(401, 403, 422),
 )
-def replace_tenant(body: TenantSettings, principal: Admin, session: SessionDep) -> TenantSettings:
-    return service.replace_settings(session, tenant_id=principal.tenant_id, settings=body)
+def replace_tenant(
+    body: TenantSettingsIn, principal: Admin, session: SessionDep, settings: SettingsDep
+) -> TenantSettingsOut:
+    return service.replace_settings(
+        session, tenant_id=principal.tenant_id, settings=body, rules=settings
+    )

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
 
 from app.customers.schemas import check_timezone, normalize_locale, normalize_phone
 from app.money import check_currency
@@ -47,4 +47,39 @@ class TenantSettings(BaseModel):
         min_length=1,
         max_length=100,
         description="Contact policy for customers whose reminder and jurisdiction name none.",
+    )
+
+
+class TenantSettingsIn(TenantSettings):
+    """What `PUT /v1/tenant` takes: the settings, and the tenant's own webhook target."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    webhook_url: str | None = Field(
+        None,
+        max_length=2000,
+        examples=["https://collections.lender.example/nudge"],
+        description="Where this tenant's webhook-channel reminders and visit requests are "
+        "POSTed; https in production. Null removes the target and its secret.",
+    )
+    webhook_secret: SecretStr | None = Field(
+        None,
+        max_length=256,
+        description="HMAC-SHA256 key that signs the POSTs and the visit-outcome callbacks "
+        "(about 128 random bits, e.g. `secrets.token_urlsafe(32)`). Write-only: never "
+        "returned. Omitted, the one already set is kept.",
+    )
+    webhook_secret_set: bool | None = Field(
+        None,
+        description="Read-only, as `GET` shows it; ignored here, so that a `GET`'s answer can "
+        "be changed and sent back as it is (the secret set is kept).",
+    )
+
+
+class TenantSettingsOut(TenantSettings):
+    """What `GET /v1/tenant` shows: the webhook secret only as set or not."""
+
+    webhook_url: str | None = None
+    webhook_secret_set: bool = Field(
+        False, description="Whether a webhook signing secret is set (it is never shown)."
     )

@@ -10,11 +10,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
+from app.config import Settings
 from app.errors import NotFound, ValidationFailed
 from app.policy.service import unknown_policy_errors
 from app.templates import service as templates
+from app.tenants import webhook
 from app.tenants.models import ApiKey, Tenant
-from app.tenants.schemas import TenantSettings
+from app.tenants.schemas import TenantSettings, TenantSettingsIn, TenantSettingsOut
 
 KEY_PREFIX = "nudge_"
 
@@ -91,21 +93,30 @@ def find_active_key(session: Session, secret: str) -> ApiKey | None:
     )
 
 
-def read_settings(session: Session, *, tenant_id: uuid.UUID) -> TenantSettings:
+def read_settings(session: Session, *, tenant_id: uuid.UUID) -> TenantSettingsOut:
     tenant = session.get_one(Tenant, tenant_id)
-    return TenantSettings.model_validate(tenant, from_attributes=True)
+    return _settings_out(tenant)
+
+
+def _settings_out(tenant: Tenant) -> TenantSettingsOut:
+    shown = TenantSettings.model_validate(tenant, from_attributes=True).model_dump()
+    return TenantSettingsOut(
+        **shown, webhook_url=tenant.webhook_url, webhook_secret_set=bool(tenant.webhook_secret)
+    )
 
 
 def replace_settings(
-    session: Session, *, tenant_id: uuid.UUID, settings: TenantSettings
-) -> TenantSettings:
+    session: Session, *, tenant_id: uuid.UUID, settings: TenantSettingsIn, rules: Settings
+) -> TenantSettingsOut:
+    tenant = session.get_one(Tenant, tenant_id)
     errors = unknown_policy_errors(
         session, tenant_id=tenant_id, named={"default_policy": settings.default_policy}
     )
+    errors += webhook.errors(settings, stored_secret=tenant.webhook_secret, rules=rules)
     if errors:
         raise ValidationFailed(errors)
-    tenant = session.get_one(Tenant, tenant_id)
-    for name, value in settings.model_dump().items():
-        setattr(tenant, name, value)
+    for name in TenantSettings.model_fields:
+        setattr(tenant, name, getattr(settings, name))
+    webhook.apply(tenant, settings)
     session.flush()
-    return settings
+    return _settings_out(tenant)

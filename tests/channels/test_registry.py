@@ -79,7 +79,12 @@ async def test_third_party_adapter_installed_as_a_distribution_is_discovered_and
 
 
 def test_unconfigured_channels_fall_back_to_the_console_in_development_and_test() -> None:
-    assert choose(settings()) == dict.fromkeys(Channel, "console")
+    messages = dict.fromkeys([Channel.SMS, Channel.VOICE, Channel.EMAIL], "console")
+    assert choose(settings()) == messages | {Channel.WEBHOOK: "webhook"}
+
+
+def test_the_webhook_channel_is_always_the_built_in_adapter_since_targets_are_per_tenant() -> None:
+    assert choose(settings(env="production"))[Channel.WEBHOOK] == "webhook"
 
 
 def test_sms_and_voice_default_to_twilio_once_its_credentials_are_set() -> None:
@@ -116,6 +121,7 @@ def test_adapter_that_does_not_serve_the_channel_is_refused(clock: FrozenClock) 
 
 def test_one_adapter_serving_several_channels_is_built_once(clock: FrozenClock) -> None:
     registry = Registry.from_settings(settings(), clock=clock)
-    adapters = {id(registry.adapter_for(channel)) for channel in Channel}
+    messages = [Channel.SMS, Channel.VOICE, Channel.EMAIL]
+    adapters = {id(registry.adapter_for(channel)) for channel in messages}
     assert len(adapters) == 1
     assert isinstance(registry.adapter_for(Channel.SMS), ConsoleAdapter)

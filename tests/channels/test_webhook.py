@@ -1,6 +1,7 @@
 """Signed JSON POSTs through httpx to a receiver on loopback that checks the signature."""
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,7 @@ import trustme
 
 from app.clock import FrozenClock
 from app.config import Settings
-from channels.base import Channel, Message
+from channels.base import Channel, Message, WebhookTarget
 from channels.errors import (
     AmbiguousError,
     ChannelError,
@@ -28,35 +29,36 @@ from tests.servers import free_port
 
 pytestmark = pytest.mark.anyio
 
-EVENT = Message(
-    channel=Channel.WEBHOOK,
-    to="cust-1",
-    reference="rem-0007",
-    subject="Repayment due",
-    body="1,234.50 due on 2026-12-01",
-    metadata={"loan_ref": "loan-1"},
-)
+PAYLOAD = {"data": {"amount": "1234.50", "due_date": "2026-12-01"}, "locale": "en"}
 
 
-def webhook_settings(url: str, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "webhook_url": url,
-        "webhook_secret": WEBHOOK_SECRET,
-        "channel_read_timeout_seconds": 0.5,
-    }
-    return settings(**values | overrides)
+def event(url: str, secret: str = WEBHOOK_SECRET) -> Message:
+    """A webhook for the tenant whose target is `url`, signed with `secret`."""
+    return Message(
+        channel=Channel.WEBHOOK,
+        to="cust-1",
+        reference="rem-0007",
+        body="{}",
+        metadata={"loan_ref": "loan-1"},
+        payload=PAYLOAD,
+        target=WebhookTarget(url=url, secret=secret),
+    )
+
+
+def webhook_settings(**overrides: object) -> Settings:
+    return settings(**{"channel_read_timeout_seconds": 0.5} | overrides)
 
 
 @pytest.fixture
 async def webhook(receiver: WebhookReceiver, clock: FrozenClock) -> AsyncIterator[WebhookAdapter]:
-    async with WebhookAdapter(webhook_settings(receiver.url), clock=clock) as adapter:
+    async with WebhookAdapter(webhook_settings(), clock=clock) as adapter:
         yield adapter
 
 
 async def test_webhook_posts_json_signed_with_hmac_over_timestamp_and_body(
     webhook: WebhookAdapter, receiver: WebhookReceiver
 ) -> None:
-    result = await webhook.send(EVENT)
+    result = await webhook.send(event(receiver.url))
     [delivery] = receiver.received
     assert delivery.signature_valid
     assert delivery.headers["nudge-timestamp"] == str(int(START.timestamp()))
@@ -65,10 +67,9 @@ async def test_webhook_posts_json_signed_with_hmac_over_timestamp_and_body(
     assert delivery.payload == {
         "reference": "rem-0007",
         "to": "cust-1",
-        "subject": "Repayment due",
-        "body": "1,234.50 due on 2026-12-01",
         "metadata": {"loan_ref": "loan-1"},
         "sent_at": START.isoformat(),
+        **PAYLOAD,
     }
     assert (result.status, result.provider_status) == (DeliveryStatus.DELIVERED, "204")
 
@@ -76,9 +77,8 @@ async def test_webhook_posts_json_signed_with_hmac_over_timestamp_and_body(
 async def test_receiver_refusing_the_signature_is_a_config_error(
     receiver: WebhookReceiver, clock: FrozenClock
 ) -> None:
-    config = webhook_settings(receiver.url, webhook_secret="whsec-someone-else")
-    async with WebhookAdapter(config, clock=clock) as adapter:
-        result = await adapter.send(EVENT)
+    async with WebhookAdapter(webhook_settings(), clock=clock) as adapter:
+        result = await adapter.send(event(receiver.url, secret="whsec-someone-else"))
     assert not receiver.received[0].signature_valid
     assert isinstance(result.error, ConfigError)
 
@@ -99,7 +99,7 @@ async def test_receiver_answers_are_classified(
     retry_after: float | None,
 ) -> None:
     receiver.script.answer(reply)
-    result = await webhook.send(EVENT)
+    result = await webhook.send(event(receiver.url))
     assert type(result.error) is expected
     assert getattr(result.error, "retry_after", None) == retry_after
 
@@ -108,25 +108,24 @@ async def test_no_answer_after_posting_is_ambiguous(
     webhook: WebhookAdapter, receiver: WebhookReceiver
 ) -> None:
     receiver.script.answer(Reply(hang=True))
-    result = await webhook.send(EVENT)
+    result = await webhook.send(event(receiver.url))
     assert isinstance(result.error, AmbiguousError)
     assert result.status is DeliveryStatus.UNKNOWN
 
 
 async def test_unreachable_receiver_is_retryable(clock: FrozenClock) -> None:
-    async with WebhookAdapter(
-        webhook_settings(f"http://127.0.0.1:{free_port()}/h"), clock=clock
-    ) as adapter:
-        result = await adapter.send(EVENT)
+    async with WebhookAdapter(webhook_settings(), clock=clock) as adapter:
+        result = await adapter.send(event(f"http://127.0.0.1:{free_port()}/h"))
     assert result.retryable
 
 
-def test_webhook_refuses_to_start_without_a_secret(clock: FrozenClock) -> None:
-    with pytest.raises(ConfigError, match="NUDGE_WEBHOOK_SECRET"):
-        WebhookAdapter(
-            webhook_settings("http://127.0.0.1:9/h", webhook_secret="", env="development"),
-            clock=clock,
-        )
+async def test_a_message_without_its_tenants_target_fails_without_sending(
+    webhook: WebhookAdapter, receiver: WebhookReceiver
+) -> None:
+    result = await webhook.send(replace(event(receiver.url), target=None))
+    assert isinstance(result.error, ConfigError)
+    assert "webhook_url" in result.error.message
+    assert receiver.received == []
 
 
 PRODUCTION = {"env": "production", "secret_key": "RNxuKP92ONDZ7pTRz3z8OB22u0tSeVL_r9CA5XuTI_8"}
@@ -137,14 +136,14 @@ async def test_production_refuses_a_public_name_that_resolves_to_loopback_withou
 ) -> None:
     resolver = StaticResolver({"hooks.lender.example": ["127.0.0.1"]})
     with counting_listener() as listener:
-        config = webhook_settings(
-            f"https://hooks.lender.example:{listener.port}/hooks/nudge", **PRODUCTION
-        )
-        async with WebhookAdapter(config, clock=clock, resolver=resolver) as adapter:
-            result = await adapter.send(EVENT)
+        url = f"https://hooks.lender.example:{listener.port}/hooks/nudge"
+        async with WebhookAdapter(
+            webhook_settings(**PRODUCTION), clock=clock, resolver=resolver
+        ) as adapter:
+            result = await adapter.send(event(url))
     assert isinstance(result.error, TargetRefused)
     assert not result.retryable
-    assert "NUDGE_WEBHOOK_URL" in result.error.message
+    assert "the tenant's webhook_url" in result.error.message
     assert "127.0.0.1, a loopback address" in result.error.message
     assert (resolver.asked, listener.connections) == (["hooks.lender.example"], 0)
 
@@ -153,11 +152,9 @@ async def test_production_refuses_a_name_that_resolves_to_the_metadata_address(
     clock: FrozenClock,
 ) -> None:
     resolver = StaticResolver({"hooks.lender.example": ["169.254.169.254"]})
-    config = webhook_settings(
-        "https://hooks.lender.example/hooks/nudge", allow_private_targets=True, **PRODUCTION
-    )
+    config = webhook_settings(allow_private_targets=True, **PRODUCTION)
     async with WebhookAdapter(config, clock=clock, resolver=resolver) as adapter:
-        result = await adapter.send(EVENT)
+        result = await adapter.send(event("https://hooks.lender.example/hooks/nudge"))
     assert isinstance(result.error, TargetRefused)
     assert "169.254.169.254, a cloud metadata address" in result.error.message
     assert result.status is DeliveryStatus.FAILED
@@ -183,9 +180,9 @@ async def test_allowing_private_targets_lets_production_post_to_an_on_premises_n
     with webhook_receiver(WEBHOOK_SECRET.encode(), tls=tls) as onsite:
         port = onsite.url.split(":")[2].split("/")[0]
         url = f"https://hooks.lender.example:{port}/hooks/nudge"
-        config = webhook_settings(url, allow_private_targets=True, **PRODUCTION)
+        config = webhook_settings(allow_private_targets=True, **PRODUCTION)
         async with WebhookAdapter(config, clock=clock, resolver=resolver) as adapter:
-            result = await adapter.send(EVENT)
+            result = await adapter.send(event(url))
     assert result.error is None
     assert result.status is DeliveryStatus.DELIVERED
     assert [delivery.signature_valid for delivery in onsite.received] == [True]

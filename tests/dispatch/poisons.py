@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.policy.models import PolicyRecord
 from app.reminders.models import Reminder
 from app.templates.models import TemplateVersion
+from app.templates.starters import STARTERS
 from tests.conftest import Tenant
 from tests.factories import customer, reminder
 
@@ -32,9 +33,23 @@ def rewrite(db: Session, reminder_id: uuid.UUID, **values: Any) -> uuid.UUID:
 
 
 def webhook_without_variant(db: Session, tenant: Tenant, now: datetime) -> uuid.UUID:
-    """A starter template has no webhook variant: rendering one raises ValidationFailed."""
+    """A template with an SMS variant only, asked for a webhook: rendering one raises
+    ValidationFailed."""
+    starter = STARTERS["pre-due"].model_dump(mode="json")
+    db.add(
+        TemplateVersion(
+            tenant_id=tenant.id,
+            key="sms-only",
+            version=1,
+            description="no webhook variant",
+            variables=starter["variables"],
+            variants=[v for v in starter["variants"] if v["channel"] == "sms"],
+            created_at=now,
+        )
+    )
+    db.commit()
     reminder_id = submit(tenant, customer=customer(ref="poison"), channels=["sms"])
-    return rewrite(db, reminder_id, channels=["webhook"])
+    return rewrite(db, reminder_id, template="sms-only", template_version=1, channels=["webhook"])
 
 
 def template_dividing_by_zero(db: Session, tenant: Tenant, now: datetime) -> uuid.UUID:

@@ -83,7 +83,8 @@ async def test_a_channel_that_cannot_be_rendered_is_passed_over_for_the_next_one
     make_dispatcher: DispatcherFactory,
     twilio: FakeTwilio,
 ) -> None:
-    reminder_id = rewrite(db, submit(tenant, channels=["sms"]), channels=["webhook", "sms"])
+    poison = webhook_without_variant(db, tenant, clock.now())
+    reminder_id = rewrite(db, poison, channels=["webhook", "sms"])
     await make_dispatcher().run_once()
     body = read(tenant, str(reminder_id))
     assert body["status"] == "sent"

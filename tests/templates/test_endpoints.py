@@ -67,7 +67,7 @@ def test_a_new_tenant_has_the_four_starter_templates_at_version_1(tenant: Tenant
         ("overdue-late", 1),
         ("pre-due", 1),
     ]
-    assert all(t["channels"] == ["email", "sms", "voice"] for t in listed)
+    assert all(t["channels"] == ["email", "sms", "voice", "webhook"] for t in listed)
     assert all(t["locales"] == ["en", "zh-Hans", "zh-Hant"] for t in listed)
 
 

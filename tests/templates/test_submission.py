@@ -30,14 +30,17 @@ def test_an_unknown_template_is_refused_at_submission(tenant: Tenant) -> None:
     assert errors_of(response) == ["template"]
 
 
-def test_a_channel_without_a_variant_is_refused_and_so_is_any_webhook(tenant: Tenant) -> None:
+def test_a_channel_without_a_variant_is_refused_and_so_is_a_webhook_without_a_target(
+    tenant: Tenant,
+) -> None:
     sms_only = template(variants=[template()["variants"][0]])
     tenant.client.put("/v1/templates/due-soon", json=sms_only)
     body = reminder(template="due-soon", channels=["sms", "email", "webhook"])
     response = tenant.client.post("/v1/reminders", json=body)
-    assert errors_of(response) == ["channels.1", "channels.2"]
-    webhook = next(e for e in response.json()["errors"] if e["field"] == "channels.2")
-    assert "no webhook variants" in webhook["detail"]
+    assert errors_of(response) == ["channels.1", "channels.2", "channels.2"]
+    webhook = [e["detail"] for e in response.json()["errors"] if e["field"] == "channels.2"]
+    assert any("has no webhook variant" in detail for detail in webhook)
+    assert any("not configured for this tenant" in detail for detail in webhook)
     body = reminder(template="due-soon", channels=["sms"])
     assert tenant.client.post("/v1/reminders", json=body).status_code == 202
 

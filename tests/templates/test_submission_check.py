@@ -89,10 +89,8 @@ def test_a_channel_is_refused_when_no_locale_has_a_variant_for_it() -> None:
     )
 
 
-def test_a_webhook_is_refused_with_any_template_saying_why() -> None:
-    [(field, detail)] = check(item(template="pre-due", channels=["sms", "webhook"]))
-    assert field == "channels.1"
-    assert "no webhook variants" in detail
+def test_a_starter_template_renders_for_the_webhook_channel_too() -> None:
+    assert check(item(template="pre-due", channels=["sms", "webhook"])) == []
 
 
 def test_every_bad_item_of_a_batch_is_reported_with_its_index() -> None:

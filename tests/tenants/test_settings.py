@@ -27,6 +27,8 @@ def test_a_new_tenant_has_sensible_defaults(tenant: Tenant) -> None:
         "default_timezone": "UTC",
         "default_currency": "USD",
         "default_policy": "default",
+        "webhook_url": None,
+        "webhook_secret_set": False,
     }
 
 
@@ -37,6 +39,8 @@ def test_an_admin_replaces_the_settings_normalised(tenant: Tenant) -> None:
         "help_phone": "+864001234567",
         "default_locale": "zh-CN",
         "default_currency": "CNY",
+        "webhook_url": None,
+        "webhook_secret_set": False,
     }
     assert response.json() == expected
     assert tenant.client.get("/v1/tenant").json() == expected
