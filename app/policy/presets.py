@@ -75,4 +75,4 @@ PRESETS: dict[str, Policy] = {
 }
 
 BY_JURISDICTION = {"CN": "cn", "US": "us-regf", "IN": "in-rbi"}
-"""The preset a customer's jurisdiction selects when the reminder names no policy."""
+"""A new tenant's `jurisdiction_policies`: the preset each jurisdiction selects."""

@@ -3,7 +3,6 @@
 from collections.abc import Collection, Sequence
 from typing import Protocol, TypeVar
 
-import phonenumbers
 from babel.core import get_global, parse_locale
 
 
@@ -56,15 +55,3 @@ def pick_variant(
         return None
     chosen = choose(requested, tenant_default, [variant.locale for variant in offered])
     return next(variant for variant in offered if variant.locale == chosen)
-
-
-def country_of(phone: str | None) -> str | None:
-    """A customer without a stated jurisdiction is taken to live where their number does, so a
-    +86 number still gets the footer Chinese rules require."""
-    if phone is None:
-        return None
-    try:
-        region = phonenumbers.region_code_for_number(phonenumbers.parse(phone))
-    except phonenumbers.NumberParseException:
-        return None
-    return str(region) if region and region != "ZZ" else None

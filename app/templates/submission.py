@@ -14,11 +14,12 @@ the budget. Every bad item is reported, each error with its field path.
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from app.customers.jurisdiction import jurisdiction_of
 from app.errors import FieldError
 from app.reminders.schemas import ReminderIn
 from app.templates.budget import RenderBudget
 from app.templates.check import failing_fields, typed_values
-from app.templates.locales import country_of, pick_variant
+from app.templates.locales import pick_variant
 from app.templates.render import audience_for, render
 from app.templates.schemas import TemplateIn, Variant
 from channels.base import Channel
@@ -118,7 +119,9 @@ def _render_errors(
         chosen=variant.locale,
         locale=customer.get("locale"),
         timezone=customer.get("timezone"),
-        jurisdiction=customer.get("jurisdiction") or country_of(customer.get("phone")),
+        jurisdiction=jurisdiction_of(
+            stated=customer.get("jurisdiction"), phone=customer.get("phone")
+        ),
     )
     seen = {**values, "tenant": dict(tenant)}
     try:

@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -22,6 +23,8 @@ class Tenant(Base):
     default_timezone: Mapped[str] = mapped_column(sa.String(64))
     default_currency: Mapped[str] = mapped_column(sa.String(3))
     default_policy: Mapped[str] = mapped_column(sa.String(100))
+    jurisdiction_policies: Mapped[dict[str, Any]]
+    """Jurisdiction (ISO 3166-1 alpha-2) -> policy name; others get `default_policy`."""
 
 
 class ApiKey(Base):

@@ -5,7 +5,13 @@ from typing import Annotated
 from babel.numbers import list_currencies
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from app.customers.schemas import check_timezone, normalize_locale, normalize_phone
+from app.customers.schemas import (
+    check_jurisdiction,
+    check_timezone,
+    normalize_locale,
+    normalize_phone,
+)
+from app.policy.presets import BY_JURISDICTION
 
 
 def check_currency(code: str) -> str:
@@ -13,6 +19,10 @@ def check_currency(code: str) -> str:
     if code not in list_currencies():
         raise ValueError(f"'{code}' is not an ISO 4217 currency code such as 'CNY' or 'USD'")
     return code
+
+
+Jurisdiction = Annotated[str, AfterValidator(check_jurisdiction)]
+PolicyName = Annotated[str, Field(min_length=1, max_length=100)]
 
 
 class TenantSettings(BaseModel):
@@ -29,6 +39,7 @@ class TenantSettings(BaseModel):
                     "default_timezone": "Asia/Shanghai",
                     "default_currency": "CNY",
                     "default_policy": "cn",
+                    "jurisdiction_policies": {"CN": "cn", "US": "us-regf", "IN": "in-rbi"},
                 }
             ]
         },
@@ -53,5 +64,12 @@ class TenantSettings(BaseModel):
         "default",
         min_length=1,
         max_length=100,
-        description="Contact policy for customers whose reminder and jurisdiction name none.",
+        description="Contact policy for customers whose reminder names none and whose "
+        "jurisdiction `jurisdiction_policies` does not map.",
+    )
+    jurisdiction_policies: dict[Jurisdiction, PolicyName] = Field(
+        default_factory=lambda: dict(BY_JURISDICTION),
+        max_length=300,
+        description="The policy for each customer jurisdiction (ISO 3166-1 alpha-2; the phone "
+        "number's region when the customer states none), for reminders that name no policy.",
     )

@@ -96,9 +96,11 @@ def read_settings(session: Session, *, tenant_id: uuid.UUID) -> TenantSettings:
 def replace_settings(
     session: Session, *, tenant_id: uuid.UUID, settings: TenantSettings
 ) -> TenantSettings:
-    errors = unknown_policy_errors(
-        session, tenant_id=tenant_id, named={"default_policy": settings.default_policy}
-    )
+    named = {"default_policy": settings.default_policy} | {
+        f"jurisdiction_policies.{code}": name
+        for code, name in settings.jurisdiction_policies.items()
+    }
+    errors = unknown_policy_errors(session, tenant_id=tenant_id, named=named)
     if errors:
         raise ValidationFailed(errors)
     tenant = session.get_one(Tenant, tenant_id)
