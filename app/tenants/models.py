@@ -1,5 +1,6 @@
 """Tenants (lenders) and their API keys, stored only as hashes."""
 
+import json
 import uuid
 from datetime import datetime
 from typing import Any
@@ -8,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
+from app.policy.presets import BY_JURISDICTION
 
 
 class Tenant(Base):
@@ -23,7 +25,9 @@ class Tenant(Base):
     default_timezone: Mapped[str] = mapped_column(sa.String(64))
     default_currency: Mapped[str] = mapped_column(sa.String(3))
     default_policy: Mapped[str] = mapped_column(sa.String(100))
-    jurisdiction_policies: Mapped[dict[str, Any]]
+    jurisdiction_policies: Mapped[dict[str, Any]] = mapped_column(
+        server_default=json.dumps(BY_JURISDICTION)
+    )
     """Jurisdiction (ISO 3166-1 alpha-2) -> policy name; others get `default_policy`."""
 
 

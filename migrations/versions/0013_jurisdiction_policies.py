@@ -15,17 +15,17 @@ down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-BUILT_IN = {"CN": "cn", "US": "us-regf", "IN": "in-rbi"}
+BUILT_IN = '{"CN": "cn", "US": "us-regf", "IN": "in-rbi"}'
 """What every tenant used before this revision, then fixed in code."""
 
 
 def upgrade() -> None:
+    # One ADD COLUMN with its default: making the column NOT NULL afterwards would rebuild
+    # the table on SQLite, and dropping the old one there cascades to the tenants' rows.
     with op.batch_alter_table("tenants") as batch_op:
-        batch_op.add_column(sa.Column("jurisdiction_policies", sa.JSON(), nullable=True))
-    tenants = sa.table("tenants", sa.column("jurisdiction_policies", sa.JSON()))
-    op.execute(tenants.update().values(jurisdiction_policies=BUILT_IN))
-    with op.batch_alter_table("tenants") as batch_op:
-        batch_op.alter_column("jurisdiction_policies", existing_type=sa.JSON(), nullable=False)
+        batch_op.add_column(
+            sa.Column("jurisdiction_policies", sa.JSON(), server_default=BUILT_IN, nullable=False)
+        )
 
 
 def downgrade() -> None:
