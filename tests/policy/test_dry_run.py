@@ -27,7 +27,8 @@ FAR_FUTURE = "2027-06-01T00:00:00Z"
 """When the reminders that only carry history are due: never within a test."""
 
 
-def us_customer(ref: str = "us-1", phone: str = NEW_YORK_NUMBER) -> dict[str, Any]:
+def borrower(ref: str = "us-1", phone: str = NEW_YORK_NUMBER) -> dict[str, Any]:
+    """A customer who states no jurisdiction or zone: both follow from the phone number."""
     return customer(
         ref=ref,
         phone=phone,
@@ -108,9 +109,9 @@ async def test_an_eighth_call_on_a_loan_is_refused_by_the_dry_run_as_by_the_disp
     now = WEDNESDAY_10_NEW_YORK
     calls = [(now - timedelta(days=6, hours=n), "voice", "loan-1", False) for n in range(7)]
     clock.set(now - timedelta(days=7))
-    record_history(db, tenant, us_customer(), calls)
+    record_history(db, tenant, borrower(), calls)
     clock.set(now)
-    reminder_id = submit(tenant, customer=us_customer(), loan_ref="loan-1", channels=["voice"])
+    reminder_id = submit(tenant, customer=borrower(), loan_ref="loan-1", channels=["voice"])
 
     answer = dry_run(
         tenant, customer_ref="us-1", loan_ref="loan-1", channel="voice", at=instant(now)
@@ -226,7 +227,7 @@ async def test_for_any_history_and_moment_the_dry_run_answers_what_the_dispatche
     minutes: int,
 ) -> None:
     tenant, now = unspread_tenant, AROUND_NATIONAL_DAY + timedelta(minutes=minutes)
-    who = us_customer(ref=f"p-{next(REFS)}", phone=phone)
+    who = borrower(ref=f"p-{next(REFS)}", phone=phone)
     contacts = [
         (now - timedelta(minutes=before), ch, loan, answered and ch == "voice")
         for before, ch, loan, answered in history
