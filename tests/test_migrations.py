@@ -1,5 +1,6 @@
 """Alembic migrations build exactly the models' schema, and undo cleanly, on both databases."""
 
+import json
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -68,5 +69,37 @@ def test_tenants_created_before_settings_existed_get_defaults(backend: str, tmp_
                     )
                 ).one()
             assert tuple(row) == ("old lender", "en-US", "UTC", "USD", "default")
+        finally:
+            engine.dispose()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_tenants_from_before_jurisdiction_policies_keep_their_data_and_get_the_built_in_map(
+    backend: str, tmp_path: Path
+) -> None:
+    with fresh_database(backend, tmp_path) as url:
+        engine = create_db_engine(url)
+        try:
+            migrate.upgrade(engine, "0001")
+            tenants = sa.table(
+                "tenants",
+                sa.column("id", sa.Uuid()),
+                sa.column("name"),
+                sa.column("created_at", sa.DateTime()),
+            )
+            with engine.begin() as connection:
+                connection.execute(
+                    tenants.insert().values(
+                        id=uuid.uuid4(), name="old", created_at=datetime(2026, 1, 1)
+                    )
+                )
+            migrate.upgrade(engine)
+            with engine.connect() as connection:
+                mapping = connection.scalar(sa.text("SELECT jurisdiction_policies FROM tenants"))
+                starters = connection.scalar(sa.text("SELECT count(*) FROM template_versions"))
+            if isinstance(mapping, str):  # SQLite hands JSON back as text through sa.text
+                mapping = json.loads(mapping)
+            assert mapping == {"CN": "cn", "US": "us-regf", "IN": "in-rbi"}
+            assert starters  # loaded by 0003, not cascaded away when 0013 alters the tenants
         finally:
             engine.dispose()

@@ -1,5 +1,6 @@
 """HTTP routes for contact policies and their dry run."""
 
+import uuid
 from typing import Annotated
 
 import sqlalchemy as sa
@@ -8,6 +9,7 @@ from fastapi import APIRouter, Path
 from app.auth import Admin, ReminderReader
 from app.clock import ClockDep
 from app.customers.models import Customer
+from app.customers.repository import CONTACT_FIELDS
 from app.customers.schemas import CustomerIn
 from app.db import SessionDep
 from app.errors import FieldError, ValidationFailed, problem_responses
@@ -85,8 +87,8 @@ def read_policy(name: NamePath, principal: ReminderReader, session: SessionDep) 
     response_model=EvaluateOut,
     summary="Dry-run the contact policy",
     description="Would this customer be contacted on this channel at `at` (default now)? If "
-    "not, why, and when next. Uses the customer's stored contact history and opt-outs; "
-    "changes nothing.",
+    "not, why, and when next. Runs the dispatcher's own gate on the customer's stored contact "
+    "history and opt-outs (give `loan_ref` for per-loan caps); changes nothing.",
     responses=problem_responses(401, 403, 422),
 )
 def evaluate_policy(
@@ -105,26 +107,37 @@ def evaluate_policy(
         )
         if errors:
             raise ValidationFailed(errors)
-    described: CustomerIn | Customer | None = body.customer or stored
-    assert described is not None
-    name, decision, zones = service.check(
+    verdict = service.dry_run(
         session,
         tenant=tenant,
-        customer=stored,
-        timezone=described.timezone,
-        phone=described.phone,
-        jurisdiction=described.jurisdiction,
+        customer=_as_described(tenant, stored, body.customer),
         channel=body.channel,
-        requested_policy=body.policy,
+        policy=body.policy,
+        loan_ref=body.loan_ref,
         at=body.at or clock.now(),
     )
-    later = decision.next_allowed_at
+    later = verdict.next_allowed_at
     return EvaluateOut(
-        allowed=decision.allowed,
-        reason=decision.reason,
+        allowed=verdict.action == "send",
+        action=verdict.action,
+        reason=verdict.reason,
         next_allowed_at=later,
-        next_allowed_local=later.astimezone(zones[0]) if later else None,
-        timezone=zones[0].key,
-        timezones=[zone.key for zone in zones],
-        policy=name,
+        next_allowed_local=later.astimezone(verdict.zones[0]) if later else None,
+        timezone=verdict.zones[0].key,
+        timezones=[zone.key for zone in verdict.zones],
+        policy=verdict.policy,
+    )
+
+
+def _as_described(tenant: Tenant, stored: Customer | None, given: CustomerIn | None) -> Customer:
+    """The customer as a reminder carrying `given` would leave it: the stored record with the
+    given fields over it (a null keeps the stored value), unsaved."""
+    if given is None:
+        assert stored is not None
+        return stored
+    fields = {name: getattr(given, name) for name in CONTACT_FIELDS}
+    if stored is not None:
+        fields = {name: value or getattr(stored, name) for name, value in fields.items()}
+    return Customer(
+        id=stored.id if stored else uuid.uuid4(), tenant_id=tenant.id, ref=given.ref, **fields
     )

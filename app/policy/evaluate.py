@@ -46,9 +46,11 @@ def evaluate(
     zones: Sequence[ZoneInfo],
     now: datetime,
     history: Sequence[Contact],
-    loan_ref: str,
+    loan_ref: str | None,
 ) -> Decision:
-    """Walks forward from `now` past every rule until one moment satisfies them all."""
+    """Walks forward from `now` past every rule until one moment satisfies them all.
+
+    `loan_ref` None: the loan is not known, so per-loan caps count every loan's contacts."""
     moment, first_reason = now, None
     for _ in range(MAX_STEPS):
         blocked = _first_block(policy, channel, zones, moment, history, loan_ref)
@@ -70,7 +72,7 @@ def _first_block(
     zones: Sequence[ZoneInfo],
     moment: datetime,
     history: Sequence[Contact],
-    loan_ref: str,
+    loan_ref: str | None,
 ) -> tuple[str, datetime | None] | None:
     """The first rule `moment` breaks, and the earliest moment that rule alone would allow."""
     for zone in zones:
@@ -95,14 +97,14 @@ def _first_block(
 
 
 def _cap_frees_at(
-    cap: Cap, moment: datetime, history: Sequence[Contact], loan_ref: str
+    cap: Cap, moment: datetime, history: Sequence[Contact], loan_ref: str | None
 ) -> datetime | None:
     """`moment` if the cap has room then, else when enough contacts leave its rolling window."""
     counted = sorted(
         c.at
         for c in history
         if (cap.channel == "any" or c.channel == cap.channel)
-        and (cap.per == "customer" or c.loan_ref == loan_ref)
+        and (cap.per == "customer" or loan_ref is None or c.loan_ref == loan_ref)
         and (cap.count == "attempts" or c.connected)
         and moment - cap.window < c.at <= moment
     )

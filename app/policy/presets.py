@@ -15,10 +15,10 @@ PRESETS: dict[str, Policy] = {
             "(NIFA post-loan collection guideline, 2024; national standard on post-loan "
             "collection for online consumer credit, 2025); at most 6 outgoing call attempts a "
             "day to one number (China Banking Association collection guideline); no reminders "
-            "on public holidays."
+            "in the State Council's public holiday periods, weekends inside them included."
         ),
         windows={"any": [Window(start=time(8), end=time(22))]},
-        holidays=Holidays(country="CN"),
+        holidays=Holidays(country="CN", whole_periods=True),
         caps=[
             Cap(
                 channel=Channel.VOICE,
@@ -75,4 +75,4 @@ PRESETS: dict[str, Policy] = {
 }
 
 BY_JURISDICTION = {"CN": "cn", "US": "us-regf", "IN": "in-rbi"}
-"""The preset a customer's jurisdiction selects when the reminder names no policy."""
+"""A new tenant's `jurisdiction_policies`: the preset each jurisdiction selects."""

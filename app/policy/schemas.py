@@ -1,6 +1,7 @@
 """Policies and policy dry runs as the API takes and returns them."""
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -35,7 +36,12 @@ class EvaluateIn(BaseModel):
         extra="forbid",
         json_schema_extra={
             "examples": [
-                {"customer_ref": "cust-1001", "channel": "voice", "at": "2026-11-27T14:30:00Z"},
+                {
+                    "customer_ref": "cust-1001",
+                    "loan_ref": "loan-1",
+                    "channel": "voice",
+                    "at": "2026-11-27T14:30:00Z",
+                },
                 {
                     "customer": {"ref": "new-1", "phone": "+17015550123", "jurisdiction": "US"},
                     "channel": "sms",
@@ -48,6 +54,13 @@ class EvaluateIn(BaseModel):
     customer: CustomerIn | None = None
     customer_ref: str | None = Field(None, min_length=1, max_length=200)
     channel: Channel
+    loan_ref: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="The loan the reminder would be about: per-loan caps count its contacts. "
+        "Absent: every loan's contacts count (the strictest answer).",
+    )
     at: InstantIn | None = Field(None, description="Default now.")
     policy: str | None = Field(None, max_length=100, description="Default: the customer's policy.")
 
@@ -64,6 +77,7 @@ class EvaluateOut(BaseModel):
             "examples": [
                 {
                     "allowed": False,
+                    "action": "defer",
                     "reason": "QUIET_HOURS",
                     "next_allowed_at": "2026-11-28T00:00:00Z",
                     "next_allowed_local": "2026-11-28T08:00:00+08:00",
@@ -76,6 +90,10 @@ class EvaluateOut(BaseModel):
     )
 
     allowed: bool
+    action: Literal["send", "defer", "suppress", "expire"] = Field(
+        description="What the dispatcher does with a reminder due then on this channel: "
+        "`defer` to `next_allowed_at` plus the policy's `spread`, `suppress` for good."
+    )
     reason: str | None = Field(description="Why not, e.g. `QUIET_HOURS`, `CAP_DAY`, `OPTED_OUT`.")
     next_allowed_at: datetime | None = Field(description="UTC; null if allowed or never.")
     next_allowed_local: datetime | None = Field(description="The same moment in `timezone`.")

@@ -13,13 +13,14 @@ from phonenumbers import timezone as phone_timezones
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
+from app.customers.jurisdiction import jurisdiction_of
 from app.customers.models import Customer
 from app.errors import Conflict, FieldError, NotFound
 from app.optouts import repository as optouts
 from app.policy import repository
-from app.policy.evaluate import Contact, Decision, evaluate
+from app.policy.evaluate import Contact, evaluate
 from app.policy.models import PolicyRecord
-from app.policy.presets import BY_JURISDICTION, PRESETS
+from app.policy.presets import PRESETS
 from app.policy.spec import Policy
 from app.reminders.models import Reminder
 from app.templates.webhook import VISIT
@@ -40,8 +41,10 @@ def resolve(session: Session, *, tenant_id: uuid.UUID, name: str) -> Policy | No
 def choose(
     session: Session, *, tenant: Tenant, requested: str | None, jurisdiction: str | None
 ) -> tuple[str, Policy]:
-    """The reminder's own policy, else its jurisdiction's preset, else the tenant's default."""
-    name = requested or BY_JURISDICTION.get(jurisdiction or "") or tenant.default_policy
+    """The reminder's own policy, else the one the tenant maps the customer's jurisdiction to
+    (`jurisdiction_of`, which picks the opt-out footer too), else the tenant's default."""
+    mapped = tenant.jurisdiction_policies.get(jurisdiction or "")
+    name = requested or mapped or tenant.default_policy
     policy = resolve(session, tenant_id=tenant.id, name=name)
     if policy is None:  # deleted since it was checked: the strictest preset is the safe side
         return "default", PRESETS["default"]
@@ -82,6 +85,9 @@ class Verdict:
     """With `defer`: when to try again (UTC, spread applied)."""
     policy: str
     zones: tuple[ZoneInfo, ...]
+    next_allowed_at: datetime | None = None
+    """When blocked: the earliest moment the policy allows one of the channels (UTC, before
+    the spread); None when no moment within the horizon is allowed."""
     refusals: Mapping[Channel, str] = field(default_factory=dict)
     """Why each channel it could not use now was refused (`OPTED_OUT`, `QUIET_HOURS`...), so
     the timeline can say why a channel was passed over."""
@@ -119,9 +125,13 @@ def gate(
     policies: dict[tuple[uuid.UUID, str | None, str | None], tuple[str, Policy]] = {}
     chosen = {}
     for candidate in candidates:  # a batch names few policies: resolve each once
-        key = (candidate.tenant.id, candidate.reminder.policy, candidate.customer.jurisdiction)
+        customer, requested = candidate.customer, candidate.reminder.policy
+        jurisdiction = jurisdiction_of(stated=customer.jurisdiction, phone=customer.phone)
+        key = (candidate.tenant.id, requested, jurisdiction)
         if key not in policies:
-            policies[key] = _choose_for(session, candidate)
+            policies[key] = choose(
+                session, tenant=candidate.tenant, requested=requested, jurisdiction=jurisdiction
+            )
         chosen[id(candidate)] = policies[key]
     since = now - max(
         (lookback(chosen[id(c)][1], visit=c.reminder.task == VISIT) for c in candidates),
@@ -147,15 +157,6 @@ def gate(
             )
         verdicts.append(verdict)
     return verdicts
-
-
-def _choose_for(session: Session, candidate: Candidate) -> tuple[str, Policy]:
-    return choose(
-        session,
-        tenant=candidate.tenant,
-        requested=candidate.reminder.policy,
-        jurisdiction=candidate.customer.jurisdiction,
-    )
 
 
 def _decide(
@@ -185,8 +186,9 @@ def _decide(
         reason: str | None,
         channel: Channel | None = None,
         at: datetime | None = None,
+        earliest: datetime | None = None,
     ) -> Verdict:
-        return Verdict(action, reason, channel, at, name, zones, refusals)
+        return Verdict(action, reason, channel, at, name, zones, earliest, refusals)
 
     if reminder.expires_at is not None and now >= reminder.expires_at:
         return verdict("expire", "EXPIRED")
@@ -209,44 +211,39 @@ def _decide(
         if decision.allowed:
             return verdict("send", None, channel)
     reason = decisions[reachable[0]].reason
-    if policy.on_block == "drop":
-        return verdict("suppress", reason)
     later = [d.next_allowed_at for d in decisions.values() if d.next_allowed_at is not None]
-    if not later:
+    earliest = min(later, default=None)
+    if policy.on_block == "drop":
+        return verdict("suppress", reason, earliest=earliest)
+    if earliest is None:
         return verdict("suppress", "NO_CONTACT_WINDOW")
-    at = min(later) + policy.spread * rng.random()
+    at = earliest + policy.spread * rng.random()
     if reminder.expires_at is not None and at >= reminder.expires_at:
-        return verdict("expire", "EXPIRED")
-    return verdict("defer", reason, at=at)
+        return verdict("expire", "EXPIRED", earliest=earliest)
+    return verdict("defer", reason, at=at, earliest=earliest)
 
 
-def check(
+def dry_run(
     session: Session,
     *,
     tenant: Tenant,
-    customer: Customer | None,
-    timezone: str | None,
-    phone: str | None,
-    jurisdiction: str | None,
+    customer: Customer,
     channel: Channel,
-    requested_policy: str | None,
+    policy: str | None,
+    loan_ref: str | None,
     at: datetime,
-) -> tuple[str, Decision, tuple[ZoneInfo, ...]]:
-    """A dry run of the policy for one channel at one moment; changes nothing."""
-    name, policy = choose(
-        session, tenant=tenant, requested=requested_policy, jurisdiction=jurisdiction
-    )
-    zones = tuple(zones_for(timezone=timezone, phone=phone, fallback=tenant.default_timezone))
-    if customer is None:
-        history: list[Contact] = []
-    else:
-        if channel in optouts.blocked_channels(session, customers=[customer])[customer.id]:
-            return name, Decision(allowed=False, reason="OPTED_OUT", next_allowed_at=None), zones
-        history = repository.history(session, customers=[customer], since=at - lookback(policy))[
-            customer.id
-        ]
-    decision = evaluate(policy, channel=channel, zones=zones, now=at, history=history, loan_ref="")
-    return name, decision, zones
+) -> Verdict:
+    """What the dispatcher's gate decides for a reminder due at `at` on this one channel: the
+    same code on the same history and opt-outs, so the two cannot disagree. It changes nothing.
+
+    `customer` may be unsaved (no history then); without `loan_ref` every loan's contacts
+    count towards per-loan caps, the strictest answer. Takes no lock: nothing is recorded.
+    """
+    unsent = Reminder(policy=policy, loan_ref=loan_ref, expires_at=None)  # never added
+    candidate = Candidate(reminder=unsent, customer=customer, tenant=tenant, channels=[channel])
+    spread = random.Random(0)  # noqa: S311 (a deferral's spread, which the answer leaves out)
+    [verdict] = gate(session, candidates=[candidate], now=at, rng=spread)
+    return verdict
 
 
 def save(

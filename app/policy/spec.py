@@ -91,6 +91,11 @@ class Holidays(BaseModel):
     )
     subdivision: str | None = Field(None, examples=["CA"])
     extra_dates: list[date] = Field(default_factory=list, description="The lender's own days off.")
+    whole_periods: bool = Field(
+        False,
+        description="Count the weekend days inside an official holiday period (a run of days "
+        "off holding a holiday, as China's State Council announces them) as holidays.",
+    )
     mode: HolidayMode = HolidayMode.BLOCK
     windows: list[Window] = Field(
         default_factory=list, description="With mode `window`: when contact is allowed."

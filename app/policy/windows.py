@@ -8,11 +8,9 @@ occurrence), so a window never opens twice or not at all.
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
-
+from app.policy.calendar import calendar
 from app.policy.spec import HolidayMode, Policy, Window
 from channels.base import Channel
 
@@ -20,20 +18,30 @@ HORIZON_DAYS = 400
 """How far ahead to look for an open window before calling it never."""
 
 
-@lru_cache(maxsize=256)
-def _calendar(country: str, subdivision: str | None, year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays(country, subdiv=subdivision, years=year))
-
-
 def is_holiday(policy: Policy, day: date) -> bool:
+    """An extra date, or an official holiday (with the weekend days inside its period when
+    the policy asks for whole periods)."""
     rules = policy.holidays
     if rules is None:
         return False
     if day in rules.extra_dates:
         return True
-    return rules.country is not None and day in _calendar(
-        rules.country, rules.subdivision, day.year
-    )
+    if rules.country is None:
+        return False
+    official = calendar(rules.country, rules.subdivision, day.year)
+    return day in (official.periods if rules.whole_periods else official.holidays)
+
+
+def _applies(policy: Policy, window: Window, day: date) -> bool:
+    """A window opens on its weekdays; on a make-up workday (a weekend day worked instead of a
+    holiday) also where it opens on working weekdays."""
+    if day.weekday() in window.weekdays:
+        return True
+    rules = policy.holidays
+    if rules is None or rules.country is None:
+        return False
+    official = calendar(rules.country, rules.subdivision, day.year)
+    return day in official.workdays and not window.weekdays.isdisjoint(official.working_weekdays)
 
 
 def _windows_on(policy: Policy, channel: Channel, day: date) -> list[Window]:
@@ -51,7 +59,7 @@ def intervals_on(
     """The UTC intervals opened by windows that start on the local date `day`."""
     opened = []
     for window in _windows_on(policy, channel, day):
-        if day.weekday() not in window.weekdays:
+        if not _applies(policy, window, day):
             continue
         end_day = day if window.end > window.start else day + timedelta(days=1)
         start = datetime.combine(day, window.start, tzinfo=zone).astimezone(UTC)

@@ -12,7 +12,7 @@ from typing import Any
 import phonenumbers
 from phonenumbers import PhoneNumberFormat
 
-from app.templates.locales import country_of
+from app.customers.jurisdiction import region_of
 
 
 def as_dialled(help_phone: str | None, *, customer_region: str | None) -> str | None:
@@ -28,7 +28,7 @@ def as_dialled(help_phone: str | None, *, customer_region: str | None) -> str | 
 
 def home_region(phone: str | None, jurisdiction: str | None) -> str | None:
     """Where the customer dials from: their phone number's country, else the one they state."""
-    return country_of(phone) or jurisdiction
+    return region_of(phone) or jurisdiction
 
 
 def template_values(

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import NamedTuple, Protocol, TypeVar
 
-import phonenumbers
 from babel.core import get_global, parse_locale
 
 
@@ -92,15 +91,3 @@ def pick_variant(
 def same_script(one: str, other: str) -> bool:
     """Whether a reader of `one` reads `other` (`zh-HK` reads `zh-Hant`, not `zh-Hans`)."""
     return _closeness(one, other) in (0, 1, 2)
-
-
-def country_of(phone: str | None) -> str | None:
-    """A customer without a stated jurisdiction is taken to live where their number does, so a
-    +86 number still gets the footer Chinese rules require."""
-    if phone is None:
-        return None
-    try:
-        region = phonenumbers.region_code_for_number(phonenumbers.parse(phone))
-    except phonenumbers.NumberParseException:
-        return None
-    return str(region) if region and region != "ZZ" else None

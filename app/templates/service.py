@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
+from app.customers.jurisdiction import jurisdiction_of
 from app.customers.models import Customer
 from app.db import release_connection
 from app.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -19,7 +20,7 @@ from app.templates.budget import RenderBudget
 from app.templates.check import check_template, failure, lint_rendered, typed_values
 from app.templates.helpline import home_region, template_values
 from app.templates.lint import Finding, Phrases, phrase_lists
-from app.templates.locales import country_of, pick_variant
+from app.templates.locales import pick_variant
 from app.templates.models import TemplateLintSettings, TemplateVersion
 from app.templates.render import audience_for, render
 from app.templates.schemas import (
@@ -364,7 +365,9 @@ def render_for_reminders(
                     channel=channel,
                     locale=customer.locale,
                     timezone=customer.timezone,
-                    jurisdiction=customer.jurisdiction or country_of(customer.phone),
+                    jurisdiction=jurisdiction_of(
+                        stated=customer.jurisdiction, phone=customer.phone
+                    ),
                     region=home_region(customer.phone, customer.jurisdiction),
                     raw=reminder.variables,
                     budget=budget,

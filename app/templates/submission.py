@@ -15,13 +15,14 @@ reported, each error with its field path.
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from app.customers.jurisdiction import jurisdiction_of
 from app.errors import FieldError
 from app.reminders.schemas import ReminderIn
 from app.templates.budget import RenderBudget
 from app.templates.check import failing_fields, typed_values
 from app.templates.helpline import home_region, template_values
 from app.templates.lint import Phrases
-from app.templates.locales import country_of, pick_variant
+from app.templates.locales import pick_variant
 from app.templates.render import audience_for, render
 from app.templates.schemas import TemplateIn, Variant
 from app.templates.value_lint import refused_values
@@ -125,7 +126,9 @@ def _render_errors(
         chosen=variant.locale,
         locale=customer.get("locale"),
         timezone=customer.get("timezone"),
-        jurisdiction=customer.get("jurisdiction") or country_of(customer.get("phone")),
+        jurisdiction=jurisdiction_of(
+            stated=customer.get("jurisdiction"), phone=customer.get("phone")
+        ),
     )
     region = home_region(customer.get("phone"), customer.get("jurisdiction"))
     seen = template_values(values, tenant, customer_region=region)

@@ -1,12 +1,15 @@
 """Tenants (lenders) and their API keys, stored only as hashes."""
 
+import json
 import uuid
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
+from app.policy.presets import BY_JURISDICTION
 
 
 class Tenant(Base):
@@ -26,6 +29,10 @@ class Tenant(Base):
     # encrypting per-tenant credentials is a known gap (docs/SECURITY.md).
     webhook_url: Mapped[str | None] = mapped_column(sa.String(2000))
     webhook_secret: Mapped[str | None] = mapped_column(sa.String(256))
+    jurisdiction_policies: Mapped[dict[str, Any]] = mapped_column(
+        server_default=json.dumps(BY_JURISDICTION)
+    )
+    """Jurisdiction (ISO 3166-1 alpha-2) -> policy name; others get `default_policy`."""
 
 
 class ApiKey(Base):

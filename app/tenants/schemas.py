@@ -4,8 +4,17 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
 
-from app.customers.schemas import check_timezone, normalize_locale, normalize_phone
+from app.customers.schemas import (
+    check_jurisdiction,
+    check_timezone,
+    normalize_locale,
+    normalize_phone,
+)
 from app.money import check_currency
+from app.policy.presets import BY_JURISDICTION
+
+Jurisdiction = Annotated[str, AfterValidator(check_jurisdiction)]
+PolicyName = Annotated[str, Field(min_length=1, max_length=100)]
 
 
 class TenantSettings(BaseModel):
@@ -22,6 +31,7 @@ class TenantSettings(BaseModel):
                     "default_timezone": "Asia/Shanghai",
                     "default_currency": "CNY",
                     "default_policy": "cn",
+                    "jurisdiction_policies": {"CN": "cn", "US": "us-regf", "IN": "in-rbi"},
                 }
             ]
         },
@@ -46,7 +56,14 @@ class TenantSettings(BaseModel):
         "default",
         min_length=1,
         max_length=100,
-        description="Contact policy for customers whose reminder and jurisdiction name none.",
+        description="Contact policy for customers whose reminder names none and whose "
+        "jurisdiction `jurisdiction_policies` does not map.",
+    )
+    jurisdiction_policies: dict[Jurisdiction, PolicyName] = Field(
+        default_factory=lambda: dict(BY_JURISDICTION),
+        max_length=300,
+        description="The policy for each customer jurisdiction (ISO 3166-1 alpha-2; the phone "
+        "number's region when the customer states none), for reminders that name no policy.",
     )
 
 

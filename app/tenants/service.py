@@ -109,9 +109,11 @@ def replace_settings(
     session: Session, *, tenant_id: uuid.UUID, settings: TenantSettingsIn, rules: Settings
 ) -> TenantSettingsOut:
     tenant = session.get_one(Tenant, tenant_id)
-    errors = unknown_policy_errors(
-        session, tenant_id=tenant_id, named={"default_policy": settings.default_policy}
-    )
+    named = {"default_policy": settings.default_policy} | {
+        f"jurisdiction_policies.{code}": name
+        for code, name in settings.jurisdiction_policies.items()
+    }
+    errors = unknown_policy_errors(session, tenant_id=tenant_id, named=named)
     errors += webhook.errors(settings, stored_secret=tenant.webhook_secret, rules=rules)
     if errors:
         raise ValidationFailed(errors)

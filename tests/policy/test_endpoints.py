@@ -105,6 +105,7 @@ def test_dry_run_for_a_stored_customer_at_night_names_quiet_hours_and_the_local_
     ).json()
     assert answer == {
         "allowed": False,
+        "action": "defer",
         "reason": "QUIET_HOURS",
         "next_allowed_at": "2026-12-03T00:00:00Z",
         "next_allowed_local": "2026-12-03T08:00:00+08:00",
@@ -136,7 +137,11 @@ def test_dry_run_uses_the_tenants_default_policy_when_nothing_else_applies(
     settings = tenant.client.get("/v1/tenant").json() | {"default_policy": "gentle"}
     assert tenant.client.put("/v1/tenant", json=settings).status_code == 200
     answer = tenant.client.post(
-        "/v1/policy/evaluate", json={"customer": customer(jurisdiction=None), "channel": "email"}
+        "/v1/policy/evaluate",
+        json={
+            "customer": customer(jurisdiction=None, phone="+442071234567"),  # unmapped GB
+            "channel": "email",
+        },
     ).json()
     assert answer["policy"] == "gentle"
 

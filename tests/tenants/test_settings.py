@@ -29,6 +29,7 @@ def test_a_new_tenant_has_sensible_defaults(tenant: Tenant) -> None:
         "default_policy": "default",
         "webhook_url": None,
         "webhook_secret_set": False,
+        "jurisdiction_policies": {"CN": "cn", "US": "us-regf", "IN": "in-rbi"},
     }
 
 
@@ -41,6 +42,7 @@ def test_an_admin_replaces_the_settings_normalised(tenant: Tenant) -> None:
         "default_currency": "CNY",
         "webhook_url": None,
         "webhook_secret_set": False,
+        "jurisdiction_policies": {"CN": "cn", "US": "us-regf", "IN": "in-rbi"},
     }
     assert response.json() == expected
     assert tenant.client.get("/v1/tenant").json() == expected
@@ -78,3 +80,31 @@ def test_invalid_settings_are_rejected_with_a_field_path_and_nothing_changes(
     assert response.status_code == 422
     assert [error["field"] for error in response.json()["errors"]] == [field]
     assert tenant.client.get("/v1/tenant").json()["display_name"] == "acme"
+
+
+@pytest.mark.parametrize(
+    ("mapping", "path"),
+    [
+        ({"US": "no-such-policy"}, "jurisdiction_policies.US"),
+        ({"XX": "cn"}, "jurisdiction_policies.XX.[key]"),
+        ({"US": ""}, "jurisdiction_policies.US"),
+    ],
+)
+def test_a_jurisdiction_mapped_to_an_unknown_policy_or_no_country_is_rejected_by_its_path(
+    tenant: Tenant, mapping: dict[str, str], path: str
+) -> None:
+    response = tenant.client.put("/v1/tenant", json=SETTINGS | {"jurisdiction_policies": mapping})
+    assert response.status_code == 422
+    assert [error["field"] for error in response.json()["errors"]] == [path]
+    assert tenant.client.get("/v1/tenant").json()["default_policy"] == "default"
+
+
+def test_jurisdiction_codes_are_stored_upper_case_and_the_mapping_replaced_whole(
+    tenant: Tenant,
+) -> None:
+    tenant.client.put("/v1/policies/gentle", json={"description": "gentle"})
+    response = tenant.client.put(
+        "/v1/tenant", json=SETTINGS | {"jurisdiction_policies": {"gb": "gentle"}}
+    )
+    assert response.status_code == 200, response.text
+    assert tenant.client.get("/v1/tenant").json()["jurisdiction_policies"] == {"GB": "gentle"}
