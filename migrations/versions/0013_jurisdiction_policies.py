@@ -29,5 +29,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("tenants") as batch_op:
-        batch_op.drop_column("jurisdiction_policies")
+    # A plain DROP COLUMN (SQLite 3.35+): a batch rebuild of `tenants` would cascade there.
+    op.drop_column("tenants", "jurisdiction_policies")

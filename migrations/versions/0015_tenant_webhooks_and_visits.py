@@ -50,8 +50,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("visit_outcomes")
-    with op.batch_alter_table("reminders") as batch:
-        batch.drop_column("task")
-    with op.batch_alter_table("tenants") as batch:
-        batch.drop_column("webhook_secret")
-        batch.drop_column("webhook_url")
+    # Plain DROP COLUMNs (SQLite 3.35+): a batch rebuild of `reminders` or `tenants` would
+    # cascade to their children's rows there.
+    op.drop_column("reminders", "task")
+    op.drop_column("tenants", "webhook_secret")
+    op.drop_column("tenants", "webhook_url")

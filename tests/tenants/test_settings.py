@@ -86,7 +86,7 @@ def test_invalid_settings_are_rejected_with_a_field_path_and_nothing_changes(
     ("mapping", "path"),
     [
         ({"US": "no-such-policy"}, "jurisdiction_policies.US"),
-        ({"XX": "cn"}, "jurisdiction_policies.XX.[key]"),
+        ({"XX": "cn"}, "jurisdiction_policies.XX"),
         ({"US": ""}, "jurisdiction_policies.US"),
     ],
 )
