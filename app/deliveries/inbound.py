@@ -24,6 +24,7 @@ from app.optouts.models import OptOutChannel, OptOutSource
 from app.optouts.schemas import OptOutIn
 from app.reminders import repository as reminders
 from app.reminders.models import EventKind
+from app.templates.helpline import as_dialled, home_region
 from app.tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -105,7 +106,9 @@ def _act(session: Session, *, inbound: Inbound, clock: Clock) -> str | None:
         word,
         chinese=locale.lower().startswith("zh"),
         name=tenant.display_name,
-        help_phone=tenant.help_phone,
+        help_phone=as_dialled(
+            tenant.help_phone, customer_region=home_region(customer.phone, customer.jurisdiction)
+        ),
     )
 
 

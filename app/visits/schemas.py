@@ -6,11 +6,18 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from babel.numbers import get_currency_precision
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from app.fields import InstantIn
-from app.money import check_currency
+from app.money import check_amount, check_currency
 
 MAX_AMOUNT = Decimal(10) ** 15
 
@@ -40,14 +47,10 @@ class Promise(BaseModel):
             raise ValueError('must be a decimal string such as "1234.50"')
         return value
 
-    @field_validator("currency")
-    @classmethod
-    def _minor_unit(cls, currency: str, info: ValidationInfo) -> str:
-        amount = info.data.get("amount")
-        digits = get_currency_precision(currency)
-        if isinstance(amount, Decimal) and -amount.as_tuple().exponent > digits:  # type: ignore[operator]
-            raise ValueError(f"the amount has more decimals than {currency}'s {digits}")
-        return currency
+    @model_validator(mode="after")
+    def _exact_in_its_currency(self) -> "Promise":
+        check_amount(self.amount, self.currency)
+        return self
 
 
 OUTCOME_EXAMPLE: dict[str, Any] = {

@@ -172,14 +172,14 @@ def test_an_english_speaking_customer_is_answered_in_english(
     assert "you are resubscribed" in text(anonymous, "start", sid="SMin0002").text
 
 
-def test_help_answers_with_the_tenants_name_and_help_line(
+def test_help_answers_with_the_tenants_name_and_help_line_as_dialled_at_home(
     tenant: Tenant, anonymous: httpx.Client, db: Session
 ) -> None:
     settings = {"display_name": "Sunny Loans", "help_phone": "+864001234567"}
     assert tenant.client.put("/v1/tenant", json=settings).status_code == 200
     submit(tenant, customer=customer(locale="en-US"))
     answer = text(anonymous, " help ")
-    assert "Sunny Loans: for help call +864001234567. Reply STOP to unsubscribe." in answer.text
+    assert "Sunny Loans: for help call 400 123 4567. Reply STOP to unsubscribe." in answer.text
     assert sms_opt_outs(db) == []
     assert count(db, InboundMessage) == 0
 
@@ -189,7 +189,7 @@ def test_help_in_chinese_names_the_help_line(tenant: Tenant, anonymous: httpx.Cl
     assert tenant.client.put("/v1/tenant", json=settings).status_code == 200
     submit(tenant)
     assert (
-        "【阳光小贷】如需帮助，请致电+864001234567。回复TD退订。"
+        "【阳光小贷】如需帮助，请致电400 123 4567。回复TD退订。"
         in text(anonymous, "ＨＥＬＰ").text
     )
 
