@@ -3,7 +3,7 @@
 import json
 
 from app.customers.models import Customer
-from app.optouts.links import UnsubscribeLinks
+from app.optouts.links import UnsubscribeLinks, with_link
 from app.reminders.models import Reminder
 from app.templates.schemas import Rendered
 from app.tenants.models import Tenant
@@ -20,7 +20,8 @@ def compose(
     links: UnsubscribeLinks,
 ) -> Message:
     """The message for the provider; addresses were checked at submission. An email carries
-    the customer's signed one-click unsubscribe link."""
+    the customer's signed one-click unsubscribe link, in its header and at its end (not in the
+    delivery record's copy: the link is a credential)."""
     reference = str(reminder.id)
     metadata = {
         "loan_ref": reminder.loan_ref,
@@ -30,14 +31,16 @@ def compose(
     channel = rendered.channel
     if channel is Channel.EMAIL:
         assert customer.email is not None
+        url = links.email(tenant_id=reminder.tenant_id, customer_id=customer.id)
+        text, html = with_link(rendered.text or "", rendered.html, url=url, locale=rendered.locale)
         return Message(
             channel=channel,
             to=customer.email,
             reference=reference,
-            body=rendered.text or "",
+            body=text,
             subject=rendered.subject,
-            html=rendered.html,
-            unsubscribe_url=links.email(tenant_id=reminder.tenant_id, customer_id=customer.id),
+            html=html,
+            unsubscribe_url=url,
             metadata=metadata,
         )
     if channel is Channel.VOICE:

@@ -8,13 +8,17 @@ click it months later, and it only ever does what they asked.
 
 import uuid
 from dataclasses import dataclass
+from html import escape
 
 from app.config import Settings
 from app.optouts.models import OptOutChannel
 from app.signing import sign, unsign
+from app.templates.locales import in_script
 
 PURPOSE = "unsubscribe"
 PATH = "/v1/unsubscribe/{token}"
+LABELS = {"zh": "退订邮件提醒", "zh-Hant": "退訂郵件提醒", "en": "Unsubscribe from these emails"}
+"""The words before the link at the end of an email, by language and script."""
 
 
 @dataclass(frozen=True)
@@ -49,3 +53,11 @@ class UnsubscribeLinks:
             )
         except (KeyError, ValueError, TypeError):
             return None
+
+
+def with_link(text: str, html: str | None, *, url: str, locale: str) -> tuple[str, str | None]:
+    """The email's text and HTML ending with the link, so a reader whose mail app shows no
+    unsubscribe button can still follow it; the footers point here."""
+    label = in_script(LABELS, locale)
+    linked_html = f'{html}<p><a href="{escape(url)}">{escape(label)}</a></p>' if html else html
+    return f"{text.rstrip()}\n\n{label}: {url}", linked_html

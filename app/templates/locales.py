@@ -5,7 +5,7 @@ and `zh-Hans` all mean Simplified Chinese and `zh-TW`, `zh-HK` and `zh-Hant` Tra
 whichever of them a template's variants and a customer happen to be tagged with.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import NamedTuple, Protocol, TypeVar
 
@@ -86,6 +86,16 @@ def pick_variant(
         return None
     chosen = negotiate(requested, tenant_default, [variant.locale for variant in offered])
     return next(variant for variant in offered if variant.locale == chosen)
+
+
+def in_script(texts: Mapping[str, str], locale: str) -> str:
+    """The text written for `locale`'s language and script (`zh-Hant` for `zh-TW`), else for
+    its language, else the first: for short fixed wording such as opt-out footers."""
+    language, script, _ = maximized(locale)
+    for key in (f"{language}-{script}", language):
+        if key in texts:
+            return texts[key]
+    return next(iter(texts.values()))
 
 
 def same_script(one: str, other: str) -> bool:

@@ -5,7 +5,7 @@ One table, so the contact-policy presets can read the same rules the templates a
 
 from dataclasses import dataclass
 
-from app.templates.locales import maximized
+from app.templates.locales import in_script
 from channels.base import Channel
 
 
@@ -18,11 +18,7 @@ class OptOutRule:
     """Words whose presence (case-insensitive) means the message already says how to opt out."""
 
     def footer(self, locale: str) -> str:
-        language, script, _ = maximized(locale)
-        for key in (f"{language}-{script}", language):
-            if key in self.footers:
-                return self.footers[key]
-        return next(iter(self.footers.values()))
+        return in_script(self.footers, locale)
 
 
 OPT_OUT: dict[tuple[str, Channel], OptOutRule] = {
@@ -36,9 +32,9 @@ OPT_OUT: dict[tuple[str, Channel], OptOutRule] = {
     ),
     ("US", Channel.EMAIL): OptOutRule(
         footers={
-            "en": "To stop these emails, reply with the word unsubscribe.",
-            "zh": "如不希望再收到此类邮件，请回复“退订”。",
-            "zh-Hant": "如不希望再收到此類郵件，請回覆「退訂」。",
+            "en": "To stop these emails, use the unsubscribe link at the end of this email.",
+            "zh": "如不希望再收到此类邮件，请使用本邮件末尾的退订链接。",
+            "zh-Hant": "如不希望再收到此類郵件，請使用本郵件末尾的退訂連結。",
         },
         markers=("unsubscribe", "退订", "退訂"),
     ),

@@ -49,9 +49,9 @@ HELP_SPOKEN = {
 }
 SMS_OPT_OUT = {HANS: "回复TD退订", HANT: "回覆TD退訂", EN: " Reply STOP to opt out"}
 EMAIL_OPT_OUT = {
-    HANS: "如不希望再收到此类邮件，请回复“退订”。",
-    HANT: "如不希望再收到此類郵件，請回覆「退訂」。",
-    EN: "To stop these emails, reply with the word unsubscribe.",
+    HANS: "如不希望再收到此类邮件，请使用本邮件末尾的退订链接。",
+    HANT: "如不希望再收到此類郵件，請使用本郵件末尾的退訂連結。",
+    EN: "To stop these emails, use the unsubscribe link at the end of this email.",
 }
 GREETING = {
     HANS: "您好，这里是{name}。",

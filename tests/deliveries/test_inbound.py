@@ -189,8 +189,7 @@ def test_help_in_chinese_names_the_help_line(tenant: Tenant, anonymous: httpx.Cl
     assert tenant.client.put("/v1/tenant", json=settings).status_code == 200
     submit(tenant)
     assert (
-        "【阳光小贷】如需帮助，请致电400 123 4567。回复TD退订。"
-        in text(anonymous, "ＨＥＬＰ").text
+        "【阳光小贷】如需帮助，请致电400 123 4567。回复TD退订。" in text(anonymous, "ＨＥＬＰ").text
     )
 
 

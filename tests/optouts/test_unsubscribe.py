@@ -92,7 +92,7 @@ def link_path(header: str) -> str:
     return urlsplit(https).path
 
 
-async def test_an_email_carries_a_one_click_link_that_opts_the_customer_out_of_email(
+async def test_an_email_carries_a_one_click_link_in_its_header_and_text_that_opts_the_customer_out(
     lender: Lender, inbox: Inbox, make_dispatcher: DispatcherFactory
 ) -> None:
     dispatcher = mailing(make_dispatcher, inbox)
@@ -104,6 +104,9 @@ async def test_an_email_carries_a_one_click_link_that_opts_the_customer_out_of_e
     assert f"<mailto:{SENDER}?subject=unsubscribe>" in header
     assert received.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     path = link_path(header)
+    [text, html] = [part.get_content() for part in received.message.iter_parts()]
+    assert f"退订邮件提醒: {PUBLIC}{path}" in text  # the footer points here, in both parts
+    assert f'<a href="{PUBLIC}{path}">退订邮件提醒</a>' in html
 
     page = lender.browser.get(path)
     assert page.status_code == 200

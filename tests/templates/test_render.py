@@ -120,6 +120,6 @@ def test_no_footer_is_added_where_the_message_already_has_one_or_none_is_require
 def test_us_email_gets_an_unsubscribe_instruction_in_text_and_html() -> None:
     variant = EmailVariant(channel="email", locale="en-US", subject="s", text="t", html="<p>h</p>")
     rendered = render(variant, VALUES, US, version=1, budget=BUDGET)
-    footer = "To stop these emails, reply with the word unsubscribe."
+    footer = "To stop these emails, use the unsubscribe link at the end of this email."
     assert rendered.text == f"t\n\n{footer}"
     assert rendered.html == f"<p>h</p>\n<p>{footer}</p>"
