@@ -278,7 +278,7 @@ class PreviewIn(BaseModel):
         extra="forbid", json_schema_extra={"examples": [PREVIEW_IN_ZH, PREVIEW_IN_EN]}
     )
 
-    channel: Literal[Channel.SMS, Channel.EMAIL, Channel.VOICE]
+    channel: Literal[Channel.SMS, Channel.EMAIL, Channel.VOICE, Channel.WEBHOOK]
     locale: LocaleTag
     variables: dict[str, Any] = Field(default_factory=dict)
     jurisdiction: Annotated[str | None, AfterValidator(lambda v: v and check_jurisdiction(v))] = (

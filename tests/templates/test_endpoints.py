@@ -273,6 +273,26 @@ def test_preview_of_the_email_and_voice_variants(tenant: Tenant) -> None:
     )
 
 
+def test_preview_of_the_webhook_variant_shows_the_payload_the_lender_receives(
+    tenant: Tenant,
+) -> None:
+    tenant.client.put("/v1/tenant", json=ZH_TENANT)
+    preview = tenant.client.post(
+        "/v1/templates/pre-due/preview",
+        json={
+            "channel": "webhook",
+            "locale": "zh-TW",
+            "variables": {"amount": "1234.50", "due_date": "2026-12-01"},
+        },
+    )
+    assert preview.status_code == 200, preview.text
+    answer = preview.json()
+    assert answer["locale"] == "zh-Hant"
+    assert answer["payload"]["amount"] == "1234.50"
+    assert answer["payload"]["currency"] == "CNY"
+    assert "2026年12月1日" in answer["payload"]["message"]
+
+
 @pytest.mark.parametrize(
     ("locale", "used", "jurisdiction", "words"),
     [
