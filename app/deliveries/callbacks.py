@@ -27,6 +27,7 @@ from app.masking import mask_address
 from app.reminders import repository as reminders
 from app.reminders.models import DeliveryAttempt, EventKind, Reminder
 from app.reminders.states import TRANSITIONS, ReminderStatus
+from app.reminders.vocabulary import AttemptStatus
 from channels.status import TWILIO_CALL, TWILIO_MESSAGE, DeliveryStatus
 
 logger = logging.getLogger(__name__)
@@ -203,7 +204,7 @@ def _apply(
         return
     if not advances(attempt.status, report.status):
         return
-    attempt.status = report.status
+    attempt.status = AttemptStatus.of(report.status)
     attempt.provider_status = report.provider_status
     if report.error_code:
         attempt.error_code, attempt.error_message = report.error_code, report.error_message

@@ -13,15 +13,15 @@ from app.db import SessionDep
 from app.deliveries import service
 from app.deliveries.csv_export import export
 from app.deliveries.schemas import (
-    ATTEMPT_STATUSES,
     DeliveryFilter,
     DeliveryOut,
     DeliveryPage,
     DeliveryStats,
     GroupBy,
 )
-from app.errors import FieldError, ValidationFailed, not_one_of, problem_responses
+from app.errors import FieldError, ValidationFailed, problem_responses
 from app.fields import InstantIn
+from app.reminders.vocabulary import AttemptStatus
 from app.tenants.service import Scope
 from channels.base import Channel
 
@@ -36,11 +36,8 @@ def delivery_filter(
     channel: Channel | None = None,
     provider: Word = None,
     status: Annotated[
-        str | None,
-        Query(
-            description="Normalized status, e.g. `delivered`; `sending` while in flight.",
-            json_schema_extra={"enum": list(ATTEMPT_STATUSES)},
-        ),
+        AttemptStatus | None,
+        Query(description="Normalized status, e.g. `delivered`; `sending` while in flight."),
     ] = None,
     error_code: Word = None,
     since: Annotated[
@@ -51,8 +48,6 @@ def delivery_filter(
     ] = None,
 ) -> DeliveryFilter:
     errors = []
-    if status is not None and status not in ATTEMPT_STATUSES:
-        errors.append(not_one_of("query.status", ATTEMPT_STATUSES))
     if since is not None and until is not None and until <= since:
         errors.append(FieldError(field="query.until", detail="must be after since"))
     if errors:

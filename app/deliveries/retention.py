@@ -26,17 +26,13 @@ from app.deliveries import pending
 from app.deliveries.inbound_models import InboundMessage
 from app.idempotency.models import IdempotencyRecord
 from app.reminders.models import DeliveryAttempt, Reminder
-from app.reminders.states import ReminderStatus
+from app.reminders.states import PENDING, ReminderStatus
 
 logger = logging.getLogger(__name__)
 CHUNK = 1000
-PENDING = (
-    ReminderStatus.SCHEDULED,
-    ReminderStatus.DEFERRED,
-    ReminderStatus.DISPATCHING,
-    ReminderStatus.UNKNOWN,
-)
-"""Reminders that may still reach the customer, so their contact details are still needed."""
+MAY_STILL_SEND = PENDING | {ReminderStatus.UNKNOWN}
+"""Reminders that may still reach the customer, so their contact details are still needed: the
+pending ones, and those of unknown outcome, which ops may resolve into a retry."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +110,7 @@ def _digest(body: str) -> str:
 def _erase_customers(session: Session, cutoff: datetime) -> int:
     recent_reminder = sa.exists().where(
         Reminder.customer_id == Customer.id,
-        sa.or_(Reminder.status.in_(PENDING), Reminder.updated_at >= cutoff),
+        sa.or_(Reminder.status.in_(MAY_STILL_SEND), Reminder.updated_at >= cutoff),
     )
     recent_attempt = sa.exists().where(
         DeliveryAttempt.customer_id == Customer.id, DeliveryAttempt.started_at >= cutoff

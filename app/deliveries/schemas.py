@@ -7,11 +7,10 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from app.dispatch.claim import STARTED
-from channels.status import DeliveryStatus
+from app.reminders.vocabulary import AttemptStatus, ErrorKind
 
-ATTEMPT_STATUSES = (STARTED, *DeliveryStatus)
-"""Every status an attempt can have: in flight, then the closed vocabulary."""
+ATTEMPT_STATUSES = tuple(AttemptStatus)
+"""Every status an attempt can have, as filters accept them."""
 
 
 @dataclass(frozen=True)
@@ -23,7 +22,7 @@ class DeliveryFilter:
     reminder_id: uuid.UUID | None = None
     channel: str | None = None
     provider: str | None = None
-    status: str | None = None
+    status: AttemptStatus | None = None
     error_code: str | None = None
     since: datetime | None = None
     until: datetime | None = None
@@ -43,7 +42,7 @@ class DeliveryOut(BaseModel):
     provider_message_id: str | None
     status: str = Field(description="Normalized: queued, sent, delivered, failed, answered...")
     provider_status: str | None = Field(description="The provider's own word.")
-    error_kind: str | None
+    error_kind: ErrorKind | None
     error_code: str | None
     error_message: str | None
     recipient: str | None = Field(description="Phone number, email address or customer ref.")

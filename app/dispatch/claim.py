@@ -16,8 +16,9 @@ from app.audit import service as audit
 from app.reminders import repository as reminders
 from app.reminders.models import DeliveryAttempt, Reminder
 from app.reminders.states import ReminderStatus, sources_of
+from app.reminders.vocabulary import AttemptStatus
 
-STARTED = "sending"
+STARTED = AttemptStatus.SENDING
 """An attempt's status from just before the provider call until its answer is recorded."""
 
 
@@ -120,7 +121,7 @@ def recover_expired(session: Session, *, now: datetime) -> tuple[list[uuid.UUID]
             )
         ).all()
         for attempt in stranded:
-            attempt.status = "unknown"
+            attempt.status = AttemptStatus.UNKNOWN
             attempt.error_message = "worker stopped during the provider call"
         audit.record_attempts(session, stranded, now=now)
     requeued = reminders.move(

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.reminders.models import DeliveryAttempt, EventKind, Reminder
+from app.reminders.vocabulary import ErrorKind
 from channels.base import Channel
 from channels.errors import CircuitOpenError
 from channels.registry import Registry
@@ -39,11 +40,11 @@ class ChannelRecord:
     def spent(self, after: int) -> bool:
         return self.circuit_refused or self.retryable >= after
 
-    def plus(self, kind: str | None, code: str | None) -> "ChannelRecord":
+    def plus(self, kind: ErrorKind | None, code: str | None) -> "ChannelRecord":
         """This record with one more failed attempt of that kind and code."""
-        if kind == "permanent":
+        if kind == ErrorKind.PERMANENT:
             return replace(self, permanent=True)
-        if kind == "retryable":
+        if kind == ErrorKind.RETRYABLE:
             return replace(
                 self,
                 retryable=self.retryable + 1,
@@ -67,7 +68,7 @@ def histories(session: Session, reminder_ids: Iterable[uuid.UUID]) -> dict[uuid.
             DeliveryAttempt.error_code,
         ).where(
             DeliveryAttempt.reminder_id.in_(list(reminder_ids)),
-            DeliveryAttempt.error_kind.in_(("retryable", "permanent")),
+            DeliveryAttempt.error_kind.in_((ErrorKind.RETRYABLE, ErrorKind.PERMANENT)),
         )
     )
     found: dict[uuid.UUID, dict[str, ChannelRecord]] = {}

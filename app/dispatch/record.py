@@ -20,11 +20,11 @@ from app.optouts.models import OptOut, OptOutChannel, OptOutSource
 from app.reminders import repository as reminders
 from app.reminders.models import DeliveryAttempt, EventKind, Reminder
 from app.reminders.states import ReminderStatus, check_transition
+from app.reminders.vocabulary import AttemptStatus, ErrorKind
 from channels.base import SendResult
 from channels.errors import (
     AmbiguousError,
     CircuitOpenError,
-    ConfigError,
     PermanentError,
     RetryableError,
 )
@@ -38,16 +38,6 @@ class Outcome:
     result: SendResult
     finished_at: datetime
     latency_ms: int
-
-
-def error_kind(result: SendResult) -> str | None:
-    kinds = {
-        AmbiguousError: "ambiguous",
-        PermanentError: "permanent",
-        RetryableError: "retryable",
-        ConfigError: "config",
-    }
-    return next((kind for cls, kind in kinds.items() if isinstance(result.error, cls)), None)
 
 
 def record_round(
@@ -70,10 +60,10 @@ def record_round(
         error = result.error
         metrics.SENDS.labels(attempt.channel, result.status).inc()
         metrics.LATENCY.labels(attempt.provider).observe(outcome.latency_ms / 1000)
-        attempt.status = result.status
+        attempt.status = AttemptStatus.of(result.status)
         attempt.provider_message_id = result.provider_message_id
         attempt.provider_status = result.provider_status
-        attempt.error_kind = error_kind(result)
+        attempt.error_kind = ErrorKind.of(error)
         attempt.error_code = getattr(error, "code", None)
         attempt.error_message = error.message if error else None
         attempt.finished_at, attempt.latency_ms = outcome.finished_at, outcome.latency_ms

@@ -14,7 +14,7 @@ from app.clock import Clock
 from app.dispatch import heartbeat
 from app.errors import database_unavailable
 from app.reminders.models import Reminder
-from app.reminders.states import ReminderStatus
+from app.reminders.states import PENDING
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 """This process's counters; each app adds its own backlog collector when it serves /metrics."""
@@ -68,12 +68,11 @@ CALLBACKS_DROPPED = Counter(
     registry=REGISTRY,
 )
 
-WAITING = (ReminderStatus.SCHEDULED, ReminderStatus.DEFERRED)
-
 
 class Backlog(Collector):
-    """Due reminders not yet taken, and how long the oldest has waited: read from the database
-    at each scrape, so every API and worker replica reports the same, true number.
+    """Pending reminders that are due (a claimed one counts until its outcome is recorded, so a
+    dead worker's reminders show until recovered), and how long the oldest has waited: read
+    from the database at each scrape, so every API and worker replica reports the same number.
 
     When the database does not answer, the scrape still succeeds: `nudge_database_up` says 0
     and the backlog is left out rather than reported wrong, while the counters stay readable.
@@ -88,7 +87,7 @@ class Backlog(Collector):
             with self.sessions() as session:
                 count, oldest = session.execute(
                     sa.select(sa.func.count(), sa.func.min(Reminder.next_attempt_at)).where(
-                        Reminder.status.in_(WAITING), Reminder.next_attempt_at <= now
+                        Reminder.status.in_(PENDING), Reminder.next_attempt_at <= now
                     )
                 ).one()
         except SQLAlchemyError as error:
@@ -98,7 +97,9 @@ class Backlog(Collector):
             return
         yield _database_up(True)
         yield GaugeMetricFamily(
-            "nudge_due_backlog", "Reminders due and not yet dispatched.", value=count
+            "nudge_due_backlog",
+            "Pending reminders that are due (scheduled, deferred or being dispatched).",
+            value=count,
         )
         age = (now - oldest).total_seconds() if oldest is not None else 0.0
         yield GaugeMetricFamily(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qs, urlencode
 from zoneinfo import ZoneInfo
 
@@ -42,6 +42,7 @@ from app.pagination import decode_cursor, encode_cursor
 from app.ratelimit import FailureThrottle
 from app.reminders import repository as reminders
 from app.reminders.schemas import AttemptOut, EventOut
+from app.reminders.states import PENDING, ReminderStatus
 from app.signing import same_token
 from app.tenants.models import ApiKey
 from app.tenants.service import KEY_PREFIX, Scope, find_active_key
@@ -52,6 +53,7 @@ templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.filters["moment"] = moment
 PAGE_SIZE = 50
 CHANNELS = tuple(Channel)
+ChoiceT = TypeVar("ChoiceT", bound=str)
 SIGN_IN_PREFIX_LENGTH = len(KEY_PREFIX) + 6
 """What a key's listing shows of it (`ApiKey.prefix`): failed sign-ins are counted per prefix."""
 logger = logging.getLogger(__name__)
@@ -239,13 +241,14 @@ def _time(
 
 
 def _choice(
-    name: str, value: str | None, allowed: Sequence[str], errors: list[FieldError]
-) -> str | None:
+    name: str, value: str | None, allowed: Sequence[ChoiceT], errors: list[FieldError]
+) -> ChoiceT | None:
     """A select's value: empty for "any", else one of `allowed` (a typed URL may say more)."""
     chosen = _optional(value)
-    if chosen is not None and chosen not in allowed:
+    found = next((option for option in allowed if option == chosen), None)
+    if chosen is not None and found is None:
         errors.append(not_one_of(f"query.{name}", allowed))
-    return chosen
+    return found
 
 
 def _contact(row: RowMapping, viewer: Viewer) -> str:
@@ -383,7 +386,7 @@ def due_backlog(
         "backlog.html",
         {
             "viewer": viewer,
-            "statuses": [status.value for status in queries.PENDING],
+            "statuses": [status.value for status in ReminderStatus if status in PENDING],
             "buckets": queries.BUCKETS,
             "table": table,
             "oldest_minutes": None if oldest is None else int((now - oldest).total_seconds() // 60),

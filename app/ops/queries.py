@@ -12,10 +12,8 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.customers.models import Customer
 from app.reminders.models import DeliveryAttempt, Reminder
-from app.reminders.states import ReminderStatus
+from app.reminders.states import PENDING
 from app.tenants.models import ApiKey, Tenant
-
-PENDING = (ReminderStatus.SCHEDULED, ReminderStatus.DEFERRED, ReminderStatus.DISPATCHING)
 
 
 def active_key(session: Session, *, key_id: uuid.UUID, tenant_id: uuid.UUID) -> ApiKey | None:

@@ -10,9 +10,22 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
 from app.reminders.states import ReminderStatus
+from app.reminders.vocabulary import AttemptStatus, ErrorKind
 
 BigIntId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 """SQLite only auto-increments an INTEGER PRIMARY KEY."""
+
+
+def stored_as_text(enum: type[StrEnum], length: int) -> sa.Enum:
+    """An enum column that is a plain VARCHAR of its values on every database, so adding a
+    member needs no migration and rows written before the enum existed still load."""
+    return sa.Enum(
+        enum,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+    )
 
 
 class EventKind(StrEnum):
@@ -63,14 +76,7 @@ class Reminder(Base):
     variables: Mapped[dict[str, Any]]
     policy: Mapped[str | None] = mapped_column(sa.String(100))
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", sa.JSON)
-    status: Mapped[ReminderStatus] = mapped_column(
-        sa.Enum(
-            ReminderStatus,
-            native_enum=False,
-            length=16,
-            values_callable=lambda enum: [member.value for member in enum],
-        )
-    )
+    status: Mapped[ReminderStatus] = mapped_column(stored_as_text(ReminderStatus, 16))
     send_at: Mapped[datetime]
     expires_at: Mapped[datetime | None]
     next_attempt_at: Mapped[datetime]
@@ -133,10 +139,9 @@ class DeliveryAttempt(Base):
     worker: Mapped[str | None] = mapped_column(sa.String(64))
     """The dispatcher process that made the provider call."""
     provider_message_id: Mapped[str | None] = mapped_column(sa.String(100))
-    status: Mapped[str] = mapped_column(sa.String(20))
+    status: Mapped[AttemptStatus] = mapped_column(stored_as_text(AttemptStatus, 20))
     provider_status: Mapped[str | None] = mapped_column(sa.String(40))
-    error_kind: Mapped[str | None] = mapped_column(sa.String(16))
-    """`retryable`, `permanent` (the next channel is tried), `ambiguous` or `config`."""
+    error_kind: Mapped[ErrorKind | None] = mapped_column(stored_as_text(ErrorKind, 16))
     error_code: Mapped[str | None] = mapped_column(sa.String(40))
     error_message: Mapped[str | None] = mapped_column(sa.Text)
     recipient: Mapped[str | None] = mapped_column(sa.String(320))

@@ -42,6 +42,10 @@ TRANSITIONS: dict[ReminderStatus, frozenset[ReminderStatus]] = {
 
 TERMINAL = frozenset(status for status, targets in TRANSITIONS.items() if not targets)
 
+PENDING = frozenset({S.SCHEDULED, S.DEFERRED, S.DISPATCHING})
+"""Reminders the dispatcher has still to send, or is sending: the one meaning of "pending" that
+the due backlog (metrics, ops pages) and retention count by."""
+
 
 def sources_of(target: ReminderStatus) -> frozenset[ReminderStatus]:
     """Every status from which `target` may be reached (for guarded bulk updates)."""

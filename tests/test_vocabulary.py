@@ -1,0 +1,57 @@
+"""The closed vocabularies are the only words written, and the docs name every one of them."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from app.reminders.states import PENDING, ReminderStatus
+from app.reminders.vocabulary import AttemptStatus, ErrorKind
+from channels.status import DeliveryStatus
+
+ROOT = Path(__file__).resolve().parent.parent
+DELIVERIES = (ROOT / "docs" / "deliveries.md").read_text()
+STATE_MACHINE = (ROOT / "docs" / "state-machine.md").read_text()
+LITERAL = re.compile(r"""(\.status|\berror_kind)\s*(=|==|!=)\s*["']""")
+"""A row's status or error kind set or compared as a bare string rather than an enum member."""
+
+
+def _row(doc: str, name: str) -> str:
+    return next(line for line in doc.splitlines() if line.startswith(f"| `{name}` |"))
+
+
+def test_every_provider_status_can_be_stored_on_an_attempt() -> None:
+    assert {s.value for s in DeliveryStatus} <= {s.value for s in AttemptStatus}
+
+
+@pytest.mark.parametrize("status", list(AttemptStatus))
+def test_the_delivery_log_filter_docs_name_every_attempt_status(status: AttemptStatus) -> None:
+    assert f"`{status}`" in _row(DELIVERIES, "status")
+
+
+@pytest.mark.parametrize("kind", list(ErrorKind))
+def test_the_delivery_docs_name_every_error_kind(kind: ErrorKind) -> None:
+    described = DELIVERIES.split("`error_kind` (", 1)[1].split("`error_code`", 1)[0]
+    assert f"`{kind}`" in described
+
+
+@pytest.mark.parametrize("status", list(ReminderStatus))
+def test_the_state_machine_docs_describe_every_reminder_status(status: ReminderStatus) -> None:
+    assert _row(STATE_MACHINE, status)
+
+
+def test_the_state_machine_docs_say_which_statuses_are_pending() -> None:
+    paragraph = STATE_MACHINE.split("**Pending**", 1)[1].split("\n\n", 1)[0]
+    named = set(re.findall(r"`([a-z_]+)`", paragraph.split("contact details")[0]))
+    assert named == {str(status) for status in PENDING}
+
+
+def test_no_code_writes_or_compares_a_status_or_error_kind_as_a_bare_string() -> None:
+    found = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for top in ("app", "channels")
+        for path in sorted((ROOT / top).rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if LITERAL.search(line)
+    ]
+    assert found == []
