@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from app.reminders.reasons import DispatchReason, PolicyReason, ReminderReason
 from app.reminders.states import PENDING, ReminderStatus
 from app.reminders.vocabulary import AttemptStatus, ErrorKind
 from channels.status import DeliveryStatus
@@ -12,8 +13,12 @@ from channels.status import DeliveryStatus
 ROOT = Path(__file__).resolve().parent.parent
 DELIVERIES = (ROOT / "docs" / "deliveries.md").read_text()
 STATE_MACHINE = (ROOT / "docs" / "state-machine.md").read_text()
-LITERAL = re.compile(r"""(\.status|\berror_kind)\s*(=|==|!=)\s*["']""")
-"""A row's status or error kind set or compared as a bare string rather than an enum member."""
+LITERAL = re.compile(
+    r"""(\.status|\berror_kind)\s*(=|==|!=)\s*["']"""
+    r"""|(\breason\s*=|["']reason["']\s*:)\s*["'][A-Z][A-Z0-9_]*["']"""
+)
+"""A row's status, error kind or reason code written or compared as a bare string rather than
+an enum member."""
 
 
 def _row(doc: str, name: str) -> str:
@@ -46,7 +51,7 @@ def test_the_state_machine_docs_say_which_statuses_are_pending() -> None:
     assert named == {str(status) for status in PENDING}
 
 
-def test_no_code_writes_or_compares_a_status_or_error_kind_as_a_bare_string() -> None:
+def test_no_code_writes_a_status_error_kind_or_reason_as_a_bare_string() -> None:
     found = [
         f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
         for top in ("app", "channels")
@@ -55,3 +60,13 @@ def test_no_code_writes_or_compares_a_status_or_error_kind_as_a_bare_string() ->
         if LITERAL.search(line)
     ]
     assert found == []
+
+
+@pytest.mark.parametrize(
+    "reason", [*DispatchReason, *PolicyReason, *ReminderReason], ids=lambda r: f"{r!r}"
+)
+def test_the_state_machine_docs_list_every_reason_code(reason: str) -> None:
+    table = STATE_MACHINE.split("## Reason codes", 1)[1]
+    family = type(reason).__name__.removesuffix("Reason").lower()
+    rows = [line for line in table.splitlines() if line.startswith(f"| {family} |")]
+    assert any(f"`{reason}`" in row.split("|")[2] for row in rows)

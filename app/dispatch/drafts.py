@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 from app.dispatch.batch import Batch
 from app.dispatch.compose import compose, text_of
-from app.dispatch.failures import COMPOSE_ERROR, describe, render_reason
+from app.dispatch.failures import describe, render_reason
 from app.optouts.links import UnsubscribeLinks
+from app.reminders.reasons import DispatchReason
 from app.templates.budget import RenderBudget
 from app.templates.service import render_for_reminders
 from channels.base import Channel, Message
@@ -33,7 +34,7 @@ class Failure:
     """Why a channel of a reminder cannot be sent: a reason code and the error's text."""
 
     channel: Channel
-    reason: str
+    reason: DispatchReason
     error: str
 
 
@@ -59,7 +60,9 @@ def draft_batch(batch: Batch, *, budget: RenderBudget, links: UnsubscribeLinks) 
         try:
             message = compose(reminder, customer, tenants[reminder.id], rendered, links=links)
         except Exception as error:
-            drafts[reminder.id][channel] = Failure(channel, COMPOSE_ERROR, describe(error))
+            drafts[reminder.id][channel] = Failure(
+                channel, DispatchReason.COMPOSE_ERROR, describe(error)
+            )
             continue
         drafts[reminder.id][channel] = Draft(message, text_of(rendered), rendered.locale)
     return drafts

@@ -1,4 +1,4 @@
-"""How a reminder fails alone: the reason codes, the fall back to one by one when a batch step
+"""How a reminder fails alone: the fall back to one by one when a batch step
 raises, and the strikes of a reminder that made a round fail, so one bad item never stops the
 others and is never retried forever."""
 
@@ -15,26 +15,11 @@ from sqlalchemy.orm import Session
 from app.errors import ValidationFailed
 from app.reminders import repository as reminders
 from app.reminders.models import EventKind, Reminder
+from app.reminders.reasons import DispatchReason
 from app.reminders.states import ReminderStatus, check_transition
 from app.templates.service import NoVariant
 from app.templates.value_lint import WordingRefused
 
-NO_VARIANT = "NO_VARIANT"
-"""The template has no variant for the channel."""
-RENDER_ERROR = "RENDER_ERROR"
-"""Rendering raised: a template error, a value it cannot take, a version no longer stored."""
-RENDER_BUDGET = "RENDER_BUDGET"
-"""Rendering went over its time or size budget."""
-WORDING_REFUSED = "WORDING_REFUSED"
-"""A variable value carries prohibited wording (stored before the lint refused it)."""
-COMPOSE_ERROR = "COMPOSE_ERROR"
-"""The rendered text could not be made into a provider message (an address is missing)."""
-DRAFT_FAILURES = frozenset({NO_VARIANT, RENDER_ERROR, RENDER_BUDGET, COMPOSE_ERROR})
-"""The reasons a channel of a reminder cannot be drafted; the reminder goes on without it."""
-PREPARE_ERROR = "PREPARE_ERROR"
-"""The reminder made its round fail; after `NUDGE_DISPATCH_MAX_ROUND_FAILURES` it is set aside."""
-RECORD_ERROR = "RECORD_ERROR"
-"""A provider's answer could not be recorded; the lease turns the reminder `unknown`."""
 MAX_ERROR = 1000
 
 logger = logging.getLogger("nudge.dispatch")
@@ -71,15 +56,15 @@ def isolated(
     return results
 
 
-def render_reason(error: Exception) -> str:
+def render_reason(error: Exception) -> DispatchReason:
     """By class name, so the render budget's exception needs no import here."""
     if isinstance(error, NoVariant):
-        return NO_VARIANT
+        return DispatchReason.NO_VARIANT
     if isinstance(error, WordingRefused):
-        return WORDING_REFUSED
+        return DispatchReason.WORDING_REFUSED
     if any(cls.__name__ == "RenderBudgetExceeded" for cls in type(error).__mro__):
-        return RENDER_BUDGET
-    return RENDER_ERROR
+        return DispatchReason.RENDER_BUDGET
+    return DispatchReason.RENDER_ERROR
 
 
 def describe(error: BaseException) -> str:
@@ -92,7 +77,7 @@ def describe(error: BaseException) -> str:
 
 
 def fail(
-    reminder: Reminder, *, reason: str, detail: dict[str, Any], now: datetime
+    reminder: Reminder, *, reason: DispatchReason, detail: dict[str, Any], now: datetime
 ) -> dict[str, Any]:
     """Fails a claimed reminder for good; returns its timeline event (inserted in bulk)."""
     check_transition(reminder.status, ReminderStatus.FAILED)
@@ -137,7 +122,7 @@ def strike(
     detail: dict[str, Any] = {"error": describe(error), "round_failures": reminder.round_failures}
     if reminder.round_failures >= limit:
         reminders.add_events(
-            session, [fail(reminder, reason=PREPARE_ERROR, detail=detail, now=now)]
+            session, [fail(reminder, reason=DispatchReason.PREPARE_ERROR, detail=detail, now=now)]
         )
         return
     at = now + min(longest, backoff * 2 ** min(reminder.round_failures - 1, 32))
@@ -155,7 +140,7 @@ def strike(
                 "tenant_id": reminder.tenant_id,
                 "reminder_id": reminder.id,
                 "kind": EventKind.RETRY,
-                "reason": PREPARE_ERROR,
+                "reason": DispatchReason.PREPARE_ERROR,
                 "detail": detail | {"next_attempt_at": at.isoformat()},
                 "at": now,
             }

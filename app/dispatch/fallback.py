@@ -19,14 +19,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.reminders.models import DeliveryAttempt, EventKind, Reminder
+from app.reminders.reasons import DispatchReason
 from app.reminders.vocabulary import ErrorKind
 from channels.base import Channel
-from channels.errors import CircuitOpenError
 from channels.registry import Registry
 
 KNOWN = frozenset(channel.value for channel in Channel)
 """A stored channel name no build knows (a row written by hand) is served by nothing."""
-CIRCUIT_OPEN = CircuitOpenError.code
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,7 @@ class ChannelRecord:
             return replace(
                 self,
                 retryable=self.retryable + 1,
-                circuit_refused=self.circuit_refused or code == CIRCUIT_OPEN,
+                circuit_refused=self.circuit_refused or code == DispatchReason.CIRCUIT_OPEN,
             )
         return self
 
@@ -117,6 +116,7 @@ class Skip:
     """Why a channel was passed over in a round without a provider call."""
 
     reason: str
+    """A DispatchReason, or the policy's reason for refusing the channel."""
     error: str | None = None
 
 

@@ -21,18 +21,16 @@ from app.customers.repository import CONTACT_FIELDS
 from app.dispatch.batch import Claimed
 from app.dispatch.claim import STARTED, release, renew
 from app.dispatch.drafts import Draft, Drafts, Failure
-from app.dispatch.failures import DRAFT_FAILURES, fail
-from app.dispatch.fallback import CIRCUIT_OPEN, NONE, Fallback, Skip, skipped_events
+from app.dispatch.failures import fail
+from app.dispatch.fallback import NONE, Fallback, Skip, skipped_events
 from app.observability import metrics
 from app.policy.outcomes import apply_block
 from app.policy.service import Candidate, gate, lock_customers
 from app.reminders import repository as reminders
 from app.reminders.models import DeliveryAttempt, EventKind, Reminder
+from app.reminders.reasons import DRAFT_FAILURES, DispatchReason
 from app.tenants.models import Tenant
 from channels.base import Channel, Message
-
-NO_ADAPTER = "NO_ADAPTER"
-"""No provider is configured for any of the reminder's channels: nothing will ever send it."""
 
 
 @dataclass(frozen=True)
@@ -178,7 +176,7 @@ def _candidates(
             events.append(fail(reminder, reason=broken[0].reason, detail=_failed(broken), now=now))
         else:
             detail = {"channels": reminder.channels}
-            events.append(fail(reminder, reason=NO_ADAPTER, detail=detail, now=now))
+            events.append(fail(reminder, reason=DispatchReason.NO_ADAPTER, detail=detail, now=now))
     return candidates, events
 
 
@@ -192,7 +190,7 @@ def _skips(
     provider here, no message, or a circuit open. A channel failed permanently before has
     said so on the timeline already."""
     skips = {
-        channel: Skip(NO_ADAPTER)
+        channel: Skip(DispatchReason.NO_ADAPTER)
         for channel in reminder.channels
         if channel not in item.channels and not item.history.get(channel, NONE).permanent
     }
@@ -200,7 +198,7 @@ def _skips(
         if isinstance(option, Failure):
             skips[channel] = Skip(option.reason, option.error)
         elif fallback.registry.circuit_open(channel):
-            skips[channel] = Skip(CIRCUIT_OPEN)
+            skips[channel] = Skip(DispatchReason.CIRCUIT_OPEN)
     return skips
 
 

@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit
 from app.customers.models import Customer
 from app.deliveries import callbacks
-from app.dispatch.fallback import CIRCUIT_OPEN, NONE, Fallback, History, histories
+from app.dispatch.fallback import NONE, Fallback, History, histories
 from app.dispatch.prepare import Started
 from app.dispatch.retry import RetryStrategy
 from app.observability import metrics
 from app.optouts.models import OptOut, OptOutChannel, OptOutSource
 from app.reminders import repository as reminders
 from app.reminders.models import DeliveryAttempt, EventKind, Reminder
+from app.reminders.reasons import DispatchReason
 from app.reminders.states import ReminderStatus, check_transition
 from app.reminders.vocabulary import AttemptStatus, ErrorKind
 from channels.base import SendResult
@@ -149,7 +150,7 @@ def _next_state(
         )
     described: dict[str, Any] = {"error_code": attempt.error_code, "error": error.message}
     if isinstance(error, AmbiguousError):  # it may have reached the customer: never another
-        return EventKind.UNKNOWN, "AMBIGUOUS_SEND", described, ReminderStatus.UNKNOWN
+        return EventKind.UNKNOWN, DispatchReason.AMBIGUOUS_SEND, described, ReminderStatus.UNKNOWN
     if isinstance(error, PermanentError):
         if error.opt_out:
             _opt_out(session, reminder, attempt, now)
@@ -157,14 +158,23 @@ def _next_state(
         if following is not None:
             reminder.next_attempt_at = now
             moved = described | {"next_channel": following}
-            return EventKind.FALLBACK, "PERMANENT_ERROR", moved, ReminderStatus.SCHEDULED
-        return EventKind.FAILED, "PERMANENT_ERROR", described, ReminderStatus.FAILED
+            return (
+                EventKind.FALLBACK,
+                DispatchReason.PERMANENT_ERROR,
+                moved,
+                ReminderStatus.SCHEDULED,
+            )
+        return EventKind.FAILED, DispatchReason.PERMANENT_ERROR, described, ReminderStatus.FAILED
     following = moves.after_retryable()
     if following is not None:
         reminder.next_attempt_at = now
         failures = moves.history.get(attempt.channel, NONE).retryable + 1
         detail = described | {"next_channel": following, "failures": failures}
-        reason = CIRCUIT_OPEN if isinstance(error, CircuitOpenError) else "RETRYABLE_ERROR"
+        reason = (
+            DispatchReason.CIRCUIT_OPEN
+            if isinstance(error, CircuitOpenError)
+            else DispatchReason.RETRYABLE_ERROR
+        )
         return EventKind.FALLBACK, reason, detail, ReminderStatus.SCHEDULED
     retry_after = error.retry_after if isinstance(error, RetryableError) else None
     at = retry.next_attempt(
@@ -174,15 +184,15 @@ def _next_state(
         expires_at=reminder.expires_at,
         rng=rng,
     )
-    if at == "MAX_ATTEMPTS":
-        return EventKind.FAILED, "MAX_ATTEMPTS", described, ReminderStatus.FAILED
-    if at == "EXPIRED":
-        return EventKind.EXPIRED, "EXPIRED", described, ReminderStatus.EXPIRED
+    if at == DispatchReason.MAX_ATTEMPTS:
+        return EventKind.FAILED, DispatchReason.MAX_ATTEMPTS, described, ReminderStatus.FAILED
+    if at == DispatchReason.EXPIRED:
+        return EventKind.EXPIRED, DispatchReason.EXPIRED, described, ReminderStatus.EXPIRED
     assert isinstance(at, datetime)
     reminder.next_attempt_at = at
     return (
         EventKind.RETRY,
-        "RETRYABLE_ERROR",
+        DispatchReason.RETRYABLE_ERROR,
         described | {"next_attempt_at": at.isoformat()},
         ReminderStatus.DEFERRED,
     )

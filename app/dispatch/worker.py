@@ -24,13 +24,14 @@ from app.config import Settings
 from app.dispatch import heartbeat
 from app.dispatch.batch import Batch, Claimed, claim_batch
 from app.dispatch.drafts import Drafts, draft_batch
-from app.dispatch.failures import PREPARE_ERROR, RECORD_ERROR, describe, isolated, strike
+from app.dispatch.failures import describe, isolated, strike
 from app.dispatch.fallback import Fallback
 from app.dispatch.prepare import Prepared, Started, start_sends
 from app.dispatch.record import Outcome, record_round
 from app.dispatch.retry import RetryStrategy
 from app.observability import metrics
 from app.optouts.links import UnsubscribeLinks
+from app.reminders.reasons import DispatchReason
 from app.templates.budget import RenderBudget
 from channels.base import SendResult
 from channels.errors import AmbiguousError
@@ -172,7 +173,7 @@ class Dispatcher:
         except Exception:
             logger.exception("could not strike reminder %s; its lease returns it", reminder_id)
             return
-        metrics.ITEM_FAILURES.labels(PREPARE_ERROR).inc()
+        metrics.ITEM_FAILURES.labels(DispatchReason.PREPARE_ERROR).inc()
 
     async def _send(self, item: Started) -> Outcome:
         adapter = self.registry.adapter_for(item.message.channel)
@@ -205,7 +206,7 @@ class Dispatcher:
         logger.error(
             "could not record the send of reminder %s", outcome.started.reminder_id, exc_info=error
         )
-        metrics.ITEM_FAILURES.labels(RECORD_ERROR).inc()
+        metrics.ITEM_FAILURES.labels(DispatchReason.RECORD_ERROR).inc()
 
     def _beat(self, error: Exception | None) -> None:
         now = self.clock.now()

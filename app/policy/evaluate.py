@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from app.policy.spec import Cap, Policy
 from app.policy.windows import is_holiday, next_open
+from app.reminders.reasons import PolicyReason
 from channels.base import Channel
 
 MAX_STEPS = 1000
@@ -79,15 +80,17 @@ def _first_block(
         opens = next_open(policy, channel, zone, moment)
         if opens != moment:
             local_day = moment.astimezone(zone).date()
-            return ("HOLIDAY" if is_holiday(policy, local_day) else "QUIET_HOURS"), opens
+            return (
+                PolicyReason.HOLIDAY if is_holiday(policy, local_day) else PolicyReason.QUIET_HOURS
+            ), opens
     if channel is Channel.VOICE and policy.after_conversation is not None:
         talks = [c.at for c in history if c.channel == Channel.VOICE and c.connected]
         if talks and moment < max(talks) + policy.after_conversation:
-            return "RECENT_CONVERSATION", max(talks) + policy.after_conversation
+            return PolicyReason.RECENT_CONVERSATION, max(talks) + policy.after_conversation
     if policy.min_gap is not None and history:
         last = max(c.at for c in history)
         if moment < last + policy.min_gap:
-            return "MIN_GAP", last + policy.min_gap
+            return PolicyReason.MIN_GAP, last + policy.min_gap
     for cap in policy.caps:
         if cap.channel in ("any", channel):
             freed = _cap_frees_at(cap, moment, history, loan_ref)

@@ -3,6 +3,7 @@
 from datetime import time, timedelta
 
 from app.policy.spec import Cap, Holidays, Policy, Window
+from app.reminders.reasons import PolicyReason
 from channels.base import Channel
 
 DAY, WEEK = timedelta(days=1), timedelta(days=7)
@@ -25,9 +26,9 @@ PRESETS: dict[str, Policy] = {
                 max=3,
                 window=DAY,
                 count="connected",
-                reason="CAP_CONNECTED_CALLS",
+                reason=PolicyReason.CAP_CONNECTED_CALLS,
             ),
-            Cap(channel=Channel.VOICE, max=6, window=DAY, reason="CAP_CALL_ATTEMPTS"),
+            Cap(channel=Channel.VOICE, max=6, window=DAY, reason=PolicyReason.CAP_CALL_ATTEMPTS),
         ],
         spread=SPREAD,
     ),
@@ -39,7 +40,15 @@ PRESETS: dict[str, Policy] = {
             "(1006.6(e))."
         ),
         windows={"any": [Window(start=time(8), end=time(21))]},
-        caps=[Cap(channel=Channel.VOICE, max=7, window=WEEK, per="loan", reason="CALL_7_IN_7")],
+        caps=[
+            Cap(
+                channel=Channel.VOICE,
+                max=7,
+                window=WEEK,
+                per="loan",
+                reason=PolicyReason.CALL_7_IN_7,
+            )
+        ],
         after_conversation=WEEK,
         spread=SPREAD,
     ),
@@ -65,8 +74,14 @@ PRESETS: dict[str, Policy] = {
         caps=[
             Cap(max=2, window=DAY),
             Cap(max=5, window=WEEK),
-            Cap(channel=Channel.VOICE, max=1, window=DAY, reason="CAP_CALLS_DAY"),
-            Cap(channel=Channel.VOICE, max=7, window=WEEK, per="loan", reason="CALL_7_IN_7"),
+            Cap(channel=Channel.VOICE, max=1, window=DAY, reason=PolicyReason.CAP_CALLS_DAY),
+            Cap(
+                channel=Channel.VOICE,
+                max=7,
+                window=WEEK,
+                per="loan",
+                reason=PolicyReason.CALL_7_IN_7,
+            ),
         ],
         min_gap=timedelta(hours=4),
         after_conversation=WEEK,

@@ -8,9 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from app.customers.schemas import CustomerIn
 from app.fields import InstantIn
 from app.policy.spec import Policy
+from app.reminders.reasons import PolicyReason
 from channels.base import Channel
-
-PolicyName = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,99}$", examples=["cn-gentle"])
 
 
 class PolicyOut(BaseModel):
@@ -78,7 +77,7 @@ class EvaluateOut(BaseModel):
                 {
                     "allowed": False,
                     "action": "defer",
-                    "reason": "QUIET_HOURS",
+                    "reason": PolicyReason.QUIET_HOURS.value,
                     "next_allowed_at": "2026-11-28T00:00:00Z",
                     "next_allowed_local": "2026-11-28T08:00:00+08:00",
                     "timezone": "Asia/Shanghai",

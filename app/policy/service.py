@@ -23,6 +23,7 @@ from app.policy.models import PolicyRecord
 from app.policy.presets import PRESETS
 from app.policy.spec import Policy
 from app.reminders.models import Reminder
+from app.reminders.reasons import PolicyReason
 from app.templates.webhook import VISIT
 from app.tenants.models import Tenant
 from app.visits.rules import visit_policy, visits_only
@@ -179,7 +180,9 @@ def _decide(
         )
     )
 
-    refusals = {channel: "OPTED_OUT" for channel in candidate.channels if channel in blocked}
+    refusals: dict[Channel, str] = {
+        channel: PolicyReason.OPTED_OUT for channel in candidate.channels if channel in blocked
+    }
 
     def verdict(
         action: Literal["send", "defer", "suppress", "expire"],
@@ -191,10 +194,10 @@ def _decide(
         return Verdict(action, reason, channel, at, name, zones, earliest, refusals)
 
     if reminder.expires_at is not None and now >= reminder.expires_at:
-        return verdict("expire", "EXPIRED")
+        return verdict("expire", PolicyReason.EXPIRED)
     reachable = [channel for channel in candidate.channels if channel not in blocked]
     if not reachable:
-        return verdict("suppress", "OPTED_OUT")
+        return verdict("suppress", PolicyReason.OPTED_OUT)
     decisions = {
         channel: evaluate(
             policy,
@@ -216,10 +219,10 @@ def _decide(
     if policy.on_block == "drop":
         return verdict("suppress", reason, earliest=earliest)
     if earliest is None:
-        return verdict("suppress", "NO_CONTACT_WINDOW")
+        return verdict("suppress", PolicyReason.NO_CONTACT_WINDOW)
     at = earliest + policy.spread * rng.random()
     if reminder.expires_at is not None and at >= reminder.expires_at:
-        return verdict("expire", "EXPIRED", earliest=earliest)
+        return verdict("expire", PolicyReason.EXPIRED, earliest=earliest)
     return verdict("defer", reason, at=at, earliest=earliest)
 
 

@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from app.fields import INT4_MAX, SpanIn
+from app.reminders.reasons import PolicyReason
 from channels.base import Channel
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -141,9 +142,8 @@ class Cap(BaseModel):
     def reason_code(self) -> str:
         if self.reason:
             return self.reason
-        return {timedelta(days=1): "CAP_DAY", timedelta(days=7): "CAP_WEEK"}.get(
-            self.window, "CAP_WINDOW"
-        )
+        named = {timedelta(days=1): PolicyReason.CAP_DAY, timedelta(days=7): PolicyReason.CAP_WEEK}
+        return named.get(self.window, PolicyReason.CAP_WINDOW)
 
 
 def _visit_hours() -> list[Window]:

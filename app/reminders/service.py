@@ -17,6 +17,7 @@ from app.pagination import decode_cursor, encode_cursor
 from app.policy import service as policies
 from app.reminders import repository
 from app.reminders.models import EventKind, Reminder
+from app.reminders.reasons import ReminderReason
 from app.reminders.schemas import (
     AttemptOut,
     EventOut,
@@ -282,7 +283,7 @@ def cancel(
     if not moved:
         current = get(session, tenant_id=tenant_id, reminder_id=reminder_id)
         raise Conflict(f"a reminder that is {current.status} can no longer be cancelled")
-    _record_cancellations(session, tenant_id, moved, reason="API", now=now)
+    _record_cancellations(session, tenant_id, moved, reason=ReminderReason.API, now=now)
     return get(session, tenant_id=tenant_id, reminder_id=reminder_id)
 
 
@@ -295,12 +296,17 @@ def cancel_loan(session: Session, *, tenant_id: uuid.UUID, loan_ref: str, clock:
         where=[Reminder.tenant_id == tenant_id, Reminder.loan_ref == loan_ref],
         now=now,
     )
-    _record_cancellations(session, tenant_id, moved, reason="LOAN_CANCELLED", now=now)
+    _record_cancellations(session, tenant_id, moved, reason=ReminderReason.LOAN_CANCELLED, now=now)
     return len(moved)
 
 
 def _record_cancellations(
-    session: Session, tenant_id: uuid.UUID, ids: Sequence[uuid.UUID], *, reason: str, now: datetime
+    session: Session,
+    tenant_id: uuid.UUID,
+    ids: Sequence[uuid.UUID],
+    *,
+    reason: ReminderReason,
+    now: datetime,
 ) -> None:
     repository.add_events(
         session,
@@ -350,7 +356,7 @@ def resolve(
                 "tenant_id": tenant_id,
                 "reminder_id": reminder_id,
                 "kind": EventKind.RESOLVED,
-                "reason": outcome.upper(),
+                "reason": ReminderReason(outcome.upper()),
                 "detail": None,
                 "at": now,
             }

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from app.policy.evaluate import Contact
 from app.policy.spec import Cap, HolidayMode, Policy
+from app.reminders.reasons import PolicyReason
 
 DAY, WEEK = timedelta(days=1), timedelta(days=7)
 
@@ -27,8 +28,8 @@ def visit_policy(policy: Policy) -> Policy:
             "windows": {"any": rules.windows},
             "holidays": holidays,
             "caps": [
-                Cap(max=rules.per_day, window=DAY, reason="VISIT_CAP_DAY"),
-                Cap(max=rules.per_week, window=WEEK, reason="VISIT_CAP_WEEK"),
+                Cap(max=rules.per_day, window=DAY, reason=PolicyReason.VISIT_CAP_DAY),
+                Cap(max=rules.per_week, window=WEEK, reason=PolicyReason.VISIT_CAP_WEEK),
             ],
             "min_gap": None,
             "after_conversation": None,
