@@ -40,6 +40,8 @@ _COLUMNS: tuple[Any, ...] = (
     A.finished_at,
     A.latency_ms,
     A.worker,
+    A.cost_amount,
+    A.cost_currency,
 )
 
 

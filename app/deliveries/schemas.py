@@ -3,6 +3,7 @@
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
@@ -40,7 +41,7 @@ class DeliveryOut(BaseModel):
     channel: str
     provider: str
     provider_message_id: str | None
-    status: str = Field(description="Normalized: queued, sent, delivered, failed, answered...")
+    status: AttemptStatus = Field(description="`sending` while in flight, then normalized.")
     provider_status: str | None = Field(description="The provider's own word.")
     error_kind: ErrorKind | None
     error_code: str | None
@@ -55,6 +56,10 @@ class DeliveryOut(BaseModel):
     finished_at: datetime | None
     latency_ms: int | None
     worker: str | None
+    cost_amount: Decimal | None = Field(
+        description="What the provider charged, when it says (Twilio often only later)."
+    )
+    cost_currency: str | None = Field(description="ISO 4217 code of `cost_amount`.")
 
 
 class DeliveryPage(BaseModel):

@@ -14,6 +14,7 @@ from app.customers.models import Customer
 from app.deliveries import callbacks
 from app.dispatch.fallback import NONE, Fallback, History, histories
 from app.dispatch.prepare import Started
+from app.dispatch.response import kept_response
 from app.dispatch.retry import RetryStrategy
 from app.observability import metrics
 from app.optouts.models import OptOut, OptOutChannel, OptOutSource
@@ -68,6 +69,9 @@ def record_round(
         attempt.error_code = getattr(error, "code", None)
         attempt.error_message = error.message if error else None
         attempt.finished_at, attempt.latency_ms = outcome.finished_at, outcome.latency_ms
+        if result.cost is not None:
+            attempt.cost_amount, attempt.cost_currency = result.cost.amount, result.cost.currency
+        attempt.provider_response = kept_response(result.raw)
         moves = Moves(fallback, past.get(reminder.id, {}), reminder, attempt)
         kind, reason, detail, target = _next_state(session, moves, result, retry, now, rng)
         check_transition(reminder.status, target)

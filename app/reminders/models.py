@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -155,3 +156,10 @@ class DeliveryAttempt(Base):
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
     latency_ms: Mapped[int | None]
+    cost_amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 6))
+    """What the provider charged, when it says (Twilio's `price`, often only later)."""
+    cost_currency: Mapped[str | None] = mapped_column(sa.String(3))
+    provider_response: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    """The provider's answer as it gave it, masked of contact details and bounded in size
+    (app/dispatch/response.py), as anymail keeps `esp_response`: for questions the normalized
+    columns cannot answer."""

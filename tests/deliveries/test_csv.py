@@ -55,6 +55,8 @@ def test_the_export_has_a_header_and_the_filtered_rows_newest_first(
         "finished_at": "2026-11-27T09:30:01.120000Z",
         "latency_ms": "120",
         "worker": "worker-1",
+        "cost_amount": "",
+        "cost_currency": "",
     }
 
 

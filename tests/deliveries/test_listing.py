@@ -1,18 +1,21 @@
 """The delivery log over HTTP: filters, stable paging, one delivery, tenancy and scopes."""
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
+from app.reminders.models import DeliveryAttempt
 from app.tenants.service import Scope
 from tests.conftest import DispatcherFactory, Tenant
 from tests.deliveries.conftest import EMAIL, PHONE, Log
 from tests.factories import reminder
-from tests.fakes.twilio_server import FakeTwilio
+from tests.fakes.twilio_server import FakeTwilio, Reply
 
 
 def ids(response: httpx.Response) -> list[str]:
@@ -118,6 +121,8 @@ def test_an_item_carries_the_whole_story_of_the_attempt(
         "finished_at": "2026-11-27T07:30:00.120000Z",
         "latency_ms": 120,
         "worker": "worker-1",
+        "cost_amount": None,
+        "cost_currency": None,
     }
 
 
@@ -206,3 +211,23 @@ async def test_a_dispatched_reminder_appears_in_the_log_with_its_recipient(
         "pre-due",
     )
     assert item["worker"] == "test"
+
+
+@pytest.mark.anyio
+async def test_the_price_twilio_answers_with_is_kept_as_the_attempts_cost(
+    tenant: Tenant, make_dispatcher: DispatcherFactory, twilio: FakeTwilio, db: Session
+) -> None:
+    twilio.answer(Reply(price="-0.04380"))
+    submitted = tenant.client.post("/v1/reminders", json=reminder(channels=["sms"])).json()
+    assert await make_dispatcher().run_once() == 1
+    [item] = tenant.client.get("/v1/deliveries", params={"reminder_id": submitted["id"]}).json()[
+        "items"
+    ]
+    assert (Decimal(item["cost_amount"]), item["cost_currency"]) == (Decimal("0.0438"), "USD")
+    kept = db.scalars(sa.select(DeliveryAttempt.provider_response)).one()
+    assert kept is not None
+    assert (kept["sid"], kept["price"], kept["price_unit"]) == (
+        item["provider_message_id"],
+        "-0.04380",
+        "USD",
+    )
