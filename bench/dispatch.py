@@ -30,17 +30,23 @@ from app.config import Settings
 from app.db import create_db_engine, create_session_factory
 from app.dispatch.worker import Dispatcher
 from app.reminders.models import DeliveryAttempt, Reminder
+from bench.scratch import fresh_database
+from bench.seeding import seed
 from channels.registry import Registry
-from tests.databases import fresh_database
-from tests.factories import customer, reminder
-from tests.seeding import seed
 
 ALWAYS = {"windows": {"any": [{"start": "00:00", "end": "24:00"}]}}
 
 
 def fill(url: str, count: int) -> None:
     bodies = [
-        reminder(customer=customer(ref=f"c-{i}"), channels=["sms"], policy="always")
+        {
+            "customer": {"ref": f"c-{i}", "phone": "+8613812345678", "timezone": "Asia/Shanghai"},
+            "loan_ref": f"loan-{i}",
+            "template": "pre-due",
+            "channels": ["sms"],
+            "policy": "always",
+            "variables": {"amount": "1234.50", "due_date": "2026-12-01"},
+        }
         for i in range(count)
     ]
     seed(url, clock=SystemClock(), bodies=bodies, policy={"always": ALWAYS})

@@ -29,8 +29,8 @@ from app.customers.models import Customer
 from app.db import create_db_engine, create_session_factory
 from app.reminders.models import Reminder, ReminderEvent
 from app.tenants import service as tenants
+from bench.scratch import fresh_database
 from bench.serve import serving_url
-from tests.databases import fresh_database
 
 
 def item(i: int) -> dict[str, object]:

@@ -14,8 +14,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
-from tests.databases import fresh_database
-from tests.servers import free_port
+from bench.scratch import free_port, fresh_database
 
 NUDGE = str(Path(sys.executable).parent / "nudge")
 

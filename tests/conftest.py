@@ -22,8 +22,9 @@ from app.dispatch.worker import Dispatcher
 from app.main import create_app
 from app.tenants import service as tenants
 from app.tenants.service import Scope
+from bench.scratch import fresh_database
 from channels.registry import Registry
-from tests.databases import BACKENDS, fresh_database
+from tests.databases import BACKENDS
 from tests.fakes.twilio_server import FakeTwilio, fake_twilio
 from tests.fakes.webhook_receiver import WebhookReceiver
 from tests.servers import serving

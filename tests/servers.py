@@ -1,6 +1,5 @@
 """Runs an ASGI app under uvicorn on a loopback port, in a thread of the test process."""
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -49,12 +48,3 @@ def _serving(app: FastAPI, overrides: dict[str, Any]) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on right now: for servers that cannot take port 0, and
-    for testing a refused connection."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port

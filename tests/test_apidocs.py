@@ -12,7 +12,7 @@ from playwright.async_api import Request, Route, async_playwright
 
 from app.main import create_app
 from tests.conftest import app_settings
-from tests.ops.test_browser import CHROMIUM_ARGS, chromium  # noqa: F401  (the fixture)
+from tests.helpers.browser import CHROMIUM_ARGS, chromium  # noqa: F401  (the fixture)
 from tests.servers import serving
 
 REFERENCES = re.compile(r"""(?:src|href|spec-url)="([^"]+)"|url: ?'([^']+)'""")

@@ -3,24 +3,15 @@
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
 
+from bench.scratch import fresh_database
 from tests.conftest import Server
-from tests.databases import fresh_database
 from tests.factories import reminder
-
-NUDGE = str(Path(sys.executable).parent / "nudge")
-
-
-def nudge(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {"NUDGE_DATABASE_URL": database_url}
-    return subprocess.run(
-        [NUDGE, *args], env=env, capture_output=True, text=True, timeout=60, check=False
-    )
+from tests.helpers.cli import NUDGE, nudge
 
 
 @pytest.mark.usefixtures("db")

@@ -8,6 +8,7 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 from app.config import Settings
+from tests.helpers.secrets import GUESSABLE
 
 ENV_EXAMPLE = Path(__file__).parents[1] / ".env.example"
 SESSION_KEY = "ops-session-key-0123456789abcdef0123"
@@ -183,16 +184,6 @@ PRODUCTION = {
 }
 """Every secret configured, each as random as its source makes it (the SMTP password is
 shaped like a mail provider's app password)."""
-GUESSABLE = {
-    "one character": "a" * 40,
-    "a word repeated": "changeme" * 5,
-    "a capitalised word repeated": "Secret" * 6 + "!!!!",
-    "two characters alternating": "ab" * 20,
-    "keyboard rows": "qwertyuiopasdfghjklzxcvbnm1234567890",
-    "the alphabet and digits": "abcdefghijklmnopqrstuvwxyz0123456789",
-    "words and a count": "passwordpasswordpassword12345678",
-    "hex digits counted twice": "0123456789abcdef" * 2 + "0123",
-}
 SECRETS = {
     "secret_key": "NUDGE_SECRET_KEY",
     "twilio_auth_token": "NUDGE_TWILIO_AUTH_TOKEN",

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from tests.conftest import Tenant
-from tests.templates.test_endpoints import template
+from tests.helpers.api import template
 
 BROKEN = b'{\n  "loan_ref": "loan-1",\n  "template": pre-due\n}'
 JSON = {"Content-Type": "application/json"}

@@ -13,9 +13,9 @@ from app.main import create_app
 from app.reminders.models import Reminder
 from tests.conftest import Tenant, app_settings, count
 from tests.databases import BACKENDS, unreachable_database
-from tests.deliveries.conftest import INBOUND_PATH, signature
 from tests.factories import reminder
-from tests.ops.conftest import csrf_token
+from tests.helpers.ops import csrf_token
+from tests.helpers.twilio import INBOUND_PATH, signature
 from tests.servers import serving
 
 

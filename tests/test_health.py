@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
 from app.main import create_app
+from bench.scratch import fresh_database
 from tests.conftest import START, DispatcherFactory, app_settings
-from tests.databases import BACKENDS, fresh_database
+from tests.databases import BACKENDS
 from tests.servers import serving
 
 

@@ -28,7 +28,7 @@ from app.visits.endpoints import _signed_task
 from tests.conftest import DispatcherFactory, Server, Tenant, app_settings
 from tests.factories import customer, reminder
 from tests.fakes.twilio_server import FakeTwilio
-from tests.ops.conftest import issue_key, sign_in
+from tests.helpers.ops import issue_key, sign_in
 from tests.servers import serving
 
 pytestmark = pytest.mark.anyio

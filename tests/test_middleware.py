@@ -23,8 +23,8 @@ from app.reminders.models import Reminder
 from app.templates.models import TemplateVersion
 from app.tenants.models import Tenant as TenantRow
 from tests.conftest import Server, Tenant
-from tests.deliveries.conftest import INBOUND_PATH, signature
 from tests.factories import customer, reminder
+from tests.helpers.twilio import INBOUND_PATH, signature
 
 NUL = "a\x00b"
 LONE = "\udfff"

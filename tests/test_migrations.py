@@ -12,7 +12,8 @@ from alembic.runtime.migration import MigrationContext
 
 from app import migrate
 from app.db import Base, create_db_engine
-from tests.databases import BACKENDS, fresh_database
+from bench.scratch import fresh_database
+from tests.databases import BACKENDS
 
 
 def drift(engine: sa.Engine) -> list[object]:

@@ -28,10 +28,10 @@ from app.optouts.links import UnsubscribeLinks
 from app.tenants import service as tenants
 from app.tenants.service import Scope
 from tests.conftest import DispatcherFactory, app_settings
-from tests.deliveries.conftest import INBOUND_PATH, STATUS_PATH, signature
 from tests.factories import reminder
 from tests.fakes.twilio_server import FakeTwilio, Reply
-from tests.ops.conftest import sign_in
+from tests.helpers.ops import sign_in
+from tests.helpers.twilio import INBOUND_PATH, STATUS_PATH, signature
 from tests.servers import serving
 
 pytestmark = pytest.mark.anyio

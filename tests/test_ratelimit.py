@@ -14,7 +14,7 @@ from app.main import create_app
 from app.ratelimit import FailureThrottle, TokenBuckets
 from app.tenants.service import Scope
 from tests.conftest import Server, Tenant, app_settings, default_limits
-from tests.reminders.test_batch import items
+from tests.helpers.api import items
 from tests.servers import serving
 
 BURST = default_limits()["rate_limit_burst"]

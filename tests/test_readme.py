@@ -21,11 +21,11 @@ from app.clock import FrozenClock
 from app.db import create_db_engine, create_session_factory
 from app.dispatch.worker import Dispatcher
 from app.main import create_app
+from bench.scratch import fresh_database
 from channels.registry import Registry
 from tests.conftest import app_settings, settings
-from tests.databases import fresh_database
+from tests.helpers.cli import nudge
 from tests.servers import serving
-from tests.test_cli import nudge
 
 README = Path(__file__).parents[1] / "README.md"
 SHANGHAI_MORNING = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)

@@ -21,9 +21,9 @@ import pytest
 import sqlalchemy as sa
 from twilio.request_validator import RequestValidator
 
-from tests.databases import BACKENDS, fresh_database
+from bench.scratch import free_port, fresh_database
+from tests.databases import BACKENDS
 from tests.factories import reminder
-from tests.servers import free_port
 
 NUDGE = str(Path(sys.executable).parent / "nudge")
 PUBLIC_URL = "https://nudge.example"

@@ -14,9 +14,9 @@ from app.customers.models import Customer
 from app.db import create_db_engine, create_session_factory
 from app.reminders.models import Reminder, ReminderEvent
 from app.tenants.models import Tenant
-from tests.databases import fresh_database
+from bench.scratch import fresh_database
+from bench.seeding import seed
 from tests.factories import reminder
-from tests.seeding import seed
 
 NOW = datetime(2026, 12, 7, 4, 0, tzinfo=UTC)
 

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from app.deliveries.retention import erase_expired
 from tests.conftest import DispatcherFactory, Tenant
-from tests.deliveries.conftest import STATUS_PATH, post_signed
 from tests.factories import reminder
+from tests.helpers.twilio import STATUS_PATH, post_signed
 
 pytestmark = pytest.mark.anyio
 NUDGE = str(Path(sys.executable).parent / "nudge")

@@ -9,6 +9,7 @@ import trustme
 
 from app.clock import FrozenClock
 from app.config import Settings
+from bench.scratch import free_port
 from channels.base import Channel, Message
 from channels.errors import ChannelError, ConfigError, PermanentError, RetryableError
 from channels.outbound import TargetRefused
@@ -18,7 +19,6 @@ from tests.conftest import settings
 from tests.fakes.listener import counting_listener
 from tests.fakes.resolver import StaticResolver
 from tests.fakes.smtp_server import Inbox, smtp_server
-from tests.servers import free_port
 
 pytestmark = pytest.mark.anyio
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from app.clock import FrozenClock
+from bench.scratch import free_port
 from channels.base import Channel, Cost, Message
 from channels.errors import (
     AmbiguousError,
@@ -24,7 +25,6 @@ from tests.conftest import TWILIO_SID, TWILIO_TOKEN, twilio_settings
 from tests.fakes.listener import counting_listener
 from tests.fakes.resolver import StaticResolver
 from tests.fakes.twilio_server import FakeTwilio, Reply
-from tests.servers import free_port
 
 pytestmark = pytest.mark.anyio
 

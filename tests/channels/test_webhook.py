@@ -9,6 +9,7 @@ import trustme
 
 from app.clock import FrozenClock
 from app.config import Settings
+from bench.scratch import free_port
 from channels.base import Channel, Message, WebhookTarget
 from channels.errors import (
     AmbiguousError,
@@ -25,7 +26,6 @@ from tests.conftest import START, settings
 from tests.fakes.listener import counting_listener
 from tests.fakes.resolver import StaticResolver
 from tests.fakes.webhook_receiver import Reply, WebhookReceiver, webhook_receiver
-from tests.servers import free_port
 
 pytestmark = pytest.mark.anyio
 

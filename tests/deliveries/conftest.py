@@ -1,40 +1,18 @@
-"""Delivery tests: signed Twilio callbacks posted to the app under test, and delivery-log
-rows bulk-inserted straight into the database for volume."""
+"""Delivery tests: delivery-log rows bulk-inserted straight into the database for volume."""
 
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from twilio.request_validator import RequestValidator
 
 from app.clock import FrozenClock
 from app.customers.models import Customer
 from app.reminders.models import DeliveryAttempt, Reminder
 from app.reminders.states import ReminderStatus
-from tests.conftest import PUBLIC_URL, TWILIO_TOKEN
-from tests.dispatch.test_dispatcher import read, submit
-
-__all__ = ["read", "submit"]
-
-STATUS_PATH = "/v1/webhooks/twilio/status"
-INBOUND_PATH = "/v1/webhooks/twilio/inbound"
-
-
-def signature(
-    path: str, form: dict[str, str], *, token: str = TWILIO_TOKEN, base: str = PUBLIC_URL
-) -> str:
-    """What Twilio puts in X-Twilio-Signature for a request to Nudge's public URL."""
-    return str(RequestValidator(token).compute_signature(f"{base}{path}", form))
-
-
-def post_signed(client: httpx.Client, path: str, form: dict[str, str]) -> httpx.Response:
-    return client.post(path, data=form, headers={"X-Twilio-Signature": signature(path, form)})
-
 
 PHONE = "+8613812345678"
 EMAIL = "wang.fang@example.com"

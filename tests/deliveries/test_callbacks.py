@@ -11,9 +11,11 @@ from app.clock import FrozenClock
 from app.deliveries.pending_models import PendingCallback
 from app.reminders.models import ReminderEvent
 from tests.conftest import DispatcherFactory, Server, Tenant, count
-from tests.deliveries.conftest import STATUS_PATH, Log, post_signed, read, signature, submit
+from tests.deliveries.conftest import Log
 from tests.factories import customer
 from tests.fakes.twilio_server import FakeTwilio
+from tests.helpers.api import kinds, read, submit
+from tests.helpers.twilio import STATUS_PATH, message_status, post_signed, signature
 
 pytestmark = pytest.mark.anyio
 
@@ -24,17 +26,6 @@ async def sent_sms(tenant: Tenant, make_dispatcher: DispatcherFactory) -> tuple[
     await make_dispatcher().run_once()
     [attempt] = read(tenant, reminder_id)["attempts"]
     return reminder_id, attempt["provider_message_id"]
-
-
-def message_status(
-    anonymous: httpx.Client, reminder_id: str, sid: str, status: str, **extra: str
-) -> httpx.Response:
-    form = {"MessageSid": sid, "MessageStatus": status, "To": "+8613812345678", **extra}
-    return post_signed(anonymous, f"{STATUS_PATH}?reference={reminder_id}", form)
-
-
-def kinds(body: dict[str, Any]) -> list[str]:
-    return [event["kind"] for event in body["events"]]
 
 
 async def test_a_delivered_callback_marks_the_attempt_and_the_reminder_delivered(

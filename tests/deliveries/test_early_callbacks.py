@@ -24,11 +24,12 @@ from app.deliveries import callbacks, retention
 from app.deliveries.pending_models import PendingCallback
 from app.reminders.states import ReminderStatus
 from tests.conftest import DispatcherFactory, Server, Tenant, count
-from tests.deliveries.conftest import Log, read, submit
-from tests.deliveries.test_callbacks import kinds, message_status
+from tests.deliveries.conftest import Log
 from tests.factories import customer
 from tests.fakes.twilio_server import FakeTwilio, Reply
-from tests.observability.test_metrics_and_logs import sample
+from tests.helpers.api import kinds, read, submit
+from tests.helpers.prometheus import sample
+from tests.helpers.twilio import message_status
 
 pytestmark = pytest.mark.anyio
 

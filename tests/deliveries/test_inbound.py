@@ -17,9 +17,10 @@ from app.clock import FrozenClock
 from app.deliveries.inbound_models import InboundMessage, InboundReceipt
 from app.optouts.models import OptOut
 from tests.conftest import DispatcherFactory, Server, Tenant, count
-from tests.deliveries.conftest import INBOUND_PATH, post_signed, read, signature, submit
 from tests.factories import customer
 from tests.fakes.twilio_server import FakeTwilio
+from tests.helpers.api import read, submit
+from tests.helpers.twilio import INBOUND_PATH, post_signed, signature
 
 pytestmark = pytest.mark.anyio
 

@@ -11,10 +11,10 @@ from app.clock import FrozenClock
 from app.db import create_db_engine, create_session_factory
 from app.dispatch.claim import STARTED, claim_due, recover_expired
 from app.reminders.models import DeliveryAttempt, Reminder
+from bench.scratch import fresh_database
+from bench.seeding import seed
 from tests.conftest import START, Tenant
-from tests.databases import fresh_database
 from tests.factories import customer, reminder
-from tests.seeding import seed
 
 LEASE = timedelta(seconds=60)
 

@@ -1,56 +1,19 @@
 """Dispatch rounds end to end: policy, template, the real twilio library, the records."""
 
-import random
 from datetime import datetime, timedelta
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
-from app.dispatch.worker import Dispatcher
 from app.optouts.models import OptOut
-from channels.base import Channel
-from channels.registry import Registry
 from tests.conftest import DispatcherFactory, Tenant
-from tests.factories import customer, reminder
+from tests.factories import customer
 from tests.fakes.twilio_server import FakeTwilio, Reply
+from tests.helpers.api import read, sent_to_twilio, sms_only, submit
 
 pytestmark = pytest.mark.anyio
-
-
-def submit(tenant: Tenant, **fields: Any) -> str:
-    response = tenant.client.post("/v1/reminders", json=reminder(**fields))
-    assert response.status_code == 202, response.text
-    reminder_id: str = response.json()["id"]
-    return reminder_id
-
-
-def read(tenant: Tenant, reminder_id: str) -> dict[str, Any]:
-    body: dict[str, Any] = tenant.client.get(f"/v1/reminders/{reminder_id}").json()
-    return body
-
-
-def sent_to_twilio(twilio: FakeTwilio, reminder_id: str) -> list[str]:
-    """Which resources the fake received for this reminder (its id rides on the callback)."""
-    return [
-        r.resource
-        for r in twilio.received
-        if r.form.get("StatusCallback", "").endswith(f"reference={reminder_id}")
-    ]
-
-
-def sms_only(full: Dispatcher) -> Dispatcher:
-    """A dispatcher of a build with no provider but Twilio SMS configured."""
-    return Dispatcher(
-        sessions=full.sessions,
-        settings=full.settings,
-        clock=full.clock,
-        registry=Registry({Channel.SMS: full.registry.adapter_for(Channel.SMS)}),
-        rng=random.Random(0),
-        name="sms-only",
-    )
 
 
 async def test_a_due_reminder_is_sent_once_with_its_rendered_text_recorded(

@@ -9,12 +9,12 @@ import pytest
 
 from app.clock import FrozenClock
 from app.dispatch.worker import Dispatcher
+from bench.scratch import free_port
 from tests.conftest import DispatcherFactory, Tenant
-from tests.dispatch.test_dispatcher import read, sent_to_twilio, sms_only, submit
 from tests.factories import customer
 from tests.fakes.smtp_server import Inbox, smtp_server
 from tests.fakes.twilio_server import FakeTwilio, Reply
-from tests.servers import free_port
+from tests.helpers.api import read, sent_to_twilio, sms_only, submit
 
 pytestmark = pytest.mark.anyio
 

@@ -24,9 +24,9 @@ from tests.dispatch.poisons import (
     template_dividing_by_zero,
     webhook_without_variant,
 )
-from tests.dispatch.test_dispatcher import read, sent_to_twilio
 from tests.factories import customer
 from tests.fakes.twilio_server import FakeTwilio
+from tests.helpers.api import read, sent_to_twilio
 
 pytestmark = pytest.mark.anyio
 

@@ -6,9 +6,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import DispatcherFactory, Tenant
-from tests.dispatch.test_dispatcher import read, submit
 from tests.factories import customer
 from tests.fakes.twilio_server import FakeTwilio
+from tests.helpers.api import read, submit
 
 pytestmark = pytest.mark.anyio
 

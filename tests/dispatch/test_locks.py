@@ -23,12 +23,12 @@ from app.dispatch.worker import Dispatcher
 from app.main import create_app
 from app.reminders.models import Reminder
 from app.tenants.models import Tenant
+from bench.scratch import fresh_database
+from bench.seeding import seed
 from channels.registry import Registry
 from tests.conftest import START, app_settings, twilio_settings
-from tests.databases import fresh_database
 from tests.factories import customer, reminder
 from tests.fakes.twilio_server import FakeTwilio
-from tests.seeding import seed
 from tests.servers import serving
 
 pytestmark = pytest.mark.anyio

@@ -17,11 +17,11 @@ import sqlalchemy as sa
 from app.clock import FrozenClock
 from app.db import create_db_engine
 from app.reminders.models import DeliveryAttempt, Reminder
+from bench.scratch import fresh_database
+from bench.seeding import seed
 from tests.conftest import START, TWILIO_SID, TWILIO_TOKEN
-from tests.databases import fresh_database
 from tests.factories import customer, reminder
 from tests.fakes.twilio_server import FakeTwilio
-from tests.seeding import seed
 
 NUDGE = str(Path(sys.executable).parent / "nudge")
 ALWAYS = {"windows": {"any": [{"start": "00:00", "end": "24:00"}]}}

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.databases import fresh_database
+from bench.scratch import free_port, fresh_database
 from tests.factories import reminder
-from tests.servers import free_port
 
 NUDGE = str(Path(sys.executable).parent / "nudge")
 ALWAYS = {"windows": {"any": [{"start": "00:00", "end": "24:00"}]}}

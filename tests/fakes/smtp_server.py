@@ -17,7 +17,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 
-from tests.servers import free_port
+from bench.scratch import free_port
 
 
 @dataclass(frozen=True)

@@ -17,20 +17,10 @@ from tests.conftest import DispatcherFactory, Tenant, app_settings
 from tests.databases import BACKENDS, unreachable_database
 from tests.dispatch.poisons import webhook_without_variant
 from tests.factories import reminder
+from tests.helpers.prometheus import sample
 from tests.servers import serving
 
 pytestmark = pytest.mark.anyio
-
-
-def sample(text: str, name: str, **labels: str) -> float:
-    """One sample's value from the Prometheus text format (0 when absent)."""
-    wanted = name + (
-        "{" + ",".join(f'{k}="{v}"' for k, v in labels.items()) + "}" if labels else ""
-    )
-    for line in text.splitlines():
-        if line.startswith(wanted + " "):
-            return float(line.rsplit(" ", 1)[1])
-    return 0.0
 
 
 async def test_metrics_count_acceptances_decisions_sends_and_show_the_backlog(

@@ -1,7 +1,6 @@
 """Dashboard tests: a signed-in browser-like client, and reminders the dispatcher has sent."""
 
-import re
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -10,11 +9,11 @@ from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
 from app.main import create_app
-from app.tenants import service as tenants
 from app.tenants.service import Scope
 from tests.conftest import DispatcherFactory, Server, Tenant, app_settings
 from tests.factories import reminder
 from tests.fakes.twilio_server import FakeTwilio
+from tests.helpers.ops import Send, SignIn, issue_key, sign_in
 from tests.servers import serving
 
 
@@ -25,27 +24,6 @@ def server(database_url: str, clock: FrozenClock) -> Iterator[Server]:
     app = create_app(app_settings(database_url, public_url="http://127.0.0.1"), clock)
     with serving(app) as url:
         yield Server(url=url, app=app)
-
-
-CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
-
-
-def issue_key(db: Session, clock: FrozenClock, tenant: Tenant, *scopes: Scope) -> str:
-    issued = tenants.create_key(db, tenant_id=tenant.id, scopes=list(scopes), clock=clock)
-    db.commit()
-    return issued.secret
-
-
-def csrf_token(page: httpx.Response) -> str:
-    found = CSRF_FIELD.search(page.text)
-    assert found, page.text
-    return found.group(1)
-
-
-def sign_in(client: httpx.Client, secret: str) -> httpx.Response:
-    """What a browser does: load the form (and its cookie), post the key with the token."""
-    form = client.get("/ops/login")
-    return client.post("/ops/login", data={"api_key": secret, "csrf": csrf_token(form)})
 
 
 @pytest.fixture
@@ -66,10 +44,6 @@ async def dispatched(
         ids.append(response.json()["id"])
     await make_dispatcher().run_once()
     return ids
-
-
-SignIn = Callable[..., httpx.Client]
-Send = Callable[..., Awaitable[list[str]]]
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ Debian's `chromium` drives the pages through Playwright (no `playwright install`
 missing the test skips on a workstation, but fails in CI, where `.ci/run` installs it.
 """
 
-import os
 from pathlib import Path
 
 import pytest
@@ -15,36 +14,16 @@ from app.clock import FrozenClock
 from app.tenants.service import Scope
 from tests.conftest import Server, Tenant
 from tests.factories import customer
-from tests.ops.conftest import Send, issue_key
+from tests.helpers.browser import CHROMIUM_ARGS, chromium  # noqa: F401  (the fixture)
+from tests.helpers.ops import Send, issue_key
 
 pytestmark = pytest.mark.anyio
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 OUTPUT = Path(__file__).parents[2] / "test-output"
 
 
-@pytest.fixture
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing: install Debian's chromium (`apt-get install chromium`)"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}; the browser test is required in CI")
-        pytest.skip(reason)
-    return CHROMIUM
-
-
 async def test_ops_person_signs_in_filters_the_log_and_reads_a_reminders_timeline(
-    chromium: Path,
+    chromium: Path,  # noqa: F811
     server: Server,
     tenant: Tenant,
     send: Send,

@@ -19,7 +19,7 @@ from app.tenants import service as tenants
 from app.tenants.service import Scope
 from tests.conftest import START, Tenant, app_settings
 from tests.factories import customer, reminder
-from tests.ops.conftest import Send, SignIn, csrf_token, issue_key, sign_in
+from tests.helpers.ops import Send, SignIn, csrf_token, issue_key, sign_in
 from tests.servers import serving
 
 pytestmark = pytest.mark.anyio

@@ -14,7 +14,7 @@ from app.main import create_app
 from app.ops.session import SESSION_COOKIE
 from app.tenants.service import Scope
 from tests.conftest import Server, Tenant, app_settings, default_limits
-from tests.ops.conftest import csrf_token, issue_key
+from tests.helpers.ops import csrf_token, issue_key
 from tests.servers import serving
 
 FAILURES = default_limits()["ops_sign_in_max_failures"]

@@ -5,7 +5,7 @@ import pytest
 from app.tenants.service import Scope
 from tests.conftest import START, Tenant
 from tests.factories import customer
-from tests.ops.conftest import Send, SignIn
+from tests.helpers.ops import Send, SignIn
 
 pytestmark = pytest.mark.anyio
 SENT_AT = (

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from app import migrate
 from app.db import create_db_engine
-from tests.databases import BACKENDS, fresh_database
+from bench.scratch import fresh_database
+from tests.databases import BACKENDS
 
 NOW = datetime(2026, 1, 1)
 TENANT, CUSTOMER = uuid.uuid4(), uuid.uuid4()

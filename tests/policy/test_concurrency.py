@@ -15,10 +15,10 @@ from app.config import Settings
 from app.db import create_db_engine, create_session_factory
 from app.dispatch.worker import Dispatcher
 from app.reminders.models import DeliveryAttempt, Reminder
+from bench.scratch import fresh_database
+from bench.seeding import seed
 from channels.registry import Registry
-from tests.databases import fresh_database
 from tests.factories import customer, reminder
-from tests.seeding import seed
 
 NOON_SHANGHAI = datetime(2026, 12, 7, 4, 0, tzinfo=UTC)  # a Monday
 WORKERS = 6

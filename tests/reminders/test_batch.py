@@ -11,10 +11,7 @@ from app.customers.models import Customer
 from app.reminders.models import Reminder, ReminderEvent
 from tests.conftest import Server, Tenant, count
 from tests.factories import customer, reminder
-
-
-def items(n: int) -> list[dict[str, Any]]:
-    return [reminder(customer=customer(ref=f"c-{i}"), loan_ref=f"loan-{i}") for i in range(n)]
+from tests.helpers.api import items
 
 
 def test_batch_returns_ids_in_item_order_and_stores_every_item(tenant: Tenant) -> None:

@@ -11,7 +11,7 @@ from app.templates.models import TemplateVersion
 from app.templates.schemas import STARTER_EXAMPLE
 from tests.conftest import Tenant
 from tests.factories import reminder
-from tests.templates.test_endpoints import template
+from tests.helpers.api import template
 
 NESTED_LOOPS = (
     "{% for a in s %}{% for b in s %}{% for c in s %}{% for d in s %}x"

@@ -10,6 +10,7 @@ from app.clock import FrozenClock
 from app.templates.examples import PREVIEW_IN_EN, PREVIEW_IN_ZH, PREVIEW_OUT_EN, PREVIEW_OUT_ZH
 from app.tenants.service import Scope
 from tests.conftest import Tenant
+from tests.helpers.api import template
 
 ZH_TENANT = {
     "display_name": "阳光小贷",
@@ -18,39 +19,6 @@ ZH_TENANT = {
     "default_timezone": "Asia/Shanghai",
     "default_currency": "CNY",
 }
-
-
-def template(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "description": "due soon",
-        "variables": {
-            "amount": {"type": "money", "required": True},
-            "due_date": {"type": "date", "required": True},
-        },
-        "variants": [
-            {
-                "channel": "sms",
-                "locale": "zh-CN",
-                "body": "【{{ tenant.display_name }}】您的还款{{ amount | money }}将于"
-                "{{ due_date | date }}到期。",
-            },
-            {
-                "channel": "email",
-                "locale": "en-US",
-                "subject": "Payment due {{ due_date | date }}",
-                "text": "Your payment of {{ amount | money }} is due.",
-                "html": "<p>Your payment of {{ amount | money }} is due.</p>",
-            },
-            {
-                "channel": "voice",
-                "locale": "zh-CN",
-                "script": "您好，这里是{{ tenant.display_name }}。",
-                "voice": "Polly.Zhiyu",
-            },
-        ],
-    }
-    body.update(overrides)
-    return body
 
 
 def with_variant_field(index: int, field: str, source: str) -> dict[str, Any]:

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from app import migrate
 from app.db import create_db_engine
 from app.templates.starters import STARTERS
-from tests.databases import BACKENDS, fresh_database
+from bench.scratch import fresh_database
+from tests.databases import BACKENDS
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -17,7 +17,7 @@ from app.tenants.models import Tenant as TenantRow
 from channels.base import Channel
 from tests.conftest import Server, Tenant
 from tests.factories import customer, reminder
-from tests.templates.test_endpoints import template
+from tests.helpers.api import template
 
 
 def errors_of(response: Any) -> list[str]:

@@ -9,10 +9,9 @@ from sqlalchemy.orm import Session
 from app.clock import FrozenClock
 from tests.conftest import DispatcherFactory, Tenant
 from tests.dispatch.poisons import rewrite, submit
-from tests.dispatch.test_dispatcher import read, sent_to_twilio
 from tests.factories import customer, reminder
 from tests.fakes.twilio_server import FakeTwilio
-from tests.templates.test_endpoints import template
+from tests.helpers.api import read, sent_to_twilio, template
 
 THREAT = "不还钱就去你单位，通知你的家人"
 """The value the issue saw sent as is."""

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.tenants.models import Tenant as TenantRow
 from tests.conftest import Tenant
-from tests.test_config import GUESSABLE
+from tests.helpers.secrets import GUESSABLE
 
 URL = "http://127.0.0.1:9100/hooks/nudge"
 

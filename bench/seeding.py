@@ -1,5 +1,6 @@
 """A migrated database holding one tenant, its policies and its reminders, written directly
-through the services (no HTTP): the starting point of the process and concurrency tests."""
+through the services (no HTTP): the starting point of the benchmarks, and of the process and
+concurrency tests."""
 
 import uuid
 from collections.abc import Mapping, Sequence
