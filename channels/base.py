@@ -47,6 +47,17 @@ class WebhookTarget:
 
 
 @dataclass(frozen=True, kw_only=True)
+class TwilioAccount:
+    """A tenant's own Twilio account (`PUT /v1/tenant/providers/twilio`); a message without
+    one goes through the global `NUDGE_TWILIO_*` account."""
+
+    account_sid: str
+    auth_token: str = field(repr=False)
+    from_number: str | None = None
+    messaging_service_sid: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class Message:
     """One rendered reminder for one recipient on one channel, ready for a provider."""
 
@@ -69,6 +80,8 @@ class Message:
     """Webhooks: the JSON document the tenant's template rendered (and a visit's task)."""
     target: WebhookTarget | None = None
     """Webhooks: the tenant's URL and signing secret."""
+    account: TwilioAccount | None = None
+    """SMS and voice: the tenant's own Twilio account, if it has one."""
 
 
 @dataclass(frozen=True)
