@@ -37,6 +37,8 @@ def list_accounts(
     "/{name}",
     response_model=ProviderAccountOut,
     summary="Read one of the tenant's provider accounts",
+    description="Its settings, and the names of the secrets stored (never their values). "
+    "404 when the tenant has none for this provider, which then sends through the global one.",
     responses=problem_responses(401, 403, 404, 422),
 )
 def read_account(
