@@ -58,6 +58,24 @@ class TwilioAccount:
 
 
 @dataclass(frozen=True, kw_only=True)
+class SmtpAccount:
+    """A tenant's own mail server and sender (`PUT /v1/tenant/providers/smtp`); a message
+    without one goes through the global `NUDGE_SMTP_*` server."""
+
+    host: str
+    port: int
+    username: str
+    password: str = field(repr=False)
+    starttls: bool
+    use_tls: bool
+    from_address: str
+
+
+ProviderAccount = TwilioAccount | SmtpAccount
+"""What a message may carry of its tenant's own credentials for the adapter that sends it."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class Message:
     """One rendered reminder for one recipient on one channel, ready for a provider."""
 
@@ -80,8 +98,9 @@ class Message:
     """Webhooks: the JSON document the tenant's template rendered (and a visit's task)."""
     target: WebhookTarget | None = None
     """Webhooks: the tenant's URL and signing secret."""
-    account: TwilioAccount | None = None
-    """SMS and voice: the tenant's own Twilio account, if it has one."""
+    account: ProviderAccount | None = None
+    """The tenant's own account with the provider of this channel (Twilio for SMS and voice,
+    SMTP for email), if it has one."""
 
 
 @dataclass(frozen=True)

@@ -181,7 +181,9 @@ class TwilioAdapter(Adapter[TwilioRequest, Any]):
 
     def account_of(self, message: Message) -> TwilioAccount:
         settings = self.settings
-        return message.account or TwilioAccount(
+        if isinstance(message.account, TwilioAccount):
+            return message.account
+        return TwilioAccount(
             account_sid=settings.twilio_account_sid,
             auth_token=settings.twilio_auth_token.get_secret_value(),
             from_number=settings.twilio_from_number or None,

@@ -26,7 +26,7 @@ from app.config import PROVIDER_SECRET_BITS, SECRET_BITS, Settings
 from app.errors import FieldError, NotFound, ValidationFailed
 from app.secret_strength import weakness
 from channels.addresses import host_refusal, url_refusal
-from channels.base import TwilioAccount, WebhookTarget
+from channels.base import SmtpAccount, TwilioAccount, WebhookTarget
 
 SECRET_FLOORS = {Provider.TWILIO: PROVIDER_SECRET_BITS, Provider.SMTP: PROVIDER_SECRET_BITS}
 """Secrets a provider issues; a webhook secret is the tenant's choice and needs SECRET_BITS."""
@@ -37,6 +37,7 @@ class TenantAccounts:
     """A tenant's accounts as the dispatcher hands them to messages."""
 
     twilio: TwilioAccount | None = None
+    smtp: SmtpAccount | None = None
     webhook: WebhookTarget | None = None
 
 
@@ -107,6 +108,7 @@ def sealed_of(
 def opened(accounts: Mapping[str, ProviderAccount], vault: Vault) -> TenantAccounts:
     return TenantAccounts(
         twilio=twilio_of(accounts.get(Provider.TWILIO), vault),
+        smtp=smtp_of(accounts.get(Provider.SMTP), vault),
         webhook=webhook_of(accounts.get(Provider.WEBHOOK), vault),
     )
 
@@ -121,6 +123,13 @@ def twilio_of(account: ProviderAccount | None, vault: Vault) -> TwilioAccount | 
         from_number=shown.get("from_number"),
         messaging_service_sid=shown.get("messaging_service_sid"),
     )
+
+
+def smtp_of(account: ProviderAccount | None, vault: Vault) -> SmtpAccount | None:
+    if account is None:
+        return None
+    password = vault.open(account.sealed).get("password", "")
+    return SmtpAccount(**account.settings, password=password)
 
 
 def webhook_of(account: ProviderAccount | None, vault: Vault) -> WebhookTarget | None:

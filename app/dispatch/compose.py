@@ -44,6 +44,7 @@ def compose(
             html=html,
             unsubscribe_url=url,
             metadata=metadata,
+            account=accounts.smtp,
         )
     if channel is Channel.VOICE:
         assert customer.phone is not None
