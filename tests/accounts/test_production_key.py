@@ -4,9 +4,15 @@ import os
 import subprocess
 from pathlib import Path
 
+import httpx
 from cryptography.fernet import Fernet
+from sqlalchemy.orm import Session
 
-from tests.servers import free_port
+from app.clock import FrozenClock
+from app.main import create_app
+from app.tenants import service as tenants
+from tests.conftest import app_settings
+from tests.servers import free_port, serving
 from tests.test_cli import NUDGE
 
 TOKEN = "f3b9c1d7e2a84605b1c9d3e7f2a6b0c4"
@@ -59,3 +65,24 @@ def test_production_refuses_to_start_without_a_key_once_credentials_are_stored(
     printed = refused.stdout + refused.stderr
     assert "set NUDGE_CREDENTIALS_KEYS" in printed
     assert TOKEN not in printed
+
+
+def test_production_without_a_key_stores_no_credentials(
+    database_url: str, db: Session, clock: FrozenClock
+) -> None:
+    """Rather than seal them under the public development key: 409, and nothing stored."""
+    issued = tenants.create_tenant(db, name="acme", clock=clock)
+    db.commit()
+    config = app_settings(
+        database_url, env="production", secret_key="Zq8vN2xK5mR9tL3wB7cF1hJ4pD6sG0yA"
+    )
+    with (
+        serving(create_app(config, clock)) as url,
+        httpx.Client(
+            base_url=url, headers={"Authorization": f"Bearer {issued.secret}"}, timeout=30
+        ) as client,
+    ):
+        refused = client.put("/v1/tenant/providers/twilio", json=ACCOUNT)
+        assert refused.status_code == 409, refused.text
+        assert "NUDGE_CREDENTIALS_KEYS" in refused.json()["detail"]
+        assert client.get("/v1/tenant/providers").json() == []
