@@ -16,7 +16,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from fastapi import Depends
 from sqlalchemy.orm import Session
 
-from app.accounts.models import ProviderAccount
+from app.accounts import repository
 from app.config import Settings, SettingsDep
 from app.errors import Conflict
 
@@ -85,7 +85,7 @@ def check_key_for_stored(settings: Settings, session: Session) -> None:
     if settings.env != "production" or configured_keys(settings):
         return
     try:
-        stored = session.scalar(sa.select(sa.exists().select_from(ProviderAccount)))
+        stored = repository.any_stored(session)
     except sa.exc.DBAPIError:
         return
     if stored:
