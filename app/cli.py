@@ -16,6 +16,8 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from app import migrate as migrations
+from app.accounts import service as accounts
+from app.accounts.vault import UnreadableCredentials, Vault
 from app.audit import service as audit
 from app.clock import SystemClock
 from app.config import Settings, get_settings
@@ -200,6 +202,19 @@ def verify_audit(tenant_id: uuid.UUID | None) -> None:
                 click.echo(f"{tenant}: BROKEN at entry {report.broken.seq}: {report.broken.reason}")
     if broken:
         raise SystemExit(1)
+
+
+@main.command("rotate-credentials")
+def rotate_credentials() -> None:
+    """Re-encrypt every tenant's stored provider secrets under the first key of
+    NUDGE_CREDENTIALS_KEYS; afterwards the other keys can be removed."""
+    settings = _settings()
+    with _session() as session:
+        try:
+            rotated = accounts.rotate(session, vault=Vault(settings))
+        except UnreadableCredentials as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"re-encrypted {rotated} provider accounts under the first key")
 
 
 @main.group()

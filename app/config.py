@@ -3,6 +3,7 @@
 from functools import lru_cache
 from typing import Annotated, Literal, Self
 
+from cryptography.fernet import Fernet
 from fastapi import Depends, Request
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -229,6 +230,17 @@ class Settings(BaseSettings):
         "working on restart). Required in production.",
     )
 
+    credentials_keys: SecretStr = Field(
+        SecretStr(""),
+        description="Fernet keys (comma-separated) that encrypt tenants' own provider "
+        "credentials at rest: the first encrypts, every one decrypts, so a new key goes first "
+        "and an old one stays until `nudge rotate-credentials` has re-encrypted every row. "
+        "Generate one with: python -c 'from cryptography.fernet import Fernet; "
+        "print(Fernet.generate_key().decode())'. Empty outside production means a fixed "
+        "development key that protects nothing; production refuses to start without one "
+        "once any tenant has stored credentials.",
+    )
+
     @model_validator(mode="after")
     def _refuse_unusable_providers(self) -> Self:
         """A configured provider with a blank or sample secret would fail on every send, and
@@ -265,6 +277,22 @@ class Settings(BaseSettings):
             reason = weakness(secret.get_secret_value(), min_bits=bits)
             if reason is not None:
                 raise ValueError(f"{name} is too guessable for production: {reason}; {advice}")
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_malformed_credentials_keys(self) -> Self:
+        """A mistyped key would only show when the first secret is stored or read."""
+        keys = self.credentials_keys.get_secret_value().split(",")
+        for position, key in enumerate(k.strip() for k in keys):
+            if not key:
+                continue
+            try:
+                Fernet(key)
+            except ValueError:
+                raise ValueError(
+                    f"NUDGE_CREDENTIALS_KEYS key {position + 1} is not a Fernet key "
+                    "(32 url-safe base64-encoded bytes)"
+                ) from None
         return self
 
     @model_validator(mode="after")

@@ -7,6 +7,8 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from fastapi import FastAPI
 
 from app import health
+from app.accounts import endpoints as accounts
+from app.accounts.vault import check_key_for_stored
 from app.apidocs import install_docs
 from app.audit import endpoints as audit
 from app.clock import Clock, SystemClock
@@ -55,6 +57,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        with session_factory() as session:
+            check_key_for_stored(settings, session)
         async with AsyncExitStack() as stack:
             if settings.embedded_worker:
                 await stack.enter_async_context(
@@ -94,6 +98,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(observability.router)
     app.include_router(reminders.router)
     app.include_router(tenants.router)
+    app.include_router(accounts.router)
     app.include_router(policies.router)
     app.include_router(optouts.router)
     app.include_router(unsubscribe.router)

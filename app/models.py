@@ -1,5 +1,6 @@
 """Imports every table so that `Base.metadata` is complete (for Alembic and the drift test)."""
 
+from app.accounts.models import ProviderAccount
 from app.audit.models import AuditEntry
 from app.customers.models import Customer
 from app.db import Base
@@ -27,6 +28,7 @@ __all__ = [
     "OptOut",
     "PendingCallback",
     "PolicyRecord",
+    "ProviderAccount",
     "Reminder",
     "ReminderEvent",
     "TemplateLintSettings",

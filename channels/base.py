@@ -47,6 +47,35 @@ class WebhookTarget:
 
 
 @dataclass(frozen=True, kw_only=True)
+class TwilioAccount:
+    """A tenant's own Twilio account (`PUT /v1/tenant/providers/twilio`); a message without
+    one goes through the global `NUDGE_TWILIO_*` account."""
+
+    account_sid: str
+    auth_token: str = field(repr=False)
+    from_number: str | None = None
+    messaging_service_sid: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SmtpAccount:
+    """A tenant's own mail server and sender (`PUT /v1/tenant/providers/smtp`); a message
+    without one goes through the global `NUDGE_SMTP_*` server."""
+
+    host: str
+    port: int
+    username: str
+    password: str = field(repr=False)
+    starttls: bool
+    use_tls: bool
+    from_address: str
+
+
+ProviderAccount = TwilioAccount | SmtpAccount
+"""What a message may carry of its tenant's own credentials for the adapter that sends it."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class Message:
     """One rendered reminder for one recipient on one channel, ready for a provider."""
 
@@ -69,6 +98,9 @@ class Message:
     """Webhooks: the JSON document the tenant's template rendered (and a visit's task)."""
     target: WebhookTarget | None = None
     """Webhooks: the tenant's URL and signing secret."""
+    account: ProviderAccount | None = None
+    """The tenant's own account with the provider of this channel (Twilio for SMS and voice,
+    SMTP for email), if it has one."""
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 text and HTML alternatives, and a List-Unsubscribe header on every message: Nudge's signed
 link first (one-click, RFC 8058, when it is https), the sender's mailbox beside it."""
 
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import ClassVar
@@ -9,7 +10,7 @@ from typing import ClassVar
 import aiosmtplib
 
 from app.config import Settings
-from channels.base import Adapter, Channel, Message, SendResult
+from channels.base import Adapter, Channel, Message, SendResult, SmtpAccount
 from channels.errors import (
     AmbiguousError,
     ChannelError,
@@ -21,7 +22,15 @@ from channels.outbound import open_socket
 from channels.status import DeliveryStatus
 
 
-class SmtpAdapter(Adapter[EmailMessage, tuple[str, str]]):
+@dataclass(frozen=True)
+class Outgoing:
+    """The email, and the server (the tenant's own or the global one) that sends it."""
+
+    email: EmailMessage
+    account: SmtpAccount
+
+
+class SmtpAdapter(Adapter[Outgoing, tuple[str, str]]):
     name: ClassVar[str] = "smtp"
     channels: ClassVar[frozenset[Channel]] = frozenset({Channel.EMAIL})
     rate_per_second: ClassVar[float] = 5.0
@@ -33,8 +42,23 @@ class SmtpAdapter(Adapter[EmailMessage, tuple[str, str]]):
         if settings.smtp_use_tls and settings.smtp_starttls:
             raise ConfigError("NUDGE_SMTP_USE_TLS and NUDGE_SMTP_STARTTLS exclude each other")
 
-    def build(self, message: Message) -> EmailMessage:
-        sender = self.settings.smtp_from_address
+    def account_of(self, message: Message) -> SmtpAccount:
+        if isinstance(message.account, SmtpAccount):
+            return message.account
+        settings = self.settings
+        return SmtpAccount(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            username=settings.smtp_username,
+            password=settings.smtp_password.get_secret_value(),
+            starttls=settings.smtp_starttls,
+            use_tls=settings.smtp_use_tls,
+            from_address=settings.smtp_from_address,
+        )
+
+    def build(self, message: Message) -> Outgoing:
+        account = self.account_of(message)
+        sender = account.from_address
         email = EmailMessage()
         email["From"] = sender
         email["To"] = message.to
@@ -51,33 +75,33 @@ class SmtpAdapter(Adapter[EmailMessage, tuple[str, str]]):
         email.set_content(message.body)
         if message.html:
             email.add_alternative(message.html, subtype="html")
-        return email
+        return Outgoing(email, account)
 
-    async def transmit(self, request: EmailMessage) -> tuple[str, str]:
+    async def transmit(self, request: Outgoing) -> tuple[str, str]:
         """The Message-ID, which Nudge chose and so can correlate, and the relay's reply."""
-        settings = self.settings
+        settings, account = self.settings, request.account
         guard = self.outbound_guard("NUDGE_SMTP_HOST")
         try:
             connection = await open_socket(
                 guard,
-                settings.smtp_host,
-                settings.smtp_port,
+                account.host,
+                account.port,
                 timeout=settings.channel_connect_timeout_seconds,
             )
         except OSError as error:
             raise RetryableError(f"SMTP server unreachable, nothing sent: {error!r}") from error
         # aiosmtplib owns the socket from here, and uses the host name for TLS
         _, reply = await aiosmtplib.send(
-            request,
-            hostname=settings.smtp_host,
+            request.email,
+            hostname=account.host,
             sock=connection,
-            username=settings.smtp_username or None,
-            password=settings.smtp_password.get_secret_value() or None,
-            use_tls=settings.smtp_use_tls,
-            start_tls=settings.smtp_starttls,
+            username=account.username or None,
+            password=account.password or None,
+            use_tls=account.use_tls,
+            start_tls=account.starttls,
             timeout=settings.channel_read_timeout_seconds,
         )
-        return str(request["Message-ID"]), reply
+        return str(request.email["Message-ID"]), reply
 
     def parse(self, answer: tuple[str, str], message: Message) -> SendResult:
         message_id, reply = answer

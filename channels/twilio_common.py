@@ -3,6 +3,7 @@ aiohttp transport, aimed at the configured base URL, and Twilio's errors classif
 
 import base64
 import json
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, cast
 from urllib.parse import quote
@@ -24,7 +25,7 @@ from yarl import URL
 from app.clock import Clock
 from app.config import Settings
 from channels.addresses import parse_address
-from channels.base import Adapter, Cost, Message, SendResult
+from channels.base import Adapter, Cost, Message, SendResult, TwilioAccount
 from channels.errors import (
     AmbiguousError,
     ChannelError,
@@ -154,21 +155,48 @@ def cost_of(price: str | None, unit: str | None) -> Cost | None:
         return None
 
 
-class TwilioAdapter(Adapter[dict[str, Any], Any]):
-    """Sends through `twilio.rest.Client` and its `create_async`; subclasses name the resource."""
+@dataclass(frozen=True)
+class TwilioRequest:
+    """The resource's parameters, and the client of the account that sends them."""
+
+    client: Client
+    params: dict[str, Any]
+
+
+class TwilioAdapter(Adapter[TwilioRequest, Any]):
+    """Sends through `twilio.rest.Client` and its `create_async`; subclasses name the resource.
+
+    A message carrying its tenant's own `TwilioAccount` goes through that account; any other
+    through the global `NUDGE_TWILIO_*` one. Each account gets one client, kept for the
+    adapter's life; its credentials stay in the client and are never logged.
+    """
 
     statuses: ClassVar[StatusMap]
 
-    _client: Client | None = None
+    _clients: dict[tuple[str, str], Client] | None = None
 
     def check_settings(self, settings: Settings) -> None:
         if not settings.twilio_account_sid or not settings.twilio_auth_token.get_secret_value():
             raise ConfigError(f"{self.name} needs NUDGE_TWILIO_ACCOUNT_SID and _AUTH_TOKEN")
 
-    @property
-    def client(self) -> Client:
-        """Made on first use, inside the event loop its aiohttp pool will belong to."""
-        if self._client is None:
+    def account_of(self, message: Message) -> TwilioAccount:
+        settings = self.settings
+        if isinstance(message.account, TwilioAccount):
+            return message.account
+        return TwilioAccount(
+            account_sid=settings.twilio_account_sid,
+            auth_token=settings.twilio_auth_token.get_secret_value(),
+            from_number=settings.twilio_from_number or None,
+            messaging_service_sid=settings.twilio_messaging_service_sid or None,
+        )
+
+    def client_for(self, account: TwilioAccount) -> Client:
+        """Made on first use, inside the event loop its aiohttp pool will belong to. Keyed by
+        the token too, so a tenant that changes it gets a new client."""
+        if self._clients is None:
+            self._clients = {}
+        key = (account.account_sid, account.auth_token)
+        if key not in self._clients:
             settings = self.settings
             transport = TwilioTransport(
                 connect_timeout=settings.channel_connect_timeout_seconds,
@@ -176,17 +204,13 @@ class TwilioAdapter(Adapter[dict[str, Any], Any]):
                 clock=self.clock,
                 guard=self.outbound_guard("NUDGE_TWILIO_API_BASE"),
             )
-            client = Client(
-                settings.twilio_account_sid,
-                settings.twilio_auth_token.get_secret_value(),
-                http_client=transport,
-            )
+            client = Client(account.account_sid, account.auth_token, http_client=transport)
             # NUDGE_TWILIO_API_BASE alone says where requests go: the library would rewrite
             # the host for TWILIO_EDGE / TWILIO_REGION found in the environment.
             client.edge = client.region = None
             client.api.base_url = settings.twilio_api_base.rstrip("/")
-            self._client = client
-        return self._client
+            self._clients[key] = client
+        return self._clients[key]
 
     def status_callback(self, message: Message) -> str:
         base = self.settings.public_url.rstrip("/")
@@ -215,5 +239,5 @@ class TwilioAdapter(Adapter[dict[str, Any], Any]):
         return None
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.http_client.close()
+        for client in (self._clients or {}).values():
+            await client.http_client.close()

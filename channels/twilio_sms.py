@@ -6,7 +6,7 @@ from app.config import Settings
 from channels.base import Channel, Message
 from channels.errors import ConfigError
 from channels.status import TWILIO_MESSAGE, StatusMap
-from channels.twilio_common import TwilioAdapter
+from channels.twilio_common import TwilioAdapter, TwilioRequest
 
 
 class TwilioSmsAdapter(TwilioAdapter):
@@ -23,20 +23,21 @@ class TwilioSmsAdapter(TwilioAdapter):
                 "twilio_sms needs NUDGE_TWILIO_FROM_NUMBER or NUDGE_TWILIO_MESSAGING_SERVICE_SID"
             )
 
-    def build(self, message: Message) -> dict[str, Any]:
+    def build(self, message: Message) -> TwilioRequest:
         """A Messaging Service picks the sender itself; otherwise the from number sends."""
-        settings = self.settings
+        account = self.account_of(message)
         sender = (
-            {"messaging_service_sid": settings.twilio_messaging_service_sid}
-            if settings.twilio_messaging_service_sid
-            else {"from_": settings.twilio_from_number}
+            {"messaging_service_sid": account.messaging_service_sid}
+            if account.messaging_service_sid
+            else {"from_": account.from_number}
         )
-        return {
+        params = {
             "to": message.to,
             "body": message.body,
             "status_callback": self.status_callback(message),
             **sender,
         }
+        return TwilioRequest(self.client_for(account), params)
 
-    async def transmit(self, request: dict[str, Any]) -> Any:
-        return await self.client.messages.create_async(**request)
+    async def transmit(self, request: TwilioRequest) -> Any:
+        return await request.client.messages.create_async(**request.params)

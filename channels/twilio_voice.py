@@ -8,7 +8,7 @@ from app.config import Settings
 from channels.base import Channel, Message
 from channels.errors import ConfigError
 from channels.status import TWILIO_CALL, StatusMap
-from channels.twilio_common import TwilioAdapter
+from channels.twilio_common import TwilioAdapter, TwilioRequest
 
 
 class TwilioVoiceAdapter(TwilioAdapter):
@@ -24,7 +24,7 @@ class TwilioVoiceAdapter(TwilioAdapter):
         if not settings.twilio_from_number:
             raise ConfigError("twilio_voice needs NUDGE_TWILIO_FROM_NUMBER to place calls")
 
-    def build(self, message: Message) -> dict[str, Any]:
+    def build(self, message: Message) -> TwilioRequest:
         """TwiML goes inline, so no URL of Nudge's has to serve it; the library escapes it."""
         twiml = VoiceResponse()
         twiml.say(
@@ -32,12 +32,16 @@ class TwilioVoiceAdapter(TwilioAdapter):
             language=message.language or self.settings.twilio_say_language,
             voice=message.voice or self.settings.twilio_say_voice or None,
         )
-        return {
+        account = self.account_of(message)
+        if account.from_number is None:
+            raise ConfigError("twilio_voice needs the tenant's Twilio from_number to place calls")
+        params = {
             "to": message.to,
-            "from_": self.settings.twilio_from_number,
+            "from_": account.from_number,
             "twiml": str(twiml),
             "status_callback": self.status_callback(message),
         }
+        return TwilioRequest(self.client_for(account), params)
 
-    async def transmit(self, request: dict[str, Any]) -> Any:
-        return await self.client.calls.create_async(**request)
+    async def transmit(self, request: TwilioRequest) -> Any:
+        return await request.client.calls.create_async(**request.params)

@@ -1,6 +1,7 @@
 """A signed JSON POST to the tenant's own URL, for CRMs, field-visit systems and chat apps.
 
-Each message carries its tenant's `WebhookTarget` (URL and secret, set with `PUT /v1/tenant`):
+Each message carries its tenant's `WebhookTarget` (URL and secret, set with
+`PUT /v1/tenant/providers/webhook`):
 there is no global target, so one lender's reminders never reach another's system. The receiver
 checks `Nudge-Signature: v1=<hex HMAC-SHA256(secret, "{timestamp}.{body}")>`
 with `Nudge-Timestamp` (Unix seconds) and drops repeats by `Idempotency-Key` (the reminder id);
@@ -114,5 +115,5 @@ class WebhookAdapter(Adapter[httpx.Request, httpx.Response]):
 
 def _target(message: Message) -> WebhookTarget:
     if message.target is None or not (message.target.url and message.target.secret):
-        raise ConfigError("the tenant has no webhook_url and webhook_secret (PUT /v1/tenant)")
+        raise ConfigError("the tenant has no webhook account (PUT /v1/tenant/providers/webhook)")
     return message.target

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.auth import authenticate
 from app.clock import FrozenClock
-from app.deliveries.signature import verified_form
+from app.deliveries.signature import verified_inbound, verified_status
 from app.main import create_app
 from app.ops.endpoints import _signed_in
 from app.optouts.public import signed_link
@@ -47,7 +47,7 @@ PUBLIC = {
 }
 """Routes anyone may call, and why."""
 
-GUARDS = (authenticate, _signed_in, verified_form, signed_link, _signed_task)
+GUARDS = (authenticate, _signed_in, verified_status, verified_inbound, signed_link, _signed_task)
 """An API key, a dashboard session, Twilio's signature, an unsubscribe link Nudge signed or
 the tenant's webhook signature:
 every other route needs one."""
@@ -108,6 +108,22 @@ A_TEMPLATE_BODY = {
     "variables": {"amount": {"type": "money", "required": True}},
     "variants": [{"channel": "sms", "locale": "zh-CN", "body": "Alpha：{{ amount | money }}"}],
 }
+A_TWILIO_SID, A_TWILIO_NUMBER = "AC7731" + "0" * 28, "+15005557731"
+A_TWILIO = {
+    "account_sid": A_TWILIO_SID,
+    "auth_token": "Alpha7731tokenQ9vX2mKp4RzL8wN3bY6c",
+    "from_number": A_TWILIO_NUMBER,
+}
+B_TWILIO = {
+    "account_sid": "AC" + "b" * 32,
+    "auth_token": "Beta55tokenH7jD3kS9fG2aZ6xC1vB8nM4",
+    "from_number": "+15005550055",
+}
+B_SMTP = {"host": "127.0.0.1", "port": 2525, "from_address": "beta@example.com"}
+B_WEBHOOK = {
+    "url": "https://beta.example/nudge",
+    "secret": "Beta55webhook-kP3xW9qL2mZ7vN4bR8tY1cF6hJ",
+}
 A_POLICY_BODY = {"windows": {"any": [{"start": "08:00", "end": "21:00"}]}, "description": "alpha"}
 
 Call = Callable[[httpx.Client, Alpha], httpx.Response]
@@ -159,6 +175,12 @@ MATRIX: dict[tuple[str, str], Check] = {
         {200},
     ),
     ("GET", "/v1/tenant"): (get("/v1/tenant"), {200}),
+    ("GET", "/v1/tenant/providers"): (get("/v1/tenant/providers"), {200}),
+    ("GET", "/v1/tenant/providers/{name}"): (get("/v1/tenant/providers/twilio"), {404}),
+    ("DELETE", "/v1/tenant/providers/{name}"): (delete("/v1/tenant/providers/twilio"), {404}),
+    ("PUT", "/v1/tenant/providers/twilio"): (put("/v1/tenant/providers/twilio", B_TWILIO), OWN),
+    ("PUT", "/v1/tenant/providers/smtp"): (put("/v1/tenant/providers/smtp", B_SMTP), OWN),
+    ("PUT", "/v1/tenant/providers/webhook"): (put("/v1/tenant/providers/webhook", B_WEBHOOK), OWN),
     ("PUT", "/v1/tenant"): (
         lambda client, a: client.put("/v1/tenant", json=client.get("/v1/tenant").json()),
         {200},
@@ -215,6 +237,7 @@ EMPTY_FOR_B: dict[tuple[str, str], Callable[[Any], bool]] = {
     ("GET", "/v1/deliveries"): lambda body: body["items"] == [],
     ("GET", "/v1/stats/deliveries"): lambda body: body["total"]["attempts"] == 0,
     ("GET", "/v1/audit/verify"): lambda body: body["entries"] == 0,
+    ("GET", "/v1/tenant/providers"): lambda body: body == [],
 }
 """Listings and counts that must show B nothing at all: A's rows are not B's."""
 
@@ -241,7 +264,10 @@ async def alpha(
     assert a.client.put(f"/v1/templates/{A_TEMPLATE}", json=A_TEMPLATE_BODY).status_code == 200
     assert opt_out.status_code == 201, opt_out.text
     opt_out_id = opt_out.json()["id"]
+    own = a.client.put("/v1/tenant/providers/twilio", json=A_TWILIO)
+    assert own.status_code == 200, own.text
     secrets = (A_REF, A_LOAN, A_PHONE[3:], reminder_id, attempt["id"], opt_out_id)
+    secrets += (A_TWILIO_SID, A_TWILIO_NUMBER, A_TWILIO["auth_token"])
     return a, Alpha(reminder_id, attempt["id"], opt_out_id, secrets)
 
 
@@ -279,3 +305,5 @@ async def test_tenant_b_never_reaches_tenant_a(
     assert after["status"] == "sent", "B changed A's reminder"
     assert a.client.get(f"/v1/policies/{A_POLICY}").json()["policy"]["description"] == "alpha"
     assert a.client.get(f"/v1/templates/{A_TEMPLATE}").json()["version"] == 1
+    account = a.client.get("/v1/tenant/providers/twilio").json()
+    assert account["settings"]["account_sid"] == A_TWILIO_SID, "B changed A's Twilio account"

@@ -9,10 +9,15 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy.orm import Session
 
 from app import migrate
+from app.accounts import service as accounts
+from app.accounts.schemas import Provider
+from app.accounts.vault import Vault
 from app.db import Base, create_db_engine
 from bench.scratch import fresh_database
+from tests.conftest import settings
 from tests.databases import BACKENDS
 
 
@@ -102,5 +107,48 @@ def test_tenants_from_before_jurisdiction_policies_keep_their_data_and_get_the_b
                 mapping = json.loads(mapping)
             assert mapping == {"CN": "cn", "US": "us-regf", "IN": "in-rbi"}
             assert starters  # loaded by 0003, not cascaded away when 0013 alters the tenants
+        finally:
+            engine.dispose()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_webhook_secret_stored_in_clear_moves_into_the_sealed_store_and_back(
+    backend: str, tmp_path: Path
+) -> None:
+    secret, url = "kP3xW9qL2mZ7vN4bR8tY1cF6hJ-webhook", "https://lender.example/nudge"
+    tenant_id = uuid.uuid4()
+    with fresh_database(backend, tmp_path) as database_url:
+        engine = create_db_engine(database_url)
+        try:
+            migrate.upgrade(engine, "0015")
+            with engine.begin() as connection:
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO tenants (id, name, created_at, display_name, "
+                        "default_locale, default_timezone, default_currency, default_policy, "
+                        "webhook_url, webhook_secret) VALUES (:id, 'old', :at, 'old', 'en-US', "
+                        "'UTC', 'USD', 'default', :url, :secret)"
+                    ),
+                    {
+                        "id": tenant_id if backend == "postgresql" else tenant_id.hex,
+                        "at": datetime(2026, 1, 1),
+                        "url": url,
+                        "secret": secret,
+                    },
+                )
+            migrate.upgrade(engine, "0017")
+            with Session(engine) as session:
+                raw = repr(session.execute(sa.text("SELECT * FROM provider_accounts")).all())
+                account = accounts.stored(session, tenant_id=tenant_id, provider=Provider.WEBHOOK)
+                target = accounts.webhook_of(account, Vault(settings()))
+            assert secret not in raw
+            assert target is not None
+            assert (target.url, target.secret) == (url, secret)
+            migrate.downgrade(engine, "0015")
+            with engine.connect() as connection:
+                back = connection.execute(
+                    sa.text("SELECT webhook_url, webhook_secret FROM tenants")
+                )
+                assert back.one() == (url, secret)
         finally:
             engine.dispose()

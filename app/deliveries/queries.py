@@ -24,6 +24,22 @@ def attempt_by_provider_id(session: Session, provider_message_id: str) -> Delive
     )
 
 
+def tenant_of_message(
+    session: Session, provider_message_id: str, reminder_id: uuid.UUID | None
+) -> uuid.UUID | None:
+    """Whose message a callback is about: the attempt's tenant, or, before the dispatcher has
+    recorded the message's id, the tenant of the reminder the callback URL names. No lock:
+    only the signature is checked with it."""
+    found = session.scalar(
+        sa.select(DeliveryAttempt.tenant_id).where(
+            DeliveryAttempt.provider_message_id == provider_message_id
+        )
+    )
+    if found is None and reminder_id is not None:
+        found = session.scalar(sa.select(Reminder.tenant_id).where(Reminder.id == reminder_id))
+    return found
+
+
 def awaits_provider_id(session: Session, reminder_id: uuid.UUID) -> bool:
     """Whether the reminder has an attempt started whose provider answer is not recorded yet.
 

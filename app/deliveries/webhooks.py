@@ -10,7 +10,7 @@ from app.clock import ClockDep
 from app.config import SettingsDep
 from app.db import SessionDep
 from app.deliveries import callbacks, inbound
-from app.deliveries.signature import TwilioForm
+from app.deliveries.signature import InboundForm, StatusForm
 from app.errors import problem_responses
 from channels.twilio_common import CALLBACK_PATH
 
@@ -30,7 +30,7 @@ TWIML = "application/xml"
     responses={200: {"content": {TWIML: {}}}, **problem_responses(403, 413, 422)},
 )
 def status_callback(
-    form: TwilioForm,
+    form: StatusForm,
     session: SessionDep,
     clock: ClockDep,
     settings: SettingsDep,
@@ -60,7 +60,7 @@ def status_callback(
     "Answers TwiML (`application/xml`).",
     responses={200: {"content": {TWIML: {}}}, **problem_responses(403, 413, 422)},
 )
-def inbound_sms(form: TwilioForm, session: SessionDep, clock: ClockDep) -> Response:
+def inbound_sms(form: InboundForm, session: SessionDep, clock: ClockDep) -> Response:
     answer = inbound.handle(session, inbound=inbound.parse_inbound(form), clock=clock)
     twiml = MessagingResponse()
     if answer is not None:

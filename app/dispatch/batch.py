@@ -5,12 +5,16 @@ Nothing user-controlled runs here: rendering comes after the commit, so no lock 
 connection is held while a template runs.
 """
 
-from dataclasses import dataclass
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app.accounts import service as accounts
+from app.accounts.models import ProviderAccount
 from app.customers.models import Customer
 from app.dispatch.claim import claim_due, recover_expired
 from app.dispatch.fallback import NONE, Fallback, History, histories
@@ -39,6 +43,8 @@ class Batch:
 
     items: list[Claimed]
     pinned: Pinned
+    accounts: Mapping[uuid.UUID, Mapping[str, ProviderAccount]] = field(default_factory=dict)
+    """Each tenant's own provider accounts, sealed (app/accounts)."""
 
 
 def claim_batch(
@@ -77,4 +83,4 @@ def claim_batch(
         reminders=[item.reminder for item in items],
         tenants={item.tenant.id: item.tenant for item in items}.values(),
     )
-    return Batch(items, pinned)
+    return Batch(items, pinned, accounts.sealed_of(session, {item.tenant.id for item in items}))

@@ -2,6 +2,7 @@
 
 import json
 
+from app.accounts.service import TenantAccounts
 from app.customers.models import Customer
 from app.optouts.links import UnsubscribeLinks, with_link
 from app.reminders.models import Reminder
@@ -18,6 +19,7 @@ def compose(
     rendered: Rendered,
     *,
     links: UnsubscribeLinks,
+    accounts: TenantAccounts,
 ) -> Message:
     """The message for the provider; addresses were checked at submission. An email carries
     the customer's signed one-click unsubscribe link, in its header and at its end (not in the
@@ -42,6 +44,7 @@ def compose(
             html=html,
             unsubscribe_url=url,
             metadata=metadata,
+            account=accounts.smtp,
         )
     if channel is Channel.VOICE:
         assert customer.phone is not None
@@ -53,13 +56,19 @@ def compose(
             voice=rendered.voice,
             language=rendered.language,
             metadata=metadata,
+            account=accounts.twilio,
         )
     if channel is Channel.WEBHOOK:
-        return webhook_message(reminder, customer, tenant, rendered, metadata)
+        return webhook_message(reminder, customer, tenant, rendered, metadata, accounts.webhook)
     to = customer.phone
     assert to is not None
     return Message(
-        channel=channel, to=to, reference=reference, body=rendered.body or "", metadata=metadata
+        channel=channel,
+        to=to,
+        reference=reference,
+        body=rendered.body or "",
+        metadata=metadata,
+        account=accounts.twilio,
     )
 
 

@@ -9,6 +9,8 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from app.accounts import service as accounts
+from app.accounts.vault import Vault
 from app.dispatch.batch import Batch
 from app.dispatch.compose import compose, text_of
 from app.dispatch.failures import describe, render_reason
@@ -42,7 +44,9 @@ Drafts = Mapping[uuid.UUID, Mapping[Channel, Draft | Failure]]
 """By reminder, then by channel, in the reminder's order of preference."""
 
 
-def draft_batch(batch: Batch, *, budget: RenderBudget, links: UnsubscribeLinks) -> Drafts:
+def draft_batch(
+    batch: Batch, *, budget: RenderBudget, links: UnsubscribeLinks, vault: Vault
+) -> Drafts:
     sends = [
         (item.reminder, item.customer, channel) for item in batch.items for channel in item.channels
     ]
@@ -58,7 +62,9 @@ def draft_batch(batch: Batch, *, budget: RenderBudget, links: UnsubscribeLinks) 
             drafts[reminder.id][channel] = failure
             continue
         try:
-            message = compose(reminder, customer, tenants[reminder.id], rendered, links=links)
+            tenant = tenants[reminder.id]
+            own = accounts.opened(batch.accounts.get(tenant.id, {}), vault)
+            message = compose(reminder, customer, tenant, rendered, links=links, accounts=own)
         except Exception as error:
             drafts[reminder.id][channel] = Failure(
                 channel, DispatchReason.COMPOSE_ERROR, describe(error)

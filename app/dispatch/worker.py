@@ -19,6 +19,7 @@ from datetime import timedelta
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.accounts.vault import Vault
 from app.clock import Clock
 from app.config import Settings
 from app.dispatch import heartbeat
@@ -65,6 +66,7 @@ class Dispatcher:
         self.name = name or worker_name()
         self.budget = RenderBudget.from_settings(settings)
         self.links = UnsubscribeLinks(settings)
+        self.vault = Vault(settings)
         self.retry = RetryStrategy(
             max_attempts=settings.dispatch_max_attempts,
             base=timedelta(seconds=settings.dispatch_backoff_seconds),
@@ -108,7 +110,9 @@ class Dispatcher:
         batch = await asyncio.to_thread(self._claim)
         if not batch.items:
             return 0
-        drafts = await asyncio.to_thread(draft_batch, batch, budget=self.budget, links=self.links)
+        drafts = await asyncio.to_thread(
+            draft_batch, batch, budget=self.budget, links=self.links, vault=self.vault
+        )
         prepared = await asyncio.to_thread(self._prepare, batch, drafts)
         if prepared.started:
             outcomes = await asyncio.gather(*(self._send(item) for item in prepared.started))

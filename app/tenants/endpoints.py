@@ -2,7 +2,9 @@
 
 from fastapi import APIRouter
 
+from app.accounts.vault import VaultDep
 from app.auth import Admin, ReminderReader
+from app.clock import ClockDep
 from app.config import SettingsDep
 from app.db import SessionDep
 from app.errors import problem_responses
@@ -30,12 +32,23 @@ def read_tenant(principal: ReminderReader, session: SessionDep) -> TenantSetting
     summary="Replace the tenant's settings",
     description="Replaces every setting; omitted optional ones return to their defaults, "
     "except `webhook_secret`, which is write-only: omitted, the one set is kept (a null "
-    "`webhook_url` removes both). Needs the `admin` scope.",
+    "`webhook_url` removes both). The webhook fields are the tenant's `webhook` provider "
+    "account, the same as `PUT /v1/tenant/providers/webhook`. Needs the `admin` scope.",
     responses=problem_responses(401, 403, 422),
 )
 def replace_tenant(
-    body: TenantSettingsIn, principal: Admin, session: SessionDep, settings: SettingsDep
+    body: TenantSettingsIn,
+    principal: Admin,
+    session: SessionDep,
+    settings: SettingsDep,
+    vault: VaultDep,
+    clock: ClockDep,
 ) -> TenantSettingsOut:
     return service.replace_settings(
-        session, tenant_id=principal.tenant_id, settings=body, rules=settings
+        session,
+        tenant_id=principal.tenant_id,
+        settings=body,
+        rules=settings,
+        vault=vault,
+        now=clock.now(),
     )

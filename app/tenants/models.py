@@ -25,10 +25,6 @@ class Tenant(Base):
     default_timezone: Mapped[str] = mapped_column(sa.String(64))
     default_currency: Mapped[str] = mapped_column(sa.String(3))
     default_policy: Mapped[str] = mapped_column(sa.String(100))
-    # The tenant's own webhook target (app/tenants/webhook.py). The secret is stored as given:
-    # encrypting per-tenant credentials is a known gap (docs/SECURITY.md).
-    webhook_url: Mapped[str | None] = mapped_column(sa.String(2000))
-    webhook_secret: Mapped[str | None] = mapped_column(sa.String(256))
     jurisdiction_policies: Mapped[dict[str, Any]] = mapped_column(
         server_default=json.dumps(BY_JURISDICTION)
     )

@@ -4,11 +4,13 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app.accounts.vault import Vault
 from app.clock import Clock
 from app.config import Settings
 from app.errors import NotFound, ValidationFailed
@@ -95,18 +97,22 @@ def find_active_key(session: Session, secret: str) -> ApiKey | None:
 
 def read_settings(session: Session, *, tenant_id: uuid.UUID) -> TenantSettingsOut:
     tenant = session.get_one(Tenant, tenant_id)
-    return _settings_out(tenant)
+    return _settings_out(session, tenant)
 
 
-def _settings_out(tenant: Tenant) -> TenantSettingsOut:
+def _settings_out(session: Session, tenant: Tenant) -> TenantSettingsOut:
     shown = TenantSettings.model_validate(tenant, from_attributes=True).model_dump()
-    return TenantSettingsOut(
-        **shown, webhook_url=tenant.webhook_url, webhook_secret_set=bool(tenant.webhook_secret)
-    )
+    return TenantSettingsOut.model_validate(shown | webhook.shown(session, tenant_id=tenant.id))
 
 
 def replace_settings(
-    session: Session, *, tenant_id: uuid.UUID, settings: TenantSettingsIn, rules: Settings
+    session: Session,
+    *,
+    tenant_id: uuid.UUID,
+    settings: TenantSettingsIn,
+    rules: Settings,
+    vault: Vault,
+    now: datetime,
 ) -> TenantSettingsOut:
     tenant = session.get_one(Tenant, tenant_id)
     named = {"default_policy": settings.default_policy} | {
@@ -114,11 +120,10 @@ def replace_settings(
         for code, name in settings.jurisdiction_policies.items()
     }
     errors = unknown_policy_errors(session, tenant_id=tenant_id, named=named)
-    errors += webhook.errors(settings, stored_secret=tenant.webhook_secret, rules=rules)
     if errors:
         raise ValidationFailed(errors)
+    webhook.apply(session, tenant_id=tenant_id, body=settings, vault=vault, rules=rules, now=now)
     for name in TenantSettings.model_fields:
         setattr(tenant, name, getattr(settings, name))
-    webhook.apply(tenant, settings)
     session.flush()
-    return _settings_out(tenant)
+    return _settings_out(session, tenant)

@@ -1,60 +1,58 @@
-"""A tenant's own webhook target: checked when set, handed to the adapter with each message.
+"""`PUT /v1/tenant`'s webhook fields, kept for the clients that set the target there: they are
+another door to the tenant's `webhook` provider account (app/accounts), where the secret is
+encrypted like every other provider secret. Errors name the fields of this request."""
 
-The URL goes through the same outbound rules as every URL Nudge calls (`channels.addresses`,
-and `channels.outbound` again at connect time); the secret must be as hard to guess as the
-service's own keys, since it is all that proves a visit outcome comes from the lender.
-"""
+import uuid
+from datetime import datetime
 
-from app.config import SECRET_BITS, Settings
-from app.errors import FieldError
-from app.secret_strength import weakness
-from app.tenants.models import Tenant
+from sqlalchemy.orm import Session
+
+from app.accounts import service as accounts
+from app.accounts.schemas import Provider, WebhookAccountIn
+from app.accounts.vault import Vault
+from app.config import Settings
+from app.errors import FieldError, ValidationFailed
 from app.tenants.schemas import TenantSettingsIn
-from channels.addresses import url_refusal
-from channels.base import WebhookTarget
+
+FIELDS = {"url": "webhook_url", "secret": "webhook_secret"}
 
 
-def target_of(tenant: Tenant) -> WebhookTarget | None:
-    """The tenant's target; None until it has both a URL and a secret ("not configured")."""
-    if not (tenant.webhook_url and tenant.webhook_secret):
-        return None
-    return WebhookTarget(url=tenant.webhook_url, secret=tenant.webhook_secret)
-
-
-def errors(
-    body: TenantSettingsIn, *, stored_secret: str | None, rules: Settings
-) -> list[FieldError]:
-    """Why the target given cannot be used; the details never quote the URL or the secret."""
-    found = []
-    secret = body.webhook_secret.get_secret_value() if body.webhook_secret else None
-    if body.webhook_url is None:
-        if secret:
-            found.append(FieldError(field="webhook_url", detail="is required with webhook_secret"))
-        return found
-    try:
-        refusal = url_refusal(
-            "webhook_url",
-            body.webhook_url,
-            production=rules.env == "production",
-            allow_private=rules.allow_private_targets,
-        )
-    except ValueError as error:  # urlsplit's own refusals: a broken IPv6 literal...
-        refusal = f"webhook_url is not a URL: {error}"
-    if refusal is not None:
-        found.append(FieldError(field="webhook_url", detail=refusal))
-    if secret is None and not stored_secret:
-        found.append(FieldError(field="webhook_secret", detail="is required with webhook_url"))
-    elif secret is not None:
-        reason = weakness(secret, min_bits=SECRET_BITS)
-        if reason is not None:
-            found.append(FieldError(field="webhook_secret", detail=f"too guessable: {reason}"))
-    return found
-
-
-def apply(tenant: Tenant, body: TenantSettingsIn) -> None:
+def apply(
+    session: Session,
+    *,
+    tenant_id: uuid.UUID,
+    body: TenantSettingsIn,
+    vault: Vault,
+    rules: Settings,
+    now: datetime,
+) -> None:
     """Stores the target; a secret left out keeps the one set, a URL left out removes both."""
-    tenant.webhook_url = body.webhook_url
     if body.webhook_url is None:
-        tenant.webhook_secret = None
-    elif body.webhook_secret is not None:
-        tenant.webhook_secret = body.webhook_secret.get_secret_value()
+        if body.webhook_secret is not None:
+            detail = "is required with webhook_secret"
+            raise ValidationFailed([FieldError(field="webhook_url", detail=detail)])
+        if accounts.has(session, tenant_id=tenant_id, provider=Provider.WEBHOOK):
+            accounts.remove(session, tenant_id=tenant_id, provider=Provider.WEBHOOK)
+        return
+    target = WebhookAccountIn(url=body.webhook_url, secret=body.webhook_secret)
+    try:
+        accounts.store(
+            session,
+            tenant_id=tenant_id,
+            provider=Provider.WEBHOOK,
+            body=target,
+            vault=vault,
+            rules=rules,
+            now=now,
+        )
+    except ValidationFailed as failed:
+        raise ValidationFailed(
+            [error.model_copy(update={"field": FIELDS[error.field]}) for error in failed.errors]
+        ) from None
+
+
+def shown(session: Session, *, tenant_id: uuid.UUID) -> dict[str, object]:
+    """The target as `GET /v1/tenant` shows it: the URL, and the secret only as set."""
+    account = accounts.stored(session, tenant_id=tenant_id, provider=Provider.WEBHOOK)
+    url = None if account is None else account.settings["url"]
+    return {"webhook_url": url, "webhook_secret_set": account is not None}

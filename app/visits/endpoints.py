@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request
 
+from app.accounts.vault import VaultDep
 from app.clock import ClockDep
 from app.config import SettingsDep
 from app.db import SessionDep
@@ -29,11 +30,12 @@ def _signed_task(
     session: SessionDep,
     clock: ClockDep,
     settings: SettingsDep,
+    vault: VaultDep,
     body: Annotated[bytes, Depends(_raw_body)],
     timestamp: Annotated[str | None, Header(alias=TIMESTAMP_HEADER)] = None,
     signature: Annotated[str | None, Header(alias=SIGNATURE_HEADER)] = None,
 ) -> Reminder:
-    found = service.secret_for(session, task_id=task_id)
+    found = service.secret_for(session, task_id=task_id, vault=vault)
     verify(
         found[1] if found else None,
         timestamp=timestamp,

@@ -11,9 +11,8 @@ from app.reminders.models import Reminder
 from app.templates.schemas import Rendered
 from app.templates.webhook import VISIT
 from app.tenants.models import Tenant
-from app.tenants.webhook import target_of
 from app.visits.window import address_of, requested_window, the_zone
-from channels.base import Channel, Message
+from channels.base import Channel, Message, WebhookTarget
 from channels.errors import ConfigError
 
 OUTCOME_PATH = "/v1/webhooks/tasks/{id}/outcome"
@@ -29,10 +28,12 @@ def webhook_message(
     tenant: Tenant,
     rendered: Rendered,
     metadata: Mapping[str, str],
+    target: WebhookTarget | None,
 ) -> Message:
-    target = target_of(tenant)
     if target is None:
-        raise NoWebhookTarget("the tenant has no webhook_url and webhook_secret (PUT /v1/tenant)")
+        raise NoWebhookTarget(
+            "the tenant has no webhook account (PUT /v1/tenant/providers/webhook)"
+        )
     document: dict[str, Any] = {"locale": rendered.locale, "data": rendered.payload}
     if reminder.task == VISIT:
         document["task"] = visit_task(reminder, customer, tenant)

@@ -5,15 +5,24 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app.accounts.models import ProviderAccount
+from app.accounts.schemas import Provider
 from app.reminders.models import Reminder
-from app.tenants.models import Tenant
 
 
-def task_with_secret(session: Session, task_id: uuid.UUID) -> tuple[Reminder, str | None] | None:
-    """The task and its tenant's webhook secret, in one query."""
+def task_with_account(
+    session: Session, task_id: uuid.UUID
+) -> tuple[Reminder, ProviderAccount | None] | None:
+    """The task and its tenant's webhook account, in one query."""
     row = session.execute(
-        sa.select(Reminder, Tenant.webhook_secret)
-        .join(Tenant, Tenant.id == Reminder.tenant_id)
+        sa.select(Reminder, ProviderAccount)
+        .outerjoin(
+            ProviderAccount,
+            sa.and_(
+                ProviderAccount.tenant_id == Reminder.tenant_id,
+                ProviderAccount.provider == Provider.WEBHOOK,
+            ),
+        )
         .where(Reminder.id == task_id)
     ).first()
     return None if row is None else (row[0], row[1])

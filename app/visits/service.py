@@ -7,6 +7,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from app.accounts.service import webhook_of
+from app.accounts.vault import Vault
 from app.db import dialect_insert
 from app.errors import Conflict
 from app.reminders import repository as reminders
@@ -21,9 +23,16 @@ REQUESTED = frozenset({ReminderStatus.SENT, ReminderStatus.DELIVERED})
 """A visit can only have an outcome once its request reached the lender's system."""
 
 
-def secret_for(session: Session, *, task_id: uuid.UUID) -> tuple[Reminder, str | None] | None:
+def secret_for(
+    session: Session, *, task_id: uuid.UUID, vault: Vault
+) -> tuple[Reminder, str | None] | None:
     """The task and its tenant's webhook secret, which alone can sign a report about it."""
-    return repository.task_with_secret(session, task_id)
+    found = repository.task_with_account(session, task_id)
+    if found is None:
+        return None
+    reminder, account = found
+    target = webhook_of(account, vault)
+    return reminder, None if target is None else target.secret
 
 
 def record(session: Session, *, reminder: Reminder, report: OutcomeIn, now: datetime) -> OutcomeOut:

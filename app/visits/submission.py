@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.accounts import service as accounts
+from app.accounts.schemas import Provider
 from app.errors import FieldError
 from app.policy.service import choose, zones_for
 from app.policy.spec import Policy
@@ -15,14 +17,13 @@ from app.reminders.schemas import ReminderIn
 from app.templates.schemas import TemplateIn
 from app.templates.webhook import VISIT
 from app.tenants.models import Tenant
-from app.tenants.webhook import target_of
 from app.visits.rules import visit_policy
 from app.visits.window import BadWindow, check_allowed, requested_window, the_zone
 from channels.base import Channel
 
 NOT_CONFIGURED = (
-    "the webhook channel is not configured for this tenant: set webhook_url and "
-    "webhook_secret with PUT /v1/tenant"
+    "the webhook channel is not configured for this tenant: set its URL and secret with "
+    "PUT /v1/tenant/providers/webhook"
 )
 
 
@@ -37,7 +38,7 @@ def check_items(
     field_prefix: str = "",
 ) -> list[FieldError]:
     tenant = session.get_one(Tenant, tenant_id)
-    configured = target_of(tenant) is not None
+    configured = accounts.has(session, tenant_id=tenant_id, provider=Provider.WEBHOOK)
     policies: dict[tuple[str | None, str | None], Policy] = {}
     errors = []
     for index, item in enumerate(items):

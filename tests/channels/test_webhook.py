@@ -124,7 +124,7 @@ async def test_a_message_without_its_tenants_target_fails_without_sending(
 ) -> None:
     result = await webhook.send(replace(event(receiver.url), target=None))
     assert isinstance(result.error, ConfigError)
-    assert "webhook_url" in result.error.message
+    assert "PUT /v1/tenant/providers/webhook" in result.error.message
     assert receiver.received == []
 
 

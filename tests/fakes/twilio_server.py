@@ -52,6 +52,11 @@ class FakeTwilio:
     url: str = ""
     received: list[Received] = field(default_factory=list)
     script: Script[Reply] = field(default_factory=lambda: Script(Reply()))
+    other_accounts: dict[str, str] = field(default_factory=dict)
+    """More accounts it serves, SID -> auth token: the tenants' own accounts."""
+
+    def add_account(self, account_sid: str, auth_token: str) -> None:
+        self.other_accounts[account_sid] = auth_token
 
     def answer(self, *replies: Reply) -> None:
         """The next requests get these answers, in order; then created resources again."""
@@ -60,9 +65,14 @@ class FakeTwilio:
     def reset(self) -> None:
         self.received.clear()
         self.script.reset()
+        self.other_accounts.clear()
 
-    def _authorized(self, header: str | None) -> bool:
-        expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
+    def _authorized(self, header: str | None, account_sid: str) -> bool:
+        """Basic auth with the SID in the path and that account's token."""
+        tokens = {self.account_sid: self.auth_token} | self.other_accounts
+        if account_sid not in tokens:
+            return False
+        expected = base64.b64encode(f"{account_sid}:{tokens[account_sid]}".encode()).decode()
         return secrets.compare_digest(header or "", f"Basic {expected}")
 
     def app(self) -> FastAPI:
@@ -71,9 +81,9 @@ class FakeTwilio:
         @app.post("/2010-04-01/Accounts/{account_sid}/{resource}.json")
         async def create(account_sid: str, resource: str, request: Request) -> JSONResponse:
             form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
-            authorized = self._authorized(request.headers.get("authorization"))
+            authorized = self._authorized(request.headers.get("authorization"), account_sid)
             self.received.append(Received(resource, account_sid, form, authorized))
-            if not authorized or account_sid != self.account_sid:
+            if not authorized:
                 return error(401, 20003, "Authenticate")
             reply = await self.script.next()
             if reply.status == 429:

@@ -4,13 +4,24 @@ import secrets
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.tenants.models import Tenant as TenantRow
-from tests.conftest import Tenant
+from app.accounts import service as accounts
+from app.accounts.schemas import Provider
+from app.accounts.vault import Vault
+from tests.conftest import Tenant, settings
 from tests.helpers.secrets import GUESSABLE
 
 URL = "http://127.0.0.1:9100/hooks/nudge"
+
+
+def stored_secret(db: Session, tenant: Tenant) -> str | None:
+    """The secret as the dispatcher will open it from the tenant's `webhook` account."""
+    db.rollback()  # see what the server committed
+    account = accounts.stored(db, tenant_id=tenant.id, provider=Provider.WEBHOOK)
+    target = accounts.webhook_of(account, Vault(settings()))
+    return None if target is None else target.secret
 
 
 def put(tenant: Tenant, **target: Any) -> Any:
@@ -26,7 +37,9 @@ def test_the_secret_is_write_only_and_shown_as_set(tenant: Tenant, db: Session) 
     for answer in (response, shown):
         assert secret not in answer.text
         assert secret[:10] not in answer.text
-    assert db.get_one(TenantRow, tenant.id).webhook_secret == secret
+    assert stored_secret(db, tenant) == secret
+    db.rollback()
+    assert secret not in repr(db.execute(sa.text("SELECT * FROM provider_accounts")).all())
 
 
 def test_a_get_sent_back_keeps_the_secret_and_a_null_url_removes_both(
@@ -36,8 +49,7 @@ def test_a_get_sent_back_keeps_the_secret_and_a_null_url_removes_both(
     put(tenant, webhook_url=URL, webhook_secret=secret)
     settings = tenant.client.get("/v1/tenant").json() | {"display_name": "Sunrise"}
     assert tenant.client.put("/v1/tenant", json=settings).status_code == 200
-    db.rollback()
-    assert db.get_one(TenantRow, tenant.id).webhook_secret == secret
+    assert stored_secret(db, tenant) == secret
     cleared = put(tenant, webhook_url=None).json()
     assert (cleared["webhook_url"], cleared["webhook_secret_set"]) == (None, False)
 

@@ -1,0 +1,128 @@
+"""Tenants with their own Twilio accounts send through them, and Twilio's callbacks about their
+messages are verified with their own auth tokens; a tenant without one uses the global account."""
+
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from tests.conftest import TWILIO_SID, DispatcherFactory, Tenant
+from tests.factories import customer
+from tests.fakes.twilio_server import FakeTwilio
+from tests.helpers.api import read, submit
+from tests.helpers.twilio import INBOUND_PATH, STATUS_PATH, signature
+
+pytestmark = pytest.mark.anyio
+
+NewTenant = Callable[[str], Tenant]
+
+ACCOUNTS = {
+    "alpha": {
+        "account_sid": "AC" + "a1" * 16,
+        "auth_token": "f3b9c1d7e2a84605b1c9d3e7f2a6b0c4",
+        "from_number": "+15005550101",
+    },
+    "beta": {
+        "account_sid": "AC" + "b2" * 16,
+        "auth_token": "9e4d2c7b1a0f8e3d6c5b4a29187f6e5d",
+        "from_number": "+15005550202",
+    },
+}
+
+
+def own_account(tenant: Tenant, twilio: FakeTwilio, name: str) -> dict[str, str]:
+    account = ACCOUNTS[name]
+    twilio.add_account(account["account_sid"], account["auth_token"])
+    stored = tenant.client.put("/v1/tenant/providers/twilio", json=account)
+    assert stored.status_code == 200, stored.text
+    return account
+
+
+def status_post(
+    anonymous: httpx.Client, reminder_id: str, sid: str, status: str, *, token: str | None = None
+) -> httpx.Response:
+    path = f"{STATUS_PATH}?reference={reminder_id}"
+    form = {"MessageSid": sid, "MessageStatus": status, "To": "+8613812345678"}
+    signed = signature(path, form) if token is None else signature(path, form, token=token)
+    return anonymous.post(path, data=form, headers={"X-Twilio-Signature": signed})
+
+
+async def test_each_tenant_sends_through_its_own_account_and_one_without_through_the_global(
+    new_tenant: NewTenant,
+    make_dispatcher: DispatcherFactory,
+    twilio: FakeTwilio,
+    anonymous: httpx.Client,
+) -> None:
+    alpha, beta, gamma = new_tenant("alpha"), new_tenant("beta"), new_tenant("gamma")
+    accounts = {
+        "alpha": own_account(alpha, twilio, "alpha"),
+        "beta": own_account(beta, twilio, "beta"),
+    }
+    sent = {
+        name: submit(tenant, channels=["sms"], customer=customer(ref=f"{name}-1"))
+        for name, tenant in {"alpha": alpha, "beta": beta, "gamma": gamma}.items()
+    }
+    await make_dispatcher().run_once()
+
+    by_reminder = {
+        request.form["StatusCallback"].rsplit("=", 1)[1]: request for request in twilio.received
+    }
+    assert all(request.authorized for request in twilio.received)
+    for name in ("alpha", "beta"):
+        request = by_reminder[sent[name]]
+        assert request.account_sid == accounts[name]["account_sid"]
+        assert request.form["From"] == accounts[name]["from_number"]
+    assert by_reminder[sent["gamma"]].account_sid == TWILIO_SID
+    assert by_reminder[sent["gamma"]].form["From"] == "+15005550006"
+
+    tenants = {"alpha": alpha, "beta": beta, "gamma": gamma}
+    for name, tenant in tenants.items():
+        [attempt] = read(tenant, sent[name])["attempts"]
+        token = accounts[name]["auth_token"] if name in accounts else None
+        answer = status_post(
+            anonymous, sent[name], attempt["provider_message_id"], "delivered", token=token
+        )
+        assert answer.status_code == 200, answer.text
+        assert read(tenant, sent[name])["status"] == "delivered"
+
+
+async def test_a_callback_signed_with_another_tenants_token_is_refused_and_changes_nothing(
+    new_tenant: NewTenant,
+    make_dispatcher: DispatcherFactory,
+    twilio: FakeTwilio,
+    anonymous: httpx.Client,
+) -> None:
+    alpha, beta = new_tenant("alpha"), new_tenant("beta")
+    own_account(alpha, twilio, "alpha")
+    other = own_account(beta, twilio, "beta")
+    reminder_id = submit(alpha, channels=["sms"])
+    await make_dispatcher().run_once()
+    [attempt] = read(alpha, reminder_id)["attempts"]
+    sid = attempt["provider_message_id"]
+
+    for token in (other["auth_token"], None):  # beta's token, and the global one
+        refused = status_post(anonymous, reminder_id, sid, "delivered", token=token)
+        assert refused.status_code == 403
+        assert refused.headers["content-type"] == "application/problem+json"
+    after = read(alpha, reminder_id)
+    assert after["status"] == "sent"
+    assert after["attempts"][0]["status"] == attempt["status"]
+
+
+async def test_a_text_to_a_tenants_own_number_is_verified_with_that_tenants_token(
+    new_tenant: NewTenant, twilio: FakeTwilio, anonymous: httpx.Client
+) -> None:
+    alpha = new_tenant("alpha")
+    account = own_account(alpha, twilio, "alpha")
+    form = {
+        "From": "+8613812345678",
+        "To": account["from_number"],
+        "Body": "HELP",
+        "MessageSid": "SM" + "1" * 32,
+    }
+    forged = signature(INBOUND_PATH, form)  # the global token
+    refused = anonymous.post(INBOUND_PATH, data=form, headers={"X-Twilio-Signature": forged})
+    assert refused.status_code == 403
+    signed = signature(INBOUND_PATH, form, token=account["auth_token"])
+    answered = anonymous.post(INBOUND_PATH, data=form, headers={"X-Twilio-Signature": signed})
+    assert answered.status_code == 200, answered.text
