@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 from app.clock import FrozenClock
 from app.main import create_app
 from app.tenants import service as tenants
+from bench.scratch import free_port
 from tests.conftest import app_settings
 from tests.helpers.cli import NUDGE
-from tests.servers import free_port, serving
+from tests.servers import serving
 
 TOKEN = "f3b9c1d7e2a84605b1c9d3e7f2a6b0c4"
 ACCOUNT = {"account_sid": "AC" + "a1" * 16, "auth_token": TOKEN, "from_number": "+15005550101"}
