@@ -146,6 +146,11 @@ def twilio_token(session: Session, *, tenant_id: uuid.UUID | None, vault: Vault)
     return None if account is None else vault.open(account.sealed)["auth_token"]
 
 
+def tenants_with_own_twilio(session: Session) -> set[uuid.UUID]:
+    """Tenants that text from their own Twilio account, never from the service's sender."""
+    return {account.tenant_id for account in repository.of_provider(session, Provider.TWILIO)}
+
+
 def tenant_of_number(session: Session, number: str) -> uuid.UUID | None:
     """The tenant whose own Twilio account sends from this number (an inbound text's `To`)."""
     for account in repository.of_provider(session, Provider.TWILIO):

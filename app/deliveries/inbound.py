@@ -1,13 +1,17 @@
 """Texts customers send to Nudge's number: opt-out and opt-in keywords, HELP, and replies.
 
-The number may belong to customers of several tenants; the text answers the tenant that most
+A text is for the tenants that send from the number it reached
+(`queries.tenants_sharing_the_sender`): the tenant whose own Twilio number it is, else every
+tenant on the service's shared sender. Among
+those, the phone may belong to customers of several; the text answers the tenant that most
 recently contacted it (`queries.sender`), since that is the message the customer is replying to.
-A STOP from a number no customer has yet opts it out of every tenant that sends from Nudge's
-number, so it is never dropped.
+A STOP from a number no customer has yet opts it out of every one of those tenants, so it is
+never dropped.
 """
 
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -33,6 +37,8 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Inbound:
     from_phone: str
+    to_phone: str
+    """The number texted: which tenants the reply is for."""
     body: str
     provider_message_id: str
 
@@ -42,7 +48,10 @@ def parse_inbound(form: dict[str, str]) -> Inbound:
     if missing:
         raise ValidationFailed([FieldError(field=name, detail="required") for name in missing])
     return Inbound(
-        from_phone=form["From"], body=form.get("Body", ""), provider_message_id=form["MessageSid"]
+        from_phone=form["From"],
+        to_phone=form.get("To", ""),
+        body=form.get("Body", ""),
+        provider_message_id=form["MessageSid"],
     )
 
 
@@ -89,9 +98,12 @@ def handle(session: Session, *, inbound: Inbound, clock: Clock) -> str | None:
 
 def _act(session: Session, *, inbound: Inbound, clock: Clock) -> str | None:
     word = keyword(inbound.body)
-    customer = queries.sender(session, inbound.from_phone)
+    tenant_ids = queries.tenants_sharing_the_sender(session, to=inbound.to_phone)
+    customer = queries.sender(session, inbound.from_phone, tenant_ids=tenant_ids)
     if customer is None:
-        _from_unknown_number(session, inbound=inbound, word=word, clock=clock)
+        _from_unknown_number(
+            session, inbound=inbound, word=word, tenant_ids=tenant_ids, clock=clock
+        )
         return None
     tenant = session.get_one(Tenant, customer.tenant_id)
     if word is None:
@@ -113,7 +125,12 @@ def _act(session: Session, *, inbound: Inbound, clock: Clock) -> str | None:
 
 
 def _from_unknown_number(
-    session: Session, *, inbound: Inbound, word: Keyword | None, clock: Clock
+    session: Session,
+    *,
+    inbound: Inbound,
+    word: Keyword | None,
+    tenant_ids: Sequence[uuid.UUID],
+    clock: Clock,
 ) -> None:
     """No customer has this phone yet, but a STOP is still the phone owner's wish: the phone is
     opted out of SMS in every tenant that sends from the number it texted, so a customer given
@@ -123,7 +140,6 @@ def _from_unknown_number(
     if word is not Keyword.STOP:
         logger.info("inbound text from unknown number %s ignored", masked)
         return
-    tenant_ids = queries.tenants_sharing_the_sender(session)
     for tenant_id in tenant_ids:
         _opt_out(session, tenant_id=tenant_id, phone=inbound.from_phone, clock=clock)
     logger.info("STOP from unknown number %s: opted out in %d tenants", masked, len(tenant_ids))

@@ -1,11 +1,13 @@
 """Every query the callback and inbound webhooks make."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app.accounts import service as accounts
 from app.customers.models import Customer
 from app.db import dialect_insert
 from app.deliveries.inbound_models import InboundReceipt
@@ -58,9 +60,9 @@ def awaits_provider_id(session: Session, reminder_id: uuid.UUID) -> bool:
     return bool(session.scalar(sa.select(started)))
 
 
-def sender(session: Session, phone: str) -> Customer | None:
-    """The customer behind an inbound number: of those with this phone, in any tenant, the one
-    Nudge contacted most recently (then the one most recently updated)."""
+def sender(session: Session, phone: str, *, tenant_ids: Sequence[uuid.UUID]) -> Customer | None:
+    """The customer behind an inbound number: of those with this phone in the tenants the text
+    was sent to, the one Nudge contacted most recently (then the one most recently updated)."""
     last_contact = (
         sa.select(sa.func.max(DeliveryAttempt.started_at))
         .where(
@@ -71,18 +73,26 @@ def sender(session: Session, phone: str) -> Customer | None:
     )
     return session.scalar(
         sa.select(Customer)
-        .where(Customer.phone == phone)
+        .where(Customer.phone == phone, Customer.tenant_id.in_(tenant_ids))
         .order_by(last_contact.desc().nulls_last(), Customer.updated_at.desc(), Customer.id)
         .limit(1)
     )
 
 
-def tenants_sharing_the_sender(session: Session) -> list[uuid.UUID]:
-    """The tenants that send from the number an inbound text reached: all of them, since every
-    tenant sends through the service's one Twilio sender (`NUDGE_TWILIO_FROM_NUMBER` or the
-    Messaging Service's numbers). When tenants get senders of their own, this narrows to the
-    tenants of the receiving number."""
-    return list(session.scalars(sa.select(Tenant.id).order_by(Tenant.id)))
+def tenants_sharing_the_sender(session: Session, *, to: str) -> list[uuid.UUID]:
+    """The tenants that send from the number an inbound text reached: the tenant whose own
+    Twilio number it is, else every tenant without an account of its own, since those all send
+    through the service's one sender (`NUDGE_TWILIO_FROM_NUMBER` or the Messaging Service's
+    numbers). A STOP to one lender's own number never opts the phone out of another's."""
+    owner = accounts.tenant_of_number(session, to)
+    if owner is not None:
+        return [owner]
+    own = accounts.tenants_with_own_twilio(session)
+    return [
+        tenant_id
+        for tenant_id in session.scalars(sa.select(Tenant.id).order_by(Tenant.id))
+        if tenant_id not in own
+    ]
 
 
 def latest_reminder_id(

@@ -126,3 +126,40 @@ async def test_a_text_to_a_tenants_own_number_is_verified_with_that_tenants_toke
     signed = signature(INBOUND_PATH, form, token=account["auth_token"])
     answered = anonymous.post(INBOUND_PATH, data=form, headers={"X-Twilio-Signature": signed})
     assert answered.status_code == 200, answered.text
+
+
+SHARED_SENDER = "+15005550006"
+"""The service's own Twilio number (`twilio_from_number` in the tests' settings)."""
+
+
+def stop(anonymous: httpx.Client, *, phone: str, to: str, token: str | None, sid: str) -> None:
+    form = {"From": phone, "To": to, "Body": "STOP", "MessageSid": sid}
+    signed = signature(INBOUND_PATH, form, **({"token": token} if token else {}))
+    answered = anonymous.post(INBOUND_PATH, data=form, headers={"X-Twilio-Signature": signed})
+    assert answered.status_code == 200, answered.text
+
+
+def opted_out_phones(tenant: Tenant) -> list[str]:
+    return [item["phone"] for item in tenant.client.get("/v1/opt-outs").json()["items"]]
+
+
+async def test_a_stop_to_a_tenants_own_number_opts_the_phone_out_of_that_tenant_only(
+    new_tenant: NewTenant, twilio: FakeTwilio, anonymous: httpx.Client
+) -> None:
+    alpha, beta, gamma = new_tenant("alpha"), new_tenant("beta"), new_tenant("gamma")
+    account = own_account(alpha, twilio, "alpha")
+    own_account(beta, twilio, "beta")
+    phone, stranger = "+8613812345678", "+8613900000000"
+    for tenant in (alpha, beta, gamma):  # beta and gamma know the phone more recently
+        submit(tenant, channels=["sms"], customer=customer(ref="shared", phone=phone))
+
+    stop(anonymous, phone=phone, to=account["from_number"], token=account["auth_token"], sid="SM1")
+    stop(
+        anonymous, phone=stranger, to=account["from_number"], token=account["auth_token"], sid="SM2"
+    )
+    assert sorted(opted_out_phones(alpha)) == [phone, stranger]
+    assert opted_out_phones(beta) == opted_out_phones(gamma) == []
+
+    stop(anonymous, phone=stranger, to=SHARED_SENDER, token=None, sid="SM3")  # the shared sender
+    assert opted_out_phones(gamma) == [stranger]
+    assert opted_out_phones(beta) == []  # beta texts from its own number only
