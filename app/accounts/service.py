@@ -146,17 +146,22 @@ def twilio_token(session: Session, *, tenant_id: uuid.UUID | None, vault: Vault)
     return None if account is None else vault.open(account.sealed)["auth_token"]
 
 
-def tenants_with_own_twilio(session: Session) -> set[uuid.UUID]:
-    """Tenants that text from their own Twilio account, never from the service's sender."""
-    return {account.tenant_id for account in repository.of_provider(session, Provider.TWILIO)}
+def twilio_senders(session: Session) -> dict[uuid.UUID, str | None]:
+    """Each tenant with its own Twilio account, and the number it sends from (None: a Messaging
+    Service's): these tenants never text from the service's shared sender."""
+    return {
+        account.tenant_id: account.settings.get("from_number")
+        for account in repository.of_provider(session, Provider.TWILIO)
+    }
 
 
 def tenant_of_number(session: Session, number: str) -> uuid.UUID | None:
     """The tenant whose own Twilio account sends from this number (an inbound text's `To`)."""
-    for account in repository.of_provider(session, Provider.TWILIO):
-        if number and account.settings.get("from_number") == number:
-            return account.tenant_id
-    return None
+    return owner_of(number, twilio_senders(session))
+
+
+def owner_of(number: str, senders: dict[uuid.UUID, str | None]) -> uuid.UUID | None:
+    return next((tenant for tenant, own in senders.items() if number and own == number), None)
 
 
 def rotate(session: Session, *, vault: Vault) -> int:

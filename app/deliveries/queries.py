@@ -84,10 +84,10 @@ def tenants_sharing_the_sender(session: Session, *, to: str) -> list[uuid.UUID]:
     Twilio number it is, else every tenant without an account of its own, since those all send
     through the service's one sender (`NUDGE_TWILIO_FROM_NUMBER` or the Messaging Service's
     numbers). A STOP to one lender's own number never opts the phone out of another's."""
-    owner = accounts.tenant_of_number(session, to)
+    own = accounts.twilio_senders(session)
+    owner = accounts.owner_of(to, own)
     if owner is not None:
         return [owner]
-    own = accounts.tenants_with_own_twilio(session)
     return [
         tenant_id
         for tenant_id in session.scalars(sa.select(Tenant.id).order_by(Tenant.id))
