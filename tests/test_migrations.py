@@ -48,24 +48,27 @@ def test_migrations_match_the_models_and_downgrade_to_base_and_back(
             engine.dispose()
 
 
+def tenant_as_of_0001(engine: sa.Engine, *, name: str) -> None:
+    """A database at revision 0001 holding one tenant, as the first release stored it."""
+    migrate.upgrade(engine, "0001")
+    tenants = sa.table(
+        "tenants",
+        sa.column("id", sa.Uuid()),
+        sa.column("name"),
+        sa.column("created_at", sa.DateTime()),
+    )
+    with engine.begin() as connection:
+        connection.execute(
+            tenants.insert().values(id=uuid.uuid4(), name=name, created_at=datetime(2026, 1, 1))
+        )
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_tenants_created_before_settings_existed_get_defaults(backend: str, tmp_path: Path) -> None:
     with fresh_database(backend, tmp_path) as url:
         engine = create_db_engine(url)
         try:
-            migrate.upgrade(engine, "0001")
-            tenants = sa.table(
-                "tenants",
-                sa.column("id", sa.Uuid()),
-                sa.column("name"),
-                sa.column("created_at", sa.DateTime()),
-            )
-            with engine.begin() as connection:
-                connection.execute(
-                    tenants.insert().values(
-                        id=uuid.uuid4(), name="old lender", created_at=datetime(2026, 1, 1)
-                    )
-                )
+            tenant_as_of_0001(engine, name="old lender")
             migrate.upgrade(engine)
             with engine.connect() as connection:
                 row = connection.execute(
@@ -86,19 +89,7 @@ def test_tenants_from_before_jurisdiction_policies_keep_their_data_and_get_the_b
     with fresh_database(backend, tmp_path) as url:
         engine = create_db_engine(url)
         try:
-            migrate.upgrade(engine, "0001")
-            tenants = sa.table(
-                "tenants",
-                sa.column("id", sa.Uuid()),
-                sa.column("name"),
-                sa.column("created_at", sa.DateTime()),
-            )
-            with engine.begin() as connection:
-                connection.execute(
-                    tenants.insert().values(
-                        id=uuid.uuid4(), name="old", created_at=datetime(2026, 1, 1)
-                    )
-                )
+            tenant_as_of_0001(engine, name="old")
             migrate.upgrade(engine)
             with engine.connect() as connection:
                 mapping = connection.scalar(sa.text("SELECT jurisdiction_policies FROM tenants"))
