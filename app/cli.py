@@ -25,9 +25,9 @@ from app.db import create_db_engine, create_session_factory
 from app.deliveries import retention as retention_job
 from app.dispatch.scheduler import run_worker
 from app.errors import NudgeError
+from app.models.tenants import Tenant
 from app.observability import logs
 from app.tenants import service as tenants
-from app.tenants.models import Tenant
 from app.tenants.schemas import TenantSettings
 from app.tenants.service import IssuedKey, Scope
 

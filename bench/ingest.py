@@ -22,12 +22,12 @@ sys.path.insert(0, str(Path(__file__).parents[1]))
 
 from app import migrate
 from app.audit.chain import GENESIS, extend
-from app.audit.models import AuditEntry
 from app.audit.service import event_payload
 from app.clock import SystemClock
-from app.customers.models import Customer
 from app.db import create_db_engine, create_session_factory
-from app.reminders.models import Reminder, ReminderEvent
+from app.models.audit import AuditEntry
+from app.models.customers import Customer
+from app.models.reminders import Reminder, ReminderEvent
 from app.tenants import service as tenants
 from bench.scratch import fresh_database
 from bench.serve import serving_url

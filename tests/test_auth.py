@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
-from app.reminders.models import Reminder
-from app.tenants.models import ApiKey
+from app.models.reminders import Reminder
+from app.models.tenants import ApiKey
 from app.tenants.service import Scope, hash_secret, revoke_key
 from tests.conftest import Tenant, count
 from tests.factories import reminder

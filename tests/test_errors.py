@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import Problem, problem_response
 from app.main import create_app
-from app.reminders.models import Reminder
+from app.models.reminders import Reminder
 from tests.conftest import Tenant, app_settings, count
 from tests.databases import BACKENDS, unreachable_database
 from tests.factories import reminder

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from app.reminders.models import Reminder
+from app.models.reminders import Reminder
 from tests.conftest import Tenant, count
 from tests.factories import reminder
 

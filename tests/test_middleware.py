@@ -14,14 +14,14 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
-from app.customers.models import Customer
-from app.deliveries.inbound_models import InboundMessage
+from app.models.customers import Customer
+from app.models.inbound import InboundMessage
+from app.models.optouts import OptOut
+from app.models.policy import PolicyRecord
+from app.models.reminders import Reminder
+from app.models.templates import TemplateVersion
+from app.models.tenants import Tenant as TenantRow
 from app.ops import endpoints as ops
-from app.optouts.models import OptOut
-from app.policy.models import PolicyRecord
-from app.reminders.models import Reminder
-from app.templates.models import TemplateVersion
-from app.tenants.models import Tenant as TenantRow
 from tests.conftest import Server, Tenant
 from tests.factories import customer, reminder
 from tests.helpers.twilio import INBOUND_PATH, signature

@@ -21,8 +21,8 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
-from app.customers.models import Customer
 from app.main import create_app
+from app.models.customers import Customer
 from app.observability import logs
 from app.optouts.links import UnsubscribeLinks
 from app.tenants import service as tenants

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.accounts.models import ProviderAccount
+from app.models.accounts import ProviderAccount
 
 
 def get(session: Session, *, tenant_id: uuid.UUID, provider: str) -> ProviderAccount | None:

@@ -13,7 +13,6 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.accounts import repository
-from app.accounts.models import ProviderAccount
 from app.accounts.schemas import (
     AccountIn,
     Provider,
@@ -24,6 +23,7 @@ from app.accounts.schemas import (
 from app.accounts.vault import Vault
 from app.config import PROVIDER_SECRET_BITS, SECRET_BITS, Settings
 from app.errors import FieldError, NotFound, ValidationFailed
+from app.models.accounts import ProviderAccount
 from app.secret_strength import weakness
 from channels.addresses import host_refusal, url_refusal
 from channels.base import SmtpAccount, TwilioAccount, WebhookTarget

@@ -19,9 +19,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.audit.chain import GENESIS, Break, Link, extend, first_break
-from app.audit.models import AuditEntry
-from app.reminders.models import DeliveryAttempt, ReminderEvent
-from app.tenants.models import Tenant
+from app.models.audit import AuditEntry
+from app.models.deliveries import DeliveryAttempt
+from app.models.reminders import ReminderEvent
+from app.models.tenants import Tenant
 
 EVENT, ATTEMPT = "event", "attempt"
 

@@ -8,8 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.customers.models import Customer
 from app.db import dialect_insert
+from app.models.customers import Customer
 
 CONTACT_FIELDS = ("phone", "email", "locale", "timezone", "jurisdiction")
 

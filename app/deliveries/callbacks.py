@@ -21,13 +21,14 @@ from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.deliveries import pending, queries
-from app.deliveries.pending_models import PendingCallback
 from app.errors import FieldError, ValidationFailed
 from app.masking import mask_address
+from app.models.deliveries import DeliveryAttempt
+from app.models.pending_callbacks import PendingCallback
+from app.models.reminders import EventKind, Reminder
+from app.models.states import TRANSITIONS, ReminderStatus
+from app.models.vocabulary import AttemptStatus
 from app.reminders import repository as reminders
-from app.reminders.models import DeliveryAttempt, EventKind, Reminder
-from app.reminders.states import TRANSITIONS, ReminderStatus
-from app.reminders.vocabulary import AttemptStatus
 from channels.status import TWILIO_CALL, TWILIO_MESSAGE, DeliveryStatus
 
 logger = logging.getLogger(__name__)

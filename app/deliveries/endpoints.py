@@ -21,7 +21,7 @@ from app.deliveries.schemas import (
 )
 from app.errors import FieldError, ValidationFailed, problem_responses
 from app.fields import InstantIn
-from app.reminders.vocabulary import AttemptStatus
+from app.models.vocabulary import AttemptStatus
 from app.tenants.service import Scope
 from channels.base import Channel
 

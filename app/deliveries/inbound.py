@@ -17,19 +17,19 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
-from app.customers.models import Customer
 from app.deliveries import queries
-from app.deliveries.inbound_models import InboundMessage
 from app.deliveries.keywords import Keyword, keyword
 from app.errors import FieldError, ValidationFailed
 from app.masking import mask_phone
+from app.models.customers import Customer
+from app.models.inbound import InboundMessage
+from app.models.optouts import OptOutChannel, OptOutSource
+from app.models.reminders import EventKind
+from app.models.tenants import Tenant
 from app.optouts import service as optouts
-from app.optouts.models import OptOutChannel, OptOutSource
 from app.optouts.schemas import OptOutIn
 from app.reminders import repository as reminders
-from app.reminders.models import EventKind
 from app.templates.helpline import as_dialled, home_region
-from app.tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.deliveries.pending_models import PendingCallback
+from app.models.pending_callbacks import PendingCallback
 from app.observability import metrics
 
 logger = logging.getLogger(__name__)

@@ -8,13 +8,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts
-from app.customers.models import Customer
 from app.db import dialect_insert
-from app.deliveries.inbound_models import InboundReceipt
 from app.dispatch.claim import STARTED
-from app.optouts.models import OptOut, OptOutChannel
-from app.reminders.models import DeliveryAttempt, Reminder
-from app.tenants.models import Tenant
+from app.models.customers import Customer
+from app.models.deliveries import DeliveryAttempt
+from app.models.inbound import InboundReceipt
+from app.models.optouts import OptOut, OptOutChannel
+from app.models.reminders import Reminder
+from app.models.tenants import Tenant
 
 
 def attempt_by_provider_id(session: Session, provider_message_id: str) -> DeliveryAttempt | None:

@@ -9,10 +9,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session
 
-from app.customers.models import Customer
 from app.deliveries.schemas import DeliveryFilter, GroupBy
+from app.models.customers import Customer
+from app.models.deliveries import DeliveryAttempt
+from app.models.reminders import Reminder
 from app.pagination import newest_first
-from app.reminders.models import DeliveryAttempt, Reminder
 
 A = DeliveryAttempt
 BUCKET_SECONDS = 900

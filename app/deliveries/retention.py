@@ -21,12 +21,13 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.customers.models import Customer
 from app.deliveries import pending
-from app.deliveries.inbound_models import InboundMessage
-from app.idempotency.models import IdempotencyRecord
-from app.reminders.models import DeliveryAttempt, Reminder
-from app.reminders.states import PENDING, ReminderStatus
+from app.models.customers import Customer
+from app.models.deliveries import DeliveryAttempt
+from app.models.idempotency import IdempotencyRecord
+from app.models.inbound import InboundMessage
+from app.models.reminders import Reminder
+from app.models.states import PENDING, ReminderStatus
 
 logger = logging.getLogger(__name__)
 CHUNK = 1000

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from app.reminders.vocabulary import AttemptStatus, ErrorKind
+from app.models.vocabulary import AttemptStatus, ErrorKind
 
 ATTEMPT_STATUSES = tuple(AttemptStatus)
 """Every status an attempt can have, as filters accept them."""

@@ -14,13 +14,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts
-from app.accounts.models import ProviderAccount
-from app.customers.models import Customer
 from app.dispatch.claim import claim_due, recover_expired
 from app.dispatch.fallback import NONE, Fallback, History, histories
-from app.reminders.models import Reminder
+from app.models.accounts import ProviderAccount
+from app.models.customers import Customer
+from app.models.reminders import Reminder
+from app.models.tenants import Tenant
 from app.templates.service import Pinned, pin
-from app.tenants.models import Tenant
 from channels.base import Channel
 
 

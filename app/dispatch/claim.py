@@ -13,10 +13,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
+from app.models.deliveries import DeliveryAttempt
+from app.models.reminders import Reminder
+from app.models.states import ReminderStatus, sources_of
+from app.models.vocabulary import AttemptStatus
 from app.reminders import repository as reminders
-from app.reminders.models import DeliveryAttempt, Reminder
-from app.reminders.states import ReminderStatus, sources_of
-from app.reminders.vocabulary import AttemptStatus
 
 STARTED = AttemptStatus.SENDING
 """An attempt's status from just before the provider call until its answer is recorded."""

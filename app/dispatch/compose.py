@@ -3,11 +3,11 @@
 import json
 
 from app.accounts.service import TenantAccounts
-from app.customers.models import Customer
+from app.models.customers import Customer
+from app.models.reminders import Reminder
+from app.models.tenants import Tenant
 from app.optouts.links import UnsubscribeLinks, with_link
-from app.reminders.models import Reminder
 from app.templates.schemas import Rendered
-from app.tenants.models import Tenant
 from app.visits.message import webhook_message
 from channels.base import Channel, Message
 

@@ -13,10 +13,10 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.errors import ValidationFailed
+from app.models.reminders import EventKind, Reminder
+from app.models.states import ReminderStatus, check_transition
 from app.reminders import repository as reminders
-from app.reminders.models import EventKind, Reminder
 from app.reminders.reasons import DispatchReason
-from app.reminders.states import ReminderStatus, check_transition
 from app.templates.service import NoVariant
 from app.templates.value_lint import WordingRefused
 

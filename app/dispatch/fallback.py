@@ -18,9 +18,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.reminders.models import DeliveryAttempt, EventKind, Reminder
+from app.models.deliveries import DeliveryAttempt
+from app.models.reminders import EventKind, Reminder
+from app.models.vocabulary import ErrorKind
 from app.reminders.reasons import DispatchReason
-from app.reminders.vocabulary import ErrorKind
 from channels.base import Channel
 from channels.registry import Registry
 

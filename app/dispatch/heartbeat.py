@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.db import dialect_insert
-from app.dispatch.models import DispatchHeartbeat
+from app.models.dispatch import DispatchHeartbeat
 
 FORGET_AFTER = timedelta(days=7)
 """A worker not heard of for this long is gone (each process has its own name): its row goes."""

@@ -16,20 +16,21 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
-from app.customers.models import Customer
 from app.customers.repository import CONTACT_FIELDS
 from app.dispatch.batch import Claimed
 from app.dispatch.claim import STARTED, release, renew
 from app.dispatch.drafts import Draft, Drafts, Failure
 from app.dispatch.failures import fail
 from app.dispatch.fallback import NONE, Fallback, Skip, skipped_events
+from app.models.customers import Customer
+from app.models.deliveries import DeliveryAttempt
+from app.models.reminders import EventKind, Reminder
+from app.models.tenants import Tenant
 from app.observability import metrics
 from app.policy.outcomes import apply_block
 from app.policy.service import Candidate, gate, lock_customers
 from app.reminders import repository as reminders
-from app.reminders.models import DeliveryAttempt, EventKind, Reminder
 from app.reminders.reasons import DRAFT_FAILURES, DispatchReason
-from app.tenants.models import Tenant
 from channels.base import Channel, Message
 
 

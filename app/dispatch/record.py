@@ -10,19 +10,20 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
-from app.customers.models import Customer
 from app.deliveries import callbacks
 from app.dispatch.fallback import NONE, Fallback, History, histories
 from app.dispatch.prepare import Started
 from app.dispatch.response import kept_response
 from app.dispatch.retry import RetryStrategy
+from app.models.customers import Customer
+from app.models.deliveries import DeliveryAttempt
+from app.models.optouts import OptOut, OptOutChannel, OptOutSource
+from app.models.reminders import EventKind, Reminder
+from app.models.states import ReminderStatus, check_transition
+from app.models.vocabulary import AttemptStatus, ErrorKind
 from app.observability import metrics
-from app.optouts.models import OptOut, OptOutChannel, OptOutSource
 from app.reminders import repository as reminders
-from app.reminders.models import DeliveryAttempt, EventKind, Reminder
 from app.reminders.reasons import DispatchReason
-from app.reminders.states import ReminderStatus, check_transition
-from app.reminders.vocabulary import AttemptStatus, ErrorKind
 from channels.base import SendResult
 from channels.errors import (
     AmbiguousError,

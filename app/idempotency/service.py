@@ -27,7 +27,7 @@ from app.clock import Clock
 from app.config import Settings
 from app.db import dialect_insert
 from app.errors import IdempotencyInFlight, IdempotencyKeyReused
-from app.idempotency.models import IdempotencyRecord
+from app.models.idempotency import IdempotencyRecord
 
 IdempotencyKey = Annotated[
     str | None,

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.clock import Clock
 from app.dispatch import heartbeat
 from app.errors import database_unavailable
-from app.reminders.models import Reminder
-from app.reminders.states import PENDING
+from app.models.reminders import Reminder
+from app.models.states import PENDING
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 """This process's counters; each app adds its own backlog collector when it serves /metrics."""

@@ -24,6 +24,8 @@ from app.deliveries.schemas import ATTEMPT_STATUSES, DeliveryFilter
 from app.errors import FieldError, ValidationFailed, not_one_of
 from app.fields import check_instant
 from app.masking import mask_address
+from app.models.states import PENDING, ReminderStatus
+from app.models.tenants import ApiKey
 from app.ops import chart, queries
 from app.ops.i18n import pick_language, translator
 from app.ops.session import (
@@ -42,9 +44,7 @@ from app.pagination import decode_cursor, encode_cursor
 from app.ratelimit import FailureThrottle
 from app.reminders import repository as reminders
 from app.reminders.schemas import AttemptOut, EventOut
-from app.reminders.states import PENDING, ReminderStatus
 from app.signing import same_token
-from app.tenants.models import ApiKey
 from app.tenants.service import KEY_PREFIX, Scope, find_active_key
 from channels.base import Channel
 

@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from app.customers.models import Customer
-from app.reminders.models import DeliveryAttempt, Reminder
-from app.reminders.states import PENDING
-from app.tenants.models import ApiKey, Tenant
+from app.models.customers import Customer
+from app.models.deliveries import DeliveryAttempt
+from app.models.reminders import Reminder
+from app.models.states import PENDING
+from app.models.tenants import ApiKey, Tenant
 
 
 def active_key(session: Session, *, key_id: uuid.UUID, tenant_id: uuid.UUID) -> ApiKey | None:

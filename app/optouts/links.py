@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from html import escape
 
 from app.config import Settings
-from app.optouts.models import OptOutChannel
+from app.models.optouts import OptOutChannel
 from app.signing import sign, unsign
 from app.templates.locales import in_script
 

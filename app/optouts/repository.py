@@ -7,10 +7,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from app.customers.models import Customer
-from app.optouts.models import OptOut, OptOutChannel
+from app.models.customers import Customer
+from app.models.optouts import OptOut, OptOutChannel
+from app.models.tenants import Tenant
 from app.pagination import newest_first
-from app.tenants.models import Tenant
 
 CHANNELS = [channel for channel in OptOutChannel if channel is not OptOutChannel.ALL]
 

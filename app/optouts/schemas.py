@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, mo
 
 from app.customers.schemas import normalize_phone
 from app.masking import mask_email, mask_phone
-from app.optouts.models import OptOutChannel, OptOutSource
+from app.models.optouts import OptOutChannel, OptOutSource
 
 
 class OptOutIn(BaseModel):

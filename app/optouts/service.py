@@ -7,14 +7,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
-from app.customers.models import Customer
 from app.errors import NotFound
+from app.models.customers import Customer
+from app.models.optouts import OptOut, OptOutSource
+from app.models.tenants import Tenant
 from app.optouts import repository
 from app.optouts.links import Unsubscribe
-from app.optouts.models import OptOut, OptOutSource
 from app.optouts.schemas import OptOutIn, OptOutOut, OptOutPage
 from app.pagination import decode_cursor, encode_cursor
-from app.tenants.models import Tenant
 
 
 def register(

@@ -8,11 +8,12 @@ from fastapi import APIRouter, Path
 
 from app.auth import Admin, ReminderReader
 from app.clock import ClockDep
-from app.customers.models import Customer
 from app.customers.repository import CONTACT_FIELDS
 from app.customers.schemas import CustomerIn
 from app.db import SessionDep
 from app.errors import FieldError, ValidationFailed, problem_responses
+from app.models.customers import Customer
+from app.models.tenants import Tenant
 from app.policy import repository, service
 from app.policy.presets import PRESETS
 from app.policy.schemas import (
@@ -23,7 +24,6 @@ from app.policy.schemas import (
     PolicySummary,
 )
 from app.policy.spec import Policy
-from app.tenants.models import Tenant
 
 router = APIRouter(prefix="/v1", tags=["policies"])
 NamePath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9._-]{0,99}$", examples=["cn-gentle"])]

@@ -3,9 +3,9 @@
 from datetime import datetime
 from typing import Any
 
+from app.models.reminders import EventKind, Reminder
+from app.models.states import ReminderStatus, check_transition
 from app.policy.service import Verdict
-from app.reminders.models import EventKind, Reminder
-from app.reminders.states import ReminderStatus, check_transition
 
 STATE_OF = {
     "defer": ReminderStatus.DEFERRED,

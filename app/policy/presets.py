@@ -88,6 +88,3 @@ PRESETS: dict[str, Policy] = {
         spread=SPREAD,
     ),
 }
-
-BY_JURISDICTION = {"CN": "cn", "US": "us-regf", "IN": "in-rbi"}
-"""A new tenant's `jurisdiction_policies`: the preset each jurisdiction selects."""

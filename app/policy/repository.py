@@ -7,10 +7,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.customers.models import Customer
+from app.models.customers import Customer
+from app.models.deliveries import DeliveryAttempt
+from app.models.policy import PolicyRecord
+from app.models.reminders import Reminder
 from app.policy.evaluate import Contact
-from app.policy.models import PolicyRecord
-from app.reminders.models import DeliveryAttempt, Reminder
 from app.templates.webhook import VISIT
 
 CONNECTED_STATUSES = ("answered",)

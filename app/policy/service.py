@@ -14,18 +14,18 @@ from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.customers.jurisdiction import jurisdiction_of
-from app.customers.models import Customer
 from app.errors import Conflict, FieldError, NotFound
+from app.models.customers import Customer
+from app.models.policy import PolicyRecord
+from app.models.reminders import Reminder
+from app.models.tenants import Tenant
 from app.optouts import repository as optouts
 from app.policy import repository
 from app.policy.evaluate import Contact, evaluate
-from app.policy.models import PolicyRecord
 from app.policy.presets import PRESETS
 from app.policy.spec import Policy
-from app.reminders.models import Reminder
 from app.reminders.reasons import PolicyReason
 from app.templates.webhook import VISIT
-from app.tenants.models import Tenant
 from app.visits.rules import visit_policy, visits_only
 from channels.base import Channel
 

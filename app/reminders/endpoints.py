@@ -12,6 +12,7 @@ from app.config import SettingsDep
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.idempotency.service import IdempotencyKey, respond_once
+from app.models.states import ReminderStatus
 from app.reminders import service
 from app.reminders.schemas import (
     BatchIn,
@@ -23,7 +24,6 @@ from app.reminders.schemas import (
     ReminderPage,
     ResolveIn,
 )
-from app.reminders.states import ReminderStatus
 from app.templates.budget import RenderBudget
 from app.tenants.service import Scope
 

@@ -9,10 +9,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
-from app.customers.models import Customer
+from app.models.customers import Customer
+from app.models.deliveries import DeliveryAttempt
+from app.models.reminders import Reminder, ReminderEvent
+from app.models.states import ReminderStatus, sources_of
 from app.pagination import newest_first
-from app.reminders.models import DeliveryAttempt, Reminder, ReminderEvent
-from app.reminders.states import ReminderStatus, sources_of
 
 
 def insert_many(session: Session, reminders: Sequence[dict[str, Any]]) -> None:

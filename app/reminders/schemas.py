@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from app.customers.schemas import CustomerIn
 from app.fields import InstantIn
 from app.masking import mask_text, mask_value
-from app.reminders.states import ReminderStatus
+from app.models.states import ReminderStatus
 from channels.base import Channel
 
 BATCH_LIMIT = 1000

@@ -9,14 +9,15 @@ from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.customers import repository as customers
-from app.customers.models import Customer
 from app.db import release_connection
 from app.errors import Conflict, FieldError, NotFound, ValidationFailed
+from app.models.customers import Customer
+from app.models.reminders import EventKind, Reminder
+from app.models.states import ReminderStatus
 from app.observability import metrics
 from app.pagination import decode_cursor, encode_cursor
 from app.policy import service as policies
 from app.reminders import repository
-from app.reminders.models import EventKind, Reminder
 from app.reminders.reasons import ReminderReason
 from app.reminders.schemas import (
     AttemptOut,
@@ -26,7 +27,6 @@ from app.reminders.schemas import (
     ReminderOut,
     ReminderPage,
 )
-from app.reminders.states import ReminderStatus
 from app.templates import service as templates
 from app.templates.budget import RenderBudget
 from app.templates.submission import check_reminders

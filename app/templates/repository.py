@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.templates.models import TemplateLintSettings, TemplateVersion
+from app.models.templates import TemplateLintSettings, TemplateVersion
 
 
 def current(

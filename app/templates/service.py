@@ -11,17 +11,18 @@ from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.customers.jurisdiction import jurisdiction_of
-from app.customers.models import Customer
 from app.db import release_connection
 from app.errors import Conflict, FieldError, NotFound, ValidationFailed
-from app.reminders.models import Reminder
+from app.models.customers import Customer
+from app.models.reminders import Reminder
+from app.models.templates import TemplateLintSettings, TemplateVersion
+from app.models.tenants import Tenant
 from app.templates import repository
 from app.templates.budget import RenderBudget
 from app.templates.check import check_template, failure, lint_rendered, typed_values
 from app.templates.helpline import home_region, template_values
 from app.templates.lint import Finding, Phrases, phrase_lists
 from app.templates.locales import pick_variant
-from app.templates.models import TemplateLintSettings, TemplateVersion
 from app.templates.render import audience_for, render
 from app.templates.schemas import (
     FindingOut,
@@ -36,7 +37,6 @@ from app.templates.schemas import (
 )
 from app.templates.starters import STARTERS
 from app.templates.value_lint import refuse_values
-from app.tenants.models import Tenant
 from app.tenants.schemas import TenantSettings
 from channels.base import Channel
 

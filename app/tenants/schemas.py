@@ -10,8 +10,8 @@ from app.customers.schemas import (
     normalize_locale,
     normalize_phone,
 )
+from app.models.tenants import DEFAULT_JURISDICTION_POLICIES
 from app.money import check_currency
-from app.policy.presets import BY_JURISDICTION
 
 Jurisdiction = Annotated[str, AfterValidator(check_jurisdiction)]
 PolicyName = Annotated[str, Field(min_length=1, max_length=100)]
@@ -60,7 +60,7 @@ class TenantSettings(BaseModel):
         "jurisdiction `jurisdiction_policies` does not map.",
     )
     jurisdiction_policies: dict[Jurisdiction, PolicyName] = Field(
-        default_factory=lambda: dict(BY_JURISDICTION),
+        default_factory=lambda: dict(DEFAULT_JURISDICTION_POLICIES),
         max_length=300,
         description="The policy for each customer jurisdiction (ISO 3166-1 alpha-2; the phone "
         "number's region when the customer states none), for reminders that name no policy.",

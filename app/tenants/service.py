@@ -14,10 +14,10 @@ from app.accounts.vault import Vault
 from app.clock import Clock
 from app.config import Settings
 from app.errors import NotFound, ValidationFailed
+from app.models.tenants import ApiKey, Tenant
 from app.policy.service import unknown_policy_errors
 from app.templates import service as templates
 from app.tenants import webhook
-from app.tenants.models import ApiKey, Tenant
 from app.tenants.schemas import TenantSettings, TenantSettingsIn, TenantSettingsOut
 
 KEY_PREFIX = "nudge_"

@@ -10,7 +10,7 @@ from app.clock import ClockDep
 from app.config import SettingsDep
 from app.db import SessionDep
 from app.errors import problem_responses
-from app.reminders.models import Reminder
+from app.models.reminders import Reminder
 from app.visits import service
 from app.visits.message import OUTCOME_PATH
 from app.visits.schemas import OutcomeIn, OutcomeOut

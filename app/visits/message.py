@@ -5,12 +5,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from app.customers.models import Customer
+from app.models.customers import Customer
+from app.models.reminders import Reminder
+from app.models.tenants import Tenant
 from app.policy.service import zones_for
-from app.reminders.models import Reminder
 from app.templates.schemas import Rendered
 from app.templates.webhook import VISIT
-from app.tenants.models import Tenant
 from app.visits.window import address_of, requested_window, the_zone
 from channels.base import Channel, Message, WebhookTarget
 from channels.errors import ConfigError

@@ -5,9 +5,9 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.accounts.models import ProviderAccount
 from app.accounts.schemas import Provider
-from app.reminders.models import Reminder
+from app.models.accounts import ProviderAccount
+from app.models.reminders import Reminder
 
 
 def task_with_account(

@@ -11,12 +11,12 @@ from app.accounts.service import webhook_of
 from app.accounts.vault import Vault
 from app.db import dialect_insert
 from app.errors import Conflict
+from app.models.reminders import EventKind, Reminder
+from app.models.states import ReminderStatus
+from app.models.visits import VisitOutcome
 from app.reminders import repository as reminders
-from app.reminders.models import EventKind, Reminder
-from app.reminders.states import ReminderStatus
 from app.templates.webhook import VISIT
 from app.visits import repository
-from app.visits.models import VisitOutcome
 from app.visits.schemas import OutcomeIn, OutcomeOut, Promise, VisitOutcomeKind
 
 REQUESTED = frozenset({ReminderStatus.SENT, ReminderStatus.DELIVERED})

@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 from app.accounts import service as accounts
 from app.accounts.schemas import Provider
 from app.errors import FieldError
+from app.models.tenants import Tenant
 from app.policy.service import choose, zones_for
 from app.policy.spec import Policy
 from app.reminders.schemas import ReminderIn
 from app.templates.schemas import TemplateIn
 from app.templates.webhook import VISIT
-from app.tenants.models import Tenant
 from app.visits.rules import visit_policy
 from app.visits.window import BadWindow, check_allowed, requested_window, the_zone
 from channels.base import Channel

@@ -11,9 +11,10 @@ import sqlalchemy as sa
 from alembic import op
 
 from app.audit.chain import extend
-from app.audit.models import AuditEntry
 from app.audit.service import attempt_payload, event_payload
-from app.reminders.models import DeliveryAttempt, ReminderEvent
+from app.models.audit import AuditEntry
+from app.models.deliveries import DeliveryAttempt
+from app.models.reminders import ReminderEvent
 
 revision: str = "0008"
 down_revision: str | None = "0007"

@@ -10,8 +10,8 @@ from cryptography.fernet import Fernet
 from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts
-from app.accounts.models import ProviderAccount
 from app.accounts.vault import DEVELOPMENT_KEY, UnreadableCredentials, Vault
+from app.models.accounts import ProviderAccount
 from tests.conftest import Tenant, settings
 from tests.helpers.cli import NUDGE
 

@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from app import migrate
 from app.audit.service import record_events, verify
 from app.clock import FrozenClock
-from app.customers.models import Customer
 from app.db import create_db_engine, create_session_factory
-from app.reminders.models import Reminder, ReminderEvent
-from app.tenants.models import Tenant
+from app.models.customers import Customer
+from app.models.reminders import Reminder, ReminderEvent
+from app.models.tenants import Tenant
 from bench.scratch import fresh_database
 from bench.seeding import seed
 from tests.factories import reminder

@@ -10,9 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
-from app.customers.models import Customer
-from app.reminders.models import DeliveryAttempt, Reminder
-from app.reminders.states import ReminderStatus
+from app.models.customers import Customer
+from app.models.deliveries import DeliveryAttempt
+from app.models.reminders import Reminder
+from app.models.states import ReminderStatus
 
 PHONE = "+8613812345678"
 EMAIL = "wang.fang@example.com"

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
-from app.deliveries.pending_models import PendingCallback
-from app.reminders.models import ReminderEvent
+from app.models.pending_callbacks import PendingCallback
+from app.models.reminders import ReminderEvent
 from tests.conftest import DispatcherFactory, Server, Tenant, count
 from tests.deliveries.conftest import Log
 from tests.factories import customer

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from app.clock import FrozenClock
 from app.db import create_session_factory
 from app.deliveries import callbacks, retention
-from app.deliveries.pending_models import PendingCallback
-from app.reminders.states import ReminderStatus
+from app.models.pending_callbacks import PendingCallback
+from app.models.states import ReminderStatus
 from tests.conftest import DispatcherFactory, Server, Tenant, count
 from tests.deliveries.conftest import Log
 from tests.factories import customer

@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
-from app.deliveries.inbound_models import InboundMessage, InboundReceipt
-from app.optouts.models import OptOut
+from app.models.inbound import InboundMessage, InboundReceipt
+from app.models.optouts import OptOut
 from tests.conftest import DispatcherFactory, Server, Tenant, count
 from tests.factories import customer
 from tests.fakes.twilio_server import FakeTwilio

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
-from app.reminders.models import DeliveryAttempt
+from app.models.deliveries import DeliveryAttempt
 from app.tenants.service import Scope
 from tests.conftest import DispatcherFactory, Tenant
 from tests.deliveries.conftest import EMAIL, PHONE, Log

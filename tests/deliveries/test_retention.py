@@ -15,15 +15,16 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
-from app.customers.models import Customer
 from app.db import create_session_factory
 from app.deliveries import retention
-from app.deliveries.inbound_models import InboundMessage
 from app.deliveries.retention import Erased, erase_expired
 from app.dispatch.scheduler import dispatching
-from app.idempotency.models import IdempotencyRecord
-from app.reminders.models import DeliveryAttempt, ReminderEvent
-from app.reminders.states import ReminderStatus
+from app.models.customers import Customer
+from app.models.deliveries import DeliveryAttempt
+from app.models.idempotency import IdempotencyRecord
+from app.models.inbound import InboundMessage
+from app.models.reminders import ReminderEvent
+from app.models.states import ReminderStatus
 from tests.conftest import Tenant, app_settings
 from tests.deliveries.conftest import BODY, EMAIL, PHONE, Log
 from tests.factories import reminder

@@ -9,9 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.policy.models import PolicyRecord
-from app.reminders.models import Reminder
-from app.templates.models import TemplateVersion
+from app.models.policy import PolicyRecord
+from app.models.reminders import Reminder
+from app.models.templates import TemplateVersion
 from app.templates.starters import STARTERS
 from tests.conftest import Tenant
 from tests.factories import customer, reminder

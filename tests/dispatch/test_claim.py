@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from app.clock import FrozenClock
 from app.db import create_db_engine, create_session_factory
 from app.dispatch.claim import STARTED, claim_due, recover_expired
-from app.reminders.models import DeliveryAttempt, Reminder
+from app.models.deliveries import DeliveryAttempt
+from app.models.reminders import Reminder
 from bench.scratch import fresh_database
 from bench.seeding import seed
 from tests.conftest import START, Tenant

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
-from app.optouts.models import OptOut
+from app.models.optouts import OptOut
 from tests.conftest import DispatcherFactory, Tenant
 from tests.factories import customer
 from tests.fakes.twilio_server import FakeTwilio, Reply

@@ -14,7 +14,7 @@ from app.dispatch.batch import claim_batch
 from app.dispatch.drafts import draft_batch
 from app.dispatch.failures import isolated, render_reason
 from app.dispatch.prepare import start_sends
-from app.reminders.models import Reminder
+from app.models.reminders import Reminder
 from app.reminders.repository import timeline
 from tests.conftest import DispatcherFactory, Tenant
 from tests.dispatch.poisons import (

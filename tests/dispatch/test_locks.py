@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import FrozenClock
 from app.customers import repository as customers
-from app.customers.models import Customer
 from app.db import create_session_factory
 from app.dispatch.worker import Dispatcher
 from app.main import create_app
-from app.reminders.models import Reminder
-from app.tenants.models import Tenant
+from app.models.customers import Customer
+from app.models.reminders import Reminder
+from app.models.tenants import Tenant
 from bench.scratch import fresh_database
 from bench.seeding import seed
 from channels.registry import Registry

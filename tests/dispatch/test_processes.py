@@ -16,7 +16,8 @@ import sqlalchemy as sa
 
 from app.clock import FrozenClock
 from app.db import create_db_engine
-from app.reminders.models import DeliveryAttempt, Reminder
+from app.models.deliveries import DeliveryAttempt
+from app.models.reminders import Reminder
 from bench.scratch import fresh_database
 from bench.seeding import seed
 from tests.conftest import START, TWILIO_SID, TWILIO_TOKEN

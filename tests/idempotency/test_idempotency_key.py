@@ -8,10 +8,10 @@ import httpx
 from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
-from app.idempotency.models import IdempotencyRecord
 from app.idempotency.service import fingerprint
 from app.main import create_app
-from app.reminders.models import Reminder
+from app.models.idempotency import IdempotencyRecord
+from app.models.reminders import Reminder
 from app.reminders.schemas import ReminderIn
 from tests.conftest import START, Tenant, app_settings, count
 from tests.factories import reminder

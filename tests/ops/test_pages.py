@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
 from app.main import create_app
+from app.models.deliveries import DeliveryAttempt
+from app.models.reminders import Reminder
 from app.ops import endpoints
 from app.ops.session import SESSION_COOKIE, SIGN_IN_COOKIE
-from app.reminders.models import DeliveryAttempt, Reminder
 from app.tenants import service as tenants
 from app.tenants.service import Scope
 from tests.conftest import START, Tenant, app_settings

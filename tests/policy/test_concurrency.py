@@ -14,7 +14,8 @@ from app.clock import FrozenClock
 from app.config import Settings
 from app.db import create_db_engine, create_session_factory
 from app.dispatch.worker import Dispatcher
-from app.reminders.models import DeliveryAttempt, Reminder
+from app.models.deliveries import DeliveryAttempt
+from app.models.reminders import Reminder
 from bench.scratch import fresh_database
 from bench.seeding import seed
 from channels.registry import Registry

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
 from app.dispatch.worker import Dispatcher
+from app.models.deliveries import DeliveryAttempt
+from app.models.reminders import Reminder
 from app.policy.presets import PRESETS
-from app.reminders.models import DeliveryAttempt, Reminder
 from tests.conftest import DispatcherFactory, Tenant
 from tests.factories import customer, reminder
 

@@ -8,12 +8,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
-from app.customers.models import Customer
+from app.models.customers import Customer
+from app.models.deliveries import DeliveryAttempt
+from app.models.reminders import Reminder
+from app.models.tenants import Tenant as TenantRow
 from app.policy.outcomes import apply_block
 from app.policy.service import Candidate, Verdict, gate
-from app.reminders.models import DeliveryAttempt, Reminder
 from app.reminders.repository import add_events
-from app.tenants.models import Tenant as TenantRow
 from channels.base import Channel
 from tests.conftest import Tenant
 from tests.factories import customer, reminder

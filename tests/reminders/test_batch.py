@@ -7,8 +7,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.customers.models import Customer
-from app.reminders.models import Reminder, ReminderEvent
+from app.models.customers import Customer
+from app.models.reminders import Reminder, ReminderEvent
 from tests.conftest import Server, Tenant, count
 from tests.factories import customer, reminder
 from tests.helpers.api import items

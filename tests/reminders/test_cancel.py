@@ -5,8 +5,8 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.reminders.models import Reminder
-from app.reminders.states import ReminderStatus
+from app.models.reminders import Reminder
+from app.models.states import ReminderStatus
 from tests.conftest import Tenant
 from tests.factories import reminder
 

@@ -3,7 +3,7 @@
 import pytest
 
 from app.errors import Conflict
-from app.reminders.states import TERMINAL, TRANSITIONS, ReminderStatus, check_transition, sources_of
+from app.models.states import TERMINAL, TRANSITIONS, ReminderStatus, check_transition, sources_of
 
 S = ReminderStatus
 

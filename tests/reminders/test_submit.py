@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
-from app.customers.models import Customer
-from app.reminders.models import Reminder
+from app.models.customers import Customer
+from app.models.reminders import Reminder
 from tests.conftest import START, Tenant, count
 from tests.factories import customer, reminder
 

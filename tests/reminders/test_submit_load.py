@@ -5,7 +5,7 @@ import asyncio
 
 from sqlalchemy.orm import Session
 
-from app.reminders.models import Reminder
+from app.models.reminders import Reminder
 from bench.submit_load import burst
 from tests.conftest import Server, Tenant, count
 

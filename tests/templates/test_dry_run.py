@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.templates.models import TemplateVersion
+from app.models.templates import TemplateVersion
 from app.templates.schemas import STARTER_EXAMPLE
 from tests.conftest import Tenant
 from tests.factories import reminder

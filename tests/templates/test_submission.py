@@ -8,12 +8,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.customers.models import Customer
-from app.reminders.models import Reminder
+from app.models.customers import Customer
+from app.models.reminders import Reminder
+from app.models.tenants import Tenant as TenantRow
 from app.templates import service as templates
 from app.templates.budget import RenderBudget
 from app.templates.schemas import Rendered
-from app.tenants.models import Tenant as TenantRow
 from channels.base import Channel
 from tests.conftest import Server, Tenant
 from tests.factories import customer, reminder

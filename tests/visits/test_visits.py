@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.audit.models import AuditEntry
 from app.clock import FrozenClock
-from app.visits.models import VisitOutcome
+from app.models.audit import AuditEntry
+from app.models.visits import VisitOutcome
 from tests.conftest import DispatcherFactory, Tenant, count
 from tests.factories import customer
 from tests.fakes.webhook_receiver import Reply, webhook_receiver
@@ -196,7 +196,7 @@ async def test_the_visit_cap_defers_a_second_visit_to_the_same_customer(
 def test_a_window_outside_the_visit_rules_is_refused_with_its_variable(
     lender: Lender, db: Session, window: dict[str, str], field: str, words: str
 ) -> None:
-    from app.reminders.models import Reminder
+    from app.models.reminders import Reminder
 
     response = lender.tenant.client.post("/v1/reminders", json=visit_body(variables=window))
     assert response.status_code == 422, response.text

@@ -9,7 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
-from app.policy.presets import BY_JURISDICTION
+
+DEFAULT_JURISDICTION_POLICIES = {"CN": "cn", "US": "us-regf", "IN": "in-rbi"}
+"""A new tenant's `jurisdiction_policies`: the built-in preset each jurisdiction selects
+(app/policy/presets.py)."""
 
 
 class Tenant(Base):
@@ -26,7 +29,7 @@ class Tenant(Base):
     default_currency: Mapped[str] = mapped_column(sa.String(3))
     default_policy: Mapped[str] = mapped_column(sa.String(100))
     jurisdiction_policies: Mapped[dict[str, Any]] = mapped_column(
-        server_default=json.dumps(BY_JURISDICTION)
+        server_default=json.dumps(DEFAULT_JURISDICTION_POLICIES)
     )
     """Jurisdiction (ISO 3166-1 alpha-2) -> policy name; others get `default_policy`."""
 

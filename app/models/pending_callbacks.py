@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
-from app.reminders.models import BigIntId
+from app.models.columns import BigIntId
 
 
 class PendingCallback(Base):
