@@ -1,22 +1,63 @@
-"""Bearer API keys: who is calling, for which tenant, with which scopes."""
+"""API keys: how they are made and stored, who is calling, for which tenant, with which scopes.
 
+Below every domain package: endpoints, the dashboard and `tenants` (which issues keys) all ask
+this module who a key belongs to, and it asks none of them.
+"""
+
+import hashlib
+import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Annotated
 
+import sqlalchemy as sa
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
 
 from app.clock import ClockDep
 from app.db import SessionDep, release_connection
 from app.errors import Forbidden, RateLimited, Unauthorized
-from app.tenants.service import Scope, find_active_key
+from app.models.tenants import ApiKey
+
+KEY_PREFIX = "nudge_"
+SHOWN_PREFIX_LENGTH = len(KEY_PREFIX) + 6
+"""How much of a key its listing keeps in clear (`ApiKey.prefix`)."""
 
 _bearer = HTTPBearer(
     auto_error=False,
     description="An API key made by `nudge tenants create` or `nudge keys create`.",
 )
+
+
+class Scope(StrEnum):
+    REMINDERS_WRITE = "reminders:write"
+    REMINDERS_READ = "reminders:read"
+    TEMPLATES_WRITE = "templates:write"
+    DELIVERIES_READ = "deliveries:read"
+    PII_READ = "pii:read"
+    ADMIN = "admin"
+    """Implies every other scope."""
+
+
+def new_secret() -> str:
+    """256 random bits behind a recognisable prefix (secret scanners look for `nudge_`)."""
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_secret(secret: str) -> str:
+    """Keys carry 256 random bits, so one SHA-256 is enough: there is nothing to brute-force."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def find_active_key(session: Session, secret: str) -> ApiKey | None:
+    return session.scalar(
+        sa.select(ApiKey).where(
+            ApiKey.secret_hash == hash_secret(secret), ApiKey.revoked_at.is_(None)
+        )
+    )
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,12 @@ import uvicorn
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from app import auth, onboarding
 from app import migrate as migrations
 from app.accounts import service as accounts
 from app.accounts.vault import UnreadableCredentials, Vault
 from app.audit import service as audit
+from app.auth import Scope
 from app.clock import SystemClock
 from app.config import Settings, get_settings
 from app.db import create_db_engine, create_session_factory
@@ -29,7 +31,7 @@ from app.models.tenants import Tenant
 from app.observability import logs
 from app.tenants import service as tenants
 from app.tenants.schemas import TenantSettings
-from app.tenants.service import IssuedKey, Scope
+from app.tenants.service import IssuedKey
 
 
 def _settings() -> Settings:
@@ -137,7 +139,7 @@ main.add_command(tenants_group, name="tenants")
 def create_tenant(name: str, as_json: bool) -> None:
     """Create a tenant and an admin API key for it."""
     with _session() as session:
-        issued = tenants.create_tenant(session, name=name, clock=SystemClock())
+        issued = onboarding.create_tenant(session, name=name, clock=SystemClock())
     _print_key(issued, as_json)
 
 
@@ -265,8 +267,8 @@ def dev_tenant(key_file: Path) -> None:
     """Make sure a development tenant exists and print a working admin key for it."""
     with _session() as session:
         secret = key_file.read_text().strip() if key_file.exists() else None
-        if secret is None or tenants.find_active_key(session, secret) is None:
-            created = tenants.create_tenant(
+        if secret is None or auth.find_active_key(session, secret) is None:
+            created = onboarding.create_tenant(
                 session, name="dev", clock=SystemClock(), settings=DEV_TENANT
             )
             secret = created.secret

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
-from app import migrate
+from app import migrate, onboarding
 from app.audit.chain import GENESIS, extend
 from app.audit.service import event_payload
 from app.clock import SystemClock
@@ -28,7 +28,6 @@ from app.db import create_db_engine, create_session_factory
 from app.models.audit import AuditEntry
 from app.models.customers import Customer
 from app.models.reminders import Reminder, ReminderEvent
-from app.tenants import service as tenants
 from bench.scratch import fresh_database
 from bench.serve import serving_url
 
@@ -70,7 +69,7 @@ def raw_ceiling(url: str, batches: int, size: int) -> float:
     migrate.upgrade(engine)
     now = datetime.now(UTC)
     with create_session_factory(engine).begin() as session:
-        tenant_id = tenants.create_tenant(session, name="raw", clock=SystemClock()).tenant_id
+        tenant_id = onboarding.create_tenant(session, name="raw", clock=SystemClock()).tenant_id
     seq, prev = 0, GENESIS
     started = time.perf_counter()
     for b in range(batches):

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from app import migrate
+from app import migrate, onboarding
 from app.clock import Clock
 from app.db import create_db_engine, create_session_factory
 from app.policy import service as policies
@@ -14,7 +14,6 @@ from app.policy.spec import Policy
 from app.reminders import service as reminders
 from app.reminders.schemas import ReminderIn
 from app.templates.budget import RenderBudget
-from app.tenants import service as tenants
 
 
 def seed(
@@ -29,7 +28,7 @@ def seed(
     engine = create_db_engine(url)
     migrate.upgrade(engine)
     with create_session_factory(engine)() as session:  # create() ends its read transaction
-        tenant_id = tenants.create_tenant(session, name="seeded", clock=clock).tenant_id
+        tenant_id = onboarding.create_tenant(session, name="seeded", clock=clock).tenant_id
         for name, spec in (policy or {}).items():
             policies.save(
                 session,

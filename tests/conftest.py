@@ -14,14 +14,14 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from app import migrate
+from app import migrate, onboarding
+from app.auth import Scope
 from app.clock import FrozenClock
 from app.config import Settings
 from app.db import Base, create_db_engine, create_session_factory
 from app.dispatch.worker import Dispatcher
 from app.main import create_app
 from app.tenants import service as tenants
-from app.tenants.service import Scope
 from bench.scratch import fresh_database
 from channels.registry import Registry
 from tests.databases import BACKENDS
@@ -132,7 +132,7 @@ def new_tenant(db: Session, server: Server, clock: FrozenClock) -> Iterator[Any]
     clients: list[httpx.Client] = []
 
     def make(name: str = "acme") -> Tenant:
-        issued = tenants.create_tenant(db, name=name, clock=clock)
+        issued = onboarding.create_tenant(db, name=name, clock=clock)
         db.commit()
         client = _client(server.url, issued.secret)
         clients.append(client)

@@ -4,10 +4,11 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session
 
+from app.auth import Scope, hash_secret
 from app.clock import FrozenClock
 from app.models.reminders import Reminder
 from app.models.tenants import ApiKey
-from app.tenants.service import Scope, hash_secret, revoke_key
+from app.tenants.service import revoke_key
 from tests.conftest import Tenant, count
 from tests.factories import reminder
 

@@ -17,13 +17,12 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import iter_route_contexts
 from sqlalchemy.orm import Session
 
-from app.auth import authenticate
+from app.auth import Scope, authenticate
 from app.clock import FrozenClock
 from app.deliveries.signature import verified_inbound, verified_status
 from app.main import create_app
 from app.ops.endpoints import _signed_in
 from app.optouts.public import signed_link
-from app.tenants.service import Scope
 from app.visits.endpoints import _signed_task
 from tests.conftest import DispatcherFactory, Server, Tenant, app_settings
 from tests.factories import customer, reminder

@@ -20,13 +20,14 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
+from app import onboarding
+from app.auth import Scope
 from app.clock import FrozenClock
 from app.main import create_app
 from app.models.customers import Customer
 from app.observability import logs
 from app.optouts.links import UnsubscribeLinks
 from app.tenants import service as tenants
-from app.tenants.service import Scope
 from tests.conftest import DispatcherFactory, app_settings
 from tests.factories import reminder
 from tests.fakes.twilio_server import FakeTwilio, Reply
@@ -94,7 +95,7 @@ async def test_no_contact_detail_is_shown_or_logged_in_clear_without_pii_read(
 ) -> None:
     app = create_app(app_settings(database_url, public_url=PUBLIC_URL), clock)
     with serving(app, log_config=logs.config(), log_level="info") as url:
-        issued = tenants.create_tenant(db, name="acme", clock=clock)
+        issued = onboarding.create_tenant(db, name="acme", clock=clock)
         reader_scopes = [s for s in Scope if s not in (Scope.PII_READ, Scope.ADMIN)]
         reader_key = tenants.create_key(
             db, tenant_id=issued.tenant_id, scopes=reader_scopes, clock=clock

@@ -8,11 +8,11 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session
 
+from app.auth import Scope
 from app.clock import FrozenClock
 from app.errors import PROBLEM_MEDIA_TYPE
 from app.main import create_app
 from app.ratelimit import FailureThrottle, TokenBuckets
-from app.tenants.service import Scope
 from tests.conftest import Server, Tenant, app_settings, default_limits
 from tests.helpers.api import items
 from tests.servers import serving

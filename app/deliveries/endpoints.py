@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import StreamingResponse
 
-from app.auth import DeliveryReader
+from app.auth import DeliveryReader, Scope
 from app.customers.schemas import check_timezone
 from app.db import SessionDep
 from app.deliveries import service
@@ -22,7 +22,6 @@ from app.deliveries.schemas import (
 from app.errors import FieldError, ValidationFailed, problem_responses
 from app.fields import InstantIn
 from app.models.vocabulary import AttemptStatus
-from app.tenants.service import Scope
 from channels.base import Channel
 
 router = APIRouter(prefix="/v1", tags=["deliveries"])

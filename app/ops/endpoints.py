@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import RowMapping
 
-from app.auth import Principal
+from app.auth import SHOWN_PREFIX_LENGTH, Principal, Scope, find_active_key
 from app.clock import ClockDep
 from app.config import Settings, SettingsDep
 from app.db import SessionDep
@@ -45,7 +45,6 @@ from app.ratelimit import FailureThrottle
 from app.reminders import repository as reminders
 from app.reminders.schemas import AttemptOut, EventOut
 from app.signing import same_token
-from app.tenants.service import KEY_PREFIX, Scope, find_active_key
 from channels.base import Channel
 
 router = APIRouter(prefix="/ops", include_in_schema=False)
@@ -54,8 +53,6 @@ templates.env.filters["moment"] = moment
 PAGE_SIZE = 50
 CHANNELS = tuple(Channel)
 ChoiceT = TypeVar("ChoiceT", bound=str)
-SIGN_IN_PREFIX_LENGTH = len(KEY_PREFIX) + 6
-"""What a key's listing shows of it (`ApiKey.prefix`): failed sign-ins are counted per prefix."""
 logger = logging.getLogger(__name__)
 
 
@@ -175,7 +172,7 @@ async def sign_in(
     failures: FailureThrottle = request.app.state.sign_in_failures
     now, typed = clock.now(), form.get("api_key", "").strip()
     by_address = f"address:{request.client.host if request.client else '?'}"
-    by_prefix = f"prefix:{typed[:SIGN_IN_PREFIX_LENGTH]}"
+    by_prefix = f"prefix:{typed[:SHOWN_PREFIX_LENGTH]}"  # as a key's listing shows it
     if (wait := failures.penalty(by_address, now)) is not None:
         return _throttled(request, settings, wait)
     prefix_wait = failures.penalty(by_prefix, now)

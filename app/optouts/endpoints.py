@@ -5,14 +5,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
-from app.auth import ReminderReader, ReminderWriter
+from app.auth import ReminderReader, ReminderWriter, Scope
 from app.clock import ClockDep
 from app.customers.schemas import normalize_phone
 from app.db import SessionDep
 from app.errors import FieldError, ValidationFailed, problem_responses
 from app.optouts import service
 from app.optouts.schemas import OptOutIn, OptOutOut, OptOutPage
-from app.tenants.service import Scope
 
 router = APIRouter(prefix="/v1", tags=["opt-outs"])
 

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
-from app.auth import Principal, ReminderReader, ReminderWriter
+from app.auth import Principal, ReminderReader, ReminderWriter, Scope
 from app.clock import ClockDep
 from app.config import SettingsDep
 from app.db import SessionDep
@@ -25,7 +25,6 @@ from app.reminders.schemas import (
     ResolveIn,
 )
 from app.templates.budget import RenderBudget
-from app.tenants.service import Scope
 
 router = APIRouter(prefix="/v1", tags=["reminders"])
 ReminderId = Annotated[uuid.UUID, Path(description="The reminder's id.")]

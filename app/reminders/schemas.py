@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -10,10 +10,10 @@ from app.customers.schemas import CustomerIn
 from app.fields import InstantIn
 from app.masking import mask_text, mask_value
 from app.models.states import ReminderStatus
+from app.templates.schemas import TemplateKey
 from channels.base import Channel
 
 BATCH_LIMIT = 1000
-TemplateKey = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,99}$", examples=["due-soon"])]
 
 REMINDER_EXAMPLE: dict[str, Any] = {
     "customer": {

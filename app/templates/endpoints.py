@@ -9,7 +9,6 @@ from app.clock import ClockDep
 from app.config import SettingsDep
 from app.db import SessionDep
 from app.errors import problem_responses
-from app.reminders.schemas import TemplateKey
 from app.templates import service
 from app.templates.budget import RenderBudget
 from app.templates.examples import PREVIEW_IN_EN, PREVIEW_IN_ZH, PREVIEW_OUT_EN, PREVIEW_OUT_ZH
@@ -18,6 +17,7 @@ from app.templates.schemas import (
     PreviewIn,
     PreviewOut,
     TemplateIn,
+    TemplateKey,
     TemplateOut,
     TemplateSummary,
     Version,

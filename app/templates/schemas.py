@@ -28,6 +28,9 @@ from app.templates.variables import (
 from app.templates.webhook import VISIT
 from channels.base import Channel
 
+TemplateKey = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,99}$", examples=["due-soon"])]
+"""How a reminder names a template, and the path segment that names one."""
+
 LocaleTag = Annotated[str, AfterValidator(normalize_locale), Field(examples=["zh-CN"])]
 VariableName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,49}$")]
 Source = Annotated[str, Field(min_length=1, max_length=20_000)]

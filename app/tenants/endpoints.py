@@ -7,7 +7,8 @@ from app.auth import Admin, ReminderReader
 from app.clock import ClockDep
 from app.config import SettingsDep
 from app.db import SessionDep
-from app.errors import problem_responses
+from app.errors import ValidationFailed, problem_responses
+from app.policy import service as policies
 from app.tenants import service
 from app.tenants.schemas import TenantSettingsIn, TenantSettingsOut
 
@@ -44,6 +45,10 @@ def replace_tenant(
     vault: VaultDep,
     clock: ClockDep,
 ) -> TenantSettingsOut:
+    named = body.policies_named()
+    errors = policies.unknown_policy_errors(session, tenant_id=principal.tenant_id, named=named)
+    if errors:
+        raise ValidationFailed(errors)
     return service.replace_settings(
         session,
         tenant_id=principal.tenant_id,

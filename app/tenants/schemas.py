@@ -66,6 +66,13 @@ class TenantSettings(BaseModel):
         "number's region when the customer states none), for reminders that name no policy.",
     )
 
+    def policies_named(self) -> dict[str, str]:
+        """Field path -> policy name, for the policy service to check that each exists."""
+        return {"default_policy": self.default_policy} | {
+            f"jurisdiction_policies.{code}": name
+            for code, name in self.jurisdiction_policies.items()
+        }
+
 
 class TenantSettingsIn(TenantSettings):
     """What `PUT /v1/tenant` takes: the settings, and the tenant's own webhook target."""

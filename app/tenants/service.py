@@ -1,36 +1,20 @@
 """Creating tenants and issuing or revoking their API keys."""
 
-import hashlib
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.accounts.vault import Vault
+from app.auth import SHOWN_PREFIX_LENGTH, Scope, hash_secret, new_secret
 from app.clock import Clock
 from app.config import Settings
-from app.errors import NotFound, ValidationFailed
+from app.errors import NotFound
 from app.models.tenants import ApiKey, Tenant
-from app.policy.service import unknown_policy_errors
-from app.templates import service as templates
 from app.tenants import webhook
 from app.tenants.schemas import TenantSettings, TenantSettingsIn, TenantSettingsOut
-
-KEY_PREFIX = "nudge_"
-
-
-class Scope(StrEnum):
-    REMINDERS_WRITE = "reminders:write"
-    REMINDERS_READ = "reminders:read"
-    TEMPLATES_WRITE = "templates:write"
-    DELIVERIES_READ = "deliveries:read"
-    PII_READ = "pii:read"
-    ADMIN = "admin"
-    """Implies every other scope."""
 
 
 @dataclass(frozen=True)
@@ -42,20 +26,15 @@ class IssuedKey:
     secret: str
 
 
-def hash_secret(secret: str) -> str:
-    """Keys carry 256 random bits, so one SHA-256 is enough: there is nothing to brute-force."""
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def create_tenant(
     session: Session, *, name: str, clock: Clock, settings: TenantSettings | None = None
 ) -> IssuedKey:
-    """`settings` default to the schema's (en-US, UTC, USD), displayed as `name`."""
+    """`settings` default to the schema's (en-US, UTC, USD), displayed as `name`. A lender
+    starts with more than its tenant: `app.onboarding` adds the starter templates."""
     settings = settings or TenantSettings(display_name=name[:200])
     tenant = Tenant(name=name, created_at=clock.now(), **settings.model_dump())
     session.add(tenant)
     session.flush()
-    templates.load_starters(session, tenant_id=tenant.id, now=tenant.created_at)
     return create_key(session, tenant_id=tenant.id, scopes=[Scope.ADMIN], clock=clock)
 
 
@@ -64,11 +43,11 @@ def create_key(
 ) -> IssuedKey:
     if session.get(Tenant, tenant_id) is None:
         raise NotFound(f"no tenant {tenant_id}")
-    secret = KEY_PREFIX + secrets.token_urlsafe(32)
+    secret = new_secret()
     key = ApiKey(
         tenant_id=tenant_id,
         secret_hash=hash_secret(secret),
-        prefix=secret[: len(KEY_PREFIX) + 6],
+        prefix=secret[:SHOWN_PREFIX_LENGTH],
         scopes=sorted(set(scopes)),
         created_at=clock.now(),
     )
@@ -85,14 +64,6 @@ def revoke_key(session: Session, *, key_id: uuid.UUID, clock: Clock) -> None:
     )
     if revoked.rowcount == 0 and session.get(ApiKey, key_id) is None:  # type: ignore[attr-defined]
         raise NotFound(f"no API key {key_id}")
-
-
-def find_active_key(session: Session, secret: str) -> ApiKey | None:
-    return session.scalar(
-        sa.select(ApiKey).where(
-            ApiKey.secret_hash == hash_secret(secret), ApiKey.revoked_at.is_(None)
-        )
-    )
 
 
 def read_settings(session: Session, *, tenant_id: uuid.UUID) -> TenantSettingsOut:
@@ -114,14 +85,8 @@ def replace_settings(
     vault: Vault,
     now: datetime,
 ) -> TenantSettingsOut:
+    """The policies `settings` name are the caller's to check: policies sit above tenants."""
     tenant = session.get_one(Tenant, tenant_id)
-    named = {"default_policy": settings.default_policy} | {
-        f"jurisdiction_policies.{code}": name
-        for code, name in settings.jurisdiction_policies.items()
-    }
-    errors = unknown_policy_errors(session, tenant_id=tenant_id, named=named)
-    if errors:
-        raise ValidationFailed(errors)
     webhook.apply(session, tenant_id=tenant_id, body=settings, vault=vault, rules=rules, now=now)
     for name in TenantSettings.model_fields:
         setattr(tenant, name, getattr(settings, name))

@@ -8,9 +8,9 @@ import httpx
 from cryptography.fernet import Fernet
 from sqlalchemy.orm import Session
 
+from app import onboarding
 from app.clock import FrozenClock
 from app.main import create_app
-from app.tenants import service as tenants
 from bench.scratch import free_port
 from tests.conftest import app_settings
 from tests.helpers.cli import NUDGE
@@ -43,7 +43,7 @@ def test_production_refuses_to_start_without_a_key_once_credentials_are_stored(
         "from app.config import get_settings\n"
         "from app.db import create_db_engine, create_session_factory\n"
         "from app.clock import SystemClock\n"
-        "from app.tenants.service import create_tenant\n"
+        "from app.onboarding import create_tenant\n"
         "settings = get_settings()\n"
         "with create_session_factory(create_db_engine(settings.database_url)).begin() as s:\n"
         "    tenant = create_tenant(s, name='acme', clock=SystemClock()).tenant_id\n"
@@ -72,7 +72,7 @@ def test_production_without_a_key_stores_no_credentials(
     database_url: str, db: Session, clock: FrozenClock
 ) -> None:
     """Rather than seal them under the public development key: 409, and nothing stored."""
-    issued = tenants.create_tenant(db, name="acme", clock=clock)
+    issued = onboarding.create_tenant(db, name="acme", clock=clock)
     db.commit()
     config = app_settings(
         database_url, env="production", secret_key="Zq8vN2xK5mR9tL3wB7cF1hJ4pD6sG0yA"

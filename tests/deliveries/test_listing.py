@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app.auth import Scope
 from app.clock import FrozenClock
 from app.models.deliveries import DeliveryAttempt
-from app.tenants.service import Scope
 from tests.conftest import DispatcherFactory, Tenant
 from tests.deliveries.conftest import EMAIL, PHONE, Log
 from tests.factories import reminder

@@ -8,8 +8,8 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session
 
+from app.auth import Scope
 from app.clock import FrozenClock
-from app.tenants.service import Scope
 from tests.conftest import DispatcherFactory, Tenant
 from tests.deliveries.conftest import BODY, EMAIL, PHONE, Log
 from tests.factories import reminder

@@ -6,9 +6,9 @@ from collections.abc import Awaitable, Callable
 import httpx
 from sqlalchemy.orm import Session
 
+from app.auth import Scope
 from app.clock import FrozenClock
 from app.tenants import service as tenants
-from app.tenants.service import Scope
 from tests.conftest import Tenant
 
 CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')

@@ -7,9 +7,9 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session
 
+from app.auth import Scope
 from app.clock import FrozenClock
 from app.main import create_app
-from app.tenants.service import Scope
 from tests.conftest import DispatcherFactory, Server, Tenant, app_settings
 from tests.factories import reminder
 from tests.fakes.twilio_server import FakeTwilio

@@ -10,8 +10,8 @@ import pytest
 from playwright.async_api import async_playwright
 from sqlalchemy.orm import Session
 
+from app.auth import Scope
 from app.clock import FrozenClock
-from app.tenants.service import Scope
 from tests.conftest import Server, Tenant
 from tests.factories import customer
 from tests.helpers.browser import CHROMIUM_ARGS, chromium  # noqa: F401  (the fixture)

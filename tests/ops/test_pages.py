@@ -10,6 +10,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app import auth
+from app.auth import Scope
 from app.clock import FrozenClock
 from app.main import create_app
 from app.models.deliveries import DeliveryAttempt
@@ -17,7 +19,6 @@ from app.models.reminders import Reminder
 from app.ops import endpoints
 from app.ops.session import SESSION_COOKIE, SIGN_IN_COOKIE
 from app.tenants import service as tenants
-from app.tenants.service import Scope
 from tests.conftest import START, Tenant, app_settings
 from tests.factories import customer, reminder
 from tests.helpers.ops import Send, SignIn, csrf_token, issue_key, sign_in
@@ -130,7 +131,7 @@ def test_revoking_the_key_ends_its_dashboard_session_at_once(
     secret = issue_key(db, clock, tenant, Scope.DELIVERIES_READ)
     sign_in(browser, secret)
     assert browser.get("/ops/deliveries").status_code == 200
-    key = tenants.find_active_key(db, secret)
+    key = auth.find_active_key(db, secret)
     assert key is not None
     tenants.revoke_key(db, key_id=key.id, clock=clock)
     db.commit()

@@ -9,10 +9,10 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session
 
+from app.auth import Scope
 from app.clock import FrozenClock
 from app.main import create_app
 from app.ops.session import SESSION_COOKIE
-from app.tenants.service import Scope
 from tests.conftest import Server, Tenant, app_settings, default_limits
 from tests.helpers.ops import csrf_token, issue_key
 from tests.servers import serving

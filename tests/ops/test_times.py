@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.tenants.service import Scope
+from app.auth import Scope
 from tests.conftest import START, Tenant
 from tests.factories import customer
 from tests.helpers.ops import Send, SignIn

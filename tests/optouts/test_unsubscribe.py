@@ -12,12 +12,12 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session
 
+from app import onboarding
 from app.clock import FrozenClock
 from app.config import Settings
 from app.main import create_app
 from app.optouts.links import UnsubscribeLinks
 from app.signing import sign
-from app.tenants import service as tenants
 from tests.conftest import DispatcherFactory, app_settings, settings
 from tests.factories import reminder
 from tests.fakes.smtp_server import Inbox, smtp_server
@@ -43,7 +43,7 @@ class Lender:
 def lender(database_url: str, db: Session, clock: FrozenClock) -> Iterator[Lender]:
     """The service with the secret key and https address the dispatcher signs links with."""
     app = create_app(app_settings(database_url, secret_key=SECRET_KEY, public_url=PUBLIC), clock)
-    issued = tenants.create_tenant(db, name="acme", clock=clock)
+    issued = onboarding.create_tenant(db, name="acme", clock=clock)
     db.commit()
     with serving(app) as url:
         headers = {"Authorization": f"Bearer {issued.secret}"}

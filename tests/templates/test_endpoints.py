@@ -6,9 +6,9 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
+from app.auth import Scope
 from app.clock import FrozenClock
 from app.templates.examples import PREVIEW_IN_EN, PREVIEW_IN_ZH, PREVIEW_OUT_EN, PREVIEW_OUT_ZH
-from app.tenants.service import Scope
 from tests.conftest import Tenant
 from tests.helpers.api import template
 

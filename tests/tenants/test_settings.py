@@ -5,8 +5,8 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
+from app.auth import Scope
 from app.clock import FrozenClock
-from app.tenants.service import Scope
 from tests.conftest import Tenant
 
 SETTINGS = {
