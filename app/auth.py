@@ -52,14 +52,6 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def find_active_key(session: Session, secret: str) -> ApiKey | None:
-    return session.scalar(
-        sa.select(ApiKey).where(
-            ApiKey.secret_hash == hash_secret(secret), ApiKey.revoked_at.is_(None)
-        )
-    )
-
-
 @dataclass(frozen=True)
 class Principal:
     tenant_id: uuid.UUID
@@ -68,6 +60,37 @@ class Principal:
 
     def has(self, scope: Scope) -> bool:
         return Scope.ADMIN in self.scopes or scope in self.scopes
+
+
+def _principal(key: ApiKey | None) -> Principal | None:
+    if key is None:
+        return None
+    return Principal(tenant_id=key.tenant_id, key_id=key.id, scopes=frozenset(key.scopes))
+
+
+def principal_for_secret(session: Session, secret: str) -> Principal | None:
+    """Who a typed or sent key is, or None if it is unknown or revoked."""
+    return _principal(
+        session.scalar(
+            sa.select(ApiKey).where(
+                ApiKey.secret_hash == hash_secret(secret), ApiKey.revoked_at.is_(None)
+            )
+        )
+    )
+
+
+def principal_for_session(
+    session: Session, *, key_id: uuid.UUID, tenant_id: uuid.UUID
+) -> Principal | None:
+    """Who a dashboard session is: the key its cookie names, looked up again on every request
+    (so revoking the key ends the session) and only for the tenant the cookie was signed for."""
+    return _principal(
+        session.scalar(
+            sa.select(ApiKey).where(
+                ApiKey.id == key_id, ApiKey.tenant_id == tenant_id, ApiKey.revoked_at.is_(None)
+            )
+        )
+    )
 
 
 def authenticate(
@@ -84,14 +107,14 @@ def authenticate(
     """
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("send 'Authorization: Bearer <api key>'")
-    key = find_active_key(session, credentials.credentials)
+    principal = principal_for_secret(session, credentials.credentials)
     release_connection(session)
-    if key is None:
+    if principal is None:
         raise Unauthorized("the API key is unknown or revoked")
-    wait = request.app.state.key_buckets.take(key.id, clock.now())
+    wait = request.app.state.key_buckets.take(principal.key_id, clock.now())
     if wait is not None:
         raise RateLimited(wait)
-    return Principal(tenant_id=key.tenant_id, key_id=key.id, scopes=frozenset(key.scopes))
+    return principal
 
 
 def require(scope: Scope) -> Callable[[Principal], Principal]:

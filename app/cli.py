@@ -267,7 +267,7 @@ def dev_tenant(key_file: Path) -> None:
     """Make sure a development tenant exists and print a working admin key for it."""
     with _session() as session:
         secret = key_file.read_text().strip() if key_file.exists() else None
-        if secret is None or auth.find_active_key(session, secret) is None:
+        if secret is None or auth.principal_for_secret(session, secret) is None:
             created = onboarding.create_tenant(
                 session, name="dev", clock=SystemClock(), settings=DEV_TENANT
             )

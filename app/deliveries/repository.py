@@ -2,12 +2,12 @@
 
 import uuid
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.deliveries.schemas import DeliveryFilter, GroupBy
 from app.models.customers import Customer
@@ -131,3 +131,23 @@ def _group_key(session: Session, group_by: GroupBy) -> sa.ColumnElement[Any] | A
         seconds: sa.ColumnElement[Any] = sa.cast(sa.func.strftime("%s", A.started_at), sa.Integer)
         return seconds / BUCKET_SECONDS
     return sa.cast(sa.func.floor(sa.extract("epoch", A.started_at) / BUCKET_SECONDS), sa.BigInteger)
+
+
+def _utc_day(session: Session, column: InstrumentedAttribute[datetime]) -> sa.ColumnElement[date]:
+    """The UTC calendar day of a stored timestamp (SQLite keeps UTC text, PostgreSQL a zone)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return sa.cast(sa.func.timezone("UTC", column), sa.Date)
+    return sa.func.date(column)
+
+
+def daily_counts(
+    session: Session, *, tenant_id: uuid.UUID, since: datetime
+) -> list[tuple[str, date | str, str, int]]:
+    """(channel, UTC day, status, attempts) for every attempt started since `since`."""
+    day = _utc_day(session, A.started_at).label("day")
+    query = (
+        sa.select(A.channel, day, A.status, sa.func.count())
+        .where(A.tenant_id == tenant_id, A.started_at >= since)
+        .group_by(A.channel, day, A.status)
+    )
+    return [(row[0], row[1], row[2], row[3]) for row in session.execute(query)]

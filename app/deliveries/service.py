@@ -3,7 +3,7 @@
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -100,6 +100,13 @@ def stats(
         groups=[_summarize(key, statuses) for key, statuses in sorted(groups.items())],
         total=_summarize("total", [(status, n) for _, status, n in counted]),
     )
+
+
+def daily_counts(
+    session: Session, *, tenant_id: uuid.UUID, since: datetime
+) -> list[tuple[str, date | str, str, int]]:
+    """(channel, UTC day, status, attempts) since `since`: the dashboard's chart of sends."""
+    return repository.daily_counts(session, tenant_id=tenant_id, since=since)
 
 
 def _label(key: Any, group_by: GroupBy, tz: ZoneInfo) -> str:

@@ -13,20 +13,24 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.engine import RowMapping
 
-from app.auth import SHOWN_PREFIX_LENGTH, Principal, Scope, find_active_key
+from app.auth import (
+    SHOWN_PREFIX_LENGTH,
+    Principal,
+    Scope,
+    principal_for_secret,
+    principal_for_session,
+)
 from app.clock import ClockDep
 from app.config import Settings, SettingsDep
+from app.customers import service as customers
 from app.db import SessionDep
-from app.deliveries import repository as deliveries
+from app.deliveries import service as deliveries
 from app.deliveries.schemas import ATTEMPT_STATUSES, DeliveryFilter
-from app.errors import FieldError, ValidationFailed, not_one_of
+from app.errors import FieldError, NotFound, ValidationFailed, not_one_of
 from app.fields import check_instant
-from app.masking import mask_address
 from app.models.states import PENDING, ReminderStatus
-from app.models.tenants import ApiKey
-from app.ops import chart, queries
+from app.ops import chart
 from app.ops.i18n import pick_language, translator
 from app.ops.session import (
     SESSION_COOKIE,
@@ -40,11 +44,10 @@ from app.ops.session import (
     sign_in_csrf,
 )
 from app.ops.times import local_input, moment
-from app.pagination import decode_cursor, encode_cursor
 from app.ratelimit import FailureThrottle
-from app.reminders import repository as reminders
-from app.reminders.schemas import AttemptOut, EventOut
+from app.reminders import service as reminders
 from app.signing import same_token
+from app.tenants import service as tenants
 from channels.base import Channel
 
 router = APIRouter(prefix="/ops", include_in_schema=False)
@@ -64,10 +67,6 @@ class Viewer:
     """The tenant's time zone, which the pages show times in."""
 
 
-def _principal(key: ApiKey) -> Principal:
-    return Principal(tenant_id=key.tenant_id, key_id=key.id, scopes=frozenset(key.scopes))
-
-
 def _viewer(
     request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep
 ) -> Viewer | None:
@@ -75,13 +74,11 @@ def _viewer(
     ops = read_session(settings, request.cookies.get(SESSION_COOKIE), now=clock.now())
     if ops is None:
         return None
-    key = queries.active_key(session, key_id=ops.key_id, tenant_id=ops.tenant_id)
-    if key is None:
+    principal = principal_for_session(session, key_id=ops.key_id, tenant_id=ops.tenant_id)
+    if principal is None or not principal.has(Scope.DELIVERIES_READ):
         return None
-    principal = _principal(key)
-    if not principal.has(Scope.DELIVERIES_READ):
-        return None
-    return Viewer(principal, ops.csrf, queries.tenant_zone(session, tenant_id=key.tenant_id))
+    zone = tenants.time_zone(session, tenant_id=principal.tenant_id)
+    return Viewer(principal, ops.csrf, zone)
 
 
 ViewerDep = Annotated[Viewer | None, Depends(_viewer)]
@@ -176,18 +173,18 @@ async def sign_in(
     if (wait := failures.penalty(by_address, now)) is not None:
         return _throttled(request, settings, wait)
     prefix_wait = failures.penalty(by_prefix, now)
-    key = find_active_key(session, typed)
-    if key is None:
+    principal = principal_for_secret(session, typed)
+    if principal is None:
         failures.fail(by_address, now)
         failures.fail(by_prefix, now)
         if prefix_wait is not None:
             return _throttled(request, settings, prefix_wait)
         return _sign_in_page(request, settings, error="bad_key", status=401)
-    if not _principal(key).has(Scope.DELIVERIES_READ):
+    if not principal.has(Scope.DELIVERIES_READ):
         return _sign_in_page(request, settings, error="no_scope", status=403)
     ops = OpsSession(
-        key_id=key.id,
-        tenant_id=key.tenant_id,
+        key_id=principal.key_id,
+        tenant_id=principal.tenant_id,
         csrf=new_csrf_token(),
         expires_at=clock.now() + SESSION_LIFETIME,
     )
@@ -248,12 +245,6 @@ def _choice(
     return found
 
 
-def _contact(row: RowMapping, viewer: Viewer) -> str:
-    """The address the provider was given, masked unless the viewer may see it."""
-    address: str = row["recipient"] or ""
-    return address if viewer.principal.has(Scope.PII_READ) else mask_address(address)
-
-
 @router.get("/deliveries")
 def delivery_log(
     request: Request,
@@ -278,14 +269,14 @@ def delivery_log(
     )
     if errors:
         raise ValidationFailed(errors)
-    rows = deliveries.page(
+    found = deliveries.list_page(
         session,
         tenant_id=viewer.principal.tenant_id,
         where=where,
-        after=decode_cursor(cursor) if cursor else None,
-        limit=PAGE_SIZE + 1,
+        cursor=cursor,
+        limit=PAGE_SIZE,
+        reveal=viewer.principal.has(Scope.PII_READ),
     )
-    more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
     filters = {
         "customer_ref": where.customer_ref or "",
         "loan_ref": where.loan_ref or "",
@@ -295,18 +286,15 @@ def delivery_log(
         "until": until or "",
     }
     next_page = None
-    if more:
-        last = rows[-1]
+    if found.next_cursor:
         query = {k: v for k, v in filters.items() if v}
-        next_page = "?" + urlencode(
-            query | {"cursor": encode_cursor(last["started_at"], last["id"])}
-        )
+        next_page = "?" + urlencode(query | {"cursor": found.next_cursor})
     return _page(
         request,
         "deliveries.html",
         {
             "viewer": viewer,
-            "rows": [(row, _contact(row, viewer)) for row in rows],
+            "rows": found.items,
             "filters": filters,
             "channels": CHANNELS,
             "statuses": ATTEMPT_STATUSES,
@@ -320,36 +308,23 @@ def delivery_log(
 def timeline(
     request: Request, session: SessionDep, viewer: SignedIn, reminder_id: uuid.UUID
 ) -> Response:
-    found = queries.reminder_with_customer(
-        session, tenant_id=viewer.principal.tenant_id, reminder_id=reminder_id
-    )
-    if found is None:
-        return _page(request, "error.html", {"message": "not_found", "viewer": viewer}, status=404)
-    reminder, customer = found
     pii = viewer.principal.has(Scope.PII_READ)
-    events = [
-        EventOut.model_validate(e, from_attributes=True)
-        for e in reminders.timeline(session, reminder.id)
-    ]
-    attempts = [
-        AttemptOut.model_validate(a, from_attributes=True)
-        for a in reminders.attempts(session, reminder.id)
-    ]
-    contacts = [
-        contact if pii else mask_address(contact)
-        for contact in (customer.phone, customer.email)
-        if contact
-    ]
+    try:
+        reminder = reminders.get(
+            session, tenant_id=viewer.principal.tenant_id, reminder_id=reminder_id
+        )
+    except NotFound:
+        return _page(request, "error.html", {"message": "not_found", "viewer": viewer}, status=404)
+    contacts = customers.contacts(
+        session, tenant_id=viewer.principal.tenant_id, ref=reminder.customer_ref, reveal=pii
+    )
     return _page(
         request,
         "timeline.html",
         {
             "viewer": viewer,
-            "reminder": reminder,
-            "customer_ref": customer.ref,
+            "reminder": reminder if pii else reminder.masked(),
             "contacts": contacts,
-            "events": events if pii else [event.masked() for event in events],
-            "attempts": attempts if pii else [attempt.masked() for attempt in attempts],
         },
     )
 
@@ -360,7 +335,7 @@ def sends_chart(
 ) -> Response:
     today = clock.now().date()
     since = datetime.combine(chart.window(today)[0], datetime.min.time(), tzinfo=UTC)
-    rows = queries.daily_counts(session, tenant_id=viewer.principal.tenant_id, since=since)
+    rows = deliveries.daily_counts(session, tenant_id=viewer.principal.tenant_id, since=since)
     charts = [
         chart.lay_out(channel, days) for channel, days in chart.tally(rows, today=today).items()
     ]
@@ -376,16 +351,16 @@ def due_backlog(
     request: Request, session: SessionDep, viewer: SignedIn, clock: ClockDep
 ) -> Response:
     now = clock.now()
-    counts, oldest = queries.backlog(session, tenant_id=viewer.principal.tenant_id, now=now)
-    table = {(status, bucket): n for status, bucket, n in counts}
+    backlog = reminders.backlog(session, tenant_id=viewer.principal.tenant_id, now=now)
+    oldest = backlog.oldest_due
     return _page(
         request,
         "backlog.html",
         {
             "viewer": viewer,
             "statuses": [status.value for status in ReminderStatus if status in PENDING],
-            "buckets": queries.BUCKETS,
-            "table": table,
+            "buckets": backlog.buckets,
+            "table": backlog.counts,
             "oldest_minutes": None if oldest is None else int((now - oldest).total_seconds() // 60),
             "oldest": oldest,
         },

@@ -2,7 +2,7 @@
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from app.audit import service as audit
 from app.models.customers import Customer
 from app.models.deliveries import DeliveryAttempt
 from app.models.reminders import Reminder, ReminderEvent
-from app.models.states import ReminderStatus, sources_of
+from app.models.states import PENDING, ReminderStatus, sources_of
 from app.pagination import newest_first
 
 
@@ -58,6 +58,32 @@ def attempts(session: Session, reminder_id: uuid.UUID) -> Sequence[DeliveryAttem
         .where(DeliveryAttempt.reminder_id == reminder_id)
         .order_by(DeliveryAttempt.started_at, DeliveryAttempt.id)
     ).all()
+
+
+DUE_BUCKETS = ("overdue_hour", "overdue", "next_hour", "next_day", "later")
+"""How far a pending reminder's next look is from now, most overdue first."""
+
+
+def backlog(
+    session: Session, *, tenant_id: uuid.UUID, now: datetime
+) -> tuple[list[tuple[str, str, int]], datetime | None]:
+    """(status, due bucket, reminders) for pending reminders, and the oldest due time."""
+    due = Reminder.next_attempt_at
+    bucket = sa.case(
+        (due < now - timedelta(hours=1), DUE_BUCKETS[0]),
+        (due <= now, DUE_BUCKETS[1]),
+        (due <= now + timedelta(hours=1), DUE_BUCKETS[2]),
+        (due <= now + timedelta(days=1), DUE_BUCKETS[3]),
+        else_=DUE_BUCKETS[4],
+    ).label("bucket")
+    pending = (Reminder.tenant_id == tenant_id, Reminder.status.in_(PENDING))
+    counts = session.execute(
+        sa.select(Reminder.status, bucket, sa.func.count())
+        .where(*pending)
+        .group_by(Reminder.status, bucket)
+    )
+    oldest = session.scalar(sa.select(sa.func.min(due)).where(*pending, due <= now))
+    return [(str(row[0]), row[1], row[2]) for row in counts], oldest
 
 
 def page(

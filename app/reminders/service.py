@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -240,6 +241,25 @@ def get(session: Session, *, tenant_id: uuid.UUID, reminder_id: uuid.UUID) -> Re
             AttemptOut.model_validate(a, from_attributes=True)
             for a in repository.attempts(session, reminder.id)
         ],
+    )
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """Pending reminders by status and by how far their next look is from now."""
+
+    counts: dict[tuple[str, str], int]
+    buckets: tuple[str, ...]
+    oldest_due: datetime | None
+    """The longest-overdue reminder's due time; None when nothing is overdue."""
+
+
+def backlog(session: Session, *, tenant_id: uuid.UUID, now: datetime) -> Backlog:
+    counts, oldest = repository.backlog(session, tenant_id=tenant_id, now=now)
+    return Backlog(
+        counts={(status, bucket): n for status, bucket, n in counts},
+        buckets=repository.DUE_BUCKETS,
+        oldest_due=oldest,
     )
 
 

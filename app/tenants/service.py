@@ -3,6 +3,7 @@
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -64,6 +65,12 @@ def revoke_key(session: Session, *, key_id: uuid.UUID, clock: Clock) -> None:
     )
     if revoked.rowcount == 0 and session.get(ApiKey, key_id) is None:  # type: ignore[attr-defined]
         raise NotFound(f"no API key {key_id}")
+
+
+def time_zone(session: Session, *, tenant_id: uuid.UUID) -> ZoneInfo:
+    """The zone the tenant's dashboard shows times in: its `default_timezone`."""
+    name = session.scalar(sa.select(Tenant.default_timezone).where(Tenant.id == tenant_id))
+    return ZoneInfo(name or "UTC")
 
 
 def read_settings(session: Session, *, tenant_id: uuid.UUID) -> TenantSettingsOut:

@@ -131,9 +131,9 @@ def test_revoking_the_key_ends_its_dashboard_session_at_once(
     secret = issue_key(db, clock, tenant, Scope.DELIVERIES_READ)
     sign_in(browser, secret)
     assert browser.get("/ops/deliveries").status_code == 200
-    key = auth.find_active_key(db, secret)
+    key = auth.principal_for_secret(db, secret)
     assert key is not None
-    tenants.revoke_key(db, key_id=key.id, clock=clock)
+    tenants.revoke_key(db, key_id=key.key_id, clock=clock)
     db.commit()
     assert browser.get("/ops/deliveries").headers["location"] == "/ops/login"
 
