@@ -112,7 +112,7 @@ def _act(session: Session, *, inbound: Inbound, clock: Clock) -> str | None:
     if word is Keyword.STOP:
         _opt_out(session, tenant_id=tenant.id, phone=inbound.from_phone, clock=clock)
     elif word is Keyword.START:
-        queries.lift_sms_opt_outs(session, tenant_id=tenant.id, phone=inbound.from_phone)
+        optouts.lift_sms(session, tenant_id=tenant.id, phone=inbound.from_phone)
     locale = customer.locale or tenant.default_locale
     return confirmation(
         word,
@@ -150,7 +150,7 @@ def _opt_out(session: Session, *, tenant_id: uuid.UUID, phone: str, clock: Clock
         session,
         tenant_id=tenant_id,
         opt_out=OptOutIn(phone=phone, channel=OptOutChannel.SMS, source=OptOutSource.INBOUND_STOP),
-        clock=clock,
+        now=clock.now(),
     )
 
 

@@ -13,7 +13,6 @@ from app.dispatch.claim import STARTED
 from app.models.customers import Customer
 from app.models.deliveries import DeliveryAttempt
 from app.models.inbound import InboundReceipt
-from app.models.optouts import OptOut, OptOutChannel
 from app.models.reminders import Reminder
 from app.models.tenants import Tenant
 
@@ -104,19 +103,6 @@ def latest_reminder_id(
         .where(Reminder.tenant_id == tenant_id, Reminder.customer_id == customer_id)
         .order_by(Reminder.created_at.desc(), Reminder.id.desc())
         .limit(1)
-    )
-
-
-def lift_sms_opt_outs(session: Session, *, tenant_id: uuid.UUID, phone: str) -> None:
-    """Only the number's own SMS opt-outs: one ops registered for the customer, or for every
-    channel, stays until ops lift it."""
-    session.execute(
-        sa.delete(OptOut).where(
-            OptOut.tenant_id == tenant_id,
-            OptOut.phone == phone,
-            OptOut.customer_ref.is_(None),
-            OptOut.channel == OptOutChannel.SMS,
-        )
     )
 
 

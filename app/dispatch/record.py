@@ -17,11 +17,13 @@ from app.dispatch.response import kept_response
 from app.dispatch.retry import RetryStrategy
 from app.models.customers import Customer
 from app.models.deliveries import DeliveryAttempt
-from app.models.optouts import OptOut, OptOutChannel, OptOutSource
+from app.models.optouts import OptOutChannel, OptOutSource
 from app.models.reminders import EventKind, Reminder
 from app.models.states import ReminderStatus, check_transition
 from app.models.vocabulary import AttemptStatus, ErrorKind
 from app.observability import metrics
+from app.optouts import service as optouts
+from app.optouts.schemas import OptOutIn
 from app.reminders import repository as reminders
 from app.reminders.reasons import DispatchReason
 from channels.base import SendResult
@@ -206,12 +208,13 @@ def _next_state(
 def _opt_out(session: Session, reminder: Reminder, attempt: DeliveryAttempt, now: datetime) -> None:
     """The provider says the recipient unsubscribed (Twilio 21610): never text them again."""
     customer = session.get_one(Customer, reminder.customer_id)
-    session.add(
-        OptOut(
-            tenant_id=reminder.tenant_id,
+    optouts.register(
+        session,
+        tenant_id=reminder.tenant_id,
+        opt_out=OptOutIn(
             phone=customer.phone,
             channel=OptOutChannel(attempt.channel),
             source=OptOutSource.PROVIDER_ERROR,
-            created_at=now,
-        )
+        ),
+        now=now,
     )

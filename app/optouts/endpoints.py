@@ -32,7 +32,7 @@ router = APIRouter(prefix="/v1", tags=["opt-outs"])
 def register_opt_out(
     body: OptOutIn, principal: ReminderWriter, session: SessionDep, clock: ClockDep
 ) -> OptOutOut:
-    out = service.register(session, tenant_id=principal.tenant_id, opt_out=body, clock=clock)
+    out = service.register(session, tenant_id=principal.tenant_id, opt_out=body, now=clock.now())
     return out if principal.has(Scope.PII_READ) else out.masked()
 
 

@@ -2,6 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -9,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.clock import Clock
 from app.errors import NotFound
 from app.models.customers import Customer
-from app.models.optouts import OptOut, OptOutSource
+from app.models.optouts import OptOut, OptOutChannel, OptOutSource
 from app.models.tenants import Tenant
 from app.optouts import repository
 from app.optouts.links import Unsubscribe
@@ -18,9 +19,11 @@ from app.pagination import decode_cursor, encode_cursor
 
 
 def register(
-    session: Session, *, tenant_id: uuid.UUID, opt_out: OptOutIn, clock: Clock
+    session: Session, *, tenant_id: uuid.UUID, opt_out: OptOutIn, now: datetime
 ) -> OptOutOut:
-    """Adds an opt-out; registering the same one again returns the existing record.
+    """Adds an opt-out; registering the same one again returns the existing record. The one
+    writer of opt-outs: the API, a STOP text, an unsubscribe link and a provider's refusal
+    all come here, so none of them can store a second copy.
 
     A `customer_ref` need not name a customer yet: the opt-out is kept by reference and
     applies to the customer's first reminder, whenever it comes.
@@ -40,7 +43,7 @@ def register(
         email=opt_out.email,
         channel=opt_out.channel,
         source=opt_out.source,
-        created_at=clock.now(),
+        created_at=now,
     )
     session.add(record)
     session.flush()
@@ -82,6 +85,19 @@ def list_page(
     return OptOutPage(
         items=[_out(row) for row in rows[:limit]],
         next_cursor=encode_cursor(last.created_at, last.id) if last else None,
+    )
+
+
+def lift_sms(session: Session, *, tenant_id: uuid.UUID, phone: str) -> None:
+    """A START text lifts only the number's own SMS opt-outs: one ops registered for the
+    customer, or for every channel, stays until ops lift it."""
+    session.execute(
+        sa.delete(OptOut).where(
+            OptOut.tenant_id == tenant_id,
+            OptOut.phone == phone,
+            OptOut.customer_ref.is_(None),
+            OptOut.channel == OptOutChannel.SMS,
+        )
     )
 
 
@@ -129,6 +145,6 @@ def unsubscribe(session: Session, *, link: Unsubscribe, clock: Clock) -> Address
         opt_out=OptOutIn(
             customer_ref=customer.ref, channel=link.channel, source=OptOutSource.EMAIL_LINK
         ),
-        clock=clock,
+        now=clock.now(),
     )
     return Addressee.of(customer, tenant)
