@@ -28,7 +28,8 @@ run: install
 	$(NUDGE) dev-tenant
 	$(NUDGE) serve
 
-## test: lint, type-check and run the whole suite (SQLite and PostgreSQL), on both cores
+## test: lint, type-check, check the import layers (pyproject.toml) and run the whole suite
+## (SQLite and PostgreSQL), on both cores
 test: install-test lint
 	$(BIN)/pytest -n 2
 
@@ -36,6 +37,7 @@ lint: install-test
 	$(BIN)/ruff check app channels migrations tests bench
 	$(BIN)/ruff format --check app channels migrations tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 ## audit: the installed dependencies against known advisories (see SECURITY.md). Where no
 ## advisory service can be reached, every package is reported as not audited and this passes;
