@@ -39,6 +39,7 @@ def test_the_tree_keeps_every_import_contract() -> None:
         ("app/auth.py", "from app.tenants import service", "layers"),
         ("app/db.py", "from app.models import Base", "layers"),
         ("app/reminders/service.py", "from app.reminders import endpoints", "routes"),
+        ("app/ops/endpoints.py", "from app.reminders import repository", "queries"),
         ("app/tenants/service.py", "from app.templates import service", "tenants"),
         ("channels/base.py", "from app import db", "channels"),
     ],

@@ -1,27 +1,20 @@
 """HTTP routes for contact policies and their dry run."""
 
-import uuid
 from typing import Annotated
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Path
 
 from app.auth import Admin, ReminderReader
 from app.clock import ClockDep
-from app.customers.repository import CONTACT_FIELDS
-from app.customers.schemas import CustomerIn
 from app.db import SessionDep
-from app.errors import FieldError, ValidationFailed, problem_responses
-from app.models.customers import Customer
-from app.models.tenants import Tenant
-from app.policy import repository, service
+from app.errors import problem_responses
+from app.policy import service
 from app.policy.presets import PRESETS
 from app.policy.schemas import (
     EvaluateIn,
     EvaluateOut,
     PolicyList,
     PolicyOut,
-    PolicySummary,
 )
 from app.policy.spec import Policy
 
@@ -54,20 +47,7 @@ def save_policy(
     responses=problem_responses(401, 403),
 )
 def list_policies(principal: ReminderReader, session: SessionDep) -> PolicyList:
-    own = repository.names(session, tenant_id=principal.tenant_id)
-    items = [
-        PolicySummary(name=name, preset=True, description=policy.description)
-        for name, policy in PRESETS.items()
-    ]
-    items += [
-        PolicySummary(
-            name=name,
-            preset=False,
-            description=service.read(session, tenant_id=principal.tenant_id, name=name).description,
-        )
-        for name in own
-    ]
-    return PolicyList(items=items)
+    return service.summaries(session, tenant_id=principal.tenant_id)
 
 
 @router.get(
@@ -94,50 +74,4 @@ def read_policy(name: NamePath, principal: ReminderReader, session: SessionDep) 
 def evaluate_policy(
     body: EvaluateIn, principal: ReminderReader, session: SessionDep, clock: ClockDep
 ) -> EvaluateOut:
-    tenant = session.get_one(Tenant, principal.tenant_id)
-    ref = body.customer.ref if body.customer else body.customer_ref
-    stored = session.scalar(
-        sa.select(Customer).where(Customer.tenant_id == tenant.id, Customer.ref == ref)
-    )
-    if stored is None and body.customer is None:
-        raise ValidationFailed([FieldError(field="customer_ref", detail=f"no customer '{ref}'")])
-    if body.policy is not None:
-        errors = service.unknown_policy_errors(
-            session, tenant_id=tenant.id, named={"policy": body.policy}
-        )
-        if errors:
-            raise ValidationFailed(errors)
-    verdict = service.dry_run(
-        session,
-        tenant=tenant,
-        customer=_as_described(tenant, stored, body.customer),
-        channel=body.channel,
-        policy=body.policy,
-        loan_ref=body.loan_ref,
-        at=body.at or clock.now(),
-    )
-    later = verdict.next_allowed_at
-    return EvaluateOut(
-        allowed=verdict.action == "send",
-        action=verdict.action,
-        reason=verdict.reason,
-        next_allowed_at=later,
-        next_allowed_local=later.astimezone(verdict.zones[0]) if later else None,
-        timezone=verdict.zones[0].key,
-        timezones=[zone.key for zone in verdict.zones],
-        policy=verdict.policy,
-    )
-
-
-def _as_described(tenant: Tenant, stored: Customer | None, given: CustomerIn | None) -> Customer:
-    """The customer as a reminder carrying `given` would leave it: the stored record with the
-    given fields over it (a null keeps the stored value), unsaved."""
-    if given is None:
-        assert stored is not None
-        return stored
-    fields = {name: getattr(given, name) for name in CONTACT_FIELDS}
-    if stored is not None:
-        fields = {name: value or getattr(stored, name) for name, value in fields.items()}
-    return Customer(
-        id=stored.id if stored else uuid.uuid4(), tenant_id=tenant.id, ref=given.ref, **fields
-    )
+    return service.dry_run(session, tenant_id=principal.tenant_id, request=body, now=clock.now())

@@ -13,8 +13,11 @@ from phonenumbers import timezone as phone_timezones
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
+from app.customers import repository as customers
 from app.customers.jurisdiction import jurisdiction_of
-from app.errors import Conflict, FieldError, NotFound
+from app.customers.repository import CONTACT_FIELDS
+from app.customers.schemas import CustomerIn
+from app.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.models.customers import Customer
 from app.models.policy import PolicyRecord
 from app.models.reminders import Reminder
@@ -23,6 +26,7 @@ from app.optouts import repository as optouts
 from app.policy import repository
 from app.policy.evaluate import Contact, evaluate
 from app.policy.presets import PRESETS
+from app.policy.schemas import EvaluateIn, EvaluateOut, PolicyList, PolicySummary
 from app.policy.spec import Policy
 from app.reminders.reasons import PolicyReason
 from app.templates.webhook import VISIT
@@ -227,26 +231,77 @@ def _decide(
 
 
 def dry_run(
-    session: Session,
-    *,
-    tenant: Tenant,
-    customer: Customer,
-    channel: Channel,
-    policy: str | None,
-    loan_ref: str | None,
-    at: datetime,
-) -> Verdict:
-    """What the dispatcher's gate decides for a reminder due at `at` on this one channel: the
-    same code on the same history and opt-outs, so the two cannot disagree. It changes nothing.
+    session: Session, *, tenant_id: uuid.UUID, request: EvaluateIn, now: datetime
+) -> EvaluateOut:
+    """What the dispatcher's gate decides for a reminder due at `request.at` (default `now`) on
+    one channel: the same code on the same history and opt-outs, so the two cannot disagree.
+    It changes nothing.
 
-    `customer` may be unsaved (no history then); without `loan_ref` every loan's contacts
-    count towards per-loan caps, the strictest answer. Takes no lock: nothing is recorded.
+    The customer is the stored one, with any fields the request gives over it (unsaved, so a
+    customer not seen yet has no history); without `loan_ref` every loan's contacts count
+    towards per-loan caps, the strictest answer. Takes no lock: nothing is recorded.
     """
-    unsent = Reminder(policy=policy, loan_ref=loan_ref, expires_at=None)  # never added
-    candidate = Candidate(reminder=unsent, customer=customer, tenant=tenant, channels=[channel])
+    tenant = session.get_one(Tenant, tenant_id)
+    ref = request.customer.ref if request.customer else request.customer_ref
+    assert ref is not None  # the schema asks for one of the two
+    stored = customers.find_by_refs(session, tenant_id=tenant_id, refs=[ref]).get(ref)
+    if stored is None and request.customer is None:
+        raise ValidationFailed([FieldError(field="customer_ref", detail=f"no customer '{ref}'")])
+    if request.policy is not None:
+        errors = unknown_policy_errors(
+            session, tenant_id=tenant_id, named={"policy": request.policy}
+        )
+        if errors:
+            raise ValidationFailed(errors)
+    customer = _as_described(tenant, stored, request.customer)
+    unsent = Reminder(policy=request.policy, loan_ref=request.loan_ref, expires_at=None)
+    candidate = Candidate(
+        reminder=unsent, customer=customer, tenant=tenant, channels=[request.channel]
+    )
     spread = random.Random(0)  # noqa: S311 (a deferral's spread, which the answer leaves out)
-    [verdict] = gate(session, candidates=[candidate], now=at, rng=spread)
-    return verdict
+    [verdict] = gate(session, candidates=[candidate], now=request.at or now, rng=spread)
+    later = verdict.next_allowed_at
+    return EvaluateOut(
+        allowed=verdict.action == "send",
+        action=verdict.action,
+        reason=verdict.reason,
+        next_allowed_at=later,
+        next_allowed_local=later.astimezone(verdict.zones[0]) if later else None,
+        timezone=verdict.zones[0].key,
+        timezones=[zone.key for zone in verdict.zones],
+        policy=verdict.policy,
+    )
+
+
+def _as_described(tenant: Tenant, stored: Customer | None, given: CustomerIn | None) -> Customer:
+    """The customer as a reminder carrying `given` would leave it: the stored record with the
+    given fields over it (a null keeps the stored value), unsaved."""
+    if given is None:
+        assert stored is not None
+        return stored
+    fields = {name: getattr(given, name) for name in CONTACT_FIELDS}
+    if stored is not None:
+        fields = {name: value or getattr(stored, name) for name, value in fields.items()}
+    return Customer(
+        id=stored.id if stored else uuid.uuid4(), tenant_id=tenant.id, ref=given.ref, **fields
+    )
+
+
+def summaries(session: Session, *, tenant_id: uuid.UUID) -> PolicyList:
+    """The built-in presets, then the tenant's own policies."""
+    items = [
+        PolicySummary(name=name, preset=True, description=policy.description)
+        for name, policy in PRESETS.items()
+    ]
+    items += [
+        PolicySummary(
+            name=name,
+            preset=False,
+            description=read(session, tenant_id=tenant_id, name=name).description,
+        )
+        for name in repository.names(session, tenant_id=tenant_id)
+    ]
+    return PolicyList(items=items)
 
 
 def save(
