@@ -22,9 +22,12 @@ Row = dict[str, str | None]
 
 @contextmanager
 def connect(url: str) -> Iterator[psycopg.Connection]:
-    """A plain psycopg connection to the SQLAlchemy URL `url`."""
+    """A plain psycopg connection to the SQLAlchemy URL `url`, in autocommit: transactions
+    are explicit (`connection.transaction()`), so that a harness connection polling for the
+    end of a run never holds one open (it would hold back vacuum, and freeze its view of
+    pg_stat_activity)."""
     dsn = sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(dsn) as connection:
+    with psycopg.connect(dsn, autocommit=True) as connection:
         yield connection
 
 

@@ -32,6 +32,10 @@ POLICY = {
 """Any hour, and a daily cap no customer reaches: each decision reads the customer's day of
 contacts, as a real policy's would."""
 Due = Callable[[int], datetime]
+BACKENDS = (
+    "SELECT pid FROM pg_stat_activity"
+    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+)
 PENDING = "SELECT count(*) FROM reminders WHERE status IN ('scheduled', 'deferred', 'dispatching')"
 
 
@@ -47,11 +51,18 @@ def fill(seeded: Prototyped, count: int, owners: int, *, status: str, due: Due) 
     return {str(row["id"]) for row in rows}
 
 
-def wait_drained(url: str, procs: list[subprocess.Popen[bytes]], *, limit_s: float) -> None:
-    """Until no reminder is left to send (the prototype, due in a year, is not counted)."""
+def wait_drained(
+    url: str, procs: list[subprocess.Popen[bytes]], *, limit_s: float, meter: Meter, name: str
+) -> None:
+    """Until no reminder is left to send (the prototype, due in a year, is not counted).
+
+    Meanwhile the PostgreSQL backends serving the workers are watched as `pg:<name>`, so that
+    the database's CPU share is printed beside the workers'."""
     began = time.time()
     with connect(url) as connection:
         while True:
+            for (pid,) in connection.execute(BACKENDS).fetchall():
+                meter.watch(f"pg:{name}:{pid}", pid)
             row = connection.execute(PENDING).fetchone()
             left = (row[0] if row else 0) - 1
             if left <= 0:
@@ -113,7 +124,7 @@ def dispatch(folder: Path, sizes: Sizes, meter: Meter, count: int) -> dict[str, 
             with workers(
                 seeded.url, count, twilio=twilio, folder=folder, meter=meter, name=name
             ) as procs:
-                wait_drained(seeded.url, procs, limit_s=sizes.drain_limit_s)
+                wait_drained(seeded.url, procs, limit_s=sizes.drain_limit_s, meter=meter, name=name)
         sends = twilio.sends()
     raw = [s for s in sends if s.reference.startswith(wire.PREFIX)]
     ours, duplicates, lost = witness(sends, expected)
@@ -122,9 +133,8 @@ def dispatch(folder: Path, sizes: Sizes, meter: Meter, count: int) -> dict[str, 
     figures[f"{name}_duplicates"] = duplicates
     figures[f"{name}_lost"] = lost
     figures[f"{name}_standin_cpu"] = meter.cpu_share(f"twilio:{name}", first, last)
-    figures[f"{name}_worker_cpu"] = sum(
-        meter.cpu_share(f"worker:{name}-{n}", first, last) for n in range(count)
-    )
+    figures[f"{name}_worker_cpu"] = meter.cpu_share(f"worker:{name}-", first, last)
+    figures[f"{name}_postgres_cpu"] = meter.cpu_share(f"pg:{name}:", first, last)
     if count == 1:
         raw_ids = {f"{wire.PREFIX}{i}" for i in range(sizes.wire)}
         raw_ours, raw_dup, raw_lost = witness(raw, raw_ids)
@@ -176,7 +186,7 @@ def wave(folder: Path, sizes: Sizes, meter: Meter, spread_s: float) -> dict[str,
                 due=lambda _: due + timedelta(seconds=spread_s * draw.random()),
             )
             falls_due = max(due.timestamp(), time.time())  # the rows exist from the commit on
-            wait_drained(seeded.url, procs, limit_s=sizes.drain_limit_s)
+            wait_drained(seeded.url, procs, limit_s=sizes.drain_limit_s, meter=meter, name=name)
         sends = twilio.sends()
     ours, duplicates, lost = witness(sends, expected)
     return {

@@ -48,8 +48,11 @@ class Meter:
     _thread: threading.Thread | None = None
 
     def watch(self, name: str, pid: int) -> None:
-        """Samples `pid` under `name` from now until it exits; names are unique per run."""
+        """Samples `pid` under `name` from now until it exits; names are unique per run, and
+        watching a name again changes nothing."""
         with self._lock:
+            if name in self._watched:
+                return
             self._watched[name] = pid
         self._sample_one(name, pid)
 
@@ -97,9 +100,14 @@ class Meter:
             span = [min(every, key=lambda s: abs(s.at - start))] if every else []
         return sum(s.rss_mb for s in span) / len(span) if span else 0.0
 
-    def cpu_share(self, name: str, start: float, end: float) -> float:
-        """CPU seconds per wall second over [start, end]: 1.0 is one whole core."""
-        span = self._of(name, start, end)
-        if len(span) < 2 or span[-1].at <= span[0].at:
-            return 0.0
-        return (span[-1].cpu_s - span[0].cpu_s) / (span[-1].at - span[0].at)
+    def cpu_share(self, prefix: str, start: float, end: float) -> float:
+        """CPU seconds per wall second over [start, end] of the processes whose names start
+        with `prefix`, added up: 1.0 is one whole core."""
+        with self._lock:
+            names = {s.name for s in self.samples if s.name.startswith(prefix)}
+        total = 0.0
+        for name in names:
+            span = self._of(name, start, end)
+            if len(span) >= 2 and span[-1].at > span[0].at:
+                total += (span[-1].cpu_s - span[0].cpu_s) / (span[-1].at - span[0].at)
+        return total

@@ -62,8 +62,15 @@ def lines(f: dict[str, float], sizes: Sizes) -> Iterator[Line]:
             "",
         )
         yield (
-            "  worker CPU (1w/2w)",
-            f"{f['dispatch1w_worker_cpu']:.0%} / {f['dispatch2w_worker_cpu']:.0%}",
+            "  CPU 1w: worker / PostgreSQL",
+            f"{f['dispatch1w_worker_cpu']:.0%} / {f['dispatch1w_postgres_cpu']:.0%}",
+            "",
+            "",
+            "",
+        )
+        yield (
+            "  CPU 2w: workers / PostgreSQL",
+            f"{f['dispatch2w_worker_cpu']:.0%} / {f['dispatch2w_postgres_cpu']:.0%}",
             "",
             "",
             "",
