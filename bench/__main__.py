@@ -13,6 +13,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -66,6 +67,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
     parser.add_argument("--only", nargs="+", choices=list(PARTS), default=list(PARTS))
     args = parser.parse_args()
+    # SIGTERM unwinds like Ctrl-C, so the processes and databases of the part are cleaned up.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     logging.disable(logging.INFO)  # the harness's own in-process service calls
     sizes = Sizes().scaled(args.scale)
     began = time.perf_counter()
