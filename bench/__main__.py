@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -66,6 +67,9 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="every size times this")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
     parser.add_argument("--only", nargs="+", choices=list(PARTS), default=list(PARTS))
+    parser.add_argument(
+        "--logs", type=Path, help="keep the processes' logs and the stand-in's here"
+    )
     args = parser.parse_args()
     # SIGTERM unwinds like Ctrl-C, so the processes and databases of the part are cleaned up.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -73,10 +77,14 @@ def main() -> None:
     sizes = Sizes().scaled(args.scale)
     began = time.perf_counter()
     figures: dict[str, float] = {}
-    with tempfile.TemporaryDirectory(prefix="nudge-bench-") as folder, Meter() as meter:
+    with ExitStack() as stack:
+        if args.logs:
+            args.logs.mkdir(parents=True, exist_ok=True)
+        folder = args.logs or Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        meter = stack.enter_context(Meter())
         for part in args.only:
             started = time.perf_counter()
-            figures |= PARTS[part](Path(folder), sizes, meter)
+            figures |= PARTS[part](folder, sizes, meter)
             figures[f"{part}_seconds"] = time.perf_counter() - started
         figures["api_peak_rss_mb"] = meter.peak_rss_mb("api:")
         figures["worker_peak_rss_mb"] = meter.peak_rss_mb("worker:")
