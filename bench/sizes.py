@@ -31,12 +31,11 @@ class Sizes:
 
     def scaled(self, factor: float) -> "Sizes":
         """Every count and duration times `factor` (at least 1; the batch size, the number of
-        clients, the rate, the small cases and the time limits stay)."""
+        clients, the rate, the small number of contacts and the drain limit stay)."""
         fixed = {
             "ingest_batch",
             "ingest_clients",
             "submit_rate",
-            "recovery_limit_s",
             "contacts_small",
             "drain_limit_s",
         }
