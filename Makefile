@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 NUDGE := $(BIN)/nudge
 
-.PHONY: run test lint audit install install-test clean
+.PHONY: run test lint audit bench install install-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,9 +14,13 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[postgres]'
 	touch $@
 
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	touch $@ $(VENV)/.installed
+
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $@ $(VENV)/.installed
+	touch $@ $(VENV)/.installed $(VENV)/.installed-bench
 
 install: $(VENV)/.installed
 
@@ -32,6 +36,12 @@ run: install
 ## (SQLite and PostgreSQL), on both cores
 test: install-test lint
 	$(BIN)/pytest -n 2
+
+## bench: the benchmark at full size on PostgreSQL, against raw ceilings measured in the same
+## run; prints one table, writes bench/results/latest.json (docs/benchmarks.md). Run it on an
+## otherwise idle machine: the figures are ratios, but a busy machine skews them.
+bench: $(VENV)/.installed-bench
+	$(BIN)/python -m bench
 
 lint: install-test
 	$(BIN)/ruff check app channels migrations tests bench

@@ -1,152 +1,207 @@
-"""Dispatch throughput of one worker, against the raw claim-and-record ceiling of the same database.
+"""Parts 4 and 5: end-to-end dispatch by real `nudge worker` processes through the real Twilio
+adapter to the stand-in, beside the raw aiohttp loop to the same stand-in in the same run; and
+the 08:00 wave.
 
-    python bench/dispatch.py [--database sqlite|postgresql] [--reminders 5000] [--batch 100]
-
-Fills a fresh database with due reminders (one customer each, a policy that allows any hour),
-then times one `Dispatcher` sending them all through the console adapter (logging off): claim,
-policy gate, template rendering, attempt records, adapter call, outcome records. The ceiling is
-the same number of reminders claimed with the same `FOR UPDATE SKIP LOCKED` statement and
-marked sent with one bulk attempt insert per batch, on a second fresh database: no policy, no
-rendering, no adapter. Prints both rates and their ratio.
+Rates count from the first send to the last, by the stand-in's own clock: a worker's start-up
+and its first poll are not the service's throughput. The stand-in's log is the witness that
+every reminder reached the provider exactly once (`duplicates` and `lost` must be 0).
 """
 
-import argparse
-import asyncio
-import logging
 import random
-import sys
-import tempfile
+import subprocess
 import time
-import uuid
-from datetime import UTC, datetime
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
+from bench import wire
+from bench.bulk import connect, copy_rows, customers, reminders
+from bench.meter import Meter
+from bench.seeding import ZONE, Prototyped, prototyped
+from bench.serve import Send, standin, workers
+from bench.sizes import Sizes
 
-sys.path.insert(0, str(Path(__file__).parents[1]))
-
-from app.clock import SystemClock
-from app.config import Settings
-from app.db import create_db_engine, create_session_factory
-from app.dispatch.worker import Dispatcher
-from app.models.deliveries import DeliveryAttempt
-from app.models.reminders import Reminder
-from bench.scratch import fresh_database
-from bench.seeding import seed
-from channels.registry import Registry
-
-ALWAYS = {"windows": {"any": [{"start": "00:00", "end": "24:00"}]}}
-
-
-def fill(url: str, count: int) -> None:
-    bodies = [
-        {
-            "customer": {"ref": f"c-{i}", "phone": "+8613812345678", "timezone": "Asia/Shanghai"},
-            "loan_ref": f"loan-{i}",
-            "template": "pre-due",
-            "channels": ["sms"],
-            "policy": "always",
-            "variables": {"amount": "1234.50", "due_date": "2026-12-01"},
-        }
-        for i in range(count)
-    ]
-    seed(url, clock=SystemClock(), bodies=bodies, policy={"always": ALWAYS})
+POLICY = {
+    "windows": {"any": [{"start": "00:00", "end": "24:00"}]},
+    "caps": [{"max": 1000, "window": "P1D"}],
+}
+"""Any hour, and a daily cap no customer reaches: each decision reads the customer's day of
+contacts, as a real policy's would."""
+Due = Callable[[int], datetime]
+BACKENDS = (
+    "SELECT pid FROM pg_stat_activity"
+    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+)
+PENDING = "SELECT count(*) FROM reminders WHERE status IN ('scheduled', 'deferred', 'dispatching')"
 
 
-def through_dispatcher(url: str, batch: int) -> float:
-    engine = create_db_engine(url)
-    settings = Settings(
-        _env_file=None,
-        env="test",
-        database_url=url,  # type: ignore[call-arg]
-        dispatch_batch_size=batch,
-        channel_rate_limits={"console": 1e9},
-    )
-    clock = SystemClock()
-
-    async def run() -> tuple[int, float]:
-        registry = Registry.from_settings(settings, clock=clock)
-        dispatcher = Dispatcher(
-            sessions=create_session_factory(engine),
-            settings=settings,
-            clock=clock,
-            registry=registry,
-            rng=random.Random(0),
-        )
-        started, taken = time.perf_counter(), 0
-        while claimed := await dispatcher.run_once():
-            taken += claimed
-        elapsed = time.perf_counter() - started
-        await registry.aclose()
-        return taken, elapsed
-
-    taken, elapsed = asyncio.run(run())
-    engine.dispose()
-    return taken / elapsed
+def fill(seeded: Prototyped, count: int, owners: int, *, status: str, due: Due) -> set[str]:
+    """`count` reminders over `owners` new customers, COPYed in one transaction; their ids."""
+    with connect(seeded.url) as connection:
+        with connection.transaction():
+            people = customers(seeded.customer, owners)
+            copy_rows(connection, "customers", people)
+            rows = list(reminders(seeded.reminder, people, count, status=status, due=due))
+            copy_rows(connection, "reminders", rows)
+        connection.execute("ANALYZE")  # as autovacuum would soon after such a load
+    return {str(row["id"]) for row in rows}
 
 
-def raw_ceiling(url: str, batch: int) -> float:
-    engine = create_db_engine(url)
-    taken, started = 0, time.perf_counter()
-    while True:
-        with engine.begin() as connection:
-            now = datetime.now(UTC)
-            due = (
-                sa.select(Reminder.id)
-                .where(Reminder.status == "scheduled")
-                .order_by(Reminder.next_attempt_at, Reminder.id)
-                .limit(batch)
-                .with_for_update(skip_locked=True)
-            )
-            rows = connection.execute(
-                sa.update(Reminder)
-                .where(Reminder.id.in_(due.scalar_subquery()))
-                .values(status="sent", updated_at=now)
-                .returning(Reminder.id, Reminder.tenant_id, Reminder.customer_id)
-            ).all()
-            if not rows:
+def wait_drained(
+    url: str, procs: list[subprocess.Popen[bytes]], *, limit_s: float, meter: Meter, name: str
+) -> None:
+    """Until no reminder is left to send (the prototype, due in a year, is not counted).
+
+    Meanwhile the PostgreSQL backends serving the workers are watched as `pg:<name>`, so that
+    the database's CPU share is printed beside the workers'."""
+    began = time.time()
+    with connect(url) as connection:
+        while True:
+            for (pid,) in connection.execute(BACKENDS).fetchall():
+                meter.watch(f"pg:{name}:{pid}", pid)
+            row = connection.execute(PENDING).fetchone()
+            left = (row[0] if row else 0) - 1
+            if left <= 0:
+                return
+            dead = [p.returncode for p in procs if p.poll() is not None]
+            if dead or time.time() - began > limit_s:
+                raise RuntimeError(f"{left} reminders left; workers exited: {dead}")
+            time.sleep(0.25)
+
+
+def wait_polling(url: str, procs: list[subprocess.Popen[bytes]]) -> None:
+    """Until every worker has finished a round (its heartbeat row): all are polling."""
+    with connect(url) as connection:
+        for _ in range(600):
+            row = connection.execute("SELECT count(*) FROM dispatch_heartbeats").fetchone()
+            if row and row[0] >= len(procs):
+                return
+            if any(p.poll() is not None for p in procs):
                 break
-            connection.execute(
-                sa.insert(DeliveryAttempt),
-                [
-                    {
-                        "id": uuid.uuid4(),
-                        "tenant_id": t,
-                        "reminder_id": r,
-                        "customer_id": c,
-                        "channel": "sms",
-                        "provider": "raw",
-                        "status": "sent",
-                        "started_at": now,
-                    }
-                    for r, t, c in rows
-                ],
+            time.sleep(0.1)
+    raise RuntimeError("the workers did not start polling within a minute")
+
+
+def witness(sends: list[Send], expected: set[str]) -> tuple[list[Send], int, int]:
+    """The sends of `expected` reminders, how many were sent twice, how many never."""
+    ours = [s for s in sends if s.reference in expected]
+    seen = Counter(s.reference for s in ours)
+    return ours, sum(n - 1 for n in seen.values()), len(expected - seen.keys())
+
+
+def rate(sends: list[Send]) -> float:
+    if len(sends) < 2:
+        return 0.0
+    return (len(sends) - 1) / max(sends[-1].at - sends[0].at, 1e-6)
+
+
+@contextmanager
+def dispatch_database(folder: Path, sizes: Sizes) -> Iterator[tuple[Prototyped, set[str]]]:
+    with prototyped(folder, policy="bench", spec=POLICY) as seeded:
+        now = datetime.now(UTC)
+        expected = fill(
+            seeded,
+            sizes.dispatch,
+            min(sizes.dispatch_customers, sizes.dispatch),
+            status="scheduled",
+            due=lambda i: now - timedelta(seconds=1) + timedelta(microseconds=i),
+        )
+        yield seeded, expected
+
+
+def dispatch(folder: Path, sizes: Sizes, meter: Meter, count: int) -> dict[str, float]:
+    """`count` workers send the due reminders; with one, also the raw loop first."""
+    name = f"dispatch{count}w"
+    figures: dict[str, float] = {}
+    with dispatch_database(folder, sizes) as (seeded, expected):
+        with standin(folder, meter, f"twilio:{name}") as twilio:
+            if count == 1:
+                wire.post(twilio, sizes.wire)
+            with workers(
+                seeded.url, count, twilio=twilio, folder=folder, meter=meter, name=name
+            ) as procs:
+                wait_drained(seeded.url, procs, limit_s=sizes.drain_limit_s, meter=meter, name=name)
+        sends = twilio.sends()
+    raw = [s for s in sends if s.reference.startswith(wire.PREFIX)]
+    ours, duplicates, lost = witness(sends, expected)
+    first, last = ours[0].at, ours[-1].at
+    figures[f"{name}_per_s"] = rate(ours)
+    figures[f"{name}_duplicates"] = duplicates
+    figures[f"{name}_lost"] = lost
+    figures[f"{name}_standin_cpu"] = meter.cpu_share(f"twilio:{name}", first, last)
+    figures[f"{name}_worker_cpu"] = meter.cpu_share(f"worker:{name}-", first, last)
+    figures[f"{name}_postgres_cpu"] = meter.cpu_share(f"pg:{name}:", first, last)
+    if count == 1:
+        raw_ids = {f"{wire.PREFIX}{i}" for i in range(sizes.wire)}
+        raw_ours, raw_dup, raw_lost = witness(raw, raw_ids)
+        figures["wire_per_s"] = rate(raw_ours)
+        figures["wire_duplicates"] = raw_dup
+        figures["wire_lost"] = raw_lost
+        figures["wire_standin_cpu"] = meter.cpu_share(
+            f"twilio:{name}", raw_ours[0].at, raw_ours[-1].at
+        )
+        quarter = (last - first) / 4
+        figures["rss_first_quarter_mb"] = meter.mean_rss_mb(
+            f"worker:{name}-0", first, first + quarter
+        )
+        figures["rss_last_quarter_mb"] = meter.mean_rss_mb(f"worker:{name}-0", last - quarter, last)
+    return figures
+
+
+def wave_policy(at: datetime, spread_s: float) -> dict[str, Any]:
+    """Quiet until the minute of `at` (the customers' local time), then open for six hours:
+    the reminders it deferred overnight fall due in that window."""
+    local = at.astimezone(ZoneInfo(ZONE))
+    start = local.replace(second=0, microsecond=0)
+    end = start + timedelta(hours=6)
+    return {
+        "windows": {"any": [{"start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}]},
+        "spread": f"PT{spread_s:g}S",
+    }
+
+
+def wave(folder: Path, sizes: Sizes, meter: Meter, spread_s: float) -> dict[str, float]:
+    """The reminders the policy deferred overnight all fall due at `due`, plus a random part
+    of the spread (as the policy draws it); two workers are already polling when they do."""
+    name = "wave" if spread_s == 0 else "wave_spread"
+    lead = 3 + sizes.wave / 10_000  # the COPY of reminders and customers, with room to spare
+    draw = random.Random(0)
+    policy = wave_policy(datetime.now(UTC), spread_s)
+    with prototyped(folder, policy="wave", spec=policy) as seeded:
+        with (
+            standin(folder, meter, f"twilio:{name}") as twilio,
+            workers(seeded.url, 2, twilio=twilio, folder=folder, meter=meter, name=name) as procs,
+        ):
+            wait_polling(seeded.url, procs)
+            due = datetime.now(UTC) + timedelta(seconds=lead)
+            expected = fill(
+                seeded,
+                sizes.wave,
+                sizes.wave,
+                status="deferred",
+                due=lambda _: due + timedelta(seconds=spread_s * draw.random()),
             )
-            taken += len(rows)
-    elapsed = time.perf_counter() - started
-    engine.dispose()
-    return taken / elapsed
+            falls_due = max(due.timestamp(), time.time())  # the rows exist from the commit on
+            wait_drained(seeded.url, procs, limit_s=sizes.drain_limit_s, meter=meter, name=name)
+        sends = twilio.sends()
+    ours, duplicates, lost = witness(sends, expected)
+    return {
+        f"{name}_drain_s": ours[-1].at - falls_due,
+        f"{name}_first_send_s": ours[0].at - falls_due,
+        f"{name}_duplicates": duplicates,
+        f"{name}_lost": lost,
+        f"{name}_late_commit_s": max(0.0, falls_due - due.timestamp()),
+    }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--reminders", type=int, default=5000)
-    parser.add_argument("--batch", type=int, default=100)
-    args = parser.parse_args()
-    logging.disable(logging.INFO)
-    with tempfile.TemporaryDirectory() as folder:
-        with fresh_database(args.database, Path(folder)) as url:
-            fill(url, args.reminders)
-            dispatched = through_dispatcher(url, args.batch)
-        with fresh_database(args.database, Path(folder)) as url:
-            fill(url, args.reminders)
-            ceiling = raw_ceiling(url, args.batch)
-    print(f"database: {args.database}; {args.reminders} reminders, batches of {args.batch}")
-    print(f"dispatcher (console):      {dispatched:10,.0f} reminders/s")
-    print(f"raw claim + record:        {ceiling:10,.0f} reminders/s (ceiling)")
-    print(f"ratio dispatcher/ceiling:  {dispatched / ceiling:10.2f}")
-
-
-if __name__ == "__main__":
-    main()
+def run(folder: Path, sizes: Sizes, meter: Meter) -> dict[str, float]:
+    figures = dispatch(folder, sizes, meter, 1) | dispatch(folder, sizes, meter, 2)
+    figures |= wave(folder, sizes, meter, 0.0) | wave(folder, sizes, meter, sizes.wave_spread_s)
+    figures["dispatch_ratio"] = figures["dispatch1w_per_s"] / figures["wire_per_s"]
+    figures["dispatch_2w_over_1w"] = figures["dispatch2w_per_s"] / figures["dispatch1w_per_s"]
+    figures["rss_growth"] = figures["rss_last_quarter_mb"] / figures["rss_first_quarter_mb"]
+    return figures

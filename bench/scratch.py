@@ -32,9 +32,11 @@ def fresh_database(backend: str, folder: Path) -> Iterator[str]:
     try:
         with admin.connect() as connection:
             connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        yield sa.make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        try:
+            yield sa.make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+        finally:  # also when the block failed: a failed run must not leave databases behind
+            with admin.connect() as connection:
+                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()
 

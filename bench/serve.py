@@ -1,81 +1,165 @@
-"""`nudge serve` in its own process on a loopback port, against a fresh database."""
+"""The processes under test, each its own subprocess on a free loopback port: `nudge serve`,
+`nudge worker`s and the Twilio stand-in. Every one is stopped (SIGTERM, then SIGKILL) when its
+block ends, also when the benchmark fails, and its output goes to a log file beside the run."""
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import sqlalchemy as sa
 
-sys.path.insert(0, str(Path(__file__).parents[1]))
-
-from bench.scratch import free_port, fresh_database
+from app.clock import SystemClock
+from bench.meter import Meter
+from bench.scratch import free_port
+from bench.seeding import tenant
 
 NUDGE = str(Path(sys.executable).parent / "nudge")
+TWILIO_SID = "AC" + "5e" * 16
+TWILIO_TOKEN = "9c1f4a7e2b6d8035f1e4c7a9b2d6e8f0"  # shaped like a real one: test settings judge it
+FROM_NUMBER = "+15005550006"
 
 
-@contextmanager
-def serving_url(url: str) -> Iterator[tuple[str, str]]:
-    """Migrates `url`, makes a tenant, serves the API alone (no dispatcher): base URL and key."""
-    env = os.environ | {
+def service_env(url: str) -> dict[str, str]:
+    """The settings every process of a part shares: its database, and limits out of reach.
+
+    The per-key rate limit (20/s by default) would measure the limiter instead of the service,
+    and Twilio's default 10 messages a second per adapter would cap dispatch at the rate a
+    small Twilio account allows; the benchmark measures what Nudge itself can do.
+    """
+    return os.environ | {
         "NUDGE_DATABASE_URL": url,
         "NUDGE_ENV": "test",
         "NUDGE_EMBEDDED_WORKER": "false",
-        # The benchmarks measure ingestion from one key (a burst of 250 submits): the per-key
-        # rate limit (20/s, burst 100 by default) would measure the limiter instead.
         "NUDGE_RATE_LIMIT_PER_SECOND": "1000000",
         "NUDGE_RATE_LIMIT_BURST": "1000000",
+        "NUDGE_CHANNEL_RATE_LIMITS": json.dumps({"twilio_sms": 1e6}),
     }
-    subprocess.run([NUDGE, "migrate"], env=env, check=True, capture_output=True)
-    made = subprocess.run(
-        [NUDGE, "tenants", "create", "bench", "--json"],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    key = json.loads(made.stdout)["api_key"]
-    port = free_port()
-    server = subprocess.Popen(
-        [NUDGE, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                httpx.get(f"{base}/healthz")
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        yield base, key
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:  # a wedged server must not wedge the benchmark too
-            server.kill()
-            server.wait()
 
 
 @contextmanager
-def nudge_serve(database: str, folder: Path) -> Iterator[tuple[str, str, Callable[[], int]]]:
-    """A fresh database of kind `database`, served: base URL, API key, and a reminder counter."""
-    with fresh_database(database, folder) as url, serving_url(url) as (base, key):
-        engine = sa.create_engine(url)
+def running(
+    argv: list[str], *, env: dict[str, str], log: Path, name: str, meter: Meter
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`argv` as a subprocess watched by `meter` as `name`, stopped when the block ends."""
+    with log.open("ab") as output:
+        process = subprocess.Popen(argv, env=env, stdout=output, stderr=subprocess.STDOUT)
+    meter.watch(name, process.pid)
+    try:
+        yield process
+    finally:
+        stop(process)
 
-        def count_reminders() -> int:
-            with engine.connect() as connection:
-                return connection.scalar(sa.text("SELECT count(*) FROM reminders")) or 0
 
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, so a worker drains its round and the stand-in writes its log; SIGKILL if it
+    is still there 30 s later (a wedged process must not wedge the benchmark)."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def wait_until_answering(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    for _ in range(300):
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited with {process.returncode}:\n{tail(log)}")
         try:
-            yield base, key, count_reminders
-        finally:
-            engine.dispose()
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within 30 s:\n{tail(log)}")
+
+
+def tail(log: Path) -> str:
+    return log.read_text(errors="replace")[-3000:] if log.exists() else ""
+
+
+@contextmanager
+def api(url: str, folder: Path, meter: Meter, name: str) -> Iterator[tuple[str, str]]:
+    """Migrates `url`, makes a tenant and serves the API alone: its base URL and the key.
+
+    One uvicorn process: `nudge serve` has no `--workers` option yet (issue 13)."""
+    key = tenant(url, clock=SystemClock()).secret
+    port, log = free_port(), folder / f"{name}.log"
+    argv = [NUDGE, "serve", "--no-worker", "--port", str(port)]
+    with running(argv, env=service_env(url), log=log, name=f"api:{name}", meter=meter) as process:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_answering(f"{base}/healthz", process, log)
+        yield base, key
+
+
+@dataclass(frozen=True)
+class Send:
+    at: float
+    """When the stand-in accepted it (time.time())."""
+    reference: str
+
+
+@dataclass
+class StandIn:
+    url: str
+    log: Path
+    process: subprocess.Popen[bytes]
+
+    def accepted(self) -> int:
+        count: int = httpx.get(f"{self.url}/accepted", timeout=10).json()["accepted"]
+        return count
+
+    def sends(self) -> list[Send]:
+        """Every message it accepted, in order; readable once it has stopped."""
+        if self.process.poll() is None:
+            raise RuntimeError("the stand-in writes its log when it stops")
+        lines = self.log.read_text().splitlines() if self.log.exists() else []
+        return [Send(float(at), ref) for at, _, ref in (line.partition(" ") for line in lines)]
+
+
+@contextmanager
+def standin(folder: Path, meter: Meter, name: str) -> Iterator[StandIn]:
+    port, log = free_port(), folder / f"{name}.sends"
+    argv = [sys.executable, "-m", "bench.standin", "--port", str(port), "--log", str(log)]
+    argv += ["--account", TWILIO_SID, "--token", TWILIO_TOKEN]
+    output = folder / f"{name}.log"
+    env = os.environ | {"PYTHONPATH": str(Path(__file__).parents[1])}
+    with running(argv, env=env, log=output, name=name, meter=meter) as process:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_answering(f"{url}/accepted", process, output)
+        yield StandIn(url, log, process)
+
+
+@contextmanager
+def workers(
+    url: str, count: int, *, twilio: StandIn, folder: Path, meter: Meter, name: str
+) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """`count` `nudge worker` processes sending SMS through the real Twilio adapter to the
+    stand-in, with their ordinary JSON logs (to a file)."""
+    env = service_env(url) | {
+        "NUDGE_TWILIO_ACCOUNT_SID": TWILIO_SID,
+        "NUDGE_TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+        "NUDGE_TWILIO_FROM_NUMBER": FROM_NUMBER,
+        "NUDGE_TWILIO_API_BASE": twilio.url,
+        "NUDGE_PUBLIC_URL": "https://nudge.example",
+    }
+    with ExitStack() as stack:
+        yield [
+            stack.enter_context(
+                running(
+                    [NUDGE, "worker"],
+                    env=env,
+                    log=folder / f"{name}-{n}.log",
+                    name=f"worker:{name}-{n}",
+                    meter=meter,
+                )
+            )
+            for n in range(count)
+        ]

@@ -19,14 +19,18 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
+import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
-from bench.serve import nudge_serve
+from bench.meter import Meter
+from bench.scratch import fresh_database
+from bench.seeding import body
+from bench.serve import api
 
 
 @dataclass
@@ -43,21 +47,9 @@ class LoadReport:
         return sum(n for status, n in self.statuses.items() if status >= 500)
 
 
-def submit_body(index: int) -> dict[str, Any]:
-    """A distinct customer and loan per request, so every reminder is told apart."""
-    return {
-        "customer": {
-            "ref": f"load-{index}",
-            "phone": f"+86138{index:08d}",
-            "locale": "zh-CN",
-            "timezone": "Asia/Shanghai",
-        },
-        "loan_ref": f"loan-{index}",
-        "template": "pre-due",
-        "channels": ["sms"],
-        "variables": {"amount": "1234.50", "due_date": "2026-12-01"},
-        "send_at": "2026-12-31T02:00:00Z",
-    }
+LATER = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+
+"""Far enough ahead that no submit is due while the burst runs."""
 
 
 async def burst(base_url: str, api_key: str, *, submits: int, replays: int) -> LoadReport:
@@ -72,7 +64,9 @@ async def burst(base_url: str, api_key: str, *, submits: int, replays: int) -> L
         async def post(index: int, key: str) -> httpx.Response | None:
             try:
                 response = await client.post(
-                    "/v1/reminders", json=submit_body(index), headers={"Idempotency-Key": key}
+                    "/v1/reminders",
+                    json=body(index, send_at=LATER),
+                    headers={"Idempotency-Key": key},
                 )
             except httpx.TransportError as error:
                 report.transport_errors.append(f"{key}: {type(error).__name__}: {error}")
@@ -108,10 +102,15 @@ def main() -> None:
     args = parser.parse_args()
     with (
         tempfile.TemporaryDirectory() as folder,
-        nudge_serve(args.database, Path(folder)) as (url, api_key, count_reminders),
+        fresh_database(args.database, Path(folder)) as database,
+        Meter() as meter,
+        api(database, Path(folder), meter, "burst") as (url, api_key),
     ):
         report = asyncio.run(burst(url, api_key, submits=args.submits, replays=args.replays))
-        stored = count_reminders()
+        engine = sa.create_engine(database)
+        with engine.connect() as connection:
+            stored = connection.scalar(sa.text("SELECT count(*) FROM reminders")) or 0
+        engine.dispose()
     print(
         json.dumps(
             {
