@@ -22,12 +22,12 @@ from app.deliveries import queries
 from app.deliveries.inbound_models import InboundMessage
 from app.deliveries.keywords import Keyword, keyword
 from app.errors import FieldError, ValidationFailed
+from app.lifecycle.changes import changes
+from app.lifecycle.events import Replied
 from app.masking import mask_phone
 from app.optouts import service as optouts
 from app.optouts.models import OptOutChannel, OptOutSource
 from app.optouts.schemas import OptOutIn
-from app.reminders import repository as reminders
-from app.reminders.models import EventKind
 from app.templates.helpline import as_dialled, home_region
 from app.tenants.models import Tenant
 
@@ -172,19 +172,8 @@ def _store_reply(session: Session, *, customer: Customer, inbound: Inbound, cloc
         session, tenant_id=customer.tenant_id, customer_id=customer.id
     )
     if reminder_id is not None:
-        reminders.add_events(
-            session,
-            [
-                {
-                    "tenant_id": customer.tenant_id,
-                    "reminder_id": reminder_id,
-                    "kind": EventKind.REPLY,
-                    "reason": None,
-                    "detail": {
-                        "inbound_message_id": str(message.id),
-                        "provider_message_id": inbound.provider_message_id,
-                    },
-                    "at": now,
-                }
-            ],
-        )
+        with changes(session, now=now) as replied:
+            event = Replied(
+                inbound_message_id=message.id, provider_message_id=inbound.provider_message_id
+            )
+            replied.note(tenant_id=customer.tenant_id, reminder_id=reminder_id, event=event)

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.audit import service as audit
-from app.reminders import repository as reminders
+from app.lifecycle import bulk as lifecycle
+from app.lifecycle.changes import changes
 from app.reminders.models import DeliveryAttempt, Reminder
 from app.reminders.states import ReminderStatus, sources_of
 from app.reminders.vocabulary import AttemptStatus
@@ -36,7 +36,7 @@ def claim_due(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    return reminders.move(
+    return lifecycle.move_where(
         session,
         target=ReminderStatus.DISPATCHING,
         where=[Reminder.id.in_(due.scalar_subquery())],
@@ -87,13 +87,11 @@ def release(
     reminders behind them instead of the same ones while their customers stay busy.
     """
     if reminder_ids:
-        reminders.move(
+        lifecycle.move_where(
             session,
             target=ReminderStatus.SCHEDULED,
             where=[Reminder.id.in_(reminder_ids)],
             now=now,
-            claimed_by=None,
-            lease_expires_at=None,
             next_attempt_at=due_at,
         )
 
@@ -106,13 +104,11 @@ def recover_expired(session: Session, *, now: datetime) -> tuple[list[uuid.UUID]
     """
     expired = [Reminder.status == ReminderStatus.DISPATCHING, Reminder.lease_expires_at < now]
     started = sa.select(DeliveryAttempt.reminder_id).where(DeliveryAttempt.status == STARTED)
-    unknown = reminders.move(
+    unknown = lifecycle.move_where(
         session,
         target=ReminderStatus.UNKNOWN,
         where=[*expired, Reminder.id.in_(started)],
         now=now,
-        claimed_by=None,
-        lease_expires_at=None,
     )
     if unknown:
         stranded = session.scalars(
@@ -120,16 +116,14 @@ def recover_expired(session: Session, *, now: datetime) -> tuple[list[uuid.UUID]
                 DeliveryAttempt.reminder_id.in_(unknown), DeliveryAttempt.status == STARTED
             )
         ).all()
-        for attempt in stranded:
-            attempt.status = AttemptStatus.UNKNOWN
-            attempt.error_message = "worker stopped during the provider call"
-        audit.record_attempts(session, stranded, now=now)
-    requeued = reminders.move(
+        with changes(session, now=now) as recovered:
+            for attempt in stranded:
+                recovered.settle(attempt, AttemptStatus.UNKNOWN)
+                attempt.error_message = "worker stopped during the provider call"
+    requeued = lifecycle.move_where(
         session,
         target=ReminderStatus.SCHEDULED,
         where=expired,
         now=now,
-        claimed_by=None,
-        lease_expires_at=None,
     )
     return requeued, unknown

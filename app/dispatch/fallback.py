@@ -12,13 +12,12 @@ makes at most one provider call per reminder, and a reminder whose call may have
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.reminders.models import DeliveryAttempt, EventKind, Reminder
+from app.lifecycle.events import Skipped
+from app.reminders.models import DeliveryAttempt, Reminder
 from app.reminders.reasons import DispatchReason
 from app.reminders.vocabulary import ErrorKind
 from channels.base import Channel
@@ -126,8 +125,7 @@ def skipped_events(
     *,
     offered: Sequence[Channel],
     chosen: Channel | None,
-    now: datetime,
-) -> list[dict[str, Any]]:
+) -> list[Skipped]:
     """A `skipped` event for each channel passed over: each one ahead of the channel it is
     sent on, in the reminder's order or in the order the gate was offered them this round,
     or every one when it is sent on none."""
@@ -139,24 +137,13 @@ def skipped_events(
             return True
         return channel in offered and offered.index(Channel(channel)) < offered.index(chosen)
 
-    events = []
-    for channel in reminder.channels:
-        skip = skips.get(channel)
-        if skip is None or not passed_over(channel):
-            continue
-        detail: dict[str, Any] = {"channel": channel}
-        if chosen is not None:
-            detail["next_channel"] = str(chosen)
-        if skip.error is not None:
-            detail["error"] = skip.error
-        events.append(
-            {
-                "tenant_id": reminder.tenant_id,
-                "reminder_id": reminder.id,
-                "kind": EventKind.SKIPPED,
-                "reason": skip.reason,
-                "detail": detail,
-                "at": now,
-            }
+    return [
+        Skipped(
+            reason=skip.reason,
+            channel=channel,
+            next_channel=None if chosen is None else str(chosen),
+            error=skip.error,
         )
-    return events
+        for channel in reminder.channels
+        if (skip := skips.get(channel)) is not None and passed_over(channel)
+    ]

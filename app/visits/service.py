@@ -11,8 +11,9 @@ from app.accounts.service import webhook_of
 from app.accounts.vault import Vault
 from app.db import dialect_insert
 from app.errors import Conflict
-from app.reminders import repository as reminders
-from app.reminders.models import EventKind, Reminder
+from app.lifecycle.changes import changes
+from app.lifecycle.events import VisitReported
+from app.reminders.models import Reminder
 from app.reminders.states import ReminderStatus
 from app.templates.webhook import VISIT
 from app.visits import repository
@@ -66,19 +67,11 @@ def record(session: Session, *, reminder: Reminder, report: OutcomeIn, now: date
         if _report_of(answer) != report:
             raise Conflict(f"another outcome ({stored.outcome}) is already recorded for this visit")
         return answer
-    reminders.add_events(
-        session,
-        [
-            {
-                "tenant_id": reminder.tenant_id,
-                "reminder_id": reminder.id,
-                "kind": EventKind.VISIT_OUTCOME,
-                "reason": stored.outcome.upper(),
-                "detail": report.model_dump(mode="json", exclude_none=True),
-                "at": now,
-            }
-        ],
-    )
+    with changes(session, now=now) as reported:
+        event = VisitReported(
+            outcome=stored.outcome, report=report.model_dump(mode="json", exclude_none=True)
+        )
+        reported.note(tenant_id=reminder.tenant_id, reminder_id=reminder.id, event=event)
     return answer
 
 

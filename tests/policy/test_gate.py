@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
 from app.customers.models import Customer
+from app.lifecycle.changes import changes
 from app.policy.outcomes import apply_block
 from app.policy.service import Candidate, Verdict, gate
 from app.reminders.models import DeliveryAttempt, Reminder
-from app.reminders.repository import add_events
 from app.tenants.models import Tenant as TenantRow
 from channels.base import Channel
 from tests.conftest import Tenant
@@ -38,7 +38,8 @@ def run_gate(db: Session, reminder_id: uuid.UUID, now: datetime, seed: int = 7) 
     )
     [verdict] = gate(db, candidates=[candidate], now=now, rng=random.Random(seed))
     if verdict.action != "send":
-        add_events(db, [apply_block(reminder=row, verdict=verdict, now=now)])
+        with changes(db, now=now) as blocked:
+            apply_block(blocked, reminder=row, verdict=verdict)
     db.commit()
     return verdict
 
