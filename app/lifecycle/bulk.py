@@ -50,18 +50,17 @@ def move_where(
     """Moves every matching reminder that may legally become `target`, writing `event` on each
     one's timeline; returns their ids. A claim is set only by moving to `dispatching`; any
     other move releases it."""
-    values: dict[str, Any] = {
-        "status": target,
-        "updated_at": now,
-        "claimed_by": claimed_by,
-        "lease_expires_at": lease_expires_at,
-    }
-    if next_attempt_at is not None:
-        values["next_attempt_at"] = next_attempt_at
+    later = {} if next_attempt_at is None else {"next_attempt_at": next_attempt_at}
     moved = session.execute(
         sa.update(Reminder)
         .where(*where, Reminder.status.in_(sources_of(target)))
-        .values(values)
+        .values(
+            status=target,
+            updated_at=now,
+            claimed_by=claimed_by,
+            lease_expires_at=lease_expires_at,
+            **later,
+        )
         .returning(Reminder.id, Reminder.tenant_id),
         execution_options={"synchronize_session": False},
     ).all()
