@@ -43,7 +43,8 @@ def sid_of(tenant: Tenant, reminder_id: str) -> str:
     return sid
 
 
-async def full_run(
+@pytest.fixture
+async def run(
     tenant: Tenant,
     anonymous: httpx.Client,
     make_dispatcher: DispatcherFactory,
@@ -91,6 +92,7 @@ async def full_run(
     twilio.answer(Reply(status=400, code=21211, message="Invalid 'To' Phone Number"))
     await dispatcher.run_once()
     await dispatcher.run_once()
+    assert len(inbox.received) == 1
 
     text(anonymous, from_phone=person(0)["phone"], body="STOP", sid="SMin0001")
     text(anonymous, from_phone=person(1)["phone"], body="I paid yesterday", sid="SMin0002")
@@ -105,17 +107,9 @@ def verified(tenant: Tenant) -> dict[str, Any]:
 
 
 async def test_a_full_dispatch_run_verifies_clean_with_every_change_on_the_chain(
-    tenant: Tenant,
-    anonymous: httpx.Client,
-    make_dispatcher: DispatcherFactory,
-    twilio: FakeTwilio,
-    clock: FrozenClock,
-    inbox: Inbox,
-    database_url: str,
+    tenant: Tenant, run: dict[str, str], database_url: str
 ) -> None:
-    ids = await full_run(tenant, anonymous, make_dispatcher, twilio, clock, inbox)
-
-    reminders = {name: read(tenant, id_) for name, id_ in ids.items()}
+    reminders = {name: read(tenant, id_) for name, id_ in run.items()}
     assert {name: body["status"] for name, body in reminders.items()} == {
         "delivered": "delivered",
         "undelivered": "failed",
@@ -128,7 +122,6 @@ async def test_a_full_dispatch_run_verifies_clean_with_every_change_on_the_chain
     assert kinds["undelivered"] == ["accepted", "sent", "undelivered", "reply"]
     assert kinds["retried"] == ["accepted", "retry", "sent"]
     assert kinds["fell_back"] == ["accepted", "fallback", "sent"]
-    assert len(inbox.received) == 1
 
     events = sum(len(body["events"]) for body in reminders.values())
     attempts = sum(len(body["attempts"]) for body in reminders.values())
@@ -157,16 +150,8 @@ async def test_a_full_dispatch_run_verifies_clean_with_every_change_on_the_chain
     ],
 )
 async def test_an_attempt_or_event_edited_after_a_full_run_is_reported(
-    tenant: Tenant,
-    anonymous: httpx.Client,
-    make_dispatcher: DispatcherFactory,
-    twilio: FakeTwilio,
-    clock: FrozenClock,
-    inbox: Inbox,
-    db: Session,
-    edit: str,
+    tenant: Tenant, run: dict[str, str], db: Session, edit: str
 ) -> None:
-    await full_run(tenant, anonymous, make_dispatcher, twilio, clock, inbox)
     db.execute(sa.text(edit))
     db.commit()
     report = verified(tenant)

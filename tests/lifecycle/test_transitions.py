@@ -21,6 +21,7 @@ from tests.helpers.twilio import message_status
 pytestmark = pytest.mark.anyio
 
 
+@pytest.fixture
 async def delivered(
     tenant: Tenant, anonymous: httpx.Client, make_dispatcher: DispatcherFactory
 ) -> str:
@@ -32,13 +33,9 @@ async def delivered(
 
 
 async def test_a_delivered_reminder_cannot_be_deferred_and_nothing_is_written(
-    tenant: Tenant,
-    anonymous: httpx.Client,
-    make_dispatcher: DispatcherFactory,
-    db: Session,
-    clock: FrozenClock,
+    tenant: Tenant, delivered: str, db: Session, clock: FrozenClock
 ) -> None:
-    reminder_id = await delivered(tenant, anonymous, make_dispatcher)
+    reminder_id = delivered
     before = read(tenant, reminder_id)
     db.rollback()
     row = db.get_one(Reminder, uuid.UUID(reminder_id))
@@ -55,13 +52,9 @@ async def test_a_delivered_reminder_cannot_be_deferred_and_nothing_is_written(
 
 
 async def test_a_delivered_attempt_cannot_go_back_to_sent(
-    tenant: Tenant,
-    anonymous: httpx.Client,
-    make_dispatcher: DispatcherFactory,
-    db: Session,
-    clock: FrozenClock,
+    tenant: Tenant, delivered: str, db: Session, clock: FrozenClock
 ) -> None:
-    reminder_id = await delivered(tenant, anonymous, make_dispatcher)
+    reminder_id = delivered
     db.rollback()
     attempt_id = uuid.UUID(read(tenant, reminder_id)["attempts"][0]["id"])
     attempt = db.get_one(DeliveryAttempt, attempt_id)
