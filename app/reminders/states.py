@@ -83,8 +83,9 @@ a late `sent` never overwrites `delivered`, and the first final word wins."""
 ATTEMPT_TRANSITIONS: dict[AttemptStatus, frozenset[AttemptStatus]] = {
     # The provider's answer to the call, or `unknown` when the worker stopped during it.
     A.SENDING: frozenset(set(A) - {A.SENDING}),
-    # A call whose outcome was unknown: the provider's late answer or a callback settles it.
-    A.UNKNOWN: frozenset(set(A) - {A.SENDING, A.UNKNOWN}),
+    # A call whose outcome was unknown: the provider's late answer (ambiguous again, perhaps)
+    # or a callback settles it.
+    A.UNKNOWN: frozenset(set(A) - {A.SENDING}),
 } | {
     status: frozenset(t for t, rank in ATTEMPT_RANK.items() if rank > ATTEMPT_RANK[status])
     for status in ATTEMPT_RANK
