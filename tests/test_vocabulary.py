@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from app.models.reasons import DispatchReason, PolicyReason, ReminderReason
 from app.models.states import PENDING, ReminderStatus
 from app.models.vocabulary import AttemptStatus, ErrorKind
-from app.reminders.reasons import DispatchReason, PolicyReason, ReminderReason
 from channels.status import DeliveryStatus
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -63,18 +63,23 @@ def attempt_payload(attempt: DeliveryAttempt) -> dict[str, Any]:
     }
 
 
-def record_events(session: Session, events: Sequence[Mapping[str, Any]]) -> None:
-    """`events` as inserted, with their ids."""
-    _append(
-        session, [(e["tenant_id"], EVENT, str(e["id"]), event_payload(e), e["at"]) for e in events]
-    )
-
-
-def record_attempts(
-    session: Session, attempts: Iterable[DeliveryAttempt], *, now: datetime
+def append(
+    session: Session,
+    *,
+    events: Sequence[Mapping[str, Any]],
+    attempts: Iterable[DeliveryAttempt],
+    now: datetime,
 ) -> None:
-    """The attempts as they stand now (a new one, or a changed status)."""
-    _append(session, [(a.tenant_id, ATTEMPT, str(a.id), attempt_payload(a), now) for a in attempts])
+    """Appends `events` (rows as inserted, with their ids) and `attempts` (as they stand now: a
+    new one, or a changed status) to their tenants' chains.
+
+    Only the lifecycle (app/lifecycle/) calls this, as part of every change it makes, so no
+    change can reach the database without its entry."""
+    _append(
+        session,
+        [(a.tenant_id, ATTEMPT, str(a.id), attempt_payload(a), now) for a in attempts]
+        + [(e["tenant_id"], EVENT, str(e["id"]), event_payload(e), e["at"]) for e in events],
+    )
 
 
 Entry = tuple[uuid.UUID, str, str, dict[str, Any], datetime]

@@ -1,9 +1,10 @@
 """Twilio status callbacks: an attempt's status only moves forward, and the reminder follows.
 
-Twilio sends callbacks at least once and in no guaranteed order. Statuses are ranked (queued <
-sent/ringing < a final word); a callback applies only when it ranks above what the attempt
-already says, so a late `sent` never overwrites `delivered`, a repeated callback changes
-nothing, and the first final word wins.
+Twilio sends callbacks at least once and in no guaranteed order. The lifecycle's attempt table
+ranks statuses (queued < sent/ringing < a final word); a callback applies only when the
+lifecycle says the attempt may move there, so a late `sent` never overwrites `delivered`, a
+repeated callback changes nothing, and the first final word wins. Such a callback is still
+acknowledged: it is a no-op, not an error.
 
 A callback can also come before its message is known: the dispatcher commits the attempt as
 `sending`, calls Twilio, and records Twilio's id in a later transaction. Such a callback is kept
@@ -15,38 +16,24 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.audit import service as audit
 from app.deliveries import pending, queries
 from app.errors import FieldError, ValidationFailed
+from app.lifecycle.changes import changes, may_move, may_report
+from app.lifecycle.events import Attempt, StatusReported
 from app.masking import mask_address
 from app.models.deliveries import DeliveryAttempt
 from app.models.pending_callbacks import PendingCallback
 from app.models.reminders import EventKind, Reminder
-from app.models.states import TRANSITIONS, ReminderStatus
+from app.models.states import ReminderStatus
 from app.models.vocabulary import AttemptStatus
-from app.reminders import repository as reminders
 from channels.status import TWILIO_CALL, TWILIO_MESSAGE, DeliveryStatus
 
 logger = logging.getLogger(__name__)
 
 D = DeliveryStatus
-
-RANK: dict[str, int] = {
-    D.QUEUED: 0,
-    D.SENT: 1,
-    D.DELIVERED: 2,
-    D.UNDELIVERED: 2,
-    D.FAILED: 2,
-    D.CANCELED: 2,
-    D.ANSWERED: 2,
-    D.NO_ANSWER: 2,
-    D.BUSY: 2,
-}
-"""`unknown` has no rank: a word Twilio adds later is never applied."""
 
 REMINDER_OUTCOME = {
     D.DELIVERED: ReminderStatus.DELIVERED,
@@ -103,10 +90,11 @@ def parse_report(form: dict[str, str], reference: str | None) -> StatusReport:
     )
 
 
-def advances(current: str, new: DeliveryStatus) -> bool:
-    """`queued` never applies: an attempt with a provider id was queued at least, and an attempt
-    whose status ranks below it (Twilio answered with a word Nudge does not know) keeps it."""
-    return new in EVENT_KIND and RANK[new] > RANK.get(current, -1)
+def advances(attempt: DeliveryAttempt, new: DeliveryStatus) -> bool:
+    """Only the words with an event apply: `queued` never (an attempt with a provider id was
+    queued at least), nor `unknown` (a word Twilio adds later); the rest as the lifecycle
+    allows."""
+    return new in EVENT_KIND and may_report(attempt, AttemptStatus.of(new))
 
 
 def receive(
@@ -203,37 +191,24 @@ def _apply(
             mask_address(report.to),
         )
         return
-    if not advances(attempt.status, report.status):
+    if not advances(attempt, report.status):
         return
-    attempt.status = AttemptStatus.of(report.status)
-    attempt.provider_status = report.provider_status
-    if report.error_code:
-        attempt.error_code, attempt.error_message = report.error_code, report.error_message
     reminder = session.get_one(Reminder, attempt.reminder_id, with_for_update=True)
-    target = REMINDER_OUTCOME.get(report.status)
-    if target is not None and target in TRANSITIONS[reminder.status]:  # i.e. it is `sent`
-        reminder.status, reminder.updated_at = target, now
-    detail: dict[str, Any] = {
-        "channel": attempt.channel,
-        "provider": attempt.provider,
-        "attempt_id": str(attempt.id),
-        "provider_message_id": attempt.provider_message_id,
-        "provider_status": report.provider_status,
-        "error_code": report.error_code,
-        "reminder_status": str(reminder.status),
-    }
-    audit.record_attempts(session, [attempt], now=now)
-    reminders.add_events(
-        session,
-        [
-            {
-                "tenant_id": attempt.tenant_id,
-                "reminder_id": attempt.reminder_id,
-                "kind": EVENT_KIND[report.status],
-                "reason": None,
-                "detail": detail,
-                "at": now,
-            }
-        ],
-    )
+    with changes(session, now=now) as reported:
+        reported.settle(attempt, AttemptStatus.of(report.status))
+        attempt.provider_status = report.provider_status
+        if report.error_code:
+            attempt.error_code, attempt.error_message = report.error_code, report.error_message
+        target = REMINDER_OUTCOME.get(report.status)
+        if target is not None and may_move(reminder, target):  # i.e. it is `sent`
+            reported.move(reminder, target)
+        event = StatusReported(
+            kind=EVENT_KIND[report.status],
+            attempt=Attempt.of(attempt),
+            provider_message_id=attempt.provider_message_id,
+            provider_status=report.provider_status,
+            error_code=report.error_code,
+            reminder_status=str(reminder.status),
+        )
+        reported.note(tenant_id=attempt.tenant_id, reminder_id=attempt.reminder_id, event=event)
     session.flush()

@@ -20,15 +20,15 @@ from app.clock import Clock
 from app.deliveries import queries
 from app.deliveries.keywords import Keyword, keyword
 from app.errors import FieldError, ValidationFailed
+from app.lifecycle.changes import changes
+from app.lifecycle.events import Replied
 from app.masking import mask_phone
 from app.models.customers import Customer
 from app.models.inbound import InboundMessage
 from app.models.optouts import OptOutChannel, OptOutSource
-from app.models.reminders import EventKind
 from app.models.tenants import Tenant
 from app.optouts import service as optouts
 from app.optouts.schemas import OptOutIn
-from app.reminders import repository as reminders
 from app.templates.helpline import as_dialled, home_region
 
 logger = logging.getLogger(__name__)
@@ -172,19 +172,8 @@ def _store_reply(session: Session, *, customer: Customer, inbound: Inbound, cloc
         session, tenant_id=customer.tenant_id, customer_id=customer.id
     )
     if reminder_id is not None:
-        reminders.add_events(
-            session,
-            [
-                {
-                    "tenant_id": customer.tenant_id,
-                    "reminder_id": reminder_id,
-                    "kind": EventKind.REPLY,
-                    "reason": None,
-                    "detail": {
-                        "inbound_message_id": str(message.id),
-                        "provider_message_id": inbound.provider_message_id,
-                    },
-                    "at": now,
-                }
-            ],
-        )
+        with changes(session, now=now) as replied:
+            event = Replied(
+                inbound_message_id=message.id, provider_message_id=inbound.provider_message_id
+            )
+            replied.note(tenant_id=customer.tenant_id, reminder_id=reminder_id, event=event)

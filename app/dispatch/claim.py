@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.audit import service as audit
+from app.lifecycle import bulk as lifecycle
+from app.lifecycle.changes import changes
 from app.models.deliveries import DeliveryAttempt
 from app.models.reminders import Reminder
 from app.models.states import ReminderStatus, sources_of
 from app.models.vocabulary import AttemptStatus
-from app.reminders import repository as reminders
 
 STARTED = AttemptStatus.SENDING
 """An attempt's status from just before the provider call until its answer is recorded."""
@@ -37,7 +37,7 @@ def claim_due(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    return reminders.move(
+    return lifecycle.move_where(
         session,
         target=ReminderStatus.DISPATCHING,
         where=[Reminder.id.in_(due.scalar_subquery())],
@@ -88,13 +88,11 @@ def release(
     reminders behind them instead of the same ones while their customers stay busy.
     """
     if reminder_ids:
-        reminders.move(
+        lifecycle.move_where(
             session,
             target=ReminderStatus.SCHEDULED,
             where=[Reminder.id.in_(reminder_ids)],
             now=now,
-            claimed_by=None,
-            lease_expires_at=None,
             next_attempt_at=due_at,
         )
 
@@ -107,13 +105,11 @@ def recover_expired(session: Session, *, now: datetime) -> tuple[list[uuid.UUID]
     """
     expired = [Reminder.status == ReminderStatus.DISPATCHING, Reminder.lease_expires_at < now]
     started = sa.select(DeliveryAttempt.reminder_id).where(DeliveryAttempt.status == STARTED)
-    unknown = reminders.move(
+    unknown = lifecycle.move_where(
         session,
         target=ReminderStatus.UNKNOWN,
         where=[*expired, Reminder.id.in_(started)],
         now=now,
-        claimed_by=None,
-        lease_expires_at=None,
     )
     if unknown:
         stranded = session.scalars(
@@ -121,16 +117,14 @@ def recover_expired(session: Session, *, now: datetime) -> tuple[list[uuid.UUID]
                 DeliveryAttempt.reminder_id.in_(unknown), DeliveryAttempt.status == STARTED
             )
         ).all()
-        for attempt in stranded:
-            attempt.status = AttemptStatus.UNKNOWN
-            attempt.error_message = "worker stopped during the provider call"
-        audit.record_attempts(session, stranded, now=now)
-    requeued = reminders.move(
+        with changes(session, now=now) as recovered:
+            for attempt in stranded:
+                recovered.settle(attempt, AttemptStatus.UNKNOWN)
+                attempt.error_message = "worker stopped during the provider call"
+    requeued = lifecycle.move_where(
         session,
         target=ReminderStatus.SCHEDULED,
         where=expired,
         now=now,
-        claimed_by=None,
-        lease_expires_at=None,
     )
     return requeued, unknown

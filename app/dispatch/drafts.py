@@ -14,8 +14,8 @@ from app.accounts.vault import Vault
 from app.dispatch.batch import Batch
 from app.dispatch.compose import compose, text_of
 from app.dispatch.failures import describe, render_reason
+from app.models.reasons import DispatchReason
 from app.optouts.links import UnsubscribeLinks
-from app.reminders.reasons import DispatchReason
 from app.templates.budget import RenderBudget
 from app.templates.service import render_for_reminders
 from channels.base import Channel, Message

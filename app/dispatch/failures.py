@@ -6,17 +6,18 @@ import logging
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.errors import ValidationFailed
-from app.models.reminders import EventKind, Reminder
-from app.models.states import ReminderStatus, check_transition
-from app.reminders import repository as reminders
-from app.reminders.reasons import DispatchReason
+from app.lifecycle.changes import changes
+from app.lifecycle.events import RoundFailed
+from app.models.reasons import DispatchReason
+from app.models.reminders import Reminder
+from app.models.states import ReminderStatus
 from app.templates.service import NoVariant
 from app.templates.value_lint import WordingRefused
 
@@ -76,23 +77,6 @@ def describe(error: BaseException) -> str:
     return text[:MAX_ERROR]
 
 
-def fail(
-    reminder: Reminder, *, reason: DispatchReason, detail: dict[str, Any], now: datetime
-) -> dict[str, Any]:
-    """Fails a claimed reminder for good; returns its timeline event (inserted in bulk)."""
-    check_transition(reminder.status, ReminderStatus.FAILED)
-    reminder.status, reminder.updated_at = ReminderStatus.FAILED, now
-    reminder.claimed_by = reminder.lease_expires_at = None
-    return {
-        "tenant_id": reminder.tenant_id,
-        "reminder_id": reminder.id,
-        "kind": EventKind.FAILED,
-        "reason": reason,
-        "detail": detail,
-        "at": now,
-    }
-
-
 def strike(
     session: Session,
     *,
@@ -119,30 +103,14 @@ def strike(
     if reminder is None:  # no longer ours: its lease ran out and another worker took it
         return
     reminder.round_failures += 1
-    detail: dict[str, Any] = {"error": describe(error), "round_failures": reminder.round_failures}
-    if reminder.round_failures >= limit:
-        reminders.add_events(
-            session, [fail(reminder, reason=DispatchReason.PREPARE_ERROR, detail=detail, now=now)]
-        )
-        return
-    at = now + min(longest, backoff * 2 ** min(reminder.round_failures - 1, 32))
-    check_transition(reminder.status, ReminderStatus.DEFERRED)
-    reminder.status, reminder.updated_at, reminder.next_attempt_at = (
-        ReminderStatus.DEFERRED,
-        now,
-        at,
+    retry_at = None
+    if reminder.round_failures < limit:
+        retry_at = now + min(longest, backoff * 2 ** min(reminder.round_failures - 1, 32))
+    event = RoundFailed(
+        error=describe(error), round_failures=reminder.round_failures, retry_at=retry_at
     )
-    reminder.claimed_by = reminder.lease_expires_at = None
-    reminders.add_events(
-        session,
-        [
-            {
-                "tenant_id": reminder.tenant_id,
-                "reminder_id": reminder.id,
-                "kind": EventKind.RETRY,
-                "reason": DispatchReason.PREPARE_ERROR,
-                "detail": detail | {"next_attempt_at": at.isoformat()},
-                "at": now,
-            }
-        ],
-    )
+    with changes(session, now=now) as struck:
+        if retry_at is None:
+            struck.move(reminder, ReminderStatus.FAILED, event)
+        else:
+            struck.move(reminder, ReminderStatus.DEFERRED, event, next_attempt_at=retry_at)

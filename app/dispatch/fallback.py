@@ -12,16 +12,15 @@ makes at most one provider call per reminder, and a reminder whose call may have
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app.lifecycle.events import Skipped
 from app.models.deliveries import DeliveryAttempt
-from app.models.reminders import EventKind, Reminder
+from app.models.reasons import DispatchReason
+from app.models.reminders import Reminder
 from app.models.vocabulary import ErrorKind
-from app.reminders.reasons import DispatchReason
 from channels.base import Channel
 from channels.registry import Registry
 
@@ -127,8 +126,7 @@ def skipped_events(
     *,
     offered: Sequence[Channel],
     chosen: Channel | None,
-    now: datetime,
-) -> list[dict[str, Any]]:
+) -> list[Skipped]:
     """A `skipped` event for each channel passed over: each one ahead of the channel it is
     sent on, in the reminder's order or in the order the gate was offered them this round,
     or every one when it is sent on none."""
@@ -140,24 +138,13 @@ def skipped_events(
             return True
         return channel in offered and offered.index(Channel(channel)) < offered.index(chosen)
 
-    events = []
-    for channel in reminder.channels:
-        skip = skips.get(channel)
-        if skip is None or not passed_over(channel):
-            continue
-        detail: dict[str, Any] = {"channel": channel}
-        if chosen is not None:
-            detail["next_channel"] = str(chosen)
-        if skip.error is not None:
-            detail["error"] = skip.error
-        events.append(
-            {
-                "tenant_id": reminder.tenant_id,
-                "reminder_id": reminder.id,
-                "kind": EventKind.SKIPPED,
-                "reason": skip.reason,
-                "detail": detail,
-                "at": now,
-            }
+    return [
+        Skipped(
+            reason=skip.reason,
+            channel=channel,
+            next_channel=None if chosen is None else str(chosen),
+            error=skip.error,
         )
-    return events
+        for channel in reminder.channels
+        if (skip := skips.get(channel)) is not None and passed_over(channel)
+    ]

@@ -10,27 +10,31 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.audit import service as audit
 from app.customers.repository import CONTACT_FIELDS
 from app.dispatch.batch import Claimed
-from app.dispatch.claim import STARTED, release, renew
+from app.dispatch.claim import release, renew
 from app.dispatch.drafts import Draft, Drafts, Failure
-from app.dispatch.failures import fail
 from app.dispatch.fallback import NONE, Fallback, Skip, skipped_events
+from app.lifecycle.changes import Changes, changes
+from app.lifecycle.events import (
+    ChannelFailure,
+    Event,
+    NoAdapter,
+    NothingToSend,
+    Skipped,
+)
 from app.models.customers import Customer
-from app.models.deliveries import DeliveryAttempt
-from app.models.reminders import EventKind, Reminder
+from app.models.reasons import DRAFT_FAILURES, DispatchReason
+from app.models.reminders import Reminder
+from app.models.states import ReminderStatus
 from app.models.tenants import Tenant
 from app.observability import metrics
 from app.policy.outcomes import apply_block
 from app.policy.service import Candidate, gate, lock_customers
-from app.reminders import repository as reminders
-from app.reminders.reasons import DRAFT_FAILURES, DispatchReason
 from channels.base import Channel, Message
 
 
@@ -73,52 +77,51 @@ def start_sends(
     cannot take now is due again at `due_again_at`."""
     taken = _take(session, items, worker=worker, now=now, lease=lease, due_again_at=due_again_at)
     claimed = {item.reminder.id: item for item in items}
-    candidates, events = _candidates(taken, claimed, drafts, fallback, now)
-    attempts: list[DeliveryAttempt] = []
     started: list[Started] = []
-    for candidate, verdict in zip(
-        candidates, gate(session, candidates=candidates, now=now, rng=rng), strict=True
-    ):
-        metrics.DECISIONS.labels(verdict.action, verdict.reason or "").inc()
-        reminder = candidate.reminder
-        skips = _skips(reminder, claimed[reminder.id], drafts[reminder.id], fallback)
-        skips |= {c: Skip(r) for c, r in verdict.refusals.items() if c not in skips}
-        if verdict.action != "send":
-            if verdict.action == "suppress":
-                events += skipped_events(
-                    reminder, skips, offered=candidate.channels, chosen=None, now=now
-                )
-            events.append(apply_block(reminder=reminder, verdict=verdict, now=now))
-            continue
-        assert verdict.channel is not None
-        events += skipped_events(
-            reminder, skips, offered=candidate.channels, chosen=verdict.channel, now=now
-        )
-        draft = drafts[reminder.id][verdict.channel]
-        assert isinstance(draft, Draft)
-        provider = fallback.registry.adapter_for(verdict.channel).name
-        attempt = DeliveryAttempt(
-            id=uuid.uuid4(),
-            tenant_id=reminder.tenant_id,
-            reminder_id=reminder.id,
-            customer_id=reminder.customer_id,
-            channel=verdict.channel,
-            provider=provider,
-            worker=worker,
-            status=STARTED,
-            recipient=draft.message.to,
-            body=draft.text,
-            locale=draft.locale,
-            started_at=now,
-        )
-        attempts.append(attempt)
-        reminder.attempt_count += 1
-        started.append(Started(attempt.id, reminder.id, draft.message, provider))
-    reminders.add_events(session, events)
-    session.add_all(attempts)
-    audit.record_attempts(session, attempts, now=now)
+    with changes(session, now=now) as round_:
+        candidates = _candidates(round_, taken, claimed, drafts, fallback)
+        for candidate, verdict in zip(
+            candidates, gate(session, candidates=candidates, now=now, rng=rng), strict=True
+        ):
+            metrics.DECISIONS.labels(verdict.action, verdict.reason or "").inc()
+            reminder = candidate.reminder
+            skips = _skips(reminder, claimed[reminder.id], drafts[reminder.id], fallback)
+            skips |= {c: Skip(r) for c, r in verdict.refusals.items() if c not in skips}
+            if verdict.action != "send":
+                if verdict.action == "suppress":
+                    _note_skips(round_, reminder, skips, offered=candidate.channels, chosen=None)
+                apply_block(round_, reminder=reminder, verdict=verdict)
+                continue
+            assert verdict.channel is not None
+            _note_skips(round_, reminder, skips, offered=candidate.channels, chosen=verdict.channel)
+            draft = drafts[reminder.id][verdict.channel]
+            assert isinstance(draft, Draft)
+            provider = fallback.registry.adapter_for(verdict.channel).name
+            attempt = round_.start(
+                reminder,
+                channel=verdict.channel,
+                provider=provider,
+                worker=worker,
+                recipient=draft.message.to,
+                body=draft.text,
+                locale=draft.locale,
+            )
+            started.append(Started(attempt.id, reminder.id, draft.message, provider))
+        failures = [str(event.reason) for event in round_.events if _alone(event)]
     session.flush()
-    return Prepared(started, [e["reason"] for e in events if _alone(e)])
+    return Prepared(started, failures)
+
+
+def _note_skips(
+    round_: Changes,
+    reminder: Reminder,
+    skips: Mapping[str, Skip],
+    *,
+    offered: Sequence[Channel],
+    chosen: Channel | None,
+) -> None:
+    for event in skipped_events(reminder, skips, offered=offered, chosen=chosen):
+        round_.note(tenant_id=reminder.tenant_id, reminder_id=reminder.id, event=event)
 
 
 Row = tuple[Reminder, Customer, Tenant]
@@ -155,16 +158,16 @@ def _take(
 
 
 def _candidates(
+    round_: Changes,
     rows: list[Row],
     claimed: Mapping[uuid.UUID, Claimed],
     drafts: Drafts,
     fallback: Fallback,
-    now: datetime,
-) -> tuple[list[Candidate], list[dict[str, Any]]]:
+) -> list[Candidate]:
     """What the gate is to decide on: each reminder's channels that have a message, in the
     order the fallback rules offer them. A reminder left with none fails now, with the reason
     of its first channel's failure."""
-    candidates, events = [], []
+    candidates = []
     for reminder, customer, tenant in rows:
         reminder.round_failures = 0  # it went through: strikes count rounds in a row
         options = drafts[reminder.id]
@@ -174,11 +177,11 @@ def _candidates(
             offered = fallback.offer(usable, claimed[reminder.id].history)
             candidates.append(Candidate(reminder, customer, tenant, offered))
         elif broken:
-            events.append(fail(reminder, reason=broken[0].reason, detail=_failed(broken), now=now))
+            round_.move(reminder, ReminderStatus.FAILED, _nothing_to_send(broken))
         else:
-            detail = {"channels": reminder.channels}
-            events.append(fail(reminder, reason=DispatchReason.NO_ADAPTER, detail=detail, now=now))
-    return candidates, events
+            no_adapter = NoAdapter(channels=tuple(reminder.channels))
+            round_.move(reminder, ReminderStatus.FAILED, no_adapter)
+    return candidates
 
 
 def _skips(
@@ -203,10 +206,10 @@ def _skips(
     return skips
 
 
-def _alone(event: Mapping[str, Any]) -> bool:
+def _alone(event: Event) -> bool:
     """A reminder that failed, or a channel of one that could not be rendered or composed."""
-    return event["kind"] == EventKind.FAILED or (
-        event["kind"] == EventKind.SKIPPED and event["reason"] in DRAFT_FAILURES
+    return isinstance(event, NothingToSend | NoAdapter) or (
+        isinstance(event, Skipped) and event.reason in DRAFT_FAILURES
     )
 
 
@@ -227,11 +230,8 @@ def _contact(customer: Customer) -> tuple[object, ...]:
     return tuple(getattr(customer, name) for name in CONTACT_FIELDS)
 
 
-def _failed(failures: list[Failure]) -> dict[str, Any]:
-    first, *others = failures
-    detail: dict[str, Any] = {"channel": str(first.channel), "error": first.error}
-    if others:
-        detail["other_channels"] = [
-            {"channel": str(f.channel), "reason": f.reason, "error": f.error} for f in others
-        ]
-    return detail
+def _nothing_to_send(failures: list[Failure]) -> NothingToSend:
+    first, *others = (
+        ChannelFailure(channel=str(f.channel), reason=f.reason, error=f.error) for f in failures
+    )
+    return NothingToSend(reason=first.reason, first=first, others=tuple(others))

@@ -4,28 +4,28 @@ import random
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.audit import service as audit
 from app.deliveries import callbacks
 from app.dispatch.fallback import NONE, Fallback, History, histories
 from app.dispatch.prepare import Started
 from app.dispatch.response import kept_response
 from app.dispatch.retry import RetryStrategy
+from app.lifecycle.changes import changes
+from app.lifecycle.events import Attempt, Event, SendFailed, Sent
 from app.models.customers import Customer
 from app.models.deliveries import DeliveryAttempt
 from app.models.optouts import OptOutChannel, OptOutSource
+from app.models.reasons import DispatchReason
 from app.models.reminders import EventKind, Reminder
-from app.models.states import ReminderStatus, check_transition
+from app.models.states import ReminderStatus
 from app.models.vocabulary import AttemptStatus, ErrorKind
 from app.observability import metrics
 from app.optouts import service as optouts
 from app.optouts.schemas import OptOutIn
-from app.reminders import repository as reminders
-from app.reminders.reasons import DispatchReason
 from channels.base import SendResult
 from channels.errors import (
     AmbiguousError,
@@ -54,49 +54,31 @@ def record_round(
     now: datetime,
     rng: random.Random,
 ) -> None:
-    events: list[dict[str, Any]] = []
     attempts = _by_id(session, DeliveryAttempt, [o.started.attempt_id for o in outcomes])
     reminders_ = _by_id(session, Reminder, [o.started.reminder_id for o in outcomes])
     past = histories(session, reminders_)  # before this round's outcomes are written
-    for outcome in outcomes:
-        attempt = attempts[outcome.started.attempt_id]
-        reminder = reminders_[outcome.started.reminder_id]
-        result = outcome.result
-        error = result.error
-        metrics.SENDS.labels(attempt.channel, result.status).inc()
-        metrics.LATENCY.labels(attempt.provider).observe(outcome.latency_ms / 1000)
-        attempt.status = AttemptStatus.of(result.status)
-        attempt.provider_message_id = result.provider_message_id
-        attempt.provider_status = result.provider_status
-        attempt.error_kind = ErrorKind.of(error)
-        attempt.error_code = getattr(error, "code", None)
-        attempt.error_message = error.message if error else None
-        attempt.finished_at, attempt.latency_ms = outcome.finished_at, outcome.latency_ms
-        if result.cost is not None:
-            attempt.cost_amount, attempt.cost_currency = result.cost.amount, result.cost.currency
-        attempt.provider_response = kept_response(result.raw)
-        moves = Moves(fallback, past.get(reminder.id, {}), reminder, attempt)
-        kind, reason, detail, target = _next_state(session, moves, result, retry, now, rng)
-        check_transition(reminder.status, target)
-        reminder.status, reminder.updated_at = target, now
-        reminder.claimed_by = reminder.lease_expires_at = None
-        events.append(
-            {
-                "tenant_id": reminder.tenant_id,
-                "reminder_id": reminder.id,
-                "kind": kind,
-                "reason": reason,
-                "at": now,
-                "detail": {
-                    "channel": attempt.channel,
-                    "provider": attempt.provider,
-                    "attempt_id": str(attempt.id),
-                }
-                | detail,
-            }
-        )
-    audit.record_attempts(session, attempts.values(), now=now)
-    reminders.add_events(session, events)
+    with changes(session, now=now) as recorded:
+        for outcome in outcomes:
+            attempt = attempts[outcome.started.attempt_id]
+            reminder = reminders_[outcome.started.reminder_id]
+            result = outcome.result
+            error = result.error
+            metrics.SENDS.labels(attempt.channel, result.status).inc()
+            metrics.LATENCY.labels(attempt.provider).observe(outcome.latency_ms / 1000)
+            recorded.settle(attempt, AttemptStatus.of(result.status))
+            attempt.provider_message_id = result.provider_message_id
+            attempt.provider_status = result.provider_status
+            attempt.error_kind = ErrorKind.of(error)
+            attempt.error_code = getattr(error, "code", None)
+            attempt.error_message = error.message if error else None
+            attempt.finished_at, attempt.latency_ms = outcome.finished_at, outcome.latency_ms
+            if result.cost is not None:
+                attempt.cost_amount = result.cost.amount
+                attempt.cost_currency = result.cost.currency
+            attempt.provider_response = kept_response(result.raw)
+            moves = Moves(fallback, past.get(reminder.id, {}), reminder, attempt)
+            event, target, at = _next_state(session, moves, result, retry, now, rng)
+            recorded.move(reminder, target, event, next_attempt_at=at)
     callbacks.apply_pending(session, attempts.values(), now=now)
     session.flush()
 
@@ -139,6 +121,10 @@ class Moves:
         return fresh[0] if fresh else None
 
 
+Next = tuple[Event, ReminderStatus, datetime | None]
+"""The reminder's event, its new status, and when the dispatcher looks at it again."""
+
+
 def _next_state(
     session: Session,
     moves: Moves,
@@ -146,43 +132,55 @@ def _next_state(
     retry: RetryStrategy,
     now: datetime,
     rng: random.Random,
-) -> tuple[EventKind, str | None, dict[str, Any], ReminderStatus]:
+) -> Next:
     reminder, attempt, error = moves.reminder, moves.attempt, result.error
+    sent_on = Attempt.of(attempt)
     if error is None:
-        return (
-            EventKind.SENT,
-            None,
-            {"provider_message_id": result.provider_message_id},
-            ReminderStatus.SENT,
+        sent = Sent(attempt=sent_on, provider_message_id=result.provider_message_id)
+        return sent, ReminderStatus.SENT, None
+
+    def failed(
+        kind: EventKind,
+        reason: DispatchReason,
+        *,
+        next_channel: str | None = None,
+        failures: int | None = None,
+        retry_at: datetime | None = None,
+    ) -> SendFailed:
+        return SendFailed(
+            kind=kind,
+            reason=reason,
+            attempt=sent_on,
+            error_code=attempt.error_code,
+            error=error.message,
+            next_channel=next_channel,
+            failures=failures,
+            retry_at=retry_at,
         )
-    described: dict[str, Any] = {"error_code": attempt.error_code, "error": error.message}
+
     if isinstance(error, AmbiguousError):  # it may have reached the customer: never another
-        return EventKind.UNKNOWN, DispatchReason.AMBIGUOUS_SEND, described, ReminderStatus.UNKNOWN
+        unknown = failed(EventKind.UNKNOWN, DispatchReason.AMBIGUOUS_SEND)
+        return unknown, ReminderStatus.UNKNOWN, None
     if isinstance(error, PermanentError):
         if error.opt_out:
             _opt_out(session, reminder, attempt, now)
         following = moves.after_permanent()
         if following is not None:
-            reminder.next_attempt_at = now
-            moved = described | {"next_channel": following}
-            return (
-                EventKind.FALLBACK,
-                DispatchReason.PERMANENT_ERROR,
-                moved,
-                ReminderStatus.SCHEDULED,
+            moved = failed(
+                EventKind.FALLBACK, DispatchReason.PERMANENT_ERROR, next_channel=following
             )
-        return EventKind.FAILED, DispatchReason.PERMANENT_ERROR, described, ReminderStatus.FAILED
+            return moved, ReminderStatus.SCHEDULED, now
+        return failed(EventKind.FAILED, DispatchReason.PERMANENT_ERROR), ReminderStatus.FAILED, None
     following = moves.after_retryable()
     if following is not None:
-        reminder.next_attempt_at = now
-        failures = moves.history.get(attempt.channel, NONE).retryable + 1
-        detail = described | {"next_channel": following, "failures": failures}
         reason = (
             DispatchReason.CIRCUIT_OPEN
             if isinstance(error, CircuitOpenError)
             else DispatchReason.RETRYABLE_ERROR
         )
-        return EventKind.FALLBACK, reason, detail, ReminderStatus.SCHEDULED
+        failures = moves.history.get(attempt.channel, NONE).retryable + 1
+        moved = failed(EventKind.FALLBACK, reason, next_channel=following, failures=failures)
+        return moved, ReminderStatus.SCHEDULED, now
     retry_after = error.retry_after if isinstance(error, RetryableError) else None
     at = retry.next_attempt(
         attempts=reminder.attempt_count,
@@ -192,17 +190,12 @@ def _next_state(
         rng=rng,
     )
     if at == DispatchReason.MAX_ATTEMPTS:
-        return EventKind.FAILED, DispatchReason.MAX_ATTEMPTS, described, ReminderStatus.FAILED
+        return failed(EventKind.FAILED, DispatchReason.MAX_ATTEMPTS), ReminderStatus.FAILED, None
     if at == DispatchReason.EXPIRED:
-        return EventKind.EXPIRED, DispatchReason.EXPIRED, described, ReminderStatus.EXPIRED
+        return failed(EventKind.EXPIRED, DispatchReason.EXPIRED), ReminderStatus.EXPIRED, None
     assert isinstance(at, datetime)
-    reminder.next_attempt_at = at
-    return (
-        EventKind.RETRY,
-        DispatchReason.RETRYABLE_ERROR,
-        described | {"next_attempt_at": at.isoformat()},
-        ReminderStatus.DEFERRED,
-    )
+    retried = failed(EventKind.RETRY, DispatchReason.RETRYABLE_ERROR, retry_at=at)
+    return retried, ReminderStatus.DEFERRED, at
 
 
 def _opt_out(session: Session, reminder: Reminder, attempt: DeliveryAttempt, now: datetime) -> None:

@@ -4,7 +4,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from app.reminders.reasons import DispatchReason
+from app.models.reasons import DispatchReason
 
 
 @dataclass(frozen=True)

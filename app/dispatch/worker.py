@@ -30,9 +30,9 @@ from app.dispatch.fallback import Fallback
 from app.dispatch.prepare import Prepared, Started, start_sends
 from app.dispatch.record import Outcome, record_round
 from app.dispatch.retry import RetryStrategy
+from app.models.reasons import DispatchReason
 from app.observability import metrics
 from app.optouts.links import UnsubscribeLinks
-from app.reminders.reasons import DispatchReason
 from app.templates.budget import RenderBudget
 from channels.base import SendResult
 from channels.errors import AmbiguousError

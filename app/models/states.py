@@ -1,11 +1,12 @@
-"""The reminder state machine: every status change in Nudge is checked here.
+"""The state tables of a reminder and of a delivery attempt: which moves are legal.
 
-See docs/state-machine.md for the diagram and the meaning of each state.
+Only app/lifecycle/ consults them to change a status; docs/state-machine.md draws them.
 """
 
 from enum import StrEnum
 
 from app.errors import Conflict
+from app.models.vocabulary import AttemptStatus
 
 
 class ReminderStatus(StrEnum):
@@ -52,6 +53,45 @@ def sources_of(target: ReminderStatus) -> frozenset[ReminderStatus]:
     return frozenset(status for status, targets in TRANSITIONS.items() if target in targets)
 
 
+class IllegalTransition(Conflict):
+    """A move the state tables do not allow: the one error every refused change raises, a 409
+    with the same problem type as any other conflict."""
+
+
 def check_transition(current: ReminderStatus, target: ReminderStatus) -> None:
     if target not in TRANSITIONS[current]:
-        raise Conflict(f"a reminder that is {current} cannot become {target}")
+        raise IllegalTransition(f"a reminder that is {current} cannot become {target}")
+
+
+A = AttemptStatus
+
+ATTEMPT_RANK: dict[AttemptStatus, int] = {
+    A.QUEUED: 0,
+    A.SENT: 1,
+    A.DELIVERED: 2,
+    A.UNDELIVERED: 2,
+    A.FAILED: 2,
+    A.CANCELED: 2,
+    A.ANSWERED: 2,
+    A.NO_ANSWER: 2,
+    A.BUSY: 2,
+}
+"""How far a provider's word takes an attempt: queued < sent (or ringing) < a final word.
+Providers report at least once and in any order, so an attempt only moves up this ladder:
+a late `sent` never overwrites `delivered`, and the first final word wins."""
+
+ATTEMPT_TRANSITIONS: dict[AttemptStatus, frozenset[AttemptStatus]] = {
+    # The provider's answer to the call, or `unknown` when the worker stopped during it.
+    A.SENDING: frozenset(set(A) - {A.SENDING}),
+    # A call whose outcome was unknown: the provider's late answer (ambiguous again, perhaps)
+    # or a callback settles it.
+    A.UNKNOWN: frozenset(set(A) - {A.SENDING}),
+} | {
+    status: frozenset(t for t, rank in ATTEMPT_RANK.items() if rank > ATTEMPT_RANK[status])
+    for status in ATTEMPT_RANK
+}
+
+
+def check_attempt_transition(current: AttemptStatus, target: AttemptStatus) -> None:
+    if target not in ATTEMPT_TRANSITIONS[current]:
+        raise IllegalTransition(f"an attempt that is {current} cannot become {target}")

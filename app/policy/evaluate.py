@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from app.models.reasons import PolicyReason
 from app.policy.spec import Cap, Policy
 from app.policy.windows import is_holiday, next_open
-from app.reminders.reasons import PolicyReason
 from channels.base import Channel
 
 MAX_STEPS = 1000

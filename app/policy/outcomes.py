@@ -1,10 +1,9 @@
 """Turns a gate verdict into the reminder's new state and a line on its timeline."""
 
-from datetime import datetime
-from typing import Any
-
+from app.lifecycle.changes import Changes
+from app.lifecycle.events import Blocked
 from app.models.reminders import EventKind, Reminder
-from app.models.states import ReminderStatus, check_transition
+from app.models.states import ReminderStatus
 from app.policy.service import Verdict
 
 STATE_OF = {
@@ -19,30 +18,17 @@ EVENT_OF = {
 }
 
 
-def apply_block(*, reminder: Reminder, verdict: Verdict, now: datetime) -> dict[str, Any]:
-    """Defers, suppresses or expires the reminder; returns its timeline event, saying why and,
-    for a deferral, until when in UTC and in the customer's own time (callers insert a whole
-    batch's events at once)."""
-    target = STATE_OF[verdict.action]
-    check_transition(reminder.status, target)
-    reminder.status, reminder.updated_at = target, now
-    reminder.claimed_by = reminder.lease_expires_at = None
-    detail: dict[str, object] = {
-        "policy": verdict.policy,
-        "timezones": [zone.key for zone in verdict.zones],
-    }
-    if verdict.action == "defer":
-        assert verdict.at is not None
-        reminder.next_attempt_at = verdict.at
-        detail |= {
-            "next_attempt_at": verdict.at.isoformat(),
-            "next_attempt_local": verdict.at.astimezone(verdict.zones[0]).isoformat(),
-        }
-    return {
-        "tenant_id": reminder.tenant_id,
-        "reminder_id": reminder.id,
-        "kind": EVENT_OF[verdict.action],
-        "reason": verdict.reason,
-        "detail": detail,
-        "at": now,
-    }
+def apply_block(changes: Changes, *, reminder: Reminder, verdict: Verdict) -> None:
+    """Defers, suppresses or expires the reminder, saying why and, for a deferral, until when
+    in UTC and in the customer's own time."""
+    until = verdict.at if verdict.action == "defer" else None
+    assert until is not None or verdict.action != "defer"
+    event = Blocked(
+        kind=EVENT_OF[verdict.action],
+        reason=verdict.reason,
+        policy=verdict.policy,
+        timezones=tuple(zone.key for zone in verdict.zones),
+        until=until,
+        until_local=None if until is None else until.astimezone(verdict.zones[0]),
+    )
+    changes.move(reminder, STATE_OF[verdict.action], event, next_attempt_at=until)

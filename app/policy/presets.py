@@ -2,8 +2,8 @@
 
 from datetime import time, timedelta
 
+from app.models.reasons import PolicyReason
 from app.policy.spec import Cap, Holidays, Policy, Window
-from app.reminders.reasons import PolicyReason
 from channels.base import Channel
 
 DAY, WEEK = timedelta(days=1), timedelta(days=7)

@@ -7,8 +7,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.customers.schemas import CustomerIn
 from app.fields import InstantIn
+from app.models.reasons import PolicyReason
 from app.policy.spec import Policy
-from app.reminders.reasons import PolicyReason
 from channels.base import Channel
 
 

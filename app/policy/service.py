@@ -20,6 +20,7 @@ from app.customers.schemas import CustomerIn
 from app.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.models.customers import Customer
 from app.models.policy import PolicyRecord
+from app.models.reasons import PolicyReason
 from app.models.reminders import Reminder
 from app.models.tenants import Tenant
 from app.optouts import repository as optouts
@@ -28,7 +29,6 @@ from app.policy.evaluate import Contact, evaluate
 from app.policy.presets import PRESETS
 from app.policy.schemas import EvaluateIn, EvaluateOut, PolicyList, PolicySummary
 from app.policy.spec import Policy
-from app.reminders.reasons import PolicyReason
 from app.templates.webhook import VISIT
 from app.visits.rules import visit_policy, visits_only
 from channels.base import Channel

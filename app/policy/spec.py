@@ -16,7 +16,7 @@ from pydantic import (
 )
 
 from app.fields import INT4_MAX, SpanIn
-from app.reminders.reasons import PolicyReason
+from app.models.reasons import PolicyReason
 from channels.base import Channel
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -1,36 +1,17 @@
-"""Every reminder query; status changes go through `move`, guarded by the state machine."""
+"""Every reminder query; status changes go through app/lifecycle/."""
 
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.audit import service as audit
 from app.models.customers import Customer
 from app.models.deliveries import DeliveryAttempt
 from app.models.reminders import Reminder, ReminderEvent
-from app.models.states import PENDING, ReminderStatus, sources_of
+from app.models.states import PENDING, ReminderStatus
 from app.pagination import newest_first
-
-
-def insert_many(session: Session, reminders: Sequence[dict[str, Any]]) -> None:
-    session.execute(sa.insert(Reminder), reminders)
-
-
-def add_events(session: Session, events: Sequence[dict[str, Any]]) -> None:
-    """Appends to reminders' timelines, and so to their tenants' audit chains."""
-    if not events:
-        return
-    ids = session.scalars(
-        sa.insert(ReminderEvent).returning(ReminderEvent.id, sort_by_parameter_order=True),
-        events,
-    ).all()
-    audit.record_events(
-        session, [event | {"id": id_} for event, id_ in zip(events, ids, strict=True)]
-    )
 
 
 def get_with_ref(
@@ -109,26 +90,3 @@ def page(
         query = query.where(Reminder.status == status)
     query = newest_first(query, key=(Reminder.created_at, Reminder.id), after=after, limit=limit)
     return [(row[0], row[1]) for row in session.execute(query)]
-
-
-def move(
-    session: Session,
-    *,
-    target: ReminderStatus,
-    where: Sequence[sa.ColumnElement[bool]],
-    now: datetime,
-    **values: Any,
-) -> list[uuid.UUID]:
-    """Moves every matching reminder that may legally become `target`; returns their ids.
-
-    One guarded UPDATE: a reminder a worker claims at the same moment is either moved here or
-    left alone, never both.
-    """
-    result = session.execute(
-        sa.update(Reminder)
-        .where(*where, Reminder.status.in_(sources_of(target)))
-        .values(status=target, updated_at=now, **values)
-        .returning(Reminder.id),
-        execution_options={"synchronize_session": False},
-    )
-    return list(result.scalars())

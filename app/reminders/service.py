@@ -11,15 +11,17 @@ from sqlalchemy.orm import Session
 from app.clock import Clock
 from app.customers import repository as customers
 from app.db import release_connection
-from app.errors import Conflict, FieldError, NotFound, ValidationFailed
+from app.errors import FieldError, NotFound, ValidationFailed
+from app.lifecycle import bulk as lifecycle
+from app.lifecycle.events import Cancelled, Resolved
 from app.models.customers import Customer
-from app.models.reminders import EventKind, Reminder
-from app.models.states import ReminderStatus
+from app.models.reasons import ReminderReason
+from app.models.reminders import Reminder
+from app.models.states import IllegalTransition, ReminderStatus
 from app.observability import metrics
 from app.pagination import decode_cursor, encode_cursor
 from app.policy import service as policies
 from app.reminders import repository
-from app.reminders.reasons import ReminderReason
 from app.reminders.schemas import (
     AttemptOut,
     EventOut,
@@ -108,21 +110,7 @@ def create(
         )
         for item in items
     ]
-    repository.insert_many(session, rows)
-    repository.add_events(
-        session,
-        [
-            {
-                "tenant_id": tenant_id,
-                "reminder_id": row["id"],
-                "kind": EventKind.ACCEPTED,
-                "reason": None,
-                "detail": None,
-                "at": now,
-            }
-            for row in rows
-        ],
-    )
+    rows = lifecycle.accept(session, reminders=rows, now=now)
     metrics.ACCEPTED.inc(len(rows))
     return [
         ReminderOut.model_validate(
@@ -197,7 +185,6 @@ def _reminder_row(
         "variables": item.variables,
         "policy": item.policy,
         "meta": item.metadata,
-        "status": ReminderStatus.SCHEDULED,
         "send_at": send_at,
         "expires_at": item.expires_at,
         "next_attempt_at": send_at,
@@ -294,54 +281,30 @@ def cancel(
 ) -> ReminderDetail:
     """Cancels a reminder not yet handed to a provider; any other state is a 409."""
     now = clock.now()
-    moved = repository.move(
+    moved = lifecycle.move_where(
         session,
         target=ReminderStatus.CANCELLED,
         where=[Reminder.id == reminder_id, Reminder.tenant_id == tenant_id],
         now=now,
+        event=Cancelled(reason=ReminderReason.API),
     )
     if not moved:
         current = get(session, tenant_id=tenant_id, reminder_id=reminder_id)
-        raise Conflict(f"a reminder that is {current.status} can no longer be cancelled")
-    _record_cancellations(session, tenant_id, moved, reason=ReminderReason.API, now=now)
+        raise IllegalTransition(f"a reminder that is {current.status} can no longer be cancelled")
     return get(session, tenant_id=tenant_id, reminder_id=reminder_id)
 
 
 def cancel_loan(session: Session, *, tenant_id: uuid.UUID, loan_ref: str, clock: Clock) -> int:
     """Cancels every pending reminder of a loan (it was repaid); returns how many."""
     now = clock.now()
-    moved = repository.move(
+    moved = lifecycle.move_where(
         session,
         target=ReminderStatus.CANCELLED,
         where=[Reminder.tenant_id == tenant_id, Reminder.loan_ref == loan_ref],
         now=now,
+        event=Cancelled(reason=ReminderReason.LOAN_CANCELLED),
     )
-    _record_cancellations(session, tenant_id, moved, reason=ReminderReason.LOAN_CANCELLED, now=now)
     return len(moved)
-
-
-def _record_cancellations(
-    session: Session,
-    tenant_id: uuid.UUID,
-    ids: Sequence[uuid.UUID],
-    *,
-    reason: ReminderReason,
-    now: datetime,
-) -> None:
-    repository.add_events(
-        session,
-        [
-            {
-                "tenant_id": tenant_id,
-                "reminder_id": reminder_id,
-                "kind": EventKind.CANCELLED,
-                "reason": reason,
-                "detail": None,
-                "at": now,
-            }
-            for reminder_id in ids
-        ],
-    )
 
 
 def resolve(
@@ -355,7 +318,7 @@ def resolve(
     """Ops settle an `unknown` reminder after checking with the provider."""
     now = clock.now()
     target = ReminderStatus.SENT if outcome == "sent" else ReminderStatus.SCHEDULED
-    moved = repository.move(
+    moved = lifecycle.move_where(
         session,
         target=target,
         now=now,
@@ -365,21 +328,11 @@ def resolve(
             Reminder.tenant_id == tenant_id,
             Reminder.status == ReminderStatus.UNKNOWN,
         ],
+        event=Resolved(reason=ReminderReason(outcome.upper())),
     )
     if not moved:
         current = get(session, tenant_id=tenant_id, reminder_id=reminder_id)
-        raise Conflict(f"only unknown reminders are resolved; this one is {current.status}")
-    repository.add_events(
-        session,
-        [
-            {
-                "tenant_id": tenant_id,
-                "reminder_id": reminder_id,
-                "kind": EventKind.RESOLVED,
-                "reason": ReminderReason(outcome.upper()),
-                "detail": None,
-                "at": now,
-            }
-        ],
-    )
+        raise IllegalTransition(
+            f"only unknown reminders are resolved; this one is {current.status}"
+        )
     return get(session, tenant_id=tenant_id, reminder_id=reminder_id)

@@ -7,9 +7,9 @@ made from the visit rules, with a history holding only the customer's visits.
 from collections.abc import Sequence
 from datetime import timedelta
 
+from app.models.reasons import PolicyReason
 from app.policy.evaluate import Contact
 from app.policy.spec import Cap, HolidayMode, Policy
-from app.reminders.reasons import PolicyReason
 
 DAY, WEEK = timedelta(days=1), timedelta(days=7)
 

@@ -11,10 +11,11 @@ from app.accounts.service import webhook_of
 from app.accounts.vault import Vault
 from app.db import dialect_insert
 from app.errors import Conflict
-from app.models.reminders import EventKind, Reminder
+from app.lifecycle.changes import changes
+from app.lifecycle.events import VisitReported
+from app.models.reminders import Reminder
 from app.models.states import ReminderStatus
 from app.models.visits import VisitOutcome
-from app.reminders import repository as reminders
 from app.templates.webhook import VISIT
 from app.visits import repository
 from app.visits.schemas import OutcomeIn, OutcomeOut, Promise, VisitOutcomeKind
@@ -66,19 +67,11 @@ def record(session: Session, *, reminder: Reminder, report: OutcomeIn, now: date
         if _report_of(answer) != report:
             raise Conflict(f"another outcome ({stored.outcome}) is already recorded for this visit")
         return answer
-    reminders.add_events(
-        session,
-        [
-            {
-                "tenant_id": reminder.tenant_id,
-                "reminder_id": reminder.id,
-                "kind": EventKind.VISIT_OUTCOME,
-                "reason": stored.outcome.upper(),
-                "detail": report.model_dump(mode="json", exclude_none=True),
-                "at": now,
-            }
-        ],
-    )
+    with changes(session, now=now) as reported:
+        event = VisitReported(
+            outcome=stored.outcome, report=report.model_dump(mode="json", exclude_none=True)
+        )
+        reported.note(tenant_id=reminder.tenant_id, reminder_id=reminder.id, event=event)
     return answer
 
 

@@ -8,9 +8,11 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from app import migrate
-from app.audit.service import record_events, verify
+from app.audit.service import verify
 from app.clock import FrozenClock
 from app.db import create_db_engine, create_session_factory
+from app.lifecycle.changes import changes
+from app.lifecycle.events import Accepted
 from app.models.customers import Customer
 from app.models.reminders import Reminder, ReminderEvent
 from app.models.tenants import Tenant
@@ -44,10 +46,8 @@ def test_the_chain_lock_does_not_wait_on_another_writers_foreign_key_checks(
         with sessions() as other, sessions() as appender:
             other.execute(sa.insert(ReminderEvent), [event])  # holds KEY SHARE on the tenant
             appender.execute(sa.text("SET LOCAL lock_timeout = '2s'"))
-            [event_id] = appender.scalars(
-                sa.insert(ReminderEvent).returning(ReminderEvent.id), [event]
-            ).all()
-            record_events(appender, [event | {"id": event_id}])  # must not wait on `other`
+            with changes(appender, now=NOW) as noted:  # must not wait on `other`
+                noted.note(tenant_id=tenant_id, reminder_id=reminder_id, event=Accepted())
             appender.commit()
             other.rollback()
         engine.dispose()

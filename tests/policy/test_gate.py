@@ -8,13 +8,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
+from app.lifecycle.changes import changes
 from app.models.customers import Customer
 from app.models.deliveries import DeliveryAttempt
 from app.models.reminders import Reminder
 from app.models.tenants import Tenant as TenantRow
 from app.policy.outcomes import apply_block
 from app.policy.service import Candidate, Verdict, gate
-from app.reminders.repository import add_events
 from channels.base import Channel
 from tests.conftest import Tenant
 from tests.factories import customer, reminder
@@ -39,7 +39,8 @@ def run_gate(db: Session, reminder_id: uuid.UUID, now: datetime, seed: int = 7) 
     )
     [verdict] = gate(db, candidates=[candidate], now=now, rng=random.Random(seed))
     if verdict.action != "send":
-        add_events(db, [apply_block(reminder=row, verdict=verdict, now=now)])
+        with changes(db, now=now) as blocked:
+            apply_block(blocked, reminder=row, verdict=verdict)
     db.commit()
     return verdict
 
