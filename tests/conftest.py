@@ -25,6 +25,7 @@ from app.tenants.service import Scope
 from bench.scratch import fresh_database
 from channels.base import ProviderSettings
 from channels.registry import Providers, Registry
+from channels.smtp.settings import SmtpSettings
 from channels.twilio.settings import TwilioSettings
 from tests.databases import BACKENDS
 from tests.fakes.twilio_server import FakeTwilio, fake_twilio
@@ -216,6 +217,14 @@ def twilio_settings(**overrides: object) -> Settings:
     return settings(**values | overrides)
 
 
+def twilio_config(twilio: FakeTwilio, **overrides: object) -> tuple[Settings, TwilioSettings]:
+    """What an adapter is built with: the service's settings and the global Twilio account on
+    the fake; overrides named `twilio_*` are the account's."""
+    own = {k.removeprefix("twilio_"): v for k, v in overrides.items() if k.startswith("twilio_")}
+    core = {k: v for k, v in overrides.items() if not k.startswith("twilio_")}
+    return twilio_settings(**core), twilio_options(twilio, **own)
+
+
 def twilio_options(twilio: FakeTwilio, **overrides: object) -> TwilioSettings:
     """The global Twilio account, on the fake."""
     values: dict[str, object] = {
@@ -225,6 +234,17 @@ def twilio_options(twilio: FakeTwilio, **overrides: object) -> TwilioSettings:
         "api_base": twilio.url,
     }
     return TwilioSettings(_env_file=None, **values | overrides)  # type: ignore[arg-type]
+
+
+def smtp_options(port: int, **overrides: object) -> SmtpSettings:
+    """The global mail server: a plain one on loopback (tests/fakes/smtp_server.py)."""
+    values: dict[str, object] = {
+        "host": "127.0.0.1",
+        "port": port,
+        "from_address": "reminders@lender.example",
+        "starttls": False,
+    }
+    return SmtpSettings(_env_file=None, **values | overrides)  # type: ignore[arg-type]
 
 
 DispatcherFactory = Callable[..., Dispatcher]

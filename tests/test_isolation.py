@@ -185,6 +185,8 @@ MATRIX: dict[tuple[str, str], Check] = {
     ("GET", "/v1/tenant/providers"): (get("/v1/tenant/providers"), {200}),
     ("GET", "/v1/tenant/providers/{name}"): (get("/v1/tenant/providers/twilio"), {404}),
     ("DELETE", "/v1/tenant/providers/{name}"): (delete("/v1/tenant/providers/twilio"), {404}),
+    # Hidden from the schema: a provider that is not installed has no account to store.
+    ("PUT", "/v1/tenant/providers/{name}"): (put("/v1/tenant/providers/nope", {}), {404}),
     ("PUT", "/v1/tenant/providers/twilio"): (put("/v1/tenant/providers/twilio", B_TWILIO), OWN),
     ("PUT", "/v1/tenant/providers/smtp"): (put("/v1/tenant/providers/smtp", B_SMTP), OWN),
     ("PUT", "/v1/tenant/providers/webhook"): (put("/v1/tenant/providers/webhook", B_WEBHOOK), OWN),
