@@ -112,6 +112,7 @@ Routes = Callable[[Host], APIRouter]
 
 
 def never(_: Any) -> bool:
+    """A plugin that serves only tenants' own accounts (or, the console, none) by default."""
     return False
 
 

@@ -57,7 +57,7 @@ class Providers:
         if unknown:
             raise ConfigError(f"settings given for providers not installed: {', '.join(unknown)}")
         settings = {
-            name: given.get(name) or plugin.settings(_env_file=env_file)
+            name: given[name] if name in given else plugin.settings(_env_file=env_file)
             for name, plugin in plugins.items()
         }
         problems = [problem for own in settings.values() for problem in own.problems(core)]
