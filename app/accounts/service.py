@@ -1,52 +1,33 @@
 """Storing, showing and using tenants' own provider accounts.
 
-Every check that applies to the global settings of a provider applies to a tenant's account
-too: outbound-safety of its URL or host (`channels.addresses`) and the guessability of its
-secrets (`app.secret_strength`). Services flush; the request or the command commits.
+An account is the provider plugin's own `Account` model (channels/base.py), stored as what it
+shows and its secrets sealed. Every check that applies to a provider's global settings applies
+to a tenant's account too: the targets it names (the model's `refusals`) and the guessability
+of its secrets (`app.secret_strength`). Services flush; the request or the command commits.
 """
 
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from app.accounts import repository
-from app.accounts.schemas import (
-    AccountIn,
-    Provider,
-    ProviderAccountOut,
-    SmtpAccountIn,
-    WebhookAccountIn,
-)
+from app.accounts.schemas import ProviderAccountOut
 from app.accounts.vault import Vault
-from app.config import PROVIDER_SECRET_BITS, SECRET_BITS, Settings
+from app.config import Settings
 from app.errors import FieldError, NotFound, ValidationFailed
 from app.models.accounts import ProviderAccount
 from app.secret_strength import weakness
-from channels.addresses import host_refusal, url_refusal
-from channels.base import SmtpAccount, TwilioAccount, WebhookTarget
-
-SECRET_FLOORS = {Provider.TWILIO: PROVIDER_SECRET_BITS, Provider.SMTP: PROVIDER_SECRET_BITS}
-"""Secrets a provider issues; a webhook secret is the tenant's choice and needs SECRET_BITS."""
-
-
-@dataclass(frozen=True)
-class TenantAccounts:
-    """A tenant's accounts as the dispatcher hands them to messages."""
-
-    twilio: TwilioAccount | None = None
-    smtp: SmtpAccount | None = None
-    webhook: WebhookTarget | None = None
+from channels.base import Account
 
 
 def store(
     session: Session,
     *,
     tenant_id: uuid.UUID,
-    provider: Provider,
-    body: AccountIn,
+    provider: str,
+    body: Account,
     vault: Vault,
     rules: Settings,
     now: datetime,
@@ -55,7 +36,7 @@ def store(
     account = repository.get(session, tenant_id=tenant_id, provider=provider)
     kept = vault.open(account.sealed) if account is not None else {}
     secrets = kept | body.secrets()
-    problems = _problems(provider, body, given=body.secrets(), stored=secrets, rules=rules)
+    problems = _problems(body, given=body.secrets(), stored=secrets, rules=rules)
     if problems:
         raise ValidationFailed(problems)
     if account is None:
@@ -73,23 +54,23 @@ def read_all(session: Session, *, tenant_id: uuid.UUID, vault: Vault) -> list[Pr
 
 
 def read(
-    session: Session, *, tenant_id: uuid.UUID, provider: Provider, vault: Vault
+    session: Session, *, tenant_id: uuid.UUID, provider: str, vault: Vault
 ) -> ProviderAccountOut:
     account = _existing(session, tenant_id=tenant_id, provider=provider)
     return _shown(account, vault.open(account.sealed))
 
 
-def remove(session: Session, *, tenant_id: uuid.UUID, provider: Provider) -> None:
+def remove(session: Session, *, tenant_id: uuid.UUID, provider: str) -> None:
     """The tenant goes back to the global account (webhooks: to none)."""
     session.delete(_existing(session, tenant_id=tenant_id, provider=provider))
     session.flush()
 
 
-def has(session: Session, *, tenant_id: uuid.UUID, provider: Provider) -> bool:
+def has(session: Session, *, tenant_id: uuid.UUID, provider: str) -> bool:
     return stored(session, tenant_id=tenant_id, provider=provider) is not None
 
 
-def stored(session: Session, *, tenant_id: uuid.UUID, provider: Provider) -> ProviderAccount | None:
+def stored(session: Session, *, tenant_id: uuid.UUID, provider: str) -> ProviderAccount | None:
     """The row as stored, secrets sealed: for what shows no secret."""
     return repository.get(session, tenant_id=tenant_id, provider=provider)
 
@@ -105,63 +86,41 @@ def sealed_of(
     return found
 
 
-def opened(accounts: Mapping[str, ProviderAccount], vault: Vault) -> TenantAccounts:
-    return TenantAccounts(
-        twilio=twilio_of(accounts.get(Provider.TWILIO), vault),
-        smtp=smtp_of(accounts.get(Provider.SMTP), vault),
-        webhook=webhook_of(accounts.get(Provider.WEBHOOK), vault),
-    )
-
-
-def twilio_of(account: ProviderAccount | None, vault: Vault) -> TwilioAccount | None:
-    if account is None:
-        return None
-    shown = account.settings
-    return TwilioAccount(
-        account_sid=shown["account_sid"],
-        auth_token=vault.open(account.sealed)["auth_token"],
-        from_number=shown.get("from_number"),
-        messaging_service_sid=shown.get("messaging_service_sid"),
-    )
-
-
-def smtp_of(account: ProviderAccount | None, vault: Vault) -> SmtpAccount | None:
-    if account is None:
-        return None
-    password = vault.open(account.sealed).get("password", "")
-    return SmtpAccount(**account.settings, password=password)
-
-
-def webhook_of(account: ProviderAccount | None, vault: Vault) -> WebhookTarget | None:
-    if account is None:
-        return None
-    return WebhookTarget(url=account.settings["url"], secret=vault.open(account.sealed)["secret"])
-
-
-def twilio_token(session: Session, *, tenant_id: uuid.UUID | None, vault: Vault) -> str | None:
-    """The auth token Twilio signs this tenant's callbacks with; None: the global one."""
-    if tenant_id is None:
-        return None
-    account = repository.get(session, tenant_id=tenant_id, provider=Provider.TWILIO)
-    return None if account is None else vault.open(account.sealed)["auth_token"]
-
-
-def twilio_senders(session: Session) -> dict[uuid.UUID, str | None]:
-    """Each tenant with its own Twilio account, and the number it sends from (None: a Messaging
-    Service's): these tenants never text from the service's shared sender."""
+def opened(
+    accounts: Mapping[str, ProviderAccount], vault: Vault, models: Mapping[str, type[Account]]
+) -> dict[str, Account]:
+    """The accounts of installed plugins, each through its plugin's model."""
     return {
-        account.tenant_id: account.settings.get("from_number")
-        for account in repository.of_provider(session, Provider.TWILIO)
+        name: open_account(account, vault, models[name])
+        for name, account in accounts.items()
+        if name in models
     }
 
 
-def tenant_of_number(session: Session, number: str) -> uuid.UUID | None:
-    """The tenant whose own Twilio account sends from this number (an inbound text's `To`)."""
-    return owner_of(number, twilio_senders(session))
+def open_account(account: ProviderAccount, vault: Vault, model: type[Account]) -> Account:
+    return model.opened(account.settings, vault.open(account.sealed))
 
 
-def owner_of(number: str, senders: dict[uuid.UUID, str | None]) -> uuid.UUID | None:
-    return next((tenant for tenant, own in senders.items() if number and own == number), None)
+def opened_of_tenant(
+    session: Session, *, tenant_id: uuid.UUID, provider: str, vault: Vault, model: type[Account]
+) -> Account | None:
+    account = repository.get(session, tenant_id=tenant_id, provider=provider)
+    return None if account is None else open_account(account, vault, model)
+
+
+def opened_of_provider(
+    session: Session, *, provider: str, vault: Vault, model: type[Account]
+) -> dict[uuid.UUID, Account]:
+    """Every tenant's account with this provider, opened."""
+    return {
+        account.tenant_id: open_account(account, vault, model)
+        for account in repository.of_provider(session, provider)
+    }
+
+
+def holders(session: Session, provider: str) -> set[uuid.UUID]:
+    """The tenants with an account of their own with this provider."""
+    return {account.tenant_id for account in repository.of_provider(session, provider)}
 
 
 def rotate(session: Session, *, vault: Vault) -> int:
@@ -173,7 +132,7 @@ def rotate(session: Session, *, vault: Vault) -> int:
     return len(accounts)
 
 
-def _existing(session: Session, *, tenant_id: uuid.UUID, provider: Provider) -> ProviderAccount:
+def _existing(session: Session, *, tenant_id: uuid.UUID, provider: str) -> ProviderAccount:
     account = repository.get(session, tenant_id=tenant_id, provider=provider)
     if account is None:
         raise NotFound(f"the tenant has no {provider} account")
@@ -182,7 +141,7 @@ def _existing(session: Session, *, tenant_id: uuid.UUID, provider: Provider) -> 
 
 def _shown(account: ProviderAccount, secrets: dict[str, str]) -> ProviderAccountOut:
     return ProviderAccountOut(
-        provider=Provider(account.provider),
+        provider=account.provider,
         settings=account.settings,
         secrets_set=sorted(name for name, value in secrets.items() if value),
         updated_at=account.updated_at,
@@ -190,35 +149,19 @@ def _shown(account: ProviderAccount, secrets: dict[str, str]) -> ProviderAccount
 
 
 def _problems(
-    provider: Provider,
-    body: AccountIn,
-    *,
-    given: dict[str, str],
-    stored: dict[str, str],
-    rules: Settings,
+    body: Account, *, given: dict[str, str], stored: dict[str, str], rules: Settings
 ) -> list[FieldError]:
     """Why the account cannot be used; the details never quote a secret."""
     found = []
     for name in body.secret_fields:
         if name in given:
-            reason = weakness(given[name], min_bits=SECRET_FLOORS.get(provider, SECRET_BITS))
+            reason = weakness(given[name], min_bits=body.secret_bits)
             if reason is not None:
                 found.append(FieldError(field=name, detail=f"too guessable: {reason}"))
-        elif name not in stored and not (isinstance(body, SmtpAccountIn) and not body.username):
+        elif name not in stored and name in body.required_secrets():
             found.append(FieldError(field=name, detail="required"))
-    outbound = {
-        "production": rules.env == "production",
-        "allow_private": rules.allow_private_targets,
-    }
-    refusal = None
-    if isinstance(body, WebhookAccountIn):
-        try:
-            refusal = url_refusal("url", body.url, **outbound)
-        except ValueError as error:  # urlsplit's own refusals: a broken IPv6 literal...
-            refusal = f"url is not a URL: {error}"
-        field = "url"
-    elif isinstance(body, SmtpAccountIn):
-        refusal, field = host_refusal("host", body.host, **outbound), "host"
-    if refusal is not None:
-        found.append(FieldError(field=field, detail=refusal))
+    refusals = body.refusals(
+        production=rules.env == "production", allow_private=rules.allow_private_targets
+    )
+    found += [FieldError(field=field, detail=detail) for field, detail in refusals.items()]
     return found

@@ -1,26 +1,26 @@
-"""Twilio status callbacks: an attempt's status only moves forward, and the reminder follows.
+"""Providers' status reports: an attempt's status only moves forward, and the reminder follows.
 
-Twilio sends callbacks at least once and in no guaranteed order. The lifecycle's attempt table
-ranks statuses (queued < sent/ringing < a final word); a callback applies only when the
-lifecycle says the attempt may move there, so a late `sent` never overwrites `delivered`, a
-repeated callback changes nothing, and the first final word wins. Such a callback is still
+Providers (Twilio, for one) send reports at least once and in no guaranteed order; each
+plugin's route parses its provider's and hands it over as a `StatusReport`. The lifecycle's
+attempt table ranks statuses (queued < sent/ringing < a final word); a report applies only when
+the lifecycle says the attempt may move there, so a late `sent` never overwrites `delivered`, a
+repeated report changes nothing, and the first final word wins. Such a report is still
 acknowledged: it is a no-op, not an error.
 
 A callback can also come before its message is known: the dispatcher commits the attempt as
-`sending`, calls Twilio, and records Twilio's id in a later transaction. Such a callback is kept
-(`pending`) and applied, through the same ranks, when that transaction records the id.
+`sending`, calls the provider, and records the provider's id in a later transaction. Such a
+callback is kept (`pending`) and applied, through the same ranks, when that transaction
+records the id.
 """
 
 import logging
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from app.deliveries import pending, queries
-from app.errors import FieldError, ValidationFailed
 from app.lifecycle.changes import changes, may_move, may_report
 from app.lifecycle.events import Attempt, StatusReported
 from app.masking import mask_address
@@ -29,7 +29,8 @@ from app.models.pending_callbacks import PendingCallback
 from app.models.reminders import EventKind, Reminder
 from app.models.states import ReminderStatus
 from app.models.vocabulary import AttemptStatus
-from channels.status import TWILIO_CALL, TWILIO_MESSAGE, DeliveryStatus
+from channels.plugin import StatusReport
+from channels.status import DeliveryStatus
 
 logger = logging.getLogger(__name__)
 
@@ -58,41 +59,9 @@ EVENT_KIND = {
 }
 
 
-@dataclass(frozen=True)
-class StatusReport:
-    """What one callback says, in Nudge's words and Twilio's."""
-
-    provider_message_id: str
-    provider_status: str
-    status: DeliveryStatus
-    error_code: str | None
-    error_message: str | None
-    reference: str | None
-    to: str
-
-
-def parse_report(form: dict[str, str], reference: str | None) -> StatusReport:
-    """Calls report `CallSid`/`CallStatus`; messages `MessageSid`/`MessageStatus`."""
-    call = "CallSid" in form
-    sid_field, status_field = ("CallSid", "CallStatus") if call else ("MessageSid", "MessageStatus")
-    missing = [name for name in (sid_field, status_field) if not form.get(name)]
-    if missing:
-        raise ValidationFailed([FieldError(field=name, detail="required") for name in missing])
-    words = TWILIO_CALL if call else TWILIO_MESSAGE
-    return StatusReport(
-        provider_message_id=form[sid_field],
-        provider_status=form[status_field],
-        status=words.normalize(form[status_field]),
-        error_code=form.get("ErrorCode") or None,
-        error_message=form.get("ErrorMessage") or None,
-        reference=reference,
-        to=form.get("To", ""),
-    )
-
-
 def advances(attempt: DeliveryAttempt, new: DeliveryStatus) -> bool:
     """Only the words with an event apply: `queued` never (an attempt with a provider id was
-    queued at least), nor `unknown` (a word Twilio adds later); the rest as the lifecycle
+    queued at least), nor `unknown` (a word a provider adds later); the rest as the lifecycle
     allows."""
     return new in EVENT_KIND and may_report(attempt, AttemptStatus.of(new))
 

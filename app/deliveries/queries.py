@@ -79,15 +79,17 @@ def sender(session: Session, phone: str, *, tenant_ids: Sequence[uuid.UUID]) -> 
     )
 
 
-def tenants_sharing_the_sender(session: Session, *, to: str) -> list[uuid.UUID]:
-    """The tenants that send from the number an inbound text reached: the tenant whose own
-    Twilio number it is, else every tenant without an account of its own, since those all send
-    through the service's one sender (`NUDGE_TWILIO_FROM_NUMBER` or the Messaging Service's
-    numbers). A STOP to one lender's own number never opts the phone out of another's."""
-    own = accounts.twilio_senders(session)
-    owner = accounts.owner_of(to, own)
+def tenants_sharing_the_sender(
+    session: Session, *, provider: str, owner: uuid.UUID | None
+) -> list[uuid.UUID]:
+    """The tenants that send from the number an inbound text reached: its `owner`, the tenant
+    whose own account received it, else every tenant without an account of its own with the
+    provider, since those all send through the service's one sender (for Twilio,
+    `NUDGE_TWILIO_FROM_NUMBER` or the Messaging Service's numbers). A STOP to one lender's own
+    number never opts the phone out of another's."""
     if owner is not None:
         return [owner]
+    own = accounts.holders(session, provider)
     return [
         tenant_id
         for tenant_id in session.scalars(sa.select(Tenant.id).order_by(Tenant.id))

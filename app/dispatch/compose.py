@@ -2,14 +2,13 @@
 
 import json
 
-from app.accounts.service import TenantAccounts
 from app.models.customers import Customer
 from app.models.reminders import Reminder
 from app.models.tenants import Tenant
 from app.optouts.links import UnsubscribeLinks, with_link
 from app.templates.schemas import Rendered
 from app.visits.message import webhook_message
-from channels.base import Channel, Message
+from channels.base import Account, Channel, Message
 
 
 def compose(
@@ -19,9 +18,10 @@ def compose(
     rendered: Rendered,
     *,
     links: UnsubscribeLinks,
-    accounts: TenantAccounts,
+    account: Account | None,
 ) -> Message:
-    """The message for the provider; addresses were checked at submission. An email carries
+    """The message for the provider, with the tenant's own account with it if the registry
+    chose one; addresses were checked at submission. An email carries
     the customer's signed one-click unsubscribe link, in its header and at its end (not in the
     delivery record's copy: the link is a credential)."""
     reference = str(reminder.id)
@@ -44,7 +44,7 @@ def compose(
             html=html,
             unsubscribe_url=url,
             metadata=metadata,
-            account=accounts.smtp,
+            account=account,
         )
     if channel is Channel.VOICE:
         assert customer.phone is not None
@@ -56,10 +56,10 @@ def compose(
             voice=rendered.voice,
             language=rendered.language,
             metadata=metadata,
-            account=accounts.twilio,
+            account=account,
         )
     if channel is Channel.WEBHOOK:
-        return webhook_message(reminder, customer, tenant, rendered, metadata, accounts.webhook)
+        return webhook_message(reminder, customer, tenant, rendered, metadata, account)
     to = customer.phone
     assert to is not None
     return Message(
@@ -68,7 +68,7 @@ def compose(
         reference=reference,
         body=rendered.body or "",
         metadata=metadata,
-        account=accounts.twilio,
+        account=account,
     )
 
 

@@ -96,7 +96,7 @@ def start_sends(
             _note_skips(round_, reminder, skips, offered=candidate.channels, chosen=verdict.channel)
             draft = drafts[reminder.id][verdict.channel]
             assert isinstance(draft, Draft)
-            provider = fallback.registry.adapter_for(verdict.channel).name
+            provider = draft.provider
             attempt = round_.start(
                 reminder,
                 channel=verdict.channel,
@@ -201,7 +201,7 @@ def _skips(
     for channel, option in options.items():
         if isinstance(option, Failure):
             skips[channel] = Skip(option.reason, option.error)
-        elif fallback.registry.circuit_open(channel):
+        elif fallback.registry.circuit_open(channel, option.provider):
             skips[channel] = Skip(DispatchReason.CIRCUIT_OPEN)
     return skips
 

@@ -13,16 +13,16 @@ from app.clock import Clock
 from app.config import Settings
 from app.deliveries import retention
 from app.dispatch.worker import Dispatcher
-from channels.registry import Registry
+from channels.registry import Providers, Registry
 
 
 @asynccontextmanager
 async def dispatching(
-    *, sessions: sessionmaker[Session], settings: Settings, clock: Clock
+    *, sessions: sessionmaker[Session], settings: Settings, providers: Providers, clock: Clock
 ) -> AsyncIterator[Dispatcher]:
     """Runs the dispatcher every `NUDGE_DISPATCH_INTERVAL` seconds until the block ends, then
     lets the round in flight finish (its provider calls and their records) before returning."""
-    registry = Registry.from_settings(settings, clock=clock)
+    registry = Registry.from_settings(settings, providers, clock=clock)
     dispatcher = Dispatcher(sessions=sessions, settings=settings, clock=clock, registry=registry)
     scheduler = AsyncIOScheduler()
     scheduler.add_job(
@@ -68,11 +68,13 @@ async def _retain(*, sessions: sessionmaker[Session], settings: Settings, clock:
     )
 
 
-async def run_worker(*, sessions: sessionmaker[Session], settings: Settings, clock: Clock) -> None:
+async def run_worker(
+    *, sessions: sessionmaker[Session], settings: Settings, providers: Providers, clock: Clock
+) -> None:
     """`nudge worker`: dispatch until SIGTERM or SIGINT, then drain and exit."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    async with dispatching(sessions=sessions, settings=settings, clock=clock):
+    async with dispatching(sessions=sessions, settings=settings, providers=providers, clock=clock):
         await stop.wait()

@@ -5,9 +5,9 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.accounts.schemas import Provider
 from app.models.accounts import ProviderAccount
 from app.models.reminders import Reminder
+from channels.webhook.account import NAME as WEBHOOK
 
 
 def task_with_account(
@@ -20,7 +20,7 @@ def task_with_account(
             ProviderAccount,
             sa.and_(
                 ProviderAccount.tenant_id == Reminder.tenant_id,
-                ProviderAccount.provider == Provider.WEBHOOK,
+                ProviderAccount.provider == WEBHOOK,
             ),
         )
         .where(Reminder.id == task_id)

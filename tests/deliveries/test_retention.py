@@ -25,7 +25,7 @@ from app.models.idempotency import IdempotencyRecord
 from app.models.inbound import InboundMessage
 from app.models.reminders import ReminderEvent
 from app.models.states import ReminderStatus
-from tests.conftest import Tenant, app_settings
+from tests.conftest import Tenant, app_providers, app_settings
 from tests.deliveries.conftest import BODY, EMAIL, PHONE, Log
 from tests.factories import reminder
 
@@ -142,7 +142,8 @@ async def test_the_scheduler_runs_retention_at_start_beside_the_dispatcher(
     settings = app_settings(database_url, embedded_worker=True)
     sessions = create_session_factory(db.get_bind())  # type: ignore[arg-type]
 
-    async with dispatching(sessions=sessions, settings=settings, clock=clock):
+    providers = app_providers(settings)
+    async with dispatching(sessions=sessions, settings=settings, providers=providers, clock=clock):
         with anyio.fail_after(20):
             while db.scalar(sa.select(DeliveryAttempt.body)) is not None:
                 db.rollback()

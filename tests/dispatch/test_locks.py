@@ -26,7 +26,7 @@ from app.models.tenants import Tenant
 from bench.scratch import fresh_database
 from bench.seeding import seed
 from channels.registry import Registry
-from tests.conftest import START, app_settings, twilio_settings
+from tests.conftest import START, app_providers, app_settings, twilio_options, twilio_settings
 from tests.factories import customer, reminder
 from tests.fakes.twilio_server import FakeTwilio
 from tests.servers import serving
@@ -71,8 +71,9 @@ async def setup(tmp_path: Path, twilio: FakeTwilio) -> AsyncIterator[Setup]:
         ]
         tenant_id = seed(url, clock=clock, bodies=bodies)
         engine = sa.create_engine(url, connect_args={"options": "-c lock_timeout=1000"})
-        settings = twilio_settings(twilio, database_url=url)
-        registry = Registry.from_settings(settings, clock=clock)
+        settings = twilio_settings(database_url=url)
+        providers = app_providers(settings, twilio=twilio_options(twilio))
+        registry = Registry.from_settings(settings, providers, clock=clock)
         sessions = create_session_factory(engine)
         dispatcher = Dispatcher(
             sessions=sessions,
@@ -161,7 +162,8 @@ async def test_the_reminders_of_a_busy_customer_do_not_hold_up_those_due_after_t
 async def test_a_round_that_fails_on_the_database_is_in_the_heartbeat_readyz_reports(
     setup: Setup,
 ) -> None:
-    app = create_app(app_settings(setup.url), setup.clock)
+    settings = app_settings(setup.url)
+    app = create_app(settings, setup.clock, app_providers(settings))
     with serving(app) as base:
         assert httpx.get(f"{base}/readyz").json() == {"status": "ready", "dispatch": None}
         assert await setup.dispatcher.run_once() == 3

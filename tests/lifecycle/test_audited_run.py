@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
-from tests.conftest import DispatcherFactory, Tenant
+from tests.conftest import DispatcherFactory, Tenant, smtp_options
 from tests.factories import customer
 from tests.fakes.smtp_server import Inbox, smtp_server
 from tests.fakes.twilio_server import FakeTwilio, Reply
@@ -54,12 +54,7 @@ async def run(
 ) -> dict[str, str]:
     """Sent and delivered, sent and undelivered (then a late `sent`), a retry, a fallback from
     SMS to email, a cancel, a STOP and a reply."""
-    dispatcher = make_dispatcher(
-        smtp_host="127.0.0.1",
-        smtp_port=inbox.port,
-        smtp_from_address="reminders@lender.example",
-        smtp_starttls=False,
-    )
+    dispatcher = make_dispatcher(smtp=smtp_options(inbox.port))
     ids = {
         name: submit(tenant, customer=person(i), loan_ref=f"loan-{i}", channels=channels)
         for i, (name, channels) in enumerate(

@@ -18,7 +18,7 @@ from app.config import Settings
 from app.main import create_app
 from app.optouts.links import UnsubscribeLinks
 from app.signing import sign
-from tests.conftest import DispatcherFactory, app_settings, settings
+from tests.conftest import DispatcherFactory, app_providers, app_settings, settings, smtp_options
 from tests.factories import reminder
 from tests.fakes.smtp_server import Inbox, smtp_server
 from tests.servers import serving
@@ -42,7 +42,8 @@ class Lender:
 @pytest.fixture
 def lender(database_url: str, db: Session, clock: FrozenClock) -> Iterator[Lender]:
     """The service with the secret key and https address the dispatcher signs links with."""
-    app = create_app(app_settings(database_url, secret_key=SECRET_KEY, public_url=PUBLIC), clock)
+    settings = app_settings(database_url, secret_key=SECRET_KEY, public_url=PUBLIC)
+    app = create_app(settings, clock, app_providers(settings))
     issued = onboarding.create_tenant(db, name="acme", clock=clock)
     db.commit()
     with serving(app) as url:
@@ -62,10 +63,7 @@ def inbox() -> Iterator[Inbox]:
 
 def mailing(make_dispatcher: DispatcherFactory, inbox: Inbox) -> Any:
     return make_dispatcher(
-        smtp_host="127.0.0.1",
-        smtp_port=inbox.port,
-        smtp_from_address=SENDER,
-        smtp_starttls=False,
+        smtp=smtp_options(inbox.port, from_address=SENDER),
         secret_key=SECRET_KEY,
         public_url=PUBLIC,
     )

@@ -19,6 +19,7 @@ from app.models.reminders import Reminder
 from bench.scratch import fresh_database
 from bench.seeding import seed
 from channels.registry import Registry
+from tests.conftest import app_providers
 from tests.factories import customer, reminder
 
 NOON_SHANGHAI = datetime(2026, 12, 7, 4, 0, tzinfo=UTC)  # a Monday
@@ -43,7 +44,7 @@ def work(
     """
 
     async def rounds() -> None:
-        registry = Registry.from_settings(settings, clock=clock)
+        registry = Registry.from_settings(settings, app_providers(settings), clock=clock)
         dispatcher = Dispatcher(
             sessions=sessions,
             settings=settings,
