@@ -203,6 +203,11 @@ class Settings(BaseSettings):
         "zh-CN", description="<Say> language when the template names none."
     )
     twilio_say_voice: str = Field("", description="<Say> voice when the template names none.")
+    aliyun_api_base: str = Field(
+        "https://dysmsapi.aliyuncs.com",
+        description="Aliyun SMS (Dysmsapi) endpoint for tenants' own Aliyun accounts; point it "
+        "at a regional endpoint or a fake.",
+    )
     smtp_host: str = Field("", description="SMTP server; empty leaves email to the console.")
     smtp_port: int = Field(587, description="SMTP port: 587 for STARTTLS, 465 for TLS.")
     smtp_username: str = Field("", description="SMTP login; empty sends without AUTH.")
@@ -323,7 +328,10 @@ class Settings(BaseSettings):
         at connect time, see channels/outbound.py). Metadata addresses are refused everywhere."""
         production = self.env == "production"
         rules = {"production": production, "allow_private": self.allow_private_targets}
-        urls = {"NUDGE_TWILIO_API_BASE": self.twilio_api_base}
+        urls = {
+            "NUDGE_TWILIO_API_BASE": self.twilio_api_base,
+            "NUDGE_ALIYUN_API_BASE": self.aliyun_api_base,
+        }
         problems = [url_refusal(name, url, **rules) for name, url in urls.items() if url]
         if self.smtp_host:
             problems.append(host_refusal("NUDGE_SMTP_HOST", self.smtp_host, **rules))

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from app.clock import Clock
 from app.config import Settings
+from channels.aliyun.account import AliyunAccount
 from channels.errors import (
     AmbiguousError,
     ChannelError,
@@ -71,8 +72,17 @@ class SmtpAccount:
     from_address: str
 
 
-ProviderAccount = TwilioAccount | SmtpAccount
+ProviderAccount = TwilioAccount | SmtpAccount | AliyunAccount
 """What a message may carry of its tenant's own credentials for the adapter that sends it."""
+
+
+@dataclass(frozen=True)
+class ApprovedTemplate:
+    """A template the provider approved and renders itself (Chinese SMS providers): the
+    message names it and fills its parameters instead of sending a text."""
+
+    code: str
+    params: Mapping[str, str]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,8 +109,10 @@ class Message:
     target: WebhookTarget | None = None
     """Webhooks: the tenant's URL and signing secret."""
     account: ProviderAccount | None = None
-    """The tenant's own account with the provider of this channel (Twilio for SMS and voice,
-    SMTP for email), if it has one."""
+    """The tenant's own account with the provider of this channel (Twilio or Aliyun for SMS,
+    Twilio for voice, SMTP for email), if it has one."""
+    template: ApprovedTemplate | None = None
+    """SMS: the provider-approved template the variant names, with its parameters rendered."""
 
 
 @dataclass(frozen=True)
@@ -155,6 +167,9 @@ class Adapter(ABC, Generic[RequestT, AnswerT]):
     channels: ClassVar[frozenset[Channel]]
     rate_per_second: ClassVar[float] = 10.0
     max_concurrency: ClassVar[int] = 10
+    account_type: ClassVar[type | None] = None
+    """The tenant account this adapter sends through: a message carrying one goes to it,
+    whichever adapter serves its channel for everyone else."""
 
     def __init__(
         self,

@@ -69,8 +69,13 @@ class Registry:
     """The adapters of one running service; each adapter is built once and shared by the
     channels it serves, so its rate limit and circuit breaker cover all of its traffic."""
 
-    def __init__(self, adapters: Mapping[Channel, Adapter[Any, Any]]) -> None:
+    def __init__(
+        self,
+        adapters: Mapping[Channel, Adapter[Any, Any]],
+        by_account: Mapping[type, Adapter[Any, Any]] | None = None,
+    ) -> None:
         self._adapters = dict(adapters)
+        self._by_account = dict(by_account or {})
 
     @classmethod
     def from_settings(
@@ -93,7 +98,13 @@ class Registry:
             if name not in built:
                 built[name] = adapter_class(settings, clock=clock, sleep=sleep)
             adapters[channel] = built[name]
-        return cls(adapters)
+        by_account: dict[type, Adapter[Any, Any]] = {}
+        for name, adapter_class in sorted(installed.items()):
+            if adapter_class.account_type is not None:  # sends for the tenants with an account
+                if name not in built:
+                    built[name] = adapter_class(settings, clock=clock, sleep=sleep)
+                by_account[adapter_class.account_type] = built[name]
+        return cls(adapters, by_account)
 
     def serves(self, channel: Channel) -> bool:
         return channel in self._adapters
@@ -102,12 +113,18 @@ class Registry:
         """Whether the channel's adapter refuses sends now because its provider kept failing."""
         return self._adapters[channel].breaker.state is BreakerState.OPEN
 
-    def adapter_for(self, channel: Channel) -> Adapter[Any, Any]:
+    def adapter_for(self, channel: Channel, account: object = None) -> Adapter[Any, Any]:
+        """The adapter of the tenant's own account when the message carries one that an
+        installed adapter sends through for this channel, else the channel's."""
+        own = self._by_account.get(type(account))
+        if own is not None and channel in own.channels:
+            return own
         try:
             return self._adapters[channel]
         except KeyError:
             raise ConfigError(f"no adapter is configured for {channel}") from None
 
     async def aclose(self) -> None:
-        for adapter in {id(adapter): adapter for adapter in self._adapters.values()}.values():
+        every = [*self._adapters.values(), *self._by_account.values()]
+        for adapter in {id(adapter): adapter for adapter in every}.values():
             await adapter.aclose()

@@ -95,7 +95,7 @@ def start_sends(
         )
         draft = drafts[reminder.id][verdict.channel]
         assert isinstance(draft, Draft)
-        provider = fallback.registry.adapter_for(verdict.channel).name
+        provider = fallback.registry.adapter_for(verdict.channel, draft.message.account).name
         attempt = DeliveryAttempt(
             id=uuid.uuid4(),
             tenant_id=reminder.tenant_id,

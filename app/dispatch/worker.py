@@ -180,7 +180,7 @@ class Dispatcher:
         metrics.ITEM_FAILURES.labels(DispatchReason.PREPARE_ERROR).inc()
 
     async def _send(self, item: Started) -> Outcome:
-        adapter = self.registry.adapter_for(item.message.channel)
+        adapter = self.registry.adapter_for(item.message.channel, item.message.account)
         async with self._slots:
             began = time.perf_counter()
             try:
