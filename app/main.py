@@ -14,8 +14,8 @@ from app.audit import endpoints as audit
 from app.clock import Clock, SystemClock
 from app.config import Settings, get_settings
 from app.db import create_db_engine, create_session_factory
+from app.deliveries import aliyun_push, webhooks
 from app.deliveries import endpoints as deliveries
-from app.deliveries import webhooks
 from app.dispatch.scheduler import dispatching
 from app.errors import install_error_handlers
 from app.middleware import BodySizeLimit, RefuseUnstorableText, RequestId
@@ -105,6 +105,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(audit.router)
     app.include_router(templates.router)
     app.include_router(webhooks.router)
+    app.include_router(aliyun_push.router)
     app.include_router(visits.router)
     app.include_router(deliveries.router)
     app.include_router(ops.router)

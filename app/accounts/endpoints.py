@@ -28,9 +28,11 @@ router = APIRouter(prefix="/v1/tenant/providers", tags=["tenant"])
     responses=problem_responses(401, 403),
 )
 def list_accounts(
-    principal: Admin, session: SessionDep, vault: VaultDep
+    principal: Admin, session: SessionDep, vault: VaultDep, settings: SettingsDep
 ) -> list[ProviderAccountOut]:
-    return service.read_all(session, tenant_id=principal.tenant_id, vault=vault)
+    return service.read_all(
+        session, tenant_id=principal.tenant_id, vault=vault, public_url=settings.public_url
+    )
 
 
 @router.get(
@@ -42,9 +44,15 @@ def list_accounts(
     responses=problem_responses(401, 403, 404, 422),
 )
 def read_account(
-    name: Provider, principal: Admin, session: SessionDep, vault: VaultDep
+    name: Provider, principal: Admin, session: SessionDep, vault: VaultDep, settings: SettingsDep
 ) -> ProviderAccountOut:
-    return service.read(session, tenant_id=principal.tenant_id, provider=name, vault=vault)
+    return service.read(
+        session,
+        tenant_id=principal.tenant_id,
+        provider=name,
+        vault=vault,
+        public_url=settings.public_url,
+    )
 
 
 @router.delete(

@@ -16,6 +16,7 @@ class Provider(StrEnum):
     TWILIO = "twilio"
     SMTP = "smtp"
     WEBHOOK = "webhook"
+    ALIYUN = "aliyun"
 
 
 class AccountIn(BaseModel):
@@ -109,10 +110,42 @@ class WebhookAccountIn(AccountIn):
     )
 
 
+class AliyunAccountIn(AccountIn):
+    """The tenant's own Aliyun SMS account: its AccessKey and the signature (签名) Aliyun
+    approved for it. Its SMS go out through Aliyun, with the template codes the templates' SMS
+    variants name; Aliyun's status reports and replies come back to the `push_urls` shown."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "access_key_id": "LTAI5tExampleKey0123",
+                    "access_key_secret": "q8Zf3Kd0Vw7Rj2Mx9Tb5Ln1Hs6Yc4P",
+                    "sign_name": "示例金融",
+                }
+            ]
+        },
+    )
+    secret_fields: ClassVar[tuple[str, ...]] = ("access_key_secret",)
+
+    access_key_id: str = Field(pattern=r"^[A-Za-z0-9]{12,64}$", description="AccessKey ID.")
+    access_key_secret: SecretStr | None = Field(
+        None,
+        max_length=128,
+        description="AccessKey secret: also keys the push URLs' token. Write-only; omitted, "
+        "the one set is kept.",
+    )
+    sign_name: str = Field(
+        min_length=2, max_length=40, description="The approved signature, without 【】."
+    )
+
+
 MODELS: dict[Provider, type[AccountIn]] = {
     Provider.TWILIO: TwilioAccountIn,
     Provider.SMTP: SmtpAccountIn,
     Provider.WEBHOOK: WebhookAccountIn,
+    Provider.ALIYUN: AliyunAccountIn,
 }
 
 
@@ -121,3 +154,8 @@ class ProviderAccountOut(BaseModel):
     settings: dict[str, Any] = Field(description="Everything but the secrets.")
     secrets_set: list[str] = Field(description="The secrets stored (never shown).")
     updated_at: datetime
+    push_urls: dict[str, str] = Field(
+        default_factory=dict,
+        description="Aliyun: where its console's HTTP batch push must post status reports "
+        "(`report`) and replies (`up`). They hold a token made from the AccessKey secret.",
+    )

@@ -26,9 +26,16 @@ from app.config import PROVIDER_SECRET_BITS, SECRET_BITS, Settings
 from app.errors import FieldError, NotFound, ValidationFailed
 from app.secret_strength import weakness
 from channels.addresses import host_refusal, url_refusal
+from channels.aliyun.account import AliyunAccount
+from channels.aliyun.push import push_token
 from channels.base import SmtpAccount, TwilioAccount, WebhookTarget
 
-SECRET_FLOORS = {Provider.TWILIO: PROVIDER_SECRET_BITS, Provider.SMTP: PROVIDER_SECRET_BITS}
+SECRET_FLOORS = {
+    Provider.TWILIO: PROVIDER_SECRET_BITS,
+    Provider.SMTP: PROVIDER_SECRET_BITS,
+    Provider.ALIYUN: PROVIDER_SECRET_BITS,
+}
+ALIYUN_PUSH_PATH = "/v1/webhooks/aliyun/{tenant_id}/{token}"
 """Secrets a provider issues; a webhook secret is the tenant's choice and needs SECRET_BITS."""
 
 
@@ -39,6 +46,7 @@ class TenantAccounts:
     twilio: TwilioAccount | None = None
     smtp: SmtpAccount | None = None
     webhook: WebhookTarget | None = None
+    aliyun: AliyunAccount | None = None
 
 
 def store(
@@ -63,20 +71,23 @@ def store(
         session.add(account)
     account.settings, account.sealed, account.updated_at = body.shown(), vault.seal(secrets), now
     session.flush()
-    return _shown(account, secrets)
+    return _shown(account, secrets, public_url=rules.public_url)
 
 
-def read_all(session: Session, *, tenant_id: uuid.UUID, vault: Vault) -> list[ProviderAccountOut]:
+def read_all(
+    session: Session, *, tenant_id: uuid.UUID, vault: Vault, public_url: str
+) -> list[ProviderAccountOut]:
     return [
-        _shown(a, vault.open(a.sealed)) for a in repository.of_tenant(session, tenant_id=tenant_id)
+        _shown(a, vault.open(a.sealed), public_url=public_url)
+        for a in repository.of_tenant(session, tenant_id=tenant_id)
     ]
 
 
 def read(
-    session: Session, *, tenant_id: uuid.UUID, provider: Provider, vault: Vault
+    session: Session, *, tenant_id: uuid.UUID, provider: Provider, vault: Vault, public_url: str
 ) -> ProviderAccountOut:
     account = _existing(session, tenant_id=tenant_id, provider=provider)
-    return _shown(account, vault.open(account.sealed))
+    return _shown(account, vault.open(account.sealed), public_url=public_url)
 
 
 def remove(session: Session, *, tenant_id: uuid.UUID, provider: Provider) -> None:
@@ -110,6 +121,7 @@ def opened(accounts: Mapping[str, ProviderAccount], vault: Vault) -> TenantAccou
         twilio=twilio_of(accounts.get(Provider.TWILIO), vault),
         smtp=smtp_of(accounts.get(Provider.SMTP), vault),
         webhook=webhook_of(accounts.get(Provider.WEBHOOK), vault),
+        aliyun=aliyun_of(accounts.get(Provider.ALIYUN), vault),
     )
 
 
@@ -136,6 +148,28 @@ def webhook_of(account: ProviderAccount | None, vault: Vault) -> WebhookTarget |
     if account is None:
         return None
     return WebhookTarget(url=account.settings["url"], secret=vault.open(account.sealed)["secret"])
+
+
+def aliyun_of(account: ProviderAccount | None, vault: Vault) -> AliyunAccount | None:
+    if account is None:
+        return None
+    return AliyunAccount(
+        access_key_id=account.settings["access_key_id"],
+        access_key_secret=vault.open(account.sealed)["access_key_secret"],
+        sign_name=account.settings["sign_name"],
+    )
+
+
+def aliyun_secret(session: Session, *, tenant_id: uuid.UUID, vault: Vault) -> str | None:
+    """The AccessKey secret the tenant's push URLs are keyed with; None: it has no account."""
+    account = repository.get(session, tenant_id=tenant_id, provider=Provider.ALIYUN)
+    return None if account is None else vault.open(account.sealed)["access_key_secret"]
+
+
+def aliyun_sign_name(session: Session, *, tenant_id: uuid.UUID) -> str | None:
+    """The signature Aliyun puts before the tenant's texts (it is no secret)."""
+    account = repository.get(session, tenant_id=tenant_id, provider=Provider.ALIYUN)
+    return None if account is None else str(account.settings["sign_name"])
 
 
 def twilio_token(session: Session, *, tenant_id: uuid.UUID | None, vault: Vault) -> str | None:
@@ -180,13 +214,29 @@ def _existing(session: Session, *, tenant_id: uuid.UUID, provider: Provider) -> 
     return account
 
 
-def _shown(account: ProviderAccount, secrets: dict[str, str]) -> ProviderAccountOut:
+def _shown(
+    account: ProviderAccount, secrets: dict[str, str], *, public_url: str
+) -> ProviderAccountOut:
     return ProviderAccountOut(
         provider=Provider(account.provider),
         settings=account.settings,
         secrets_set=sorted(name for name, value in secrets.items() if value),
         updated_at=account.updated_at,
+        push_urls=_push_urls(account, secrets, public_url),
     )
+
+
+def _push_urls(
+    account: ProviderAccount, secrets: dict[str, str], public_url: str
+) -> dict[str, str]:
+    """Aliyun's pushes carry no signature: the URL given to its console is the credential."""
+    if account.provider != Provider.ALIYUN:
+        return {}
+    tenant_id = str(account.tenant_id)
+    base = public_url.rstrip("/") + ALIYUN_PUSH_PATH.format(
+        tenant_id=tenant_id, token=push_token(tenant_id, secrets["access_key_secret"])
+    )
+    return {"report": f"{base}/report", "up": f"{base}/up"}
 
 
 def _problems(

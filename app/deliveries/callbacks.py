@@ -190,6 +190,14 @@ def apply_pending(session: Session, attempts: Iterable[DeliveryAttempt], *, now:
         _apply(session, by_message[callback.provider_message_id], report, now=now)
 
 
+def apply_report(
+    session: Session, attempt: DeliveryAttempt, report: StatusReport, *, now: datetime
+) -> None:
+    """A report its receiver has already matched to the attempt (Aliyun's pushes: the push
+    URL names the tenant, and the receiver checked the message is that tenant's)."""
+    _apply(session, attempt, report, now=now)
+
+
 def _apply(
     session: Session, attempt: DeliveryAttempt | None, report: StatusReport, *, now: datetime
 ) -> None:

@@ -41,6 +41,7 @@ class Inbound:
     """The number texted: which tenants the reply is for."""
     body: str
     provider_message_id: str
+    provider: str = "twilio"
 
 
 def parse_inbound(form: dict[str, str]) -> Inbound:
@@ -78,27 +79,35 @@ def confirmation(word: Keyword, *, chinese: bool, name: str, help_phone: str | N
     return texts[word]
 
 
-PROVIDER = "twilio"
-
-
-def handle(session: Session, *, inbound: Inbound, clock: Clock) -> str | None:
-    """Acts on one inbound text once; returns the answer to send back, if any.
+def handle(
+    session: Session,
+    *,
+    inbound: Inbound,
+    clock: Clock,
+    tenant_ids: Sequence[uuid.UUID] | None = None,
+) -> str | None:
+    """Acts on one inbound text once; returns the answer to send back, if any. The text is
+    for `tenant_ids` when its receiver knows them (an Aliyun push names its tenant), else for
+    the tenants that send from the number it reached.
 
     A message id seen before (Twilio posting again, or anyone replaying a signed post) changes
     nothing and gets the answer it got the first time, whatever was texted since.
     """
-    ids = {"provider": PROVIDER, "provider_message_id": inbound.provider_message_id}
+    ids = {"provider": inbound.provider, "provider_message_id": inbound.provider_message_id}
     if not queries.claim_inbound(session, **ids, now=clock.now()):
         logger.info("inbound message %s seen before; answered as then", ids["provider_message_id"])
         return queries.inbound_answer(session, **ids)
-    answer = _act(session, inbound=inbound, clock=clock)
+    if tenant_ids is None:
+        tenant_ids = queries.tenants_sharing_the_sender(session, to=inbound.to_phone)
+    answer = _act(session, inbound=inbound, clock=clock, tenant_ids=tenant_ids)
     queries.record_inbound_answer(session, **ids, answer=answer)
     return answer
 
 
-def _act(session: Session, *, inbound: Inbound, clock: Clock) -> str | None:
+def _act(
+    session: Session, *, inbound: Inbound, clock: Clock, tenant_ids: Sequence[uuid.UUID]
+) -> str | None:
     word = keyword(inbound.body)
-    tenant_ids = queries.tenants_sharing_the_sender(session, to=inbound.to_phone)
     customer = queries.sender(session, inbound.from_phone, tenant_ids=tenant_ids)
     if customer is None:
         _from_unknown_number(

@@ -26,6 +26,22 @@ def attempt_by_provider_id(session: Session, provider_message_id: str) -> Delive
     )
 
 
+def attempts_by_provider_id(
+    session: Session, *, provider: str, provider_message_id: str
+) -> Sequence[DeliveryAttempt]:
+    """Every attempt a provider's message id names, row-locked: an id unique only within one
+    provider account (Aliyun's BizId) may name attempts of several tenants."""
+    return session.scalars(
+        sa.select(DeliveryAttempt)
+        .where(
+            DeliveryAttempt.provider == provider,
+            DeliveryAttempt.provider_message_id == provider_message_id,
+        )
+        .order_by(DeliveryAttempt.id)
+        .with_for_update()
+    ).all()
+
+
 def tenant_of_message(
     session: Session, provider_message_id: str, reminder_id: uuid.UUID | None
 ) -> uuid.UUID | None:

@@ -70,5 +70,5 @@ def draft_batch(
                 channel, DispatchReason.COMPOSE_ERROR, describe(error)
             )
             continue
-        drafts[reminder.id][channel] = Draft(message, text_of(rendered), rendered.locale)
+        drafts[reminder.id][channel] = Draft(message, text_of(rendered, message), rendered.locale)
     return drafts

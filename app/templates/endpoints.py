@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query
 
+from app.accounts import service as accounts
 from app.auth import ReminderReader, TemplateWriter
 from app.clock import ClockDep
 from app.config import SettingsDep
@@ -131,7 +132,8 @@ def list_versions(
     description="Renders one channel for a locale (through locale negotiation; the chosen "
     "locale is in the answer) with the given variables, appends the opt-out footer the "
     "`jurisdiction` requires, and returns the final text, SMS encoding and segment count, "
-    "and lint findings.",
+    "and lint findings. An SMS variant with an Aliyun template also shows what the carrier "
+    "will deliver from it: the tenant's `【sign name】` and the approved text, filled in.",
     responses={
         **problem_responses(401, 403, 404, 422),
         200: {
@@ -168,4 +170,5 @@ def preview(
         key=key,
         request=body,
         budget=RenderBudget.from_settings(settings),
+        sign_name=accounts.aliyun_sign_name(session, tenant_id=principal.tenant_id),
     )
