@@ -34,7 +34,7 @@ class NotThisTenants(NudgeError):
     status, slug, title = 403, "bad-push-token", "Not a push URL of this tenant's, or its message"
 
 
-def _tenant(
+def verified_tenant(
     tenant_id: Annotated[uuid.UUID, Path(description="The tenant the push URL was made for.")],
     token: Annotated[str, Path(max_length=128, description="The push URL's token.")],
     session: SessionDep,
@@ -49,7 +49,7 @@ def _tenant(
     return tenant_id
 
 
-PushTenant = Annotated[uuid.UUID, Depends(_tenant)]
+PushTenant = Annotated[uuid.UUID, Depends(verified_tenant)]
 
 router = APIRouter(prefix="/v1/webhooks/aliyun/{tenant_id}/{token}", tags=["webhooks"])
 

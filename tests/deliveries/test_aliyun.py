@@ -291,4 +291,5 @@ async def test_the_account_is_shown_with_its_push_urls_and_never_its_secret(
     assert shown.json()["secrets_set"] == ["access_key_secret"]
     assert shown.json()["settings"]["sign_name"] == "阿尔法金融"
     assert shown.json()["push_urls"] == urls
-    assert urls["report"].endswith("/report") and urls["up"].endswith("/up")
+    assert urls["report"].endswith("/report")
+    assert urls["up"].endswith("/up")
