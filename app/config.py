@@ -158,19 +158,24 @@ class Settings(BaseSettings):
         16_384, ge=1024, description="UTF-8 bytes a webhook payload's rendered strings may have."
     )
 
-    # Channels: which adapter serves each channel, and the providers' settings.
+    # Channels: which adapter serves each channel (each provider plugin reads its own
+    # `NUDGE_<NAME>_*` settings: channels/plugin.py).
     public_url: str = Field(
         "http://127.0.0.1:8000",
         description="Where providers and customers reach Nudge; status-callback URLs and "
         "the unsubscribe links in emails are built from it.",
     )
-    sms_adapter: str = Field("", description="Adapter for SMS; empty picks twilio_sms or console.")
-    voice_adapter: str = Field(
-        "", description="Adapter for voice; empty picks twilio_voice or console."
+    sms_adapter: str = Field(
+        "", description="Adapter for SMS; empty picks the configured provider's, or console."
     )
-    email_adapter: str = Field("", description="Adapter for email; empty picks smtp or console.")
+    voice_adapter: str = Field(
+        "", description="Adapter for voice; empty picks the configured provider's, or console."
+    )
+    email_adapter: str = Field(
+        "", description="Adapter for email; empty picks the configured provider's, or console."
+    )
     webhook_adapter: str = Field(
-        "", description="Adapter for webhooks; empty picks webhook or console."
+        "", description="Adapter for webhooks; empty picks the configured provider's, or console."
     )
     channel_connect_timeout_seconds: float = Field(
         5.0, gt=0, description="Giving up on connecting is safe: nothing was sent yet."
@@ -189,32 +194,6 @@ class Settings(BaseSettings):
         description="Messages per second by adapter name, over each adapter's own default "
         '(JSON, e.g. {"twilio_sms": 30}): match what the provider account allows.',
     )
-    twilio_account_sid: str = Field("", description="Twilio account SID (AC...).")
-    twilio_auth_token: SecretStr = Field(SecretStr(""), description="Twilio auth token.")
-    twilio_from_number: str = Field("", description="E.164 sender for SMS and calls.")
-    twilio_messaging_service_sid: str = Field(
-        "", description="Messaging Service (MG...) for SMS; used instead of the from number."
-    )
-    twilio_api_base: str = Field(
-        "https://api.twilio.com",
-        description="Twilio REST base URL; point it at a Twilio-compatible gateway or a fake.",
-    )
-    twilio_say_language: str = Field(
-        "zh-CN", description="<Say> language when the template names none."
-    )
-    twilio_say_voice: str = Field("", description="<Say> voice when the template names none.")
-    aliyun_api_base: str = Field(
-        "https://dysmsapi.aliyuncs.com",
-        description="Aliyun SMS (Dysmsapi) endpoint for tenants' own Aliyun accounts; point it "
-        "at a regional endpoint or a fake.",
-    )
-    smtp_host: str = Field("", description="SMTP server; empty leaves email to the console.")
-    smtp_port: int = Field(587, description="SMTP port: 587 for STARTTLS, 465 for TLS.")
-    smtp_username: str = Field("", description="SMTP login; empty sends without AUTH.")
-    smtp_password: SecretStr = Field(SecretStr(""), description="SMTP password.")
-    smtp_starttls: bool = Field(True, description="Upgrade the connection with STARTTLS.")
-    smtp_use_tls: bool = Field(False, description="Connect with implicit TLS (port 465).")
-    smtp_from_address: str = Field("", description="From address of reminder emails.")
     webhook_callback_tolerance_seconds: int = Field(
         300,
         ge=30,
@@ -247,41 +226,18 @@ class Settings(BaseSettings):
     )
 
     @model_validator(mode="after")
-    def _refuse_unusable_providers(self) -> Self:
-        """A configured provider with a blank or sample secret would fail on every send, and
-        Twilio could not report delivery to a loopback or plain-http callback address. A guessable
-        session key would let anyone forge an ops dashboard session; in production a guessable
-        provider secret is refused too. Messages name the setting, never its value."""
-        if self.env == "development":
-            return self
-        needed = {
-            "NUDGE_TWILIO_AUTH_TOKEN": (self.twilio_account_sid, self.twilio_auth_token),
-            "NUDGE_SMTP_PASSWORD": (self.smtp_username, self.smtp_password),
-        }
-        for name, (configured, secret) in needed.items():
-            value = secret.get_secret_value().strip().lower()
-            if configured and (not value or value in PLACEHOLDER_SECRETS):
-                raise ValueError(f"{name} must be set to a real secret outside development")
-        if self.twilio_account_sid and not self.public_url.startswith("https://"):
-            raise ValueError("NUDGE_PUBLIC_URL must be Nudge's https address for Twilio callbacks")
+    def _refuse_a_guessable_secret_key(self) -> Self:
+        """A guessable session key would let anyone forge an ops dashboard session."""
         if self.env != "production":
             return self
         secret_key = self.secret_key.get_secret_value().strip()
         if len(secret_key) < 32 or secret_key.lower() in PLACEHOLDER_SECRETS:
             raise ValueError("NUDGE_SECRET_KEY must be a random secret of 32+ characters")
-        floors = {
-            "NUDGE_SECRET_KEY": (SECRET_BITS, GENERATE),
-            "NUDGE_TWILIO_AUTH_TOKEN": (PROVIDER_SECRET_BITS, ROTATE),
-            "NUDGE_SMTP_PASSWORD": (PROVIDER_SECRET_BITS, ROTATE),
-        }
-        checked = {"NUDGE_SECRET_KEY": self.secret_key} | {
-            name: secret for name, (configured, secret) in needed.items() if configured
-        }
-        for name, secret in checked.items():
-            bits, advice = floors[name]
-            reason = weakness(secret.get_secret_value(), min_bits=bits)
-            if reason is not None:
-                raise ValueError(f"{name} is too guessable for production: {reason}; {advice}")
+        reason = weakness(secret_key, min_bits=SECRET_BITS)
+        if reason is not None:
+            raise ValueError(
+                f"NUDGE_SECRET_KEY is too guessable for production: {reason}; {GENERATE}"
+            )
         return self
 
     @model_validator(mode="after")
@@ -321,24 +277,41 @@ class Settings(BaseSettings):
             raise ValueError("NUDGE_METRICS_TOKEN must be a random secret of 16+ characters")
         return self
 
-    @model_validator(mode="after")
-    def _refuse_unsafe_outbound_targets(self) -> Self:
-        """Every URL Nudge calls is checked here as far as it can be without DNS: production
-        needs https and no literal loopback, private or metadata address (names are checked
-        at connect time, see channels/outbound.py). Metadata addresses are refused everywhere."""
-        production = self.env == "production"
-        rules = {"production": production, "allow_private": self.allow_private_targets}
-        urls = {
-            "NUDGE_TWILIO_API_BASE": self.twilio_api_base,
-            "NUDGE_ALIYUN_API_BASE": self.aliyun_api_base,
-        }
-        problems = [url_refusal(name, url, **rules) for name, url in urls.items() if url]
-        if self.smtp_host:
-            problems.append(host_refusal("NUDGE_SMTP_HOST", self.smtp_host, **rules))
-        for problem in problems:
-            if problem is not None:
-                raise ValueError(problem)
-        return self
+
+def secret_refusal(
+    name: str, secret: SecretStr, core: Settings, *, min_bits: int = PROVIDER_SECRET_BITS
+) -> str | None:
+    """Why a configured provider's secret cannot be used: blank or a sample value outside
+    development, guessable in production. Names the setting, never the value."""
+    if core.env == "development":
+        return None
+    value = secret.get_secret_value()
+    if not value.strip() or value.strip().lower() in PLACEHOLDER_SECRETS:
+        return f"{name} must be set to a real secret outside development"
+    reason = weakness(value, min_bits=min_bits) if core.env == "production" else None
+    if reason is not None:
+        return f"{name} is too guessable for production: {reason}; {ROTATE}"
+    return None
+
+
+def url_setting_refusal(name: str, url: str, core: Settings) -> str | None:
+    """Every URL Nudge calls is checked at start-up as far as it can be without DNS: production
+    needs https and no literal loopback, private or metadata address (names are checked at
+    connect time, see channels/outbound.py). Metadata addresses are refused everywhere."""
+    if not url:
+        return None
+    return url_refusal(name, url, **_outbound_rules(core))
+
+
+def host_setting_refusal(name: str, host: str, core: Settings) -> str | None:
+    """As `url_setting_refusal`, for a setting that names a host (a mail server)."""
+    if not host:
+        return None
+    return host_refusal(name, host, **_outbound_rules(core))
+
+
+def _outbound_rules(core: Settings) -> dict[str, bool]:
+    return {"production": core.env == "production", "allow_private": core.allow_private_targets}
 
 
 @lru_cache

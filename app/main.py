@@ -14,7 +14,6 @@ from app.audit import endpoints as audit
 from app.clock import Clock, SystemClock
 from app.config import Settings, get_settings
 from app.db import create_db_engine, create_session_factory
-from app.deliveries import aliyun_push, webhooks
 from app.deliveries import endpoints as deliveries
 from app.dispatch.scheduler import dispatching
 from app.errors import install_error_handlers
@@ -26,11 +25,13 @@ from app.ops import endpoints as ops
 from app.optouts import endpoints as optouts
 from app.optouts import public as unsubscribe
 from app.policy import endpoints as policies
+from app.providers import mount
 from app.ratelimit import FailureThrottle, TokenBuckets
 from app.reminders import endpoints as reminders
 from app.templates import endpoints as templates
 from app.tenants import endpoints as tenants
 from app.visits import endpoints as visits
+from channels.registry import Providers
 
 DESCRIPTION = """
 Nudge sends polite, compliant repayment reminders. Submit a reminder; Nudge checks the
@@ -43,8 +44,15 @@ Authenticate with `Authorization: Bearer <api key>`. Errors are RFC 9457
 """
 
 
-def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    providers: Providers | None = None,
+) -> FastAPI:
+    """`providers`: the installed provider plugins with their settings, loaded from the
+    environment unless given."""
     settings = settings or get_settings()
+    providers = providers or Providers.load(settings)
     engine = create_db_engine(
         settings.database_url,
         echo=settings.database_echo,
@@ -62,7 +70,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         async with AsyncExitStack() as stack:
             if settings.embedded_worker:
                 await stack.enter_async_context(
-                    dispatching(sessions=session_factory, settings=settings, clock=clock)
+                    dispatching(
+                        sessions=session_factory,
+                        settings=settings,
+                        providers=providers,
+                        clock=clock,
+                    )
                 )
             yield
         engine.dispose()
@@ -76,6 +89,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.providers = providers
     app.state.clock = clock
     app.state.engine = engine
     app.state.session_factory = session_factory
@@ -98,14 +112,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(observability.router)
     app.include_router(reminders.router)
     app.include_router(tenants.router)
-    app.include_router(accounts.router)
+    app.include_router(accounts.router_for(providers.accounts()))
     app.include_router(policies.router)
     app.include_router(optouts.router)
     app.include_router(unsubscribe.router)
     app.include_router(audit.router)
     app.include_router(templates.router)
-    app.include_router(webhooks.router)
-    app.include_router(aliyun_push.router)
+    mount(app, providers, settings=settings, sessions=session_factory, clock=clock)
     app.include_router(visits.router)
     app.include_router(deliveries.router)
     app.include_router(ops.router)

@@ -14,9 +14,11 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
+from pydantic import BaseModel, ConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
 from app.clock import Clock
 from app.config import Settings
-from channels.aliyun.account import AliyunAccount
 from channels.errors import (
     AmbiguousError,
     ChannelError,
@@ -38,42 +40,55 @@ class Channel(StrEnum):
     WEBHOOK = "webhook"
 
 
-@dataclass(frozen=True)
-class WebhookTarget:
-    """Where one tenant's webhooks go and the key that signs them: each lender has its own, so
-    no tenant's reminders ever reach another's system."""
+class ProviderSettings(BaseSettings):
+    """A provider plugin's global settings, read like the service's own: from environment
+    variables (and `.env`) named `NUDGE_<NAME>_<FIELD>`. A subclass sets its `env_prefix`;
+    these are what a tenant without an account of its own sends through."""
 
-    url: str
-    secret: str = field(repr=False)
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", hide_input_in_errors=True)
 
-
-@dataclass(frozen=True, kw_only=True)
-class TwilioAccount:
-    """A tenant's own Twilio account (`PUT /v1/tenant/providers/twilio`); a message without
-    one goes through the global `NUDGE_TWILIO_*` account."""
-
-    account_sid: str
-    auth_token: str = field(repr=False)
-    from_number: str | None = None
-    messaging_service_sid: str | None = None
+    def problems(self, core: Settings) -> list[str]:
+        """Why these settings cannot be used with the service's (a sample secret outside
+        development, a target production must not call): start-up stops on any. Each names
+        the setting, never its value."""
+        return []
 
 
-@dataclass(frozen=True, kw_only=True)
-class SmtpAccount:
-    """A tenant's own mail server and sender (`PUT /v1/tenant/providers/smtp`); a message
-    without one goes through the global `NUDGE_SMTP_*` server."""
+class Account(BaseModel):
+    """A tenant's own account with a provider (`PUT /v1/tenant/providers/{name}`): each plugin
+    subclasses it with its fields and names its secrets, which are stored encrypted and never
+    shown. Opened for sending, the secrets are in it (as `SecretStr`, so never in a repr)."""
 
-    host: str
-    port: int
-    username: str
-    password: str = field(repr=False)
-    starttls: bool
-    use_tls: bool
-    from_address: str
+    model_config = ConfigDict(extra="forbid")
+    secret_fields: ClassVar[tuple[str, ...]] = ()
+    secret_bits: ClassVar[int] = 128
+    """How guessable a secret may be: a secret the tenant chooses (a signing key) needs 128
+    bits; one the provider issues, whose form nobody here chooses, is held to less."""
 
+    def shown(self) -> dict[str, Any]:
+        """What is stored in clear."""
+        return self.model_dump(mode="json", exclude=set(self.secret_fields))
 
-ProviderAccount = TwilioAccount | SmtpAccount | AliyunAccount
-"""What a message may carry of its tenant's own credentials for the adapter that sends it."""
+    def secrets(self) -> dict[str, str]:
+        """The secrets given (those omitted on a `PUT` are left as stored)."""
+        given = {name: getattr(self, name) for name in self.secret_fields}
+        return {name: value.get_secret_value() for name, value in given.items() if value}
+
+    def required_secrets(self) -> tuple[str, ...]:
+        """The secrets without which the account cannot send; all of them unless a plugin
+        says otherwise (a mail server without a login needs no password)."""
+        return self.secret_fields
+
+    def refusals(self, *, production: bool, allow_private: bool) -> dict[str, str]:
+        """Why the account could not be used, by field: a plugin checks here the targets the
+        account names (`channels.addresses`), as the global settings' are checked at start-up.
+        Details never quote a secret."""
+        return {}
+
+    @classmethod
+    def opened(cls, shown: Mapping[str, Any], secrets: Mapping[str, str]) -> Self:
+        """The account as stored (what is shown, and the secrets once decrypted)."""
+        return cls.model_validate({**shown, **secrets})
 
 
 @dataclass(frozen=True)
@@ -106,13 +121,13 @@ class Message:
     """Extra context for machine recipients (webhooks), such as the loan reference."""
     payload: Mapping[str, Any] | None = None
     """Webhooks: the JSON document the tenant's template rendered (and a visit's task)."""
-    target: WebhookTarget | None = None
-    """Webhooks: the tenant's URL and signing secret."""
-    account: ProviderAccount | None = None
-    """The tenant's own account with the provider of this channel (Twilio or Aliyun for SMS,
-    Twilio for voice, SMTP for email), if it has one."""
+    account: Account | None = None
+    """The tenant's own account with the provider that sends this message, if it has one
+    (the registry chose that provider for it); None sends through the provider's global
+    account."""
     template: ApprovedTemplate | None = None
-    """SMS: the provider-approved template the variant names, with its parameters rendered."""
+    """SMS through a provider that sends only approved templates (Aliyun): the template the
+    variant names, its parameters rendered; `body` is then what the carrier will deliver."""
 
 
 @dataclass(frozen=True)
@@ -156,30 +171,31 @@ AnswerT = TypeVar("AnswerT")
 class Adapter(ABC, Generic[RequestT, AnswerT]):
     """A delivery provider. Subclasses declare who they are and supply the three steps.
 
-    Adapters are registered under their `name` in the `nudge.channels` entry-point group and
-    built with `(settings, clock=..., sleep=...)`; `check_settings` refuses a configuration
-    the adapter cannot work with, so a mistake stops start-up rather than every send. Adapters
-    that connect somewhere do it through `outbound_guard(setting)`, which resolves names with
-    `resolver` (the system's unless a test injects one).
+    A provider plugin (`channels.plugin.Plugin`) lists its adapters; the registry builds each
+    once with `(settings, own, clock=..., sleep=...)`: the service's settings and the plugin's
+    own (`ProviderSettings`). `check_settings` refuses a configuration the adapter cannot work
+    with, so a mistake stops start-up rather than every send; settings merely left empty are
+    no mistake, since tenants may bring their own accounts. Adapters that connect somewhere do
+    it through `outbound_guard(setting)`, which resolves names with `resolver` (the system's
+    unless a test injects one).
     """
 
     name: ClassVar[str]
     channels: ClassVar[frozenset[Channel]]
     rate_per_second: ClassVar[float] = 10.0
     max_concurrency: ClassVar[int] = 10
-    account_type: ClassVar[type | None] = None
-    """The tenant account this adapter sends through: a message carrying one goes to it,
-    whichever adapter serves its channel for everyone else."""
 
     def __init__(
         self,
         settings: Settings,
+        own: ProviderSettings,
         *,
         clock: Clock,
         sleep: Sleep = asyncio.sleep,
         resolver: Resolver | None = None,
     ) -> None:
         self.settings = settings
+        self.own = own
         self.clock = clock
         self.resolver = resolver or SystemResolver()
         self.limits = Limits(
@@ -191,10 +207,10 @@ class Adapter(ABC, Generic[RequestT, AnswerT]):
         self.breaker = CircuitBreaker(
             settings.channel_breaker_failures, settings.channel_breaker_open_seconds, clock=clock
         )
-        self.check_settings(settings)
+        self.check_settings()
 
-    def check_settings(self, settings: Settings) -> None:
-        """Raise ConfigError naming the setting that is missing or contradictory."""
+    def check_settings(self) -> None:
+        """Raise ConfigError naming the setting that is contradictory."""
 
     def outbound_guard(self, setting: str) -> OutboundGuard:
         """Vets the addresses the target named by `setting` resolves to: loopback and private

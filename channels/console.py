@@ -5,6 +5,7 @@ from typing import ClassVar
 
 from app.masking import mask_address
 from channels.base import Adapter, Channel, Message, SendResult
+from channels.plugin import Plugin
 from channels.status import DeliveryStatus
 
 logger = logging.getLogger("nudge.channels.console")
@@ -39,3 +40,7 @@ class ConsoleAdapter(Adapter[Message, Message]):
             provider_message_id=f"console-{message.reference}",
             provider_status="logged",
         )
+
+
+PLUGIN = Plugin(name="console", adapters=(ConsoleAdapter,))
+"""Never `configured`: the registry falls back to it outside production."""

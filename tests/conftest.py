@@ -23,7 +23,10 @@ from app.main import create_app
 from app.tenants import service as tenants
 from app.tenants.service import Scope
 from bench.scratch import fresh_database
-from channels.registry import Registry
+from channels.base import ProviderSettings
+from channels.registry import Providers, Registry
+from channels.smtp.settings import SmtpSettings
+from channels.twilio.settings import TwilioSettings
 from tests.databases import BACKENDS
 from tests.fakes.aliyun_server import FakeAliyun, fake_aliyun
 from tests.fakes.twilio_server import FakeTwilio, fake_twilio
@@ -67,7 +70,6 @@ def app_settings(database_url: str, **overrides: Any) -> Settings:
         "env": "test",
         "embedded_worker": False,
         "public_url": PUBLIC_URL,
-        "twilio_auth_token": TWILIO_TOKEN,
         # The shared server's clock is frozen (each test sets it back to START), so a key's
         # bucket would never refill and every test's failed sign-ins from 127.0.0.1 would add
         # up: limits out of reach, so tests measuring anything else never meet them. The limits
@@ -77,6 +79,14 @@ def app_settings(database_url: str, **overrides: Any) -> Settings:
         "ops_sign_in_max_failures": 1_000_000,
     } | overrides
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def app_providers(core: Settings, **given: ProviderSettings) -> Providers:
+    """The installed provider plugins as tests run them: settings from no `.env` file, and
+    Twilio's global auth token set (the callbacks tests sign are signed with it) unless
+    `given` says otherwise."""
+    given = {"twilio": TwilioSettings(_env_file=None, auth_token=TWILIO_TOKEN)} | given
+    return Providers.load(core, env_file=None, **given)
 
 
 LIMITS = ("rate_limit_per_second", "rate_limit_burst", "ops_sign_in_max_failures")
@@ -95,7 +105,8 @@ class Server:
 
 @pytest.fixture(scope="session")
 def server(database_url: str, clock: FrozenClock) -> Iterator[Server]:
-    app = create_app(app_settings(database_url), clock)
+    settings = app_settings(database_url)
+    app = create_app(settings, clock, app_providers(settings))
     with serving(app) as url:
         yield Server(url=url, app=app)
 
@@ -213,16 +224,40 @@ def settings(**overrides: object) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[arg-type, call-arg]
 
 
-def twilio_settings(twilio: FakeTwilio, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "twilio_account_sid": TWILIO_SID,
-        "twilio_auth_token": TWILIO_TOKEN,
-        "twilio_from_number": "+15005550006",
-        "twilio_api_base": twilio.url,
-        "public_url": PUBLIC_URL,
-        "channel_read_timeout_seconds": 0.5,
-    }
+def twilio_settings(**overrides: object) -> Settings:
+    """The service's settings for tests that send through the Twilio fake."""
+    values: dict[str, object] = {"public_url": PUBLIC_URL, "channel_read_timeout_seconds": 0.5}
     return settings(**values | overrides)
+
+
+def twilio_config(twilio: FakeTwilio, **overrides: object) -> tuple[Settings, TwilioSettings]:
+    """What an adapter is built with: the service's settings and the global Twilio account on
+    the fake; overrides named `twilio_*` are the account's."""
+    own = {k.removeprefix("twilio_"): v for k, v in overrides.items() if k.startswith("twilio_")}
+    core = {k: v for k, v in overrides.items() if not k.startswith("twilio_")}
+    return twilio_settings(**core), twilio_options(twilio, **own)
+
+
+def twilio_options(twilio: FakeTwilio, **overrides: object) -> TwilioSettings:
+    """The global Twilio account, on the fake."""
+    values: dict[str, object] = {
+        "account_sid": TWILIO_SID,
+        "auth_token": TWILIO_TOKEN,
+        "from_number": "+15005550006",
+        "api_base": twilio.url,
+    }
+    return TwilioSettings(_env_file=None, **values | overrides)  # type: ignore[arg-type]
+
+
+def smtp_options(port: int, **overrides: object) -> SmtpSettings:
+    """The global mail server: a plain one on loopback (tests/fakes/smtp_server.py)."""
+    values: dict[str, object] = {
+        "host": "127.0.0.1",
+        "port": port,
+        "from_address": "reminders@lender.example",
+        "starttls": False,
+    }
+    return SmtpSettings(_env_file=None, **values | overrides)  # type: ignore[arg-type]
 
 
 DispatcherFactory = Callable[..., Dispatcher]
@@ -232,13 +267,17 @@ DispatcherFactory = Callable[..., Dispatcher]
 async def make_dispatcher(
     engine: Engine, database_url: str, clock: FrozenClock, twilio: FakeTwilio
 ) -> AsyncIterator[DispatcherFactory]:
-    """Builds dispatchers whose settings a test may vary; closes their provider clients."""
+    """Builds dispatchers whose settings a test may vary (a provider's by its name, e.g.
+    `smtp=SmtpSettings(...)`); closes their provider clients."""
     registries: list[Registry] = []
 
     def make(**overrides: Any) -> Dispatcher:
-        values = {"database_url": database_url, "dispatch_backoff_seconds": 30.0} | overrides
-        settings = twilio_settings(twilio, **values)
-        registry = Registry.from_settings(settings, clock=clock)
+        given = {k: v for k, v in overrides.items() if isinstance(v, ProviderSettings)}
+        core = {k: v for k, v in overrides.items() if k not in given}
+        values = {"database_url": database_url, "dispatch_backoff_seconds": 30.0} | core
+        settings = twilio_settings(**values)
+        providers = app_providers(settings, **{"twilio": twilio_options(twilio)} | given)
+        registry = Registry.from_settings(settings, providers, clock=clock)
         registries.append(registry)
         return Dispatcher(
             sessions=create_session_factory(engine),

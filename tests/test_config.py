@@ -1,4 +1,5 @@
-"""Settings: every one is documented in .env.example with its real default."""
+"""Settings, the service's and each provider plugin's: every one is documented in .env.example
+with its real default, and start-up refuses those that cannot work."""
 
 import secrets
 from pathlib import Path
@@ -8,6 +9,10 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 from app.config import Settings
+from channels.errors import ConfigError
+from channels.registry import Providers, discover
+from channels.smtp.settings import SmtpSettings
+from channels.twilio.settings import TwilioSettings
 from tests.helpers.secrets import GUESSABLE
 
 ENV_EXAMPLE = Path(__file__).parents[1] / ".env.example"
@@ -32,11 +37,33 @@ def as_env(value: Any) -> str:
     return str(value)
 
 
+Refused = (ValidationError, ConfigError)
+"""The service's own settings are refused as they are read, a plugin's when it is loaded."""
+
+
+def configure(**values: Any) -> Providers:
+    """What start-up does with these settings: `twilio_*` and `smtp_*` are those plugins'."""
+    by_prefix: dict[str, dict[str, Any]] = {"twilio_": {}, "smtp_": {}, "": {}}
+    for name, value in values.items():
+        prefix = next(p for p in by_prefix if name.startswith(p))
+        by_prefix[prefix][name.removeprefix(prefix)] = value
+    core = Settings(_env_file=None, **by_prefix[""])  # type: ignore[call-arg]
+    twilio = TwilioSettings(_env_file=None, **by_prefix["twilio_"])  # type: ignore[call-arg]
+    smtp = SmtpSettings(_env_file=None, **by_prefix["smtp_"])  # type: ignore[call-arg]
+    return Providers.load(core, env_file=None, twilio=twilio, smtp=smtp)
+
+
 def test_env_example_lists_every_setting_with_its_default() -> None:
-    defaults = Settings.model_construct()
-    expected = {
-        f"NUDGE_{name.upper()}": as_env(getattr(defaults, name)) for name in Settings.model_fields
-    }
+    """The service's, and those of the providers Nudge ships (`NUDGE_TWILIO_*`...)."""
+    models = [Settings, *(plugin.settings for plugin in discover().values())]
+    expected = {}
+    for model in models:
+        defaults = model.model_construct()
+        prefix = str(model.model_config.get("env_prefix", ""))
+        expected |= {
+            f"{prefix}{name}".upper(): as_env(getattr(defaults, name))
+            for name in model.model_fields
+        }
     assert documented() == expected
 
 
@@ -57,26 +84,26 @@ def test_env_example_lists_every_setting_with_its_default() -> None:
 def test_configured_adapter_with_blank_or_sample_secret_is_refused_outside_development(
     configured: dict[str, str], secret: dict[str, str]
 ) -> None:
-    with pytest.raises(ValidationError, match="must be set to a real secret"):
-        Settings(env="production", **configured, **secret)  # type: ignore[arg-type]
-    Settings(env="development", **configured, **secret)  # type: ignore[arg-type]
+    with pytest.raises(Refused, match="must be set to a real secret"):
+        configure(env="production", secret_key=SESSION_KEY, **configured, **secret)
+    configure(env="development", **configured, **secret)
 
 
 def test_twilio_outside_development_needs_an_https_public_url() -> None:
     twilio = {"twilio_account_sid": "AC1", "twilio_auth_token": AUTH_TOKEN}
-    with pytest.raises(ValidationError, match="NUDGE_PUBLIC_URL must be Nudge's https address"):
-        Settings(env="production", **twilio)  # type: ignore[arg-type]
-    Settings(
+    with pytest.raises(Refused, match="NUDGE_PUBLIC_URL must be Nudge's https address"):
+        configure(env="production", secret_key=SESSION_KEY, **twilio)
+    configure(
         env="production",
         public_url="https://nudge.lender.example",
         secret_key=SESSION_KEY,
-        **twilio,  # type: ignore[arg-type]
+        **twilio,
     )
 
 
 def test_secrets_are_masked_when_settings_are_printed() -> None:
-    settings = Settings(env="development", twilio_auth_token="tw-0123456789")  # type: ignore[arg-type]
-    assert "tw-0123456789" not in repr(settings)
+    providers = configure(env="development", twilio_auth_token="tw-0123456789")
+    assert "tw-0123456789" not in repr(providers.settings["twilio"])
 
 
 def test_settings_come_from_nudge_prefixed_environment_variables(monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -129,31 +156,28 @@ PRODUCTION: dict[str, Any] = {
 def test_production_refuses_unsafe_outbound_targets_naming_the_setting(
     setting: str, value: str, refusal: str
 ) -> None:
-    with pytest.raises(ValidationError, match=f"NUDGE_{setting.upper()} .*{refusal}"):
-        Settings(**PRODUCTION | {setting: value})
+    with pytest.raises(Refused, match=f"NUDGE_{setting.upper()} .*{refusal}"):
+        configure(**PRODUCTION | {setting: value})
 
 
 def test_refusal_names_the_host_but_never_echoes_a_url_that_may_hold_a_token() -> None:
-    with pytest.raises(ValidationError) as refused:
-        Settings(**PRODUCTION | {"twilio_api_base": "https://10.0.0.8/hooks/T0KEN-abc"})
-    [error] = refused.value.errors()
-    assert "NUDGE_TWILIO_API_BASE points at 10.0.0.8" in error["msg"]
-    assert "T0KEN" not in error["msg"]
+    with pytest.raises(Refused) as refused:
+        configure(**PRODUCTION | {"twilio_api_base": "https://10.0.0.8/hooks/T0KEN-abc"})
+    assert "NUDGE_TWILIO_API_BASE points at 10.0.0.8" in str(refused.value)
+    assert "T0KEN" not in str(refused.value)
 
 
 @pytest.mark.parametrize(
     "url", ["https://10.0.0.8/hook", "https://127.0.0.1:8443/hook", "https://[fd12::8]/hook"]
 )
 def test_allowing_private_targets_lets_production_reach_on_premises_addresses(url: str) -> None:
-    Settings(**PRODUCTION | {"twilio_api_base": url, "allow_private_targets": True})
+    configure(**PRODUCTION | {"twilio_api_base": url, "allow_private_targets": True})
 
 
 @pytest.mark.parametrize("env", ["production", "development", "test"])
 def test_metadata_addresses_are_refused_even_with_private_targets_allowed(env: str) -> None:
-    with pytest.raises(
-        ValidationError, match=r"NUDGE_TWILIO_API_BASE points at 169\.254\.169\.254"
-    ):
-        Settings(
+    with pytest.raises(Refused, match=r"NUDGE_TWILIO_API_BASE points at 169\.254\.169\.254"):
+        configure(
             **PRODUCTION
             | {
                 "env": env,
@@ -164,13 +188,13 @@ def test_metadata_addresses_are_refused_even_with_private_targets_allowed(env: s
 
 
 def test_development_allows_plain_http_to_loopback_fakes_but_no_other_scheme() -> None:
-    Settings(env="development", twilio_api_base="http://127.0.0.1:9000/hook")
-    with pytest.raises(ValidationError, match="NUDGE_TWILIO_API_BASE must be an http"):
-        Settings(env="development", twilio_api_base="file:///etc/passwd")
+    configure(env="development", twilio_api_base="http://127.0.0.1:9000/hook")
+    with pytest.raises(Refused, match="NUDGE_TWILIO_API_BASE must be an http"):
+        configure(env="development", twilio_api_base="file:///etc/passwd")
 
 
 def test_production_accepts_https_names_which_are_checked_when_connecting() -> None:
-    Settings(**PRODUCTION | {"twilio_api_base": "https://hooks.lender.example/nudge"})
+    configure(**PRODUCTION | {"twilio_api_base": "https://hooks.lender.example/nudge"})
 
 
 PRODUCTION = {
@@ -192,14 +216,11 @@ SECRETS = {
 
 
 def test_production_accepts_random_secrets() -> None:
-    Settings(_env_file=None, **PRODUCTION)  # type: ignore[arg-type, call-arg]
+    configure(**PRODUCTION)
     for _ in range(50):
         fresh = {name: secrets.token_urlsafe(32) for name in SECRETS}
-        Settings(_env_file=None, **PRODUCTION | fresh)  # type: ignore[arg-type, call-arg]
-        Settings(  # type: ignore[call-arg]
-            _env_file=None,
-            **PRODUCTION | {"twilio_auth_token": secrets.token_hex(16)},  # type: ignore[arg-type]
-        )
+        configure(**PRODUCTION | fresh)
+        configure(**PRODUCTION | {"twilio_auth_token": secrets.token_hex(16)})
 
 
 @pytest.mark.parametrize("field", SECRETS)
@@ -208,18 +229,18 @@ def test_production_refuses_a_guessable_secret_naming_the_setting_never_the_valu
     field: str, pattern: str
 ) -> None:
     value = GUESSABLE[pattern]
-    with pytest.raises(ValidationError) as refused:
-        Settings(_env_file=None, **PRODUCTION | {field: value})  # type: ignore[arg-type, call-arg]
+    with pytest.raises(Refused) as refused:
+        configure(**PRODUCTION | {field: value})
     message = str(refused.value)
     assert f"{SECRETS[field]} is too guessable for production" in message
     assert value not in message
     assert value[:8] not in message
-    Settings(_env_file=None, **PRODUCTION | {field: value, "env": "test"})  # type: ignore[arg-type, call-arg]
+    configure(**PRODUCTION | {field: value, "env": "test"})
 
 
 def test_a_provider_secret_of_an_unconfigured_provider_is_not_judged() -> None:
     unused = {"smtp_username": "", "smtp_password": "a" * 40}
-    Settings(_env_file=None, **PRODUCTION | unused)  # type: ignore[arg-type, call-arg]
+    configure(**PRODUCTION | unused)
 
 
 def test_a_fallback_later_than_the_attempts_limit_is_refused_naming_both_settings() -> None:

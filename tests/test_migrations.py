@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from app import migrate
 from app.accounts import service as accounts
-from app.accounts.schemas import Provider
 from app.accounts.vault import Vault
 from app.db import Base, create_db_engine
 from bench.scratch import fresh_database
+from channels.webhook.account import NAME as WEBHOOK
 from tests.conftest import settings
 from tests.databases import BACKENDS
 
@@ -130,7 +130,7 @@ def test_a_webhook_secret_stored_in_clear_moves_into_the_sealed_store_and_back(
             migrate.upgrade(engine, "0017")
             with Session(engine) as session:
                 raw = repr(session.execute(sa.text("SELECT * FROM provider_accounts")).all())
-                account = accounts.stored(session, tenant_id=tenant_id, provider=Provider.WEBHOOK)
+                account = accounts.stored(session, tenant_id=tenant_id, provider=WEBHOOK)
                 target = accounts.webhook_of(account, Vault(settings()))
             assert secret not in raw
             assert target is not None

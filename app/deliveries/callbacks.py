@@ -1,19 +1,20 @@
-"""Twilio status callbacks: an attempt's status only moves forward, and the reminder follows.
+"""Providers' status reports: an attempt's status only moves forward, and the reminder follows.
 
-Twilio sends callbacks at least once and in no guaranteed order. Statuses are ranked (queued <
-sent/ringing < a final word); a callback applies only when it ranks above what the attempt
-already says, so a late `sent` never overwrites `delivered`, a repeated callback changes
-nothing, and the first final word wins.
+Providers (Twilio, for one) send reports at least once and in no guaranteed order; each
+plugin's route parses its provider's and hands it over as a `StatusReport`. Statuses are
+ranked (queued < sent/ringing < a final word); a callback applies only when it ranks above what
+the attempt already says, so a late `sent` never overwrites `delivered`, a repeated callback
+changes nothing, and the first final word wins.
 
 A callback can also come before its message is known: the dispatcher commits the attempt as
-`sending`, calls Twilio, and records Twilio's id in a later transaction. Such a callback is kept
-(`pending`) and applied, through the same ranks, when that transaction records the id.
+`sending`, calls the provider, and records the provider's id in a later transaction. Such a
+callback is kept (`pending`) and applied, through the same ranks, when that transaction
+records the id.
 """
 
 import logging
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,13 +23,13 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit
 from app.deliveries import pending, queries
 from app.deliveries.pending_models import PendingCallback
-from app.errors import FieldError, ValidationFailed
 from app.masking import mask_address
 from app.reminders import repository as reminders
 from app.reminders.models import DeliveryAttempt, EventKind, Reminder
 from app.reminders.states import TRANSITIONS, ReminderStatus
 from app.reminders.vocabulary import AttemptStatus
-from channels.status import TWILIO_CALL, TWILIO_MESSAGE, DeliveryStatus
+from channels.plugin import StatusReport
+from channels.status import DeliveryStatus
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ RANK: dict[str, int] = {
     D.NO_ANSWER: 2,
     D.BUSY: 2,
 }
-"""`unknown` has no rank: a word Twilio adds later is never applied."""
+"""`unknown` has no rank: a word a provider adds later is never applied."""
 
 REMINDER_OUTCOME = {
     D.DELIVERED: ReminderStatus.DELIVERED,
@@ -70,41 +71,9 @@ EVENT_KIND = {
 }
 
 
-@dataclass(frozen=True)
-class StatusReport:
-    """What one callback says, in Nudge's words and Twilio's."""
-
-    provider_message_id: str
-    provider_status: str
-    status: DeliveryStatus
-    error_code: str | None
-    error_message: str | None
-    reference: str | None
-    to: str
-
-
-def parse_report(form: dict[str, str], reference: str | None) -> StatusReport:
-    """Calls report `CallSid`/`CallStatus`; messages `MessageSid`/`MessageStatus`."""
-    call = "CallSid" in form
-    sid_field, status_field = ("CallSid", "CallStatus") if call else ("MessageSid", "MessageStatus")
-    missing = [name for name in (sid_field, status_field) if not form.get(name)]
-    if missing:
-        raise ValidationFailed([FieldError(field=name, detail="required") for name in missing])
-    words = TWILIO_CALL if call else TWILIO_MESSAGE
-    return StatusReport(
-        provider_message_id=form[sid_field],
-        provider_status=form[status_field],
-        status=words.normalize(form[status_field]),
-        error_code=form.get("ErrorCode") or None,
-        error_message=form.get("ErrorMessage") or None,
-        reference=reference,
-        to=form.get("To", ""),
-    )
-
-
 def advances(current: str, new: DeliveryStatus) -> bool:
     """`queued` never applies: an attempt with a provider id was queued at least, and an attempt
-    whose status ranks below it (Twilio answered with a word Nudge does not know) keeps it."""
+    whose status ranks below it (the provider answered with a word Nudge does not know) keeps it."""
     return new in EVENT_KIND and RANK[new] > RANK.get(current, -1)
 
 
@@ -188,14 +157,6 @@ def apply_pending(session: Session, attempts: Iterable[DeliveryAttempt], *, now:
             to="",
         )
         _apply(session, by_message[callback.provider_message_id], report, now=now)
-
-
-def apply_report(
-    session: Session, attempt: DeliveryAttempt, report: StatusReport, *, now: datetime
-) -> None:
-    """A report its receiver has already matched to the attempt (Aliyun's pushes: the push
-    URL names the tenant, and the receiver checked the message is that tenant's)."""
-    _apply(session, attempt, report, now=now)
 
 
 def _apply(

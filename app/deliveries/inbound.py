@@ -1,8 +1,8 @@
 """Texts customers send to Nudge's number: opt-out and opt-in keywords, HELP, and replies.
 
-A text is for the tenants that send from the number it reached
-(`queries.tenants_sharing_the_sender`): the tenant whose own Twilio number it is, else every
-tenant on the service's shared sender. Among
+A provider plugin's route hands each over as an `InboundText`. A text is for the tenants that
+send from the number it reached (`queries.tenants_sharing_the_sender`): the tenant whose own
+account received it, else every tenant on the provider's shared (global) account. Among
 those, the phone may belong to customers of several; the text answers the tenant that most
 recently contacted it (`queries.sender`), since that is the message the customer is replying to.
 A STOP from a number no customer has yet opts it out of every one of those tenants, so it is
@@ -12,7 +12,6 @@ never dropped.
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
@@ -21,7 +20,6 @@ from app.customers.models import Customer
 from app.deliveries import queries
 from app.deliveries.inbound_models import InboundMessage
 from app.deliveries.keywords import Keyword, keyword
-from app.errors import FieldError, ValidationFailed
 from app.masking import mask_phone
 from app.optouts import service as optouts
 from app.optouts.models import OptOutChannel, OptOutSource
@@ -30,30 +28,9 @@ from app.reminders import repository as reminders
 from app.reminders.models import EventKind
 from app.templates.helpline import as_dialled, home_region
 from app.tenants.models import Tenant
+from channels.plugin import InboundText
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Inbound:
-    from_phone: str
-    to_phone: str
-    """The number texted: which tenants the reply is for."""
-    body: str
-    provider_message_id: str
-    provider: str = "twilio"
-
-
-def parse_inbound(form: dict[str, str]) -> Inbound:
-    missing = [name for name in ("From", "MessageSid") if not form.get(name)]
-    if missing:
-        raise ValidationFailed([FieldError(field=name, detail="required") for name in missing])
-    return Inbound(
-        from_phone=form["From"],
-        to_phone=form.get("To", ""),
-        body=form.get("Body", ""),
-        provider_message_id=form["MessageSid"],
-    )
 
 
 def confirmation(word: Keyword, *, chinese: bool, name: str, help_phone: str | None) -> str:
@@ -79,35 +56,24 @@ def confirmation(word: Keyword, *, chinese: bool, name: str, help_phone: str | N
     return texts[word]
 
 
-def handle(
-    session: Session,
-    *,
-    inbound: Inbound,
-    clock: Clock,
-    tenant_ids: Sequence[uuid.UUID] | None = None,
-) -> str | None:
-    """Acts on one inbound text once; returns the answer to send back, if any. The text is
-    for `tenant_ids` when its receiver knows them (an Aliyun push names its tenant), else for
-    the tenants that send from the number it reached.
+def handle(session: Session, *, inbound: InboundText, provider: str, clock: Clock) -> str | None:
+    """Acts on one inbound text once; returns the answer to send back, if any.
 
-    A message id seen before (Twilio posting again, or anyone replaying a signed post) changes
-    nothing and gets the answer it got the first time, whatever was texted since.
+    A message id seen before (the provider posting again, or anyone replaying a signed post)
+    changes nothing and gets the answer it got the first time, whatever was texted since.
     """
-    ids = {"provider": inbound.provider, "provider_message_id": inbound.provider_message_id}
+    ids = {"provider": provider, "provider_message_id": inbound.provider_message_id}
     if not queries.claim_inbound(session, **ids, now=clock.now()):
         logger.info("inbound message %s seen before; answered as then", ids["provider_message_id"])
         return queries.inbound_answer(session, **ids)
-    if tenant_ids is None:
-        tenant_ids = queries.tenants_sharing_the_sender(session, to=inbound.to_phone)
-    answer = _act(session, inbound=inbound, clock=clock, tenant_ids=tenant_ids)
+    answer = _act(session, inbound=inbound, provider=provider, clock=clock)
     queries.record_inbound_answer(session, **ids, answer=answer)
     return answer
 
 
-def _act(
-    session: Session, *, inbound: Inbound, clock: Clock, tenant_ids: Sequence[uuid.UUID]
-) -> str | None:
+def _act(session: Session, *, inbound: InboundText, provider: str, clock: Clock) -> str | None:
     word = keyword(inbound.body)
+    tenant_ids = queries.tenants_sharing_the_sender(session, provider=provider, owner=inbound.owner)
     customer = queries.sender(session, inbound.from_phone, tenant_ids=tenant_ids)
     if customer is None:
         _from_unknown_number(
@@ -136,7 +102,7 @@ def _act(
 def _from_unknown_number(
     session: Session,
     *,
-    inbound: Inbound,
+    inbound: InboundText,
     word: Keyword | None,
     tenant_ids: Sequence[uuid.UUID],
     clock: Clock,
@@ -163,7 +129,9 @@ def _opt_out(session: Session, *, tenant_id: uuid.UUID, phone: str, clock: Clock
     )
 
 
-def _store_reply(session: Session, *, customer: Customer, inbound: Inbound, clock: Clock) -> None:
+def _store_reply(
+    session: Session, *, customer: Customer, inbound: InboundText, clock: Clock
+) -> None:
     """Pointed to from the customer's latest reminder; the timeline names the message, not its
     words, which stay in one erasable place."""
     now = clock.now()

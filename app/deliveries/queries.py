@@ -26,22 +26,6 @@ def attempt_by_provider_id(session: Session, provider_message_id: str) -> Delive
     )
 
 
-def attempts_by_provider_id(
-    session: Session, *, provider: str, provider_message_id: str
-) -> Sequence[DeliveryAttempt]:
-    """Every attempt a provider's message id names, row-locked: an id unique only within one
-    provider account (Aliyun's BizId) may name attempts of several tenants."""
-    return session.scalars(
-        sa.select(DeliveryAttempt)
-        .where(
-            DeliveryAttempt.provider == provider,
-            DeliveryAttempt.provider_message_id == provider_message_id,
-        )
-        .order_by(DeliveryAttempt.id)
-        .with_for_update()
-    ).all()
-
-
 def tenant_of_message(
     session: Session, provider_message_id: str, reminder_id: uuid.UUID | None
 ) -> uuid.UUID | None:
@@ -95,15 +79,17 @@ def sender(session: Session, phone: str, *, tenant_ids: Sequence[uuid.UUID]) -> 
     )
 
 
-def tenants_sharing_the_sender(session: Session, *, to: str) -> list[uuid.UUID]:
-    """The tenants that send from the number an inbound text reached: the tenant whose own
-    Twilio number it is, else every tenant without an account of its own, since those all send
-    through the service's one sender (`NUDGE_TWILIO_FROM_NUMBER` or the Messaging Service's
-    numbers). A STOP to one lender's own number never opts the phone out of another's."""
-    own = accounts.twilio_senders(session)
-    owner = accounts.owner_of(to, own)
+def tenants_sharing_the_sender(
+    session: Session, *, provider: str, owner: uuid.UUID | None
+) -> list[uuid.UUID]:
+    """The tenants that send from the number an inbound text reached: its `owner`, the tenant
+    whose own account received it, else every tenant without an account of its own with the
+    provider, since those all send through the service's one sender (for Twilio,
+    `NUDGE_TWILIO_FROM_NUMBER` or the Messaging Service's numbers). A STOP to one lender's own
+    number never opts the phone out of another's."""
     if owner is not None:
         return [owner]
+    own = accounts.holders(session, provider)
     return [
         tenant_id
         for tenant_id in session.scalars(sa.select(Tenant.id).order_by(Tenant.id))

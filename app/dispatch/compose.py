@@ -2,7 +2,6 @@
 
 import json
 
-from app.accounts.service import TenantAccounts
 from app.customers.models import Customer
 from app.optouts.links import UnsubscribeLinks, with_link
 from app.reminders.models import Reminder
@@ -10,8 +9,8 @@ from app.templates.render import carrier_text
 from app.templates.schemas import Rendered
 from app.tenants.models import Tenant
 from app.visits.message import webhook_message
-from channels.aliyun.account import AliyunAccount
-from channels.base import ApprovedTemplate, Channel, Message
+from channels.aliyun.settings import AliyunAccount
+from channels.base import Account, ApprovedTemplate, Channel, Message
 
 
 def compose(
@@ -21,9 +20,10 @@ def compose(
     rendered: Rendered,
     *,
     links: UnsubscribeLinks,
-    accounts: TenantAccounts,
+    account: Account | None,
 ) -> Message:
-    """The message for the provider; addresses were checked at submission. An email carries
+    """The message for the provider, with the tenant's own account with it if the registry
+    chose one; addresses were checked at submission. An email carries
     the customer's signed one-click unsubscribe link, in its header and at its end (not in the
     delivery record's copy: the link is a credential)."""
     reference = str(reminder.id)
@@ -46,7 +46,7 @@ def compose(
             html=html,
             unsubscribe_url=url,
             metadata=metadata,
-            account=accounts.smtp,
+            account=account,
         )
     if channel is Channel.VOICE:
         assert customer.phone is not None
@@ -58,21 +58,21 @@ def compose(
             voice=rendered.voice,
             language=rendered.language,
             metadata=metadata,
-            account=accounts.twilio,
+            account=account,
         )
     if channel is Channel.WEBHOOK:
-        return webhook_message(reminder, customer, tenant, rendered, metadata, accounts.webhook)
+        return webhook_message(reminder, customer, tenant, rendered, metadata, account)
     to = customer.phone
     assert to is not None
-    if accounts.aliyun is not None:
-        return _through_aliyun(rendered, to=to, reference=reference, account=accounts.aliyun)
+    if isinstance(account, AliyunAccount):
+        return _through_aliyun(rendered, to=to, reference=reference, account=account)
     return Message(
         channel=channel,
         to=to,
         reference=reference,
         body=rendered.body or "",
         metadata=metadata,
-        account=accounts.twilio,
+        account=account,
     )
 
 

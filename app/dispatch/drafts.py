@@ -19,6 +19,7 @@ from app.reminders.reasons import DispatchReason
 from app.templates.budget import RenderBudget
 from app.templates.service import render_for_reminders
 from channels.base import Channel, Message
+from channels.registry import NoAdapter, Registry
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class Draft:
     """A message ready for the provider, and the words the delivery record keeps."""
 
     message: Message
+    provider: str
+    """The adapter that sends it: the one of the tenant's own account, else the channel's."""
     text: str
     locale: str
     """The variant's locale, as locale negotiation chose it."""
@@ -45,7 +48,12 @@ Drafts = Mapping[uuid.UUID, Mapping[Channel, Draft | Failure]]
 
 
 def draft_batch(
-    batch: Batch, *, budget: RenderBudget, links: UnsubscribeLinks, vault: Vault
+    batch: Batch,
+    *,
+    budget: RenderBudget,
+    links: UnsubscribeLinks,
+    vault: Vault,
+    registry: Registry,
 ) -> Drafts:
     sends = [
         (item.reminder, item.customer, channel) for item in batch.items for channel in item.channels
@@ -63,12 +71,22 @@ def draft_batch(
             continue
         try:
             tenant = tenants[reminder.id]
-            own = accounts.opened(batch.accounts.get(tenant.id, {}), vault)
-            message = compose(reminder, customer, tenant, rendered, links=links, accounts=own)
+            own = accounts.opened(batch.accounts.get(tenant.id, {}), vault, registry.models)
+            provider = registry.own_provider(channel, own)
+            account = own[provider] if provider else None
+            message = compose(reminder, customer, tenant, rendered, links=links, account=account)
+            adapter = registry.adapter_for(channel, provider)
+        except NoAdapter as error:
+            drafts[reminder.id][channel] = Failure(
+                channel, DispatchReason.NO_ADAPTER, describe(error)
+            )
+            continue
         except Exception as error:
             drafts[reminder.id][channel] = Failure(
                 channel, DispatchReason.COMPOSE_ERROR, describe(error)
             )
             continue
-        drafts[reminder.id][channel] = Draft(message, text_of(rendered, message), rendered.locale)
+        drafts[reminder.id][channel] = Draft(
+            message, adapter.name, text_of(rendered, message), rendered.locale
+        )
     return drafts

@@ -95,7 +95,7 @@ def start_sends(
         )
         draft = drafts[reminder.id][verdict.channel]
         assert isinstance(draft, Draft)
-        provider = fallback.registry.adapter_for(verdict.channel, draft.message.account).name
+        provider = draft.provider
         attempt = DeliveryAttempt(
             id=uuid.uuid4(),
             tenant_id=reminder.tenant_id,
@@ -197,7 +197,7 @@ def _skips(
     for channel, option in options.items():
         if isinstance(option, Failure):
             skips[channel] = Skip(option.reason, option.error)
-        elif fallback.registry.circuit_open(channel):
+        elif fallback.registry.circuit_open(channel, option.provider):
             skips[channel] = Skip(DispatchReason.CIRCUIT_OPEN)
     return skips
 

@@ -13,16 +13,16 @@ from app.clock import Clock
 from app.config import Settings
 from app.deliveries import retention
 from app.dispatch.worker import Dispatcher
-from channels.registry import Registry
+from channels.registry import Providers, Registry
 
 
 @asynccontextmanager
 async def dispatching(
-    *, sessions: sessionmaker[Session], settings: Settings, clock: Clock
+    *, sessions: sessionmaker[Session], settings: Settings, providers: Providers, clock: Clock
 ) -> AsyncIterator[Dispatcher]:
     """Runs the dispatcher every `NUDGE_DISPATCH_INTERVAL` seconds until the block ends, then
     lets the round in flight finish (its provider calls and their records) before returning."""
-    registry = Registry.from_settings(settings, clock=clock)
+    registry = Registry.from_settings(settings, providers, clock=clock)
     dispatcher = Dispatcher(sessions=sessions, settings=settings, clock=clock, registry=registry)
     scheduler = AsyncIOScheduler()
     scheduler.add_job(
@@ -74,5 +74,6 @@ async def run_worker(*, sessions: sessionmaker[Session], settings: Settings, clo
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    async with dispatching(sessions=sessions, settings=settings, clock=clock):
+    providers = Providers.load(settings)
+    async with dispatching(sessions=sessions, settings=settings, providers=providers, clock=clock):
         await stop.wait()

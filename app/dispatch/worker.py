@@ -111,7 +111,12 @@ class Dispatcher:
         if not batch.items:
             return 0
         drafts = await asyncio.to_thread(
-            draft_batch, batch, budget=self.budget, links=self.links, vault=self.vault
+            draft_batch,
+            batch,
+            budget=self.budget,
+            links=self.links,
+            vault=self.vault,
+            registry=self.registry,
         )
         prepared = await asyncio.to_thread(self._prepare, batch, drafts)
         if prepared.started:
@@ -180,7 +185,7 @@ class Dispatcher:
         metrics.ITEM_FAILURES.labels(DispatchReason.PREPARE_ERROR).inc()
 
     async def _send(self, item: Started) -> Outcome:
-        adapter = self.registry.adapter_for(item.message.channel, item.message.account)
+        adapter = self.registry.named(item.provider)
         async with self._slots:
             began = time.perf_counter()
             try:

@@ -8,11 +8,12 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts
-from app.accounts.schemas import Provider, WebhookAccountIn
 from app.accounts.vault import Vault
 from app.config import Settings
 from app.errors import FieldError, ValidationFailed
 from app.tenants.schemas import TenantSettingsIn
+from channels.webhook.account import NAME as WEBHOOK
+from channels.webhook.account import WebhookAccount
 
 FIELDS = {"url": "webhook_url", "secret": "webhook_secret"}
 
@@ -31,15 +32,15 @@ def apply(
         if body.webhook_secret is not None:
             detail = "is required with webhook_secret"
             raise ValidationFailed([FieldError(field="webhook_url", detail=detail)])
-        if accounts.has(session, tenant_id=tenant_id, provider=Provider.WEBHOOK):
-            accounts.remove(session, tenant_id=tenant_id, provider=Provider.WEBHOOK)
+        if accounts.has(session, tenant_id=tenant_id, provider=WEBHOOK):
+            accounts.remove(session, tenant_id=tenant_id, provider=WEBHOOK)
         return
-    target = WebhookAccountIn(url=body.webhook_url, secret=body.webhook_secret)
+    target = WebhookAccount(url=body.webhook_url, secret=body.webhook_secret)
     try:
         accounts.store(
             session,
             tenant_id=tenant_id,
-            provider=Provider.WEBHOOK,
+            provider=WEBHOOK,
             body=target,
             vault=vault,
             rules=rules,
@@ -53,6 +54,6 @@ def apply(
 
 def shown(session: Session, *, tenant_id: uuid.UUID) -> dict[str, object]:
     """The target as `GET /v1/tenant` shows it: the URL, and the secret only as set."""
-    account = accounts.stored(session, tenant_id=tenant_id, provider=Provider.WEBHOOK)
+    account = accounts.stored(session, tenant_id=tenant_id, provider=WEBHOOK)
     url = None if account is None else account.settings["url"]
     return {"webhook_url": url, "webhook_secret_set": account is not None}

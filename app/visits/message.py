@@ -12,8 +12,9 @@ from app.templates.schemas import Rendered
 from app.templates.webhook import VISIT
 from app.tenants.models import Tenant
 from app.visits.window import address_of, requested_window, the_zone
-from channels.base import Channel, Message, WebhookTarget
+from channels.base import Account, Channel, Message
 from channels.errors import ConfigError
+from channels.webhook.account import WebhookAccount
 
 OUTCOME_PATH = "/v1/webhooks/tasks/{id}/outcome"
 
@@ -28,9 +29,10 @@ def webhook_message(
     tenant: Tenant,
     rendered: Rendered,
     metadata: Mapping[str, str],
-    target: WebhookTarget | None,
+    target: Account | None,
 ) -> Message:
-    if target is None:
+    """`target` is the tenant's webhook account, which the registry chose for the channel."""
+    if not isinstance(target, WebhookAccount):
         raise NoWebhookTarget(
             "the tenant has no webhook account (PUT /v1/tenant/providers/webhook)"
         )
@@ -44,7 +46,7 @@ def webhook_message(
         body=json.dumps(document, ensure_ascii=False, sort_keys=True),
         metadata=metadata,
         payload=document,
-        target=target,
+        account=target,
     )
 
 

@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.accounts.models import ProviderAccount
-from app.accounts.schemas import Provider
 from app.reminders.models import Reminder
+from channels.webhook.account import NAME as WEBHOOK
 
 
 def task_with_account(
@@ -20,7 +20,7 @@ def task_with_account(
             ProviderAccount,
             sa.and_(
                 ProviderAccount.tenant_id == Reminder.tenant_id,
-                ProviderAccount.provider == Provider.WEBHOOK,
+                ProviderAccount.provider == WEBHOOK,
             ),
         )
         .where(Reminder.id == task_id)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from app.accounts.service import webhook_of
+from app.accounts.service import open_account
 from app.accounts.vault import Vault
 from app.db import dialect_insert
 from app.errors import Conflict
@@ -18,6 +18,7 @@ from app.templates.webhook import VISIT
 from app.visits import repository
 from app.visits.models import VisitOutcome
 from app.visits.schemas import OutcomeIn, OutcomeOut, Promise, VisitOutcomeKind
+from channels.webhook.account import WebhookAccount
 
 REQUESTED = frozenset({ReminderStatus.SENT, ReminderStatus.DELIVERED})
 """A visit can only have an outcome once its request reached the lender's system."""
@@ -31,8 +32,10 @@ def secret_for(
     if found is None:
         return None
     reminder, account = found
-    target = webhook_of(account, vault)
-    return reminder, None if target is None else target.secret
+    if account is None:
+        return reminder, None
+    target = open_account(account, vault, WebhookAccount)
+    return reminder, target.key() if isinstance(target, WebhookAccount) else None
 
 
 def record(session: Session, *, reminder: Reminder, report: OutcomeIn, now: datetime) -> OutcomeOut:

@@ -7,7 +7,7 @@ import hmac
 from datetime import datetime
 
 from app.errors import NudgeError
-from channels.webhook import sign
+from channels.webhook.adapter import sign
 
 TIMESTAMP_HEADER, SIGNATURE_HEADER = "Nudge-Timestamp", "Nudge-Signature"
 

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts
-from app.accounts.schemas import Provider
 from app.errors import FieldError
 from app.policy.service import choose, zones_for
 from app.policy.spec import Policy
@@ -20,6 +19,7 @@ from app.tenants.models import Tenant
 from app.visits.rules import visit_policy
 from app.visits.window import BadWindow, check_allowed, requested_window, the_zone
 from channels.base import Channel
+from channels.webhook.account import NAME as WEBHOOK
 
 NOT_CONFIGURED = (
     "the webhook channel is not configured for this tenant: set its URL and secret with "
@@ -38,7 +38,7 @@ def check_items(
     field_prefix: str = "",
 ) -> list[FieldError]:
     tenant = session.get_one(Tenant, tenant_id)
-    configured = accounts.has(session, tenant_id=tenant_id, provider=Provider.WEBHOOK)
+    configured = accounts.has(session, tenant_id=tenant_id, provider=WEBHOOK)
     policies: dict[tuple[str | None, str | None], Policy] = {}
     errors = []
     for index, item in enumerate(items):

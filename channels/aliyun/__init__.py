@@ -14,3 +14,17 @@ about messages that tenant sent: a report naming another tenant's message is ref
 A replay of a genuine post is harmless: a report moves an attempt forward only, and an uplink
 text acts once per `sequence_id`. Changing the AccessKey secret changes the URLs.
 """
+
+from channels.aliyun.adapter import AliyunSmsAdapter
+from channels.aliyun.routes import router
+from channels.aliyun.settings import NAME, AliyunAccount, AliyunSettings, configured
+from channels.plugin import Plugin
+
+PLUGIN = Plugin(
+    name=NAME,
+    adapters=(AliyunSmsAdapter,),
+    settings=AliyunSettings,
+    account=AliyunAccount,
+    configured=configured,
+    routes=router,
+)

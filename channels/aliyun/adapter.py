@@ -18,8 +18,7 @@ from alibabacloud_tea_openapi.utils_models import Config
 from darabonba.exceptions import RetryError, UnretryableException
 from darabonba.runtime import RuntimeOptions
 
-from app.config import Settings
-from channels.aliyun.account import AliyunAccount
+from channels.aliyun.settings import AliyunAccount, AliyunSettings
 from channels.base import Adapter, Channel, Message, SendResult
 from channels.errors import (
     AmbiguousError,
@@ -102,7 +101,6 @@ class AliyunSmsAdapter(Adapter[AliyunRequest, SendSmsResponse]):
 
     name: ClassVar[str] = "aliyun_sms"
     channels: ClassVar[frozenset[Channel]] = frozenset({Channel.SMS})
-    account_type: ClassVar[type | None] = AliyunAccount
     rate_per_second: ClassVar[float] = 50.0
     max_concurrency: ClassVar[int] = 20
 
@@ -159,20 +157,19 @@ class AliyunSmsAdapter(Adapter[AliyunRequest, SendSmsResponse]):
         one); the key stays in the client and is never logged."""
         if self._clients is None:
             self._clients = {}
-        key = (account.access_key_id, account.access_key_secret)
+        key = (account.access_key_id, account.secret())
         if key not in self._clients:
-            base = urlsplit(self.settings.aliyun_api_base)
+            own = self.own
+            assert isinstance(own, AliyunSettings)
+            base = urlsplit(own.api_base)
             config = Config(
                 access_key_id=account.access_key_id,
-                access_key_secret=account.access_key_secret,
+                access_key_secret=account.secret(),
                 endpoint=base.netloc,
                 protocol=base.scheme.upper(),
             )
             self._clients[key] = Client(config)
         return self._clients[key]
-
-    def check_settings(self, settings: Settings) -> None:
-        """Nothing global to check: every message carries its tenant's account."""
 
 
 def _network(error: RetryError) -> ChannelError:

@@ -3,6 +3,7 @@ answers it, and the token that makes a push URL a tenant's own (see the package 
 
 import hashlib
 import hmac
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -64,6 +65,12 @@ def push_token(tenant_id: str, access_key_secret: str) -> str:
     AccessKey secret can make it, and it names no secret itself."""
     mac = hmac.new(access_key_secret.encode(), TOKEN_CONTEXT + tenant_id.encode(), hashlib.sha256)
     return mac.hexdigest()
+
+
+def push_paths(tenant_id: UUID, access_key_secret: str) -> dict[str, str]:
+    """The paths, under Nudge's public URL, to give Aliyun's console for this tenant."""
+    base = f"/v1/webhooks/aliyun/{tenant_id}/{push_token(str(tenant_id), access_key_secret)}"
+    return {"report": f"{base}/report", "up": f"{base}/up"}
 
 
 def token_matches(token: str, *, tenant_id: str, access_key_secret: str) -> bool:

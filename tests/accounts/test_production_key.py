@@ -37,7 +37,7 @@ def test_production_refuses_to_start_without_a_key_once_credentials_are_stored(
     }
     assert run(env, tmp_path, "migrate").returncode == 0
     store = (
-        "from app.accounts.schemas import Provider, TwilioAccountIn\n"
+        "from channels.twilio.settings import TwilioAccount\n"
         "from app.accounts.service import store\n"
         "from app.accounts.vault import Vault\n"
         "from app.config import get_settings\n"
@@ -47,8 +47,8 @@ def test_production_refuses_to_start_without_a_key_once_credentials_are_stored(
         "settings = get_settings()\n"
         "with create_session_factory(create_db_engine(settings.database_url)).begin() as s:\n"
         "    tenant = create_tenant(s, name='acme', clock=SystemClock()).tenant_id\n"
-        f"    body = TwilioAccountIn.model_validate({ACCOUNT!r})\n"
-        "    store(s, tenant_id=tenant, provider=Provider.TWILIO, body=body, vault=Vault(settings),"
+        f"    body = TwilioAccount.model_validate({ACCOUNT!r})\n"
+        "    store(s, tenant_id=tenant, provider='twilio', body=body, vault=Vault(settings),"
         " rules=settings, now=SystemClock().now())\n"
     )
     stored = subprocess.run(

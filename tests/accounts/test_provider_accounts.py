@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.accounts import service as accounts
 from app.accounts.models import ProviderAccount
 from app.accounts.vault import DEVELOPMENT_KEY, UnreadableCredentials, Vault
+from channels.twilio.settings import TwilioAccount
 from tests.conftest import Tenant, settings
 from tests.helpers.cli import NUDGE
 
@@ -60,11 +61,11 @@ def test_a_put_without_the_secret_keeps_the_one_stored(tenant: Tenant, db: Sessi
     del changed["auth_token"]
     assert tenant.client.put("/v1/tenant/providers/twilio", json=changed).status_code == 200
     db.rollback()
-    account = accounts.stored(db, tenant_id=tenant.id, provider=accounts.Provider.TWILIO)
+    account = accounts.stored(db, tenant_id=tenant.id, provider="twilio")
     assert account is not None
-    opened = accounts.twilio_of(account, Vault(settings()))
-    assert opened is not None
-    assert (opened.auth_token, opened.from_number) == (TOKEN, "+15005550199")
+    opened = accounts.open_account(account, Vault(settings()), TwilioAccount)
+    assert isinstance(opened, TwilioAccount)
+    assert (opened.token(), opened.from_number) == (TOKEN, "+15005550199")
 
 
 @pytest.mark.parametrize(
@@ -124,3 +125,13 @@ def test_rotate_credentials_re_encrypts_every_row_under_the_first_key(
     assert Vault(settings(credentials_keys=new)).open(sealed)["auth_token"] == TOKEN
     with pytest.raises(UnreadableCredentials):
         Vault(settings()).open(sealed)  # the development key it was stored under
+
+
+@pytest.mark.parametrize("method", ["PUT", "GET", "DELETE"])
+def test_a_provider_that_is_not_installed_has_no_account_and_is_not_found(
+    tenant: Tenant, method: str
+) -> None:
+    answer = tenant.client.request(method, "/v1/tenant/providers/nope", json=TWILIO)
+    assert answer.status_code == 404
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["detail"] == "no provider named 'nope' is installed"

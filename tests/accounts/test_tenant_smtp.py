@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.conftest import DispatcherFactory, Tenant
+from tests.conftest import DispatcherFactory, Tenant, smtp_options
 from tests.factories import customer
 from tests.fakes.smtp_server import Inbox, smtp_server
 from tests.fakes.twilio_server import FakeTwilio
@@ -55,10 +55,7 @@ async def test_a_tenant_with_its_own_mail_server_sends_through_it_and_others_thr
         for name, tenant in {"alpha": alpha, "beta": beta}.items()
     }
     await make_dispatcher(
-        smtp_host="127.0.0.1",
-        smtp_port=global_inbox.port,
-        smtp_from_address="reminders@nudge.example",
-        smtp_starttls=False,
+        smtp=smtp_options(global_inbox.port, from_address="reminders@nudge.example")
     ).run_once()
 
     [mine] = alpha_inbox.received

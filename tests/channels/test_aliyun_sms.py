@@ -5,11 +5,12 @@ import json
 from collections.abc import AsyncIterator
 
 import pytest
+from pydantic import SecretStr
 
 from app.clock import FrozenClock
 from bench.scratch import free_port
-from channels.aliyun.account import AliyunAccount
 from channels.aliyun.adapter import AliyunSmsAdapter, phone_number
+from channels.aliyun.settings import AliyunAccount, AliyunSettings
 from channels.base import ApprovedTemplate, Channel, Message
 from channels.errors import (
     AmbiguousError,
@@ -26,7 +27,9 @@ pytestmark = pytest.mark.anyio
 
 KEY_ID, SECRET, SIGN = "LTAI5tLenderAlpha001", "Qm8v2Zt7Kc4Rn1Xw9Lp3Hd6Jy5Bs0F", "阿尔法金融"
 APPROVED = {"SMS_4711": "您的本期还款${amount}将于${date}到期。回复TD退订"}
-ACCOUNT = AliyunAccount(access_key_id=KEY_ID, access_key_secret=SECRET, sign_name=SIGN)
+ACCOUNT = AliyunAccount.opened(
+    {"access_key_id": KEY_ID, "sign_name": SIGN}, {"access_key_secret": SECRET}
+)
 MESSAGE = Message(
     channel=Channel.SMS,
     to="+8613812345678",
@@ -40,9 +43,13 @@ MESSAGE = Message(
 @pytest.fixture
 async def adapter(aliyun: FakeAliyun, clock: FrozenClock) -> AsyncIterator[AliyunSmsAdapter]:
     aliyun.add_account(KEY_ID, SECRET, sign_name=SIGN, templates=APPROVED)
-    values = {"aliyun_api_base": aliyun.url, "channel_read_timeout_seconds": 0.5}
-    async with AliyunSmsAdapter(settings(**values), clock=clock) as built:
+    core = settings(channel_read_timeout_seconds=0.5)
+    async with AliyunSmsAdapter(core, at(aliyun.url), clock=clock) as built:
         yield built
+
+
+def at(api_base: str) -> AliyunSettings:
+    return AliyunSettings(_env_file=None, api_base=api_base)  # type: ignore[call-arg]
 
 
 async def test_a_message_is_sent_with_the_tenants_key_sign_name_and_approved_template(
@@ -115,7 +122,11 @@ MISCONFIGURED = [
 async def test_an_unusable_account_is_a_configuration_error(
     adapter: AliyunSmsAdapter, change: dict[str, str], code: str
 ) -> None:
-    account = AliyunAccount(**{**ACCOUNT.__dict__, **change})
+    account = ACCOUNT.model_copy(update=change)
+    if "access_key_secret" in change:
+        account = ACCOUNT.model_copy(
+            update={"access_key_secret": SecretStr(change["access_key_secret"])}
+        )
     result = await adapter.send(Message(**{**MESSAGE.__dict__, "account": account}))
     assert isinstance(result.error, ConfigError)
     assert code in str(result.error)
@@ -140,13 +151,13 @@ async def test_a_refused_connection_is_retryable_and_a_silent_aliyun_is_ambiguou
     aliyun: FakeAliyun, clock: FrozenClock
 ) -> None:
     aliyun.add_account(KEY_ID, SECRET, sign_name=SIGN, templates=APPROVED)
-    closed = settings(aliyun_api_base=f"http://127.0.0.1:{free_port()}")
-    async with AliyunSmsAdapter(closed, clock=clock) as unreachable:
+    closed = at(f"http://127.0.0.1:{free_port()}")
+    async with AliyunSmsAdapter(settings(), closed, clock=clock) as unreachable:
         assert isinstance((await unreachable.send(MESSAGE)).error, RetryableError)
 
     aliyun.answer(Reply(hang=True))
-    silent = settings(aliyun_api_base=aliyun.url, channel_read_timeout_seconds=0.3)
-    async with AliyunSmsAdapter(silent, clock=clock) as adapter:
+    silent = settings(channel_read_timeout_seconds=0.3)
+    async with AliyunSmsAdapter(silent, at(aliyun.url), clock=clock) as adapter:
         result = await adapter.send(MESSAGE)
     assert isinstance(result.error, AmbiguousError)
     assert result.status == DeliveryStatus.UNKNOWN

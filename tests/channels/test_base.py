@@ -6,7 +6,7 @@ from typing import ClassVar
 import pytest
 
 from app.clock import FrozenClock
-from channels.base import Adapter, Channel, Message, SendResult
+from channels.base import Adapter, Channel, Message, ProviderSettings, SendResult
 from channels.errors import AmbiguousError, ChannelError, RetryableError
 from channels.status import DeliveryStatus
 from tests.channels.conftest import ManualSleep
@@ -49,7 +49,9 @@ class ScriptedAdapter(Adapter[str, str]):
 
 
 def adapter(clock: FrozenClock, sleep: ManualSleep | None = None) -> ScriptedAdapter:
-    return ScriptedAdapter(settings(), clock=clock, sleep=sleep or asyncio.sleep)
+    return ScriptedAdapter(
+        settings(), ProviderSettings(), clock=clock, sleep=sleep or asyncio.sleep
+    )
 
 
 async def test_provider_exceptions_are_classified_onto_the_result(clock: FrozenClock) -> None:
@@ -92,7 +94,10 @@ async def test_a_rate_limit_setting_overrides_the_adapters_default(
     clock: FrozenClock, sleep: ManualSleep
 ) -> None:
     faster = ScriptedAdapter(
-        settings(channel_rate_limits={"scripted": 4.0}), clock=clock, sleep=sleep
+        settings(channel_rate_limits={"scripted": 4.0}),
+        ProviderSettings(),
+        clock=clock,
+        sleep=sleep,
     )
     for _ in range(6):
         await faster.send(SMS)

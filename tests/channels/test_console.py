@@ -5,7 +5,7 @@ import logging
 import pytest
 
 from app.clock import FrozenClock
-from channels.base import Channel, Message
+from channels.base import Channel, Message, ProviderSettings
 from channels.console import ConsoleAdapter
 from channels.status import DeliveryStatus
 from tests.conftest import settings
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.anyio
 async def test_console_logs_the_rendered_message_with_the_address_masked_and_reports_it_sent(
     clock: FrozenClock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    adapter = ConsoleAdapter(settings(), clock=clock)
+    adapter = ConsoleAdapter(settings(), ProviderSettings(), clock=clock)
     message = Message(
         channel=Channel.EMAIL,
         to="wei@example.cn",

@@ -13,7 +13,8 @@ from bench.scratch import free_port
 from channels.base import Channel, Message
 from channels.errors import ChannelError, ConfigError, PermanentError, RetryableError
 from channels.outbound import TargetRefused
-from channels.smtp import SmtpAdapter
+from channels.smtp.adapter import SmtpAdapter
+from channels.smtp.settings import SmtpSettings
 from channels.status import DeliveryStatus
 from tests.conftest import settings
 from tests.fakes.listener import counting_listener
@@ -35,14 +36,18 @@ EMAIL = Message(
 )
 
 
-def smtp_settings(port: int, **overrides: object) -> Settings:
+def smtp_settings(port: int, **overrides: object) -> tuple[Settings, SmtpSettings]:
+    """The service's settings and the global mail server; overrides named `smtp_*` are the
+    server's."""
     values: dict[str, object] = {
-        "smtp_host": "127.0.0.1",
-        "smtp_port": port,
-        "smtp_from_address": "reminders@lender.example",
-        "smtp_starttls": False,
+        "host": "127.0.0.1",
+        "port": port,
+        "from_address": "reminders@lender.example",
+        "starttls": False,
     }
-    return settings(**values | overrides)
+    own = {k.removeprefix("smtp_"): v for k, v in overrides.items() if k.startswith("smtp_")}
+    core = {k: v for k, v in overrides.items() if not k.startswith("smtp_")}
+    return settings(**core), SmtpSettings(_env_file=None, **values | own)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -72,7 +77,7 @@ def server_tls(ca: trustme.CA) -> ssl.SSLContext:
 async def test_email_has_text_and_html_parts_and_a_one_click_list_unsubscribe(
     plain: Inbox, clock: FrozenClock
 ) -> None:
-    result = await SmtpAdapter(smtp_settings(plain.port), clock=clock).send(EMAIL)
+    result = await SmtpAdapter(*smtp_settings(plain.port), clock=clock).send(EMAIL)
     [received] = plain.received
     mail = received.message
     assert (received.mail_from, received.rcpt_tos) == ("reminders@lender.example", [EMAIL.to])
@@ -95,7 +100,7 @@ async def test_without_an_unsubscribe_url_the_sender_mailbox_takes_unsubscribes(
     plain: Inbox, clock: FrozenClock
 ) -> None:
     text_only = Message(channel=Channel.EMAIL, to="wei@example.cn", reference="r", body="hi")
-    await SmtpAdapter(smtp_settings(plain.port), clock=clock).send(text_only)
+    await SmtpAdapter(*smtp_settings(plain.port), clock=clock).send(text_only)
     mail = plain.received[0].message
     assert mail["List-Unsubscribe"] == "<mailto:reminders@lender.example?subject=unsubscribe>"
     assert mail["List-Unsubscribe-Post"] is None
@@ -109,7 +114,7 @@ async def test_starttls_then_auth_delivers_over_an_encrypted_authenticated_sessi
         config = smtp_settings(
             inbox.port, smtp_starttls=True, smtp_username=LOGIN[0], smtp_password=LOGIN[1]
         )
-        result = await SmtpAdapter(config, clock=clock).send(EMAIL)
+        result = await SmtpAdapter(*config, clock=clock).send(EMAIL)
     assert result.error is None
     [received] = inbox.received
     assert (received.encrypted, received.authenticated) == (True, True)
@@ -123,7 +128,7 @@ async def test_implicit_tls_delivers_over_an_encrypted_session(
         config = smtp_settings(
             inbox.port, smtp_use_tls=True, smtp_username=LOGIN[0], smtp_password=LOGIN[1]
         )
-        result = await SmtpAdapter(config, clock=clock).send(EMAIL)
+        result = await SmtpAdapter(*config, clock=clock).send(EMAIL)
     assert result.error is None
     assert inbox.received[0].encrypted
 
@@ -136,7 +141,7 @@ async def test_wrong_smtp_password_is_a_config_error_and_is_never_logged(
             inbox.port, smtp_starttls=True, smtp_username=LOGIN[0], smtp_password="wrong-pass-42"
         )
         with caplog.at_level(logging.DEBUG):
-            result = await SmtpAdapter(config, clock=clock).send(EMAIL)
+            result = await SmtpAdapter(*config, clock=clock).send(EMAIL)
     assert isinstance(result.error, ConfigError)
     assert inbox.received == []
     assert "wrong-pass-42" not in caplog.text
@@ -158,14 +163,14 @@ async def test_recipient_refusals_are_classified_by_reply_code(
     code: str | None,
 ) -> None:
     message = Message(channel=Channel.EMAIL, to=recipient, reference="r", body="hi")
-    result = await SmtpAdapter(smtp_settings(plain.port), clock=clock).send(message)
+    result = await SmtpAdapter(*smtp_settings(plain.port), clock=clock).send(message)
     assert type(result.error) is expected
     assert getattr(result.error, "code", None) == code
     assert plain.received == []
 
 
 async def test_unreachable_smtp_server_is_retryable(clock: FrozenClock) -> None:
-    result = await SmtpAdapter(smtp_settings(free_port()), clock=clock).send(EMAIL)
+    result = await SmtpAdapter(*smtp_settings(free_port()), clock=clock).send(EMAIL)
     assert result.retryable
     assert "nothing sent" in str(result.error)
 
@@ -181,7 +186,7 @@ def test_smtp_adapter_refuses_an_unusable_configuration(
     clock: FrozenClock, overrides: dict[str, object], problem: str
 ) -> None:
     with pytest.raises(ConfigError, match=problem):
-        SmtpAdapter(smtp_settings(25, **overrides), clock=clock)
+        SmtpAdapter(*smtp_settings(25, **overrides), clock=clock)
 
 
 PRODUCTION = {"env": "production", "secret_key": "RNxuKP92ONDZ7pTRz3z8OB22u0tSeVL_r9CA5XuTI_8"}
@@ -194,7 +199,7 @@ async def test_production_refuses_a_relay_name_resolving_to_an_internal_address(
     resolver = StaticResolver({"mail.lender.example": [address]})
     with counting_listener() as listener:
         config = smtp_settings(listener.port, smtp_host="mail.lender.example", **PRODUCTION)
-        result = await SmtpAdapter(config, clock=clock, resolver=resolver).send(EMAIL)
+        result = await SmtpAdapter(*config, clock=clock, resolver=resolver).send(EMAIL)
     assert isinstance(result.error, TargetRefused)
     assert f"NUDGE_SMTP_HOST: refused to connect to mail.lender.example at {address}" in str(
         result.error
@@ -220,7 +225,7 @@ async def test_starttls_to_a_relay_name_checks_the_certificate_for_the_name_at_t
             allow_private_targets=True,
             **PRODUCTION,
         )
-        result = await SmtpAdapter(config, clock=clock, resolver=resolver).send(EMAIL)
+        result = await SmtpAdapter(*config, clock=clock, resolver=resolver).send(EMAIL)
     assert result.error is None
     assert inbox.received[0].encrypted
     assert resolver.asked == ["mail.lender.internal"]

@@ -19,9 +19,9 @@ from channels.errors import (
 from channels.limits import BreakerState
 from channels.outbound import OutboundGuard, TargetRefused
 from channels.status import DeliveryStatus
-from channels.twilio_common import TwilioTransport
-from channels.twilio_sms import TwilioSmsAdapter
-from tests.conftest import TWILIO_SID, TWILIO_TOKEN, twilio_settings
+from channels.twilio.client import TwilioTransport
+from channels.twilio.sms import TwilioSmsAdapter
+from tests.conftest import TWILIO_SID, TWILIO_TOKEN, twilio_config
 from tests.fakes.listener import counting_listener
 from tests.fakes.resolver import StaticResolver
 from tests.fakes.twilio_server import FakeTwilio, Reply
@@ -38,7 +38,7 @@ MESSAGE = Message(
 
 @pytest.fixture
 async def sms(twilio: FakeTwilio, clock: FrozenClock) -> AsyncIterator[TwilioSmsAdapter]:
-    async with TwilioSmsAdapter(twilio_settings(twilio), clock=clock) as adapter:
+    async with TwilioSmsAdapter(*twilio_config(twilio), clock=clock) as adapter:
         yield adapter
 
 
@@ -80,8 +80,8 @@ async def test_price_twilio_reports_becomes_the_cost(
 async def test_messaging_service_sends_instead_of_the_from_number(
     twilio: FakeTwilio, clock: FrozenClock
 ) -> None:
-    settings = twilio_settings(twilio, twilio_messaging_service_sid="MG0123", twilio_from_number="")
-    async with TwilioSmsAdapter(settings, clock=clock) as adapter:
+    settings = twilio_config(twilio, twilio_messaging_service_sid="MG0123", twilio_from_number="")
+    async with TwilioSmsAdapter(*settings, clock=clock) as adapter:
         await adapter.send(MESSAGE)
     [request] = twilio.received
     assert request.form["MessagingServiceSid"] == "MG0123"
@@ -154,7 +154,7 @@ async def test_connection_refused_before_sending_is_retryable(
 ) -> None:
     closed = f"http://127.0.0.1:{free_port()}"
     async with TwilioSmsAdapter(
-        twilio_settings(twilio, twilio_api_base=closed), clock=clock
+        *twilio_config(twilio, twilio_api_base=closed), clock=clock
     ) as adapter:
         result = await adapter.send(MESSAGE)
     assert result.retryable
@@ -175,10 +175,8 @@ async def test_no_answer_after_sending_is_ambiguous_and_never_a_blind_resend(
 async def test_breaker_opens_after_consecutive_failures_and_closes_after_a_good_trial(
     twilio: FakeTwilio, clock: FrozenClock
 ) -> None:
-    settings = twilio_settings(
-        twilio, channel_breaker_failures=2, channel_breaker_open_seconds=30.0
-    )
-    async with TwilioSmsAdapter(settings, clock=clock) as adapter:
+    settings = twilio_config(twilio, channel_breaker_failures=2, channel_breaker_open_seconds=30.0)
+    async with TwilioSmsAdapter(*settings, clock=clock) as adapter:
         twilio.answer(Reply(status=500), Reply(status=503))
         await adapter.send(MESSAGE)
         await adapter.send(MESSAGE)
@@ -200,7 +198,7 @@ async def test_permanent_refusals_do_not_open_the_breaker(
     twilio: FakeTwilio, clock: FrozenClock
 ) -> None:
     async with TwilioSmsAdapter(
-        twilio_settings(twilio, channel_breaker_failures=1), clock=clock
+        *twilio_config(twilio, channel_breaker_failures=1), clock=clock
     ) as adapter:
         twilio.answer(Reply(status=400, code=21211, message="bad number"))
         await adapter.send(MESSAGE)
@@ -218,7 +216,7 @@ def test_sms_adapter_refuses_to_start_without_credentials_or_sender(
     twilio: FakeTwilio, clock: FrozenClock, overrides: dict[str, str], missing: str
 ) -> None:
     with pytest.raises(ConfigError, match=missing):
-        TwilioSmsAdapter(twilio_settings(twilio, **overrides), clock=clock)
+        TwilioSmsAdapter(*twilio_config(twilio, **overrides), clock=clock)
 
 
 PRODUCTION = {"env": "production", "secret_key": "RNxuKP92ONDZ7pTRz3z8OB22u0tSeVL_r9CA5XuTI_8"}
@@ -230,10 +228,10 @@ async def test_production_refuses_an_api_base_whose_name_resolves_to_an_internal
 ) -> None:
     port = twilio.url.rsplit(":", 1)[1]
     resolver = StaticResolver({"api.twilio.lender.example": [address]})
-    config = twilio_settings(
+    config = twilio_config(
         twilio, twilio_api_base=f"https://api.twilio.lender.example:{port}", **PRODUCTION
     )
-    async with TwilioSmsAdapter(config, clock=clock, resolver=resolver) as adapter:
+    async with TwilioSmsAdapter(*config, clock=clock, resolver=resolver) as adapter:
         result = await adapter.send(MESSAGE)
     assert isinstance(result.error, TargetRefused)
     assert result.error.message.startswith(
@@ -249,8 +247,8 @@ async def test_api_base_name_is_connected_to_at_the_address_the_resolver_gave(
     """Outside production loopback is allowed: the fake behind a name receives the message."""
     port = twilio.url.rsplit(":", 1)[1]
     resolver = StaticResolver({"api.twilio.test": ["127.0.0.1"]})
-    config = twilio_settings(twilio, twilio_api_base=f"http://api.twilio.test:{port}")
-    async with TwilioSmsAdapter(config, clock=clock, resolver=resolver) as adapter:
+    config = twilio_config(twilio, twilio_api_base=f"http://api.twilio.test:{port}")
+    async with TwilioSmsAdapter(*config, clock=clock, resolver=resolver) as adapter:
         result = await adapter.send(MESSAGE)
     assert result.status is DeliveryStatus.QUEUED
     assert (resolver.asked, len(twilio.received)) == (["api.twilio.test"], 1)

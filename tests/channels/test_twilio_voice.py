@@ -9,8 +9,8 @@ from app.clock import FrozenClock
 from channels.base import Channel, Message
 from channels.errors import AmbiguousError, ConfigError
 from channels.status import DeliveryStatus
-from channels.twilio_voice import TwilioVoiceAdapter
-from tests.conftest import twilio_settings
+from channels.twilio.voice import TwilioVoiceAdapter
+from tests.conftest import twilio_config
 from tests.fakes.twilio_server import FakeTwilio, Reply
 
 pytestmark = pytest.mark.anyio
@@ -25,7 +25,7 @@ CALL = Message(
 
 @pytest.fixture
 async def voice(twilio: FakeTwilio, clock: FrozenClock) -> AsyncIterator[TwilioVoiceAdapter]:
-    async with TwilioVoiceAdapter(twilio_settings(twilio), clock=clock) as adapter:
+    async with TwilioVoiceAdapter(*twilio_config(twilio), clock=clock) as adapter:
         yield adapter
 
 
@@ -98,6 +98,6 @@ async def test_no_answer_after_placing_a_call_is_ambiguous_and_unknown(
 def test_voice_refuses_to_start_without_a_from_number(
     twilio: FakeTwilio, clock: FrozenClock
 ) -> None:
-    settings = twilio_settings(twilio, twilio_from_number="", twilio_messaging_service_sid="MG1")
+    settings = twilio_config(twilio, twilio_from_number="", twilio_messaging_service_sid="MG1")
     with pytest.raises(ConfigError, match="NUDGE_TWILIO_FROM_NUMBER"):
-        TwilioVoiceAdapter(settings, clock=clock)
+        TwilioVoiceAdapter(*settings, clock=clock)

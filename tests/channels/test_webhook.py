@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 import trustme
+from pydantic import SecretStr
 
 from app.clock import FrozenClock
 from app.config import Settings
 from bench.scratch import free_port
-from channels.base import Channel, Message, WebhookTarget
+from channels.base import Channel, Message, ProviderSettings
 from channels.errors import (
     AmbiguousError,
     ChannelError,
@@ -20,7 +21,8 @@ from channels.errors import (
 )
 from channels.outbound import TargetRefused
 from channels.status import DeliveryStatus
-from channels.webhook import WebhookAdapter
+from channels.webhook.account import WebhookAccount
+from channels.webhook.adapter import WebhookAdapter
 from tests.channels.conftest import WEBHOOK_SECRET
 from tests.conftest import START, settings
 from tests.fakes.listener import counting_listener
@@ -41,17 +43,18 @@ def event(url: str, secret: str = WEBHOOK_SECRET) -> Message:
         body="{}",
         metadata={"loan_ref": "loan-1"},
         payload=PAYLOAD,
-        target=WebhookTarget(url=url, secret=secret),
+        account=WebhookAccount.model_construct(url=url, secret=SecretStr(secret)),
     )
 
 
-def webhook_settings(**overrides: object) -> Settings:
-    return settings(**{"channel_read_timeout_seconds": 0.5} | overrides)
+def webhook_settings(**overrides: object) -> tuple[Settings, ProviderSettings]:
+    """The service's settings, and the plugin's (it has none of its own)."""
+    return settings(**{"channel_read_timeout_seconds": 0.5} | overrides), ProviderSettings()
 
 
 @pytest.fixture
 async def webhook(receiver: WebhookReceiver, clock: FrozenClock) -> AsyncIterator[WebhookAdapter]:
-    async with WebhookAdapter(webhook_settings(), clock=clock) as adapter:
+    async with WebhookAdapter(*webhook_settings(), clock=clock) as adapter:
         yield adapter
 
 
@@ -77,7 +80,7 @@ async def test_webhook_posts_json_signed_with_hmac_over_timestamp_and_body(
 async def test_receiver_refusing_the_signature_is_a_config_error(
     receiver: WebhookReceiver, clock: FrozenClock
 ) -> None:
-    async with WebhookAdapter(webhook_settings(), clock=clock) as adapter:
+    async with WebhookAdapter(*webhook_settings(), clock=clock) as adapter:
         result = await adapter.send(event(receiver.url, secret="whsec-someone-else"))
     assert not receiver.received[0].signature_valid
     assert isinstance(result.error, ConfigError)
@@ -114,7 +117,7 @@ async def test_no_answer_after_posting_is_ambiguous(
 
 
 async def test_unreachable_receiver_is_retryable(clock: FrozenClock) -> None:
-    async with WebhookAdapter(webhook_settings(), clock=clock) as adapter:
+    async with WebhookAdapter(*webhook_settings(), clock=clock) as adapter:
         result = await adapter.send(event(f"http://127.0.0.1:{free_port()}/h"))
     assert result.retryable
 
@@ -122,7 +125,7 @@ async def test_unreachable_receiver_is_retryable(clock: FrozenClock) -> None:
 async def test_a_message_without_its_tenants_target_fails_without_sending(
     webhook: WebhookAdapter, receiver: WebhookReceiver
 ) -> None:
-    result = await webhook.send(replace(event(receiver.url), target=None))
+    result = await webhook.send(replace(event(receiver.url), account=None))
     assert isinstance(result.error, ConfigError)
     assert "PUT /v1/tenant/providers/webhook" in result.error.message
     assert receiver.received == []
@@ -138,7 +141,7 @@ async def test_production_refuses_a_public_name_that_resolves_to_loopback_withou
     with counting_listener() as listener:
         url = f"https://hooks.lender.example:{listener.port}/hooks/nudge"
         async with WebhookAdapter(
-            webhook_settings(**PRODUCTION), clock=clock, resolver=resolver
+            *webhook_settings(**PRODUCTION), clock=clock, resolver=resolver
         ) as adapter:
             result = await adapter.send(event(url))
     assert isinstance(result.error, TargetRefused)
@@ -153,7 +156,7 @@ async def test_production_refuses_a_name_that_resolves_to_the_metadata_address(
 ) -> None:
     resolver = StaticResolver({"hooks.lender.example": ["169.254.169.254"]})
     config = webhook_settings(allow_private_targets=True, **PRODUCTION)
-    async with WebhookAdapter(config, clock=clock, resolver=resolver) as adapter:
+    async with WebhookAdapter(*config, clock=clock, resolver=resolver) as adapter:
         result = await adapter.send(event("https://hooks.lender.example/hooks/nudge"))
     assert isinstance(result.error, TargetRefused)
     assert "169.254.169.254, a cloud metadata address" in result.error.message
@@ -181,7 +184,7 @@ async def test_allowing_private_targets_lets_production_post_to_an_on_premises_n
         port = onsite.url.split(":")[2].split("/")[0]
         url = f"https://hooks.lender.example:{port}/hooks/nudge"
         config = webhook_settings(allow_private_targets=True, **PRODUCTION)
-        async with WebhookAdapter(config, clock=clock, resolver=resolver) as adapter:
+        async with WebhookAdapter(*config, clock=clock, resolver=resolver) as adapter:
             result = await adapter.send(event(url))
     assert result.error is None
     assert result.status is DeliveryStatus.DELIVERED

@@ -23,6 +23,7 @@ from app.db import create_session_factory
 from app.deliveries import callbacks, retention
 from app.deliveries.pending_models import PendingCallback
 from app.reminders.states import ReminderStatus
+from channels.twilio.routes import parse_report
 from tests.conftest import DispatcherFactory, Server, Tenant, count
 from tests.deliveries.conftest import Log
 from tests.factories import customer
@@ -288,7 +289,7 @@ def in_flight_attempt(log: Log) -> str:
 
 
 def keep(db: Session, clock: FrozenClock, reminder_id: str, sid: str, *, limit: int) -> None:
-    report = callbacks.parse_report({"MessageSid": sid, "MessageStatus": "delivered"}, reminder_id)
+    report = parse_report({"MessageSid": sid, "MessageStatus": "delivered"}, reminder_id)
     callbacks.receive(db, report=report, now=clock.now(), ttl=TTL, limit=limit)
     db.commit()
 
@@ -344,7 +345,7 @@ def test_a_callback_is_kept_only_while_its_reminder_awaits_a_provider_id(
         (awaiting, "receiving"),
     ]:
         form = {"MessageSid": "SM" + "9" * 32, "MessageStatus": status}
-        report = callbacks.parse_report(form, reference)
+        report = parse_report(form, reference)
         callbacks.receive(db, report=report, now=clock.now(), ttl=TTL, limit=10)
         db.commit()
     assert pending_ids(db) == []

@@ -24,7 +24,7 @@ from app.dispatch.scheduler import dispatching
 from app.idempotency.models import IdempotencyRecord
 from app.reminders.models import DeliveryAttempt, ReminderEvent
 from app.reminders.states import ReminderStatus
-from tests.conftest import Tenant, app_settings
+from tests.conftest import Tenant, app_providers, app_settings
 from tests.deliveries.conftest import BODY, EMAIL, PHONE, Log
 from tests.factories import reminder
 
@@ -141,7 +141,8 @@ async def test_the_scheduler_runs_retention_at_start_beside_the_dispatcher(
     settings = app_settings(database_url, embedded_worker=True)
     sessions = create_session_factory(db.get_bind())  # type: ignore[arg-type]
 
-    async with dispatching(sessions=sessions, settings=settings, clock=clock):
+    providers = app_providers(settings)
+    async with dispatching(sessions=sessions, settings=settings, providers=providers, clock=clock):
         with anyio.fail_after(20):
             while db.scalar(sa.select(DeliveryAttempt.body)) is not None:
                 db.rollback()

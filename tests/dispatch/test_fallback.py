@@ -10,7 +10,7 @@ import pytest
 from app.clock import FrozenClock
 from app.dispatch.worker import Dispatcher
 from bench.scratch import free_port
-from tests.conftest import DispatcherFactory, Tenant
+from tests.conftest import DispatcherFactory, Tenant, smtp_options
 from tests.factories import customer
 from tests.fakes.smtp_server import Inbox, smtp_server
 from tests.fakes.twilio_server import FakeTwilio, Reply
@@ -22,13 +22,8 @@ SHANGHAI_22H = datetime.fromisoformat("2026-11-27T14:00:00+00:00")
 """When quiet hours begin for the test customer (Asia/Shanghai, `cn` preset)."""
 
 
-def smtp(port: int, **overrides: Any) -> dict[str, Any]:
-    return {
-        "smtp_host": "127.0.0.1",
-        "smtp_port": port,
-        "smtp_from_address": "reminders@lender.example",
-        "smtp_starttls": False,
-    } | overrides
+def smtp(port: int) -> dict[str, Any]:
+    return {"smtp": smtp_options(port)}
 
 
 @pytest.fixture

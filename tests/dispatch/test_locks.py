@@ -26,7 +26,7 @@ from app.tenants.models import Tenant
 from bench.scratch import fresh_database
 from bench.seeding import seed
 from channels.registry import Registry
-from tests.conftest import START, app_settings, twilio_settings
+from tests.conftest import START, app_providers, app_settings, twilio_options, twilio_settings
 from tests.factories import customer, reminder
 from tests.fakes.twilio_server import FakeTwilio
 from tests.servers import serving
@@ -71,8 +71,9 @@ async def setup(tmp_path: Path, twilio: FakeTwilio) -> AsyncIterator[Setup]:
         ]
         tenant_id = seed(url, clock=clock, bodies=bodies)
         engine = sa.create_engine(url, connect_args={"options": "-c lock_timeout=1000"})
-        settings = twilio_settings(twilio, database_url=url)
-        registry = Registry.from_settings(settings, clock=clock)
+        settings = twilio_settings(database_url=url)
+        providers = app_providers(settings, twilio=twilio_options(twilio))
+        registry = Registry.from_settings(settings, providers, clock=clock)
         sessions = create_session_factory(engine)
         dispatcher = Dispatcher(
             sessions=sessions,

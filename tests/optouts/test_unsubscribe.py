@@ -18,7 +18,7 @@ from app.main import create_app
 from app.optouts.links import UnsubscribeLinks
 from app.signing import sign
 from app.tenants import service as tenants
-from tests.conftest import DispatcherFactory, app_settings, settings
+from tests.conftest import DispatcherFactory, app_settings, settings, smtp_options
 from tests.factories import reminder
 from tests.fakes.smtp_server import Inbox, smtp_server
 from tests.servers import serving
@@ -62,10 +62,7 @@ def inbox() -> Iterator[Inbox]:
 
 def mailing(make_dispatcher: DispatcherFactory, inbox: Inbox) -> Any:
     return make_dispatcher(
-        smtp_host="127.0.0.1",
-        smtp_port=inbox.port,
-        smtp_from_address=SENDER,
-        smtp_starttls=False,
+        smtp=smtp_options(inbox.port, from_address=SENDER),
         secret_key=SECRET_KEY,
         public_url=PUBLIC,
     )

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts
-from app.accounts.schemas import Provider
 from app.accounts.vault import Vault
+from channels.webhook.account import NAME as WEBHOOK
 from tests.conftest import Tenant, settings
 from tests.helpers.secrets import GUESSABLE
 
@@ -19,7 +19,7 @@ URL = "http://127.0.0.1:9100/hooks/nudge"
 def stored_secret(db: Session, tenant: Tenant) -> str | None:
     """The secret as the dispatcher will open it from the tenant's `webhook` account."""
     db.rollback()  # see what the server committed
-    account = accounts.stored(db, tenant_id=tenant.id, provider=Provider.WEBHOOK)
+    account = accounts.stored(db, tenant_id=tenant.id, provider=WEBHOOK)
     target = accounts.webhook_of(account, Vault(settings()))
     return None if target is None else target.secret
 

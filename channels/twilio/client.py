@@ -23,9 +23,8 @@ from twilio.rest import Client
 from yarl import URL
 
 from app.clock import Clock
-from app.config import Settings
 from channels.addresses import parse_address
-from channels.base import Adapter, Cost, Message, SendResult, TwilioAccount
+from channels.base import Adapter, Cost, Message, SendResult
 from channels.errors import (
     AmbiguousError,
     ChannelError,
@@ -36,6 +35,7 @@ from channels.errors import (
 )
 from channels.outbound import GuardedResolver, OutboundGuard
 from channels.status import StatusMap
+from channels.twilio.settings import TwilioAccount, TwilioSettings
 
 CALLBACK_PATH = "/v1/webhooks/twilio/status"
 
@@ -172,30 +172,32 @@ class TwilioAdapter(Adapter[TwilioRequest, Any]):
     """
 
     statuses: ClassVar[StatusMap]
+    own: TwilioSettings
 
     _clients: dict[tuple[str, str], Client] | None = None
 
-    def check_settings(self, settings: Settings) -> None:
-        if not settings.twilio_account_sid or not settings.twilio_auth_token.get_secret_value():
-            raise ConfigError(f"{self.name} needs NUDGE_TWILIO_ACCOUNT_SID and _AUTH_TOKEN")
+    def check_settings(self) -> None:
+        if self.own.account_sid and not self.own.auth_token.get_secret_value():
+            raise ConfigError(f"{self.name} needs NUDGE_TWILIO_AUTH_TOKEN with the account SID")
 
     def account_of(self, message: Message) -> TwilioAccount:
-        settings = self.settings
+        """The tenant's own account, else the global one; neither is a configuration error."""
         if isinstance(message.account, TwilioAccount):
             return message.account
-        return TwilioAccount(
-            account_sid=settings.twilio_account_sid,
-            auth_token=settings.twilio_auth_token.get_secret_value(),
-            from_number=settings.twilio_from_number or None,
-            messaging_service_sid=settings.twilio_messaging_service_sid or None,
-        )
+        account = TwilioAccount.of(self.own)
+        if account is None:
+            raise ConfigError(
+                "no Twilio account: set NUDGE_TWILIO_ACCOUNT_SID and _AUTH_TOKEN, or store the "
+                "tenant's own (PUT /v1/tenant/providers/twilio)"
+            )
+        return account
 
     def client_for(self, account: TwilioAccount) -> Client:
         """Made on first use, inside the event loop its aiohttp pool will belong to. Keyed by
         the token too, so a tenant that changes it gets a new client."""
         if self._clients is None:
             self._clients = {}
-        key = (account.account_sid, account.auth_token)
+        key = (account.account_sid, account.token())
         if key not in self._clients:
             settings = self.settings
             transport = TwilioTransport(
@@ -204,11 +206,11 @@ class TwilioAdapter(Adapter[TwilioRequest, Any]):
                 clock=self.clock,
                 guard=self.outbound_guard("NUDGE_TWILIO_API_BASE"),
             )
-            client = Client(account.account_sid, account.auth_token, http_client=transport)
+            client = Client(account.account_sid, account.token(), http_client=transport)
             # NUDGE_TWILIO_API_BASE alone says where requests go: the library would rewrite
             # the host for TWILIO_EDGE / TWILIO_REGION found in the environment.
             client.edge = client.region = None
-            client.api.base_url = settings.twilio_api_base.rstrip("/")
+            client.api.base_url = self.own.api_base.rstrip("/")
             self._clients[key] = client
         return self._clients[key]
 

@@ -2,11 +2,10 @@
 
 from typing import Any, ClassVar
 
-from app.config import Settings
 from channels.base import Channel, Message
 from channels.errors import ConfigError
 from channels.status import TWILIO_MESSAGE, StatusMap
-from channels.twilio_common import TwilioAdapter, TwilioRequest
+from channels.twilio.client import TwilioAdapter, TwilioRequest
 
 
 class TwilioSmsAdapter(TwilioAdapter):
@@ -16,9 +15,10 @@ class TwilioSmsAdapter(TwilioAdapter):
     rate_per_second: ClassVar[float] = 10.0
     max_concurrency: ClassVar[int] = 10
 
-    def check_settings(self, settings: Settings) -> None:
-        super().check_settings(settings)
-        if not (settings.twilio_from_number or settings.twilio_messaging_service_sid):
+    def check_settings(self) -> None:
+        super().check_settings()
+        own = self.own
+        if own.account_sid and not (own.from_number or own.messaging_service_sid):
             raise ConfigError(
                 "twilio_sms needs NUDGE_TWILIO_FROM_NUMBER or NUDGE_TWILIO_MESSAGING_SERVICE_SID"
             )

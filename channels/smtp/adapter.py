@@ -9,8 +9,7 @@ from typing import ClassVar
 
 import aiosmtplib
 
-from app.config import Settings
-from channels.base import Adapter, Channel, Message, SendResult, SmtpAccount
+from channels.base import Adapter, Channel, Message, SendResult
 from channels.errors import (
     AmbiguousError,
     ChannelError,
@@ -19,6 +18,7 @@ from channels.errors import (
     RetryableError,
 )
 from channels.outbound import open_socket
+from channels.smtp.settings import SmtpAccount, SmtpSettings
 from channels.status import DeliveryStatus
 
 
@@ -36,25 +36,26 @@ class SmtpAdapter(Adapter[Outgoing, tuple[str, str]]):
     rate_per_second: ClassVar[float] = 5.0
     max_concurrency: ClassVar[int] = 5
 
-    def check_settings(self, settings: Settings) -> None:
-        if not settings.smtp_host or not settings.smtp_from_address:
-            raise ConfigError("smtp needs NUDGE_SMTP_HOST and NUDGE_SMTP_FROM_ADDRESS")
-        if settings.smtp_use_tls and settings.smtp_starttls:
+    own: SmtpSettings
+
+    def check_settings(self) -> None:
+        own = self.own
+        if own.host and not own.from_address:
+            raise ConfigError("smtp needs NUDGE_SMTP_FROM_ADDRESS with NUDGE_SMTP_HOST")
+        if own.use_tls and own.starttls:
             raise ConfigError("NUDGE_SMTP_USE_TLS and NUDGE_SMTP_STARTTLS exclude each other")
 
     def account_of(self, message: Message) -> SmtpAccount:
+        """The tenant's own server, else the global one; neither is a configuration error."""
         if isinstance(message.account, SmtpAccount):
             return message.account
-        settings = self.settings
-        return SmtpAccount(
-            host=settings.smtp_host,
-            port=settings.smtp_port,
-            username=settings.smtp_username,
-            password=settings.smtp_password.get_secret_value(),
-            starttls=settings.smtp_starttls,
-            use_tls=settings.smtp_use_tls,
-            from_address=settings.smtp_from_address,
-        )
+        account = SmtpAccount.of(self.own)
+        if account is None:
+            raise ConfigError(
+                "no mail server: set NUDGE_SMTP_HOST and NUDGE_SMTP_FROM_ADDRESS, or store the "
+                "tenant's own (PUT /v1/tenant/providers/smtp)"
+            )
+        return account
 
     def build(self, message: Message) -> Outgoing:
         account = self.account_of(message)
@@ -96,7 +97,7 @@ class SmtpAdapter(Adapter[Outgoing, tuple[str, str]]):
             hostname=account.host,
             sock=connection,
             username=account.username or None,
-            password=account.password or None,
+            password=account.password.get_secret_value() if account.password else None,
             use_tls=account.use_tls,
             start_tls=account.starttls,
             timeout=settings.channel_read_timeout_seconds,

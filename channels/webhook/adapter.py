@@ -1,6 +1,6 @@
 """A signed JSON POST to the tenant's own URL, for CRMs, field-visit systems and chat apps.
 
-Each message carries its tenant's `WebhookTarget` (URL and secret, set with
+Each message carries its tenant's `WebhookAccount` (URL and secret, set with
 `PUT /v1/tenant/providers/webhook`):
 there is no global target, so one lender's reminders never reach another's system. The receiver
 checks `Nudge-Signature: v1=<hex HMAC-SHA256(secret, "{timestamp}.{body}")>`
@@ -15,7 +15,7 @@ from typing import ClassVar
 
 import httpx
 
-from channels.base import Adapter, Channel, Message, SendResult, WebhookTarget
+from channels.base import Adapter, Channel, Message, SendResult
 from channels.errors import (
     AmbiguousError,
     ChannelError,
@@ -26,6 +26,7 @@ from channels.errors import (
 )
 from channels.outbound import guarded_http_client
 from channels.status import DeliveryStatus
+from channels.webhook.account import WebhookAccount
 
 SIGNATURE_VERSION = "v1"
 TARGET_SETTING = "the tenant's webhook_url"
@@ -72,7 +73,7 @@ class WebhookAdapter(Adapter[httpx.Request, httpx.Response]):
         headers = {
             "Content-Type": "application/json",
             "Nudge-Timestamp": timestamp,
-            "Nudge-Signature": sign(target.secret.encode(), timestamp, body),
+            "Nudge-Signature": sign(target.key().encode(), timestamp, body),
             "Idempotency-Key": message.reference,
         }
         return self.http.build_request("POST", target.url, content=body, headers=headers)
@@ -113,7 +114,8 @@ class WebhookAdapter(Adapter[httpx.Request, httpx.Response]):
             await self._http.aclose()
 
 
-def _target(message: Message) -> WebhookTarget:
-    if message.target is None or not (message.target.url and message.target.secret):
+def _target(message: Message) -> WebhookAccount:
+    target = message.account
+    if not (isinstance(target, WebhookAccount) and target.url and target.key()):
         raise ConfigError("the tenant has no webhook account (PUT /v1/tenant/providers/webhook)")
-    return message.target
+    return target

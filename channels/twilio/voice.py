@@ -4,11 +4,10 @@ from typing import Any, ClassVar
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from app.config import Settings
 from channels.base import Channel, Message
 from channels.errors import ConfigError
 from channels.status import TWILIO_CALL, StatusMap
-from channels.twilio_common import TwilioAdapter, TwilioRequest
+from channels.twilio.client import TwilioAdapter, TwilioRequest
 
 
 class TwilioVoiceAdapter(TwilioAdapter):
@@ -19,9 +18,9 @@ class TwilioVoiceAdapter(TwilioAdapter):
     """Twilio's default outbound calls per second for an account."""
     max_concurrency: ClassVar[int] = 5
 
-    def check_settings(self, settings: Settings) -> None:
-        super().check_settings(settings)
-        if not settings.twilio_from_number:
+    def check_settings(self) -> None:
+        super().check_settings()
+        if self.own.account_sid and not self.own.from_number:
             raise ConfigError("twilio_voice needs NUDGE_TWILIO_FROM_NUMBER to place calls")
 
     def build(self, message: Message) -> TwilioRequest:
@@ -29,12 +28,12 @@ class TwilioVoiceAdapter(TwilioAdapter):
         twiml = VoiceResponse()
         twiml.say(
             message.body,
-            language=message.language or self.settings.twilio_say_language,
-            voice=message.voice or self.settings.twilio_say_voice or None,
+            language=message.language or self.own.say_language,
+            voice=message.voice or self.own.say_voice or None,
         )
         account = self.account_of(message)
         if account.from_number is None:
-            raise ConfigError("twilio_voice needs the tenant's Twilio from_number to place calls")
+            raise ConfigError("twilio_voice needs a Twilio from_number to place calls")
         params = {
             "to": message.to,
             "from_": account.from_number,
