@@ -32,7 +32,7 @@ from app.dispatch.worker import Dispatcher
 from app.reminders.models import DeliveryAttempt, Reminder
 from bench.scratch import fresh_database
 from bench.seeding import seed
-from channels.registry import Registry
+from channels.registry import Providers, Registry
 
 ALWAYS = {"windows": {"any": [{"start": "00:00", "end": "24:00"}]}}
 
@@ -64,7 +64,8 @@ def through_dispatcher(url: str, batch: int) -> float:
     clock = SystemClock()
 
     async def run() -> tuple[int, float]:
-        registry = Registry.from_settings(settings, clock=clock)
+        providers = Providers.load(settings, env_file=None)
+        registry = Registry.from_settings(settings, providers, clock=clock)
         dispatcher = Dispatcher(
             sessions=create_session_factory(engine),
             settings=settings,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.errors import Problem, problem_response
 from app.main import create_app
 from app.reminders.models import Reminder
-from tests.conftest import Tenant, app_settings, count
+from tests.conftest import Tenant, app_providers, app_settings, count
 from tests.databases import BACKENDS, unreachable_database
 from tests.factories import reminder
 from tests.helpers.ops import csrf_token
@@ -105,7 +105,7 @@ def test_every_route_answers_503_with_retry_after_while_the_database_is_unreacha
     settings = app_settings(unreachable_database(backend, tmp_path), public_url=LOCAL)
     unavailable = (503, "application/problem+json", str(settings.db_retry_after_seconds))
     with (
-        serving(create_app(settings)) as base,
+        serving(create_app(settings, providers=app_providers(settings))) as base,
         httpx.Client(base_url=base, headers={"Authorization": "Bearer k"}, timeout=30) as client,
     ):
         answers = {

@@ -25,7 +25,7 @@ from app.optouts.public import signed_link
 from app.tenants.service import Scope
 from app.visits.endpoints import _signed_task
 from channels.registry import discover
-from tests.conftest import DispatcherFactory, Server, Tenant, app_settings
+from tests.conftest import DispatcherFactory, Server, Tenant, app_providers, app_settings
 from tests.factories import customer, reminder
 from tests.fakes.twilio_server import FakeTwilio
 from tests.helpers.ops import issue_key, sign_in
@@ -254,7 +254,8 @@ EMPTY_FOR_B: dict[tuple[str, str], Callable[[Any], bool]] = {
 @pytest.fixture(scope="module")
 def server(database_url: str, clock: FrozenClock) -> Iterator[Server]:
     """Served over plain http, as the dashboard tests are, so session cookies are sent."""
-    app = create_app(app_settings(database_url, public_url="http://127.0.0.1"), clock)
+    settings = app_settings(database_url, public_url="http://127.0.0.1")
+    app = create_app(settings, clock, app_providers(settings))
     with serving(app) as url:
         yield Server(url=url, app=app)
 

@@ -17,6 +17,7 @@ from app.accounts.vault import Vault
 from app.db import Base, create_db_engine
 from bench.scratch import fresh_database
 from channels.webhook.account import NAME as WEBHOOK
+from channels.webhook.account import WebhookAccount
 from tests.conftest import settings
 from tests.databases import BACKENDS
 
@@ -131,10 +132,11 @@ def test_a_webhook_secret_stored_in_clear_moves_into_the_sealed_store_and_back(
             with Session(engine) as session:
                 raw = repr(session.execute(sa.text("SELECT * FROM provider_accounts")).all())
                 account = accounts.stored(session, tenant_id=tenant_id, provider=WEBHOOK)
-                target = accounts.webhook_of(account, Vault(settings()))
+                assert account is not None
+                target = accounts.open_account(account, Vault(settings()), WebhookAccount)
             assert secret not in raw
-            assert target is not None
-            assert (target.url, target.secret) == (url, secret)
+            assert isinstance(target, WebhookAccount)
+            assert (target.url, target.key()) == (url, secret)
             migrate.downgrade(engine, "0015")
             with engine.connect() as connection:
                 back = connection.execute(

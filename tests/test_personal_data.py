@@ -27,7 +27,7 @@ from app.observability import logs
 from app.optouts.links import UnsubscribeLinks
 from app.tenants import service as tenants
 from app.tenants.service import Scope
-from tests.conftest import DispatcherFactory, app_settings
+from tests.conftest import DispatcherFactory, app_providers, app_settings
 from tests.factories import reminder
 from tests.fakes.twilio_server import FakeTwilio, Reply
 from tests.helpers.ops import sign_in
@@ -92,7 +92,8 @@ async def test_no_contact_detail_is_shown_or_logged_in_clear_without_pii_read(
     make_dispatcher: DispatcherFactory,
     logged: pytest.CaptureFixture[str],
 ) -> None:
-    app = create_app(app_settings(database_url, public_url=PUBLIC_URL), clock)
+    settings = app_settings(database_url, public_url=PUBLIC_URL)
+    app = create_app(settings, clock, app_providers(settings))
     with serving(app, log_config=logs.config(), log_level="info") as url:
         issued = tenants.create_tenant(db, name="acme", clock=clock)
         reader_scopes = [s for s in Scope if s not in (Scope.PII_READ, Scope.ADMIN)]

@@ -22,7 +22,7 @@ from app.db import create_db_engine, create_session_factory
 from app.dispatch.worker import Dispatcher
 from app.main import create_app
 from bench.scratch import fresh_database
-from channels.registry import Registry
+from channels.registry import Providers, Registry
 from tests.conftest import app_settings, settings
 from tests.helpers.cli import nudge
 from tests.servers import serving
@@ -66,7 +66,7 @@ async def console_dispatcher(url: str, clock: FrozenClock) -> AsyncIterator[Disp
     console."""
     config = settings(database_url=url, env="development")
     engine = create_db_engine(url)
-    registry = Registry.from_settings(config, clock=clock)
+    registry = Registry.from_settings(config, Providers.load(config, env_file=None), clock=clock)
     try:
         yield Dispatcher(
             sessions=create_session_factory(engine),

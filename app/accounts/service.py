@@ -1,8 +1,9 @@
 """Storing, showing and using tenants' own provider accounts.
 
-Every check that applies to the global settings of a provider applies to a tenant's account
-too: outbound-safety of its URL or host (`channels.addresses`) and the guessability of its
-secrets (`app.secret_strength`). Services flush; the request or the command commits.
+An account is the provider plugin's own `Account` model (channels/base.py), stored as what it
+shows and its secrets sealed. Every check that applies to a provider's global settings applies
+to a tenant's account too: the targets it names (the model's `refusals`) and the guessability
+of its secrets (`app.secret_strength`). Services flush; the request or the command commits.
 """
 
 import uuid
@@ -19,9 +20,6 @@ from app.config import Settings
 from app.errors import FieldError, NotFound, ValidationFailed
 from app.secret_strength import weakness
 from channels.base import Account
-
-TenantAccounts = Mapping[str, Account]
-"""A tenant's own accounts, opened (secrets decrypted), by provider plugin name."""
 
 
 def store(

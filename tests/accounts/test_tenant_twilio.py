@@ -6,6 +6,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from channels.twilio.settings import TwilioSettings
 from tests.conftest import TWILIO_SID, DispatcherFactory, Tenant
 from tests.factories import customer
 from tests.fakes.twilio_server import FakeTwilio
@@ -84,6 +85,59 @@ async def test_each_tenant_sends_through_its_own_account_and_one_without_through
         )
         assert answer.status_code == 200, answer.text
         assert read(tenant, sent[name])["status"] == "delivered"
+
+
+async def test_with_no_global_twilio_each_tenant_sends_and_is_verified_through_its_own_account(
+    new_tenant: NewTenant,
+    make_dispatcher: DispatcherFactory,
+    twilio: FakeTwilio,
+    anonymous: httpx.Client,
+) -> None:
+    """The service has no Twilio account of its own (only the API's address): each lender's
+    texts still go out through its own account, and each callback and inbound text is
+    verified with its own token, never with the other's."""
+    tenants = {"alpha": new_tenant("alpha"), "beta": new_tenant("beta")}
+    accounts = {name: own_account(tenant, twilio, name) for name, tenant in tenants.items()}
+    sent = {name: submit(tenant, channels=["sms"]) for name, tenant in tenants.items()}
+    no_global = TwilioSettings(_env_file=None, api_base=twilio.url)  # type: ignore[call-arg]
+    await make_dispatcher(twilio=no_global).run_once()
+
+    by_reminder = {
+        request.form["StatusCallback"].rsplit("=", 1)[1]: request for request in twilio.received
+    }
+    sids = {}
+    for name, tenant in tenants.items():
+        request = by_reminder[sent[name]]
+        assert (request.account_sid, request.authorized) == (accounts[name]["account_sid"], True)
+        [attempt] = read(tenant, sent[name])["attempts"]
+        assert attempt["provider"] == "twilio_sms"
+        sids[name] = attempt["provider_message_id"]
+
+    forged = status_post(
+        anonymous, sent["alpha"], sids["alpha"], "failed", token=accounts["beta"]["auth_token"]
+    )
+    assert forged.status_code == 403
+    assert read(tenants["alpha"], sent["alpha"])["status"] == "sent"
+    for name, tenant in tenants.items():
+        token = accounts[name]["auth_token"]
+        answer = status_post(anonymous, sent[name], sids[name], "delivered", token=token)
+        assert answer.status_code == 200, answer.text
+        assert read(tenant, sent[name])["status"] == "delivered"
+
+    attempts = [("alpha", "beta", 403), ("alpha", "alpha", 200)]
+    attempts += [("beta", "alpha", 403), ("beta", "beta", 200)]
+    for n, (name, signer, expected) in enumerate(attempts):
+        form = {
+            "From": "+8613812345678",
+            "To": accounts[name]["from_number"],
+            "Body": "HELP",
+            "MessageSid": f"SM{n:032d}",
+        }
+        signed = signature(INBOUND_PATH, form, token=accounts[signer]["auth_token"])
+        answer = anonymous.post(INBOUND_PATH, data=form, headers={"X-Twilio-Signature": signed})
+        assert answer.status_code == expected, (name, signer, answer.text)
+        if expected == 200:  # answered as the tenant whose own number was texted
+            assert f"【{name}】" in answer.text
 
 
 async def test_a_callback_signed_with_another_tenants_token_is_refused_and_changes_nothing(

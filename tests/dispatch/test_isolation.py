@@ -204,7 +204,9 @@ async def test_a_claim_that_expired_while_rendering_is_never_sent_by_its_first_w
             lease=slow.lease,
             fallback=slow.fallback,
         )
-    drafts = draft_batch(batch, budget=slow.budget, links=slow.links, vault=slow.vault)
+    drafts = draft_batch(
+        batch, budget=slow.budget, links=slow.links, vault=slow.vault, registry=slow.registry
+    )
     clock.advance(slow.lease + timedelta(seconds=1))  # a render slower than the lease
     assert await other.run_once() == 1  # recovers the claim, takes it and sends it
 
@@ -244,7 +246,11 @@ async def test_a_customer_changed_between_render_and_prepare_is_rendered_again_n
             fallback=dispatcher.fallback,
         )
     drafts = draft_batch(
-        batch, budget=dispatcher.budget, links=dispatcher.links, vault=dispatcher.vault
+        batch,
+        budget=dispatcher.budget,
+        links=dispatcher.links,
+        vault=dispatcher.vault,
+        registry=dispatcher.registry,
     )  # in Chinese, as the customer's locale says
     english = customer(locale="en-GB", jurisdiction="GB", timezone="Europe/London")
     assert submit(tenant, customer=english, loan_ref="another", send_at="2027-01-01T00:00:00Z")

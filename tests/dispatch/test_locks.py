@@ -162,7 +162,8 @@ async def test_the_reminders_of_a_busy_customer_do_not_hold_up_those_due_after_t
 async def test_a_round_that_fails_on_the_database_is_in_the_heartbeat_readyz_reports(
     setup: Setup,
 ) -> None:
-    app = create_app(app_settings(setup.url), setup.clock)
+    settings = app_settings(setup.url)
+    app = create_app(settings, setup.clock, app_providers(settings))
     with serving(app) as base:
         assert httpx.get(f"{base}/readyz").json() == {"status": "ready", "dispatch": None}
         assert await setup.dispatcher.run_once() == 3

@@ -75,11 +75,12 @@ def sent_to_twilio(twilio: FakeTwilio, reminder_id: str) -> list[str]:
 
 def sms_only(full: Dispatcher) -> Dispatcher:
     """A dispatcher of a build with no provider but Twilio SMS configured."""
+    sms = full.registry.adapter_for(Channel.SMS)
     return Dispatcher(
         sessions=full.sessions,
         settings=full.settings,
         clock=full.clock,
-        registry=Registry({Channel.SMS: full.registry.adapter_for(Channel.SMS)}),
+        registry=Registry({sms.name: sms}, chosen={Channel.SMS: sms.name}, own={}, models={}),
         rng=random.Random(0),
         name="sms-only",
     )

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.clock import FrozenClock
 from app.main import create_app
 from app.tenants.service import Scope
-from tests.conftest import DispatcherFactory, Server, Tenant, app_settings
+from tests.conftest import DispatcherFactory, Server, Tenant, app_providers, app_settings
 from tests.factories import reminder
 from tests.fakes.twilio_server import FakeTwilio
 from tests.helpers.ops import Send, SignIn, issue_key, sign_in
@@ -21,7 +21,8 @@ from tests.servers import serving
 def server(database_url: str, clock: FrozenClock) -> Iterator[Server]:
     """The app as the dashboard sees it in tests: served over plain http on loopback, so its
     public URL is plain http too and cookies come without the Secure flag."""
-    app = create_app(app_settings(database_url, public_url="http://127.0.0.1"), clock)
+    settings = app_settings(database_url, public_url="http://127.0.0.1")
+    app = create_app(settings, clock, app_providers(settings))
     with serving(app) as url:
         yield Server(url=url, app=app)
 

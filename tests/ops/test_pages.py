@@ -17,7 +17,7 @@ from app.ops.session import SESSION_COOKIE, SIGN_IN_COOKIE
 from app.reminders.models import DeliveryAttempt, Reminder
 from app.tenants import service as tenants
 from app.tenants.service import Scope
-from tests.conftest import START, Tenant, app_settings
+from tests.conftest import START, Tenant, app_providers, app_settings
 from tests.factories import customer, reminder
 from tests.helpers.ops import Send, SignIn, csrf_token, issue_key, sign_in
 from tests.servers import serving
@@ -86,7 +86,8 @@ def test_the_session_cookie_is_http_only_same_site_strict_and_never_holds_the_ke
 def test_the_session_cookie_is_secure_when_the_public_url_is_https(
     database_url: str, clock: FrozenClock, tenant: Tenant
 ) -> None:
-    app = create_app(app_settings(database_url, public_url="https://nudge.example"), clock)
+    settings = app_settings(database_url, public_url="https://nudge.example")
+    app = create_app(settings, clock, app_providers(settings))
     with serving(app) as url, httpx.Client(base_url=url) as client:
         secret = tenant.client.headers["Authorization"].removeprefix("Bearer ")
         form = client.get("/ops/login")

@@ -18,7 +18,7 @@ from app.main import create_app
 from app.optouts.links import UnsubscribeLinks
 from app.signing import sign
 from app.tenants import service as tenants
-from tests.conftest import DispatcherFactory, app_settings, settings, smtp_options
+from tests.conftest import DispatcherFactory, app_providers, app_settings, settings, smtp_options
 from tests.factories import reminder
 from tests.fakes.smtp_server import Inbox, smtp_server
 from tests.servers import serving
@@ -42,7 +42,8 @@ class Lender:
 @pytest.fixture
 def lender(database_url: str, db: Session, clock: FrozenClock) -> Iterator[Lender]:
     """The service with the secret key and https address the dispatcher signs links with."""
-    app = create_app(app_settings(database_url, secret_key=SECRET_KEY, public_url=PUBLIC), clock)
+    settings = app_settings(database_url, secret_key=SECRET_KEY, public_url=PUBLIC)
+    app = create_app(settings, clock, app_providers(settings))
     issued = tenants.create_tenant(db, name="acme", clock=clock)
     db.commit()
     with serving(app) as url:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.accounts import service as accounts
 from app.accounts.vault import Vault
 from channels.webhook.account import NAME as WEBHOOK
+from channels.webhook.account import WebhookAccount
 from tests.conftest import Tenant, settings
 from tests.helpers.secrets import GUESSABLE
 
@@ -20,8 +21,11 @@ def stored_secret(db: Session, tenant: Tenant) -> str | None:
     """The secret as the dispatcher will open it from the tenant's `webhook` account."""
     db.rollback()  # see what the server committed
     account = accounts.stored(db, tenant_id=tenant.id, provider=WEBHOOK)
-    target = accounts.webhook_of(account, Vault(settings()))
-    return None if target is None else target.secret
+    if account is None:
+        return None
+    target = accounts.open_account(account, Vault(settings()), WebhookAccount)
+    assert isinstance(target, WebhookAccount)
+    return target.key()
 
 
 def put(tenant: Tenant, **target: Any) -> Any:
