@@ -7,6 +7,7 @@ so the dispatcher never has to know a provider's exceptions.
 """
 
 import asyncio
+import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -83,6 +84,12 @@ class Account(BaseModel):
         """Why the account could not be used, by field: a plugin checks here the targets the
         account names (`channels.addresses`), as the global settings' are checked at start-up.
         Details never quote a secret."""
+        return {}
+
+    def callback_paths(self, tenant_id: uuid.UUID) -> dict[str, str]:
+        """Paths under Nudge's public URL the tenant must give its provider, by purpose: for a
+        provider that signs nothing it calls, the path of each tenant's own is the credential
+        (Aliyun's push URLs). Shown with the account; none by default."""
         return {}
 
     @classmethod

@@ -5,13 +5,14 @@ the push URLs made with that tenant's own secret."""
 import json
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
-from channels.aliyun.push import push_paths
+from channels.aliyun.push import push_token
 from channels.aliyun.settings import AliyunSettings
-from tests.conftest import DispatcherFactory, Tenant
+from tests.conftest import PUBLIC_URL, DispatcherFactory, Tenant
 from tests.factories import customer
 from tests.fakes.aliyun_server import FakeAliyun, Received, report, uplink
 from tests.fakes.twilio_server import FakeTwilio
@@ -53,7 +54,8 @@ def own_aliyun(tenant: Tenant, aliyun: FakeAliyun, name: str) -> dict[str, str]:
     )
     stored = tenant.client.put("/v1/tenant/providers/aliyun", json=account)
     assert stored.status_code == 200, stored.text
-    return push_paths(tenant.id, account["access_key_secret"])
+    urls = stored.json()["callback_urls"]
+    return {purpose: urlsplit(url).path for purpose, url in urls.items()}
 
 
 def on(aliyun: FakeAliyun) -> AliyunSettings:
@@ -286,10 +288,17 @@ async def test_a_variant_whose_params_leave_a_parameter_unfilled_is_refused(
     assert tenant.client.get("/v1/templates/pre-due").json() == before
 
 
-async def test_the_account_is_shown_without_its_secret(tenant: Tenant, aliyun: FakeAliyun) -> None:
+async def test_the_account_shows_its_push_urls_and_never_its_secret(
+    tenant: Tenant, aliyun: FakeAliyun
+) -> None:
     own_aliyun(tenant, aliyun, "alpha")
     shown = tenant.client.get("/v1/tenant/providers/aliyun")
     assert shown.status_code == 200
     assert ACCOUNTS["alpha"]["access_key_secret"] not in shown.text
     assert shown.json()["secrets_set"] == ["access_key_secret"]
     assert shown.json()["settings"]["sign_name"] == "阿尔法金融"
+    token = push_token(str(tenant.id), ACCOUNTS["alpha"]["access_key_secret"])
+    base = f"{PUBLIC_URL}/v1/webhooks/aliyun/{tenant.id}/{token}"
+    assert shown.json()["callback_urls"] == {"report": f"{base}/report", "up": f"{base}/up"}
+    [listed] = tenant.client.get("/v1/tenant/providers").json()
+    assert listed["callback_urls"] == shown.json()["callback_urls"]
