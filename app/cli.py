@@ -30,6 +30,8 @@ from app.tenants import service as tenants
 from app.tenants.models import Tenant
 from app.tenants.schemas import TenantSettings
 from app.tenants.service import IssuedKey, Scope
+from channels.errors import ConfigError
+from channels.registry import Providers, discover
 
 
 def _settings() -> Settings:
@@ -38,13 +40,41 @@ def _settings() -> Settings:
     try:
         return get_settings()
     except ValidationError as error:
-        reasons = "\n".join(
-            f"  {'NUDGE_' + str(e['loc'][0]).upper() if e['loc'] else 'settings'}: {e['msg']}"
-            for e in error.errors(include_input=False, include_url=False)
-        )
-        raise click.ClickException(
-            f"refusing to start, the settings are invalid:\n{reasons}"
-        ) from None
+        raise _refusal(_reasons(error, "NUDGE_")) from None
+
+
+def _startable() -> tuple[Settings, Providers]:
+    """The service's settings and every provider plugin's, as `serve` and `worker` need them,
+    or one refusal naming each bad variable of either."""
+    reasons = []
+    for plugin in discover().values():
+        try:
+            plugin.settings()
+        except ValidationError as error:
+            reasons += _reasons(error, str(plugin.settings.model_config.get("env_prefix", "")))
+    try:
+        settings = get_settings()
+    except ValidationError as error:
+        raise _refusal(_reasons(error, "NUDGE_") + reasons) from None
+    if reasons:
+        raise _refusal(reasons)
+    try:
+        return settings, Providers.load(settings)
+    except ConfigError as error:
+        raise click.ClickException(f"refusing to start: {error}") from None
+
+
+def _reasons(error: ValidationError, prefix: str) -> list[str]:
+    return [
+        f"  {(prefix + str(e['loc'][0])).upper() if e['loc'] else 'settings'}: {e['msg']}"
+        for e in error.errors(include_input=False, include_url=False)
+    ]
+
+
+def _refusal(reasons: list[str]) -> click.ClickException:
+    return click.ClickException(
+        "refusing to start, the settings are invalid:\n" + "\n".join(reasons)
+    )
 
 
 @contextmanager
@@ -100,7 +130,7 @@ def serve(host: str | None, port: int | None, no_worker: bool) -> None:
     if no_worker:
         os.environ["NUDGE_EMBEDDED_WORKER"] = "false"
         get_settings.cache_clear()
-    settings = _settings()
+    settings, _ = _startable()  # create_app loads the providers again in uvicorn's process
     host, port = host or settings.host, port or settings.port
     shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104
     click.echo(f"Nudge API docs: http://{shown}:{port}/docs")
@@ -110,13 +140,16 @@ def serve(host: str | None, port: int | None, no_worker: bool) -> None:
 @main.command()
 def worker() -> None:
     """Dispatch due reminders until SIGTERM (several workers may share a PostgreSQL database)."""
-    settings = _settings()
+    settings, providers = _startable()
     logs.configure()
     engine = create_db_engine(settings.database_url)
     try:
         asyncio.run(
             run_worker(
-                sessions=create_session_factory(engine), settings=settings, clock=SystemClock()
+                sessions=create_session_factory(engine),
+                settings=settings,
+                providers=providers,
+                clock=SystemClock(),
             )
         )
     finally:

@@ -68,12 +68,13 @@ async def _retain(*, sessions: sessionmaker[Session], settings: Settings, clock:
     )
 
 
-async def run_worker(*, sessions: sessionmaker[Session], settings: Settings, clock: Clock) -> None:
+async def run_worker(
+    *, sessions: sessionmaker[Session], settings: Settings, providers: Providers, clock: Clock
+) -> None:
     """`nudge worker`: dispatch until SIGTERM or SIGINT, then drain and exit."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    providers = Providers.load(settings)
     async with dispatching(sessions=sessions, settings=settings, providers=providers, clock=clock):
         await stop.wait()

@@ -18,6 +18,7 @@ from app.reminders.models import DeliveryAttempt, Reminder
 from bench.scratch import fresh_database
 from bench.seeding import seed
 from channels.registry import Registry
+from tests.conftest import app_providers
 from tests.factories import customer, reminder
 
 NOON_SHANGHAI = datetime(2026, 12, 7, 4, 0, tzinfo=UTC)  # a Monday
@@ -42,7 +43,7 @@ def work(
     """
 
     async def rounds() -> None:
-        registry = Registry.from_settings(settings, clock=clock)
+        registry = Registry.from_settings(settings, app_providers(settings), clock=clock)
         dispatcher = Dispatcher(
             sessions=sessions,
             settings=settings,
