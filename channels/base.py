@@ -7,6 +7,7 @@ so the dispatcher never has to know a provider's exceptions.
 """
 
 import asyncio
+import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -85,10 +86,25 @@ class Account(BaseModel):
         Details never quote a secret."""
         return {}
 
+    def callback_paths(self, tenant_id: uuid.UUID) -> dict[str, str]:
+        """Paths under Nudge's public URL the tenant must give its provider, by purpose: for a
+        provider that signs nothing it calls, the path of each tenant's own is the credential
+        (Aliyun's push URLs). Shown with the account; none by default."""
+        return {}
+
     @classmethod
     def opened(cls, shown: Mapping[str, Any], secrets: Mapping[str, str]) -> Self:
         """The account as stored (what is shown, and the secrets once decrypted)."""
         return cls.model_validate({**shown, **secrets})
+
+
+@dataclass(frozen=True)
+class ApprovedTemplate:
+    """A template the provider approved and renders itself (Chinese SMS providers): the
+    message names it and fills its parameters instead of sending a text."""
+
+    code: str
+    params: Mapping[str, str]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,6 +132,9 @@ class Message:
     """The tenant's own account with the provider that sends this message, if it has one
     (the registry chose that provider for it); None sends through the provider's global
     account."""
+    template: ApprovedTemplate | None = None
+    """SMS through a provider that sends only approved templates (Aliyun): the template the
+    variant names, its parameters rendered; `body` is then what the carrier will deliver."""
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from channels.registry import Providers, Registry
 from channels.smtp.settings import SmtpSettings
 from channels.twilio.settings import TwilioSettings
 from tests.databases import BACKENDS
+from tests.fakes.aliyun_server import FakeAliyun, fake_aliyun
 from tests.fakes.twilio_server import FakeTwilio, fake_twilio
 from tests.fakes.webhook_receiver import WebhookReceiver
 from tests.servers import serving
@@ -183,7 +184,13 @@ def twilio_server() -> Iterator[FakeTwilio]:
         yield fake
 
 
-FakeT = TypeVar("FakeT", FakeTwilio, WebhookReceiver)
+@pytest.fixture(scope="session")
+def aliyun_server() -> Iterator[FakeAliyun]:
+    with fake_aliyun() as fake:
+        yield fake
+
+
+FakeT = TypeVar("FakeT", FakeTwilio, WebhookReceiver, FakeAliyun)
 
 
 def fresh(fake: FakeT) -> Iterator[FakeT]:
@@ -196,6 +203,12 @@ def fresh(fake: FakeT) -> Iterator[FakeT]:
 @pytest.fixture
 def twilio(twilio_server: FakeTwilio) -> Iterator[FakeTwilio]:
     yield from fresh(twilio_server)
+
+
+@pytest.fixture
+def aliyun(aliyun_server: FakeAliyun) -> Iterator[FakeAliyun]:
+    """The fake Aliyun SMS API, with no accounts: each test adds the tenants' own."""
+    yield from fresh(aliyun_server)
 
 
 def settings(**overrides: object) -> Settings:

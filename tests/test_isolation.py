@@ -106,6 +106,7 @@ class Alpha:
     attempt_id: str
     opt_out_id: str
     secrets: tuple[str, ...]
+    tenant_id: str
 
 
 A_REF, A_LOAN, A_PHONE = "alpha-cust-7731", "alpha-loan-7731", "+8613800007731"
@@ -125,6 +126,15 @@ B_TWILIO = {
     "auth_token": "Beta55tokenH7jD3kS9fG2aZ6xC1vB8nM4",
     "from_number": "+15005550055",
 }
+B_ALIYUN = {
+    "access_key_id": "LTAI5tBeta55Key00055",
+    "access_key_secret": "Beta55aliyunW4qT9xK2mP7vL3nZ8c",
+    "sign_name": "贝塔小贷",
+}
+A_PUSH = "/v1/webhooks/aliyun/{a.tenant_id}/" + "0" * 64
+"""A's push URL with a token B made up: B cannot make A's, which is keyed with A's secret."""
+A_REPORT = {"phone_number": A_PHONE[3:], "success": True, "biz_id": "1^1", "out_id": ""}
+A_TEXT = {"phone_number": A_PHONE[3:], "content": "退订", "sequence_id": 1}
 B_SMTP = {"host": "127.0.0.1", "port": 2525, "from_address": "beta@example.com"}
 B_WEBHOOK = {
     "url": "https://beta.example/nudge",
@@ -189,6 +199,7 @@ MATRIX: dict[tuple[str, str], Check] = {
     ("PUT", "/v1/tenant/providers/twilio"): (put("/v1/tenant/providers/twilio", B_TWILIO), OWN),
     ("PUT", "/v1/tenant/providers/smtp"): (put("/v1/tenant/providers/smtp", B_SMTP), OWN),
     ("PUT", "/v1/tenant/providers/webhook"): (put("/v1/tenant/providers/webhook", B_WEBHOOK), OWN),
+    ("PUT", "/v1/tenant/providers/aliyun"): (put("/v1/tenant/providers/aliyun", B_ALIYUN), OWN),
     ("PUT", "/v1/tenant"): (
         lambda client, a: client.put("/v1/tenant", json=client.get("/v1/tenant").json()),
         {200},
@@ -223,6 +234,12 @@ MATRIX: dict[tuple[str, str], Check] = {
     # Twilio's webhooks carry no tenant: the tenant is the attempt's, found by the signed sid.
     ("POST", "/v1/webhooks/twilio/status"): (post("/v1/webhooks/twilio/status"), {403}),
     ("POST", "/v1/webhooks/twilio/inbound"): (post("/v1/webhooks/twilio/inbound"), {403}),
+    # Aliyun's pushes carry no signature: the URL's token, keyed with A's secret, is A's.
+    ("POST", "/v1/webhooks/aliyun/{tenant_id}/{token}/report"): (
+        post(A_PUSH + "/report", [A_REPORT]),
+        {403},
+    ),
+    ("POST", "/v1/webhooks/aliyun/{tenant_id}/{token}/up"): (post(A_PUSH + "/up", [A_TEXT]), {403}),
     # A visit's outcome carries no key: only the signature of the task's own tenant counts.
     ("POST", "/v1/webhooks/tasks/{task_id}/outcome"): (
         post("/v1/webhooks/tasks/{a.reminder_id}/outcome", {"outcome": "visited"}),
@@ -277,7 +294,7 @@ async def alpha(
     assert own.status_code == 200, own.text
     secrets = (A_REF, A_LOAN, A_PHONE[3:], reminder_id, attempt["id"], opt_out_id)
     secrets += (A_TWILIO_SID, A_TWILIO_NUMBER, A_TWILIO["auth_token"])
-    return a, Alpha(reminder_id, attempt["id"], opt_out_id, secrets)
+    return a, Alpha(reminder_id, attempt["id"], opt_out_id, secrets, str(a.id))
 
 
 def test_the_matrix_covers_every_route_that_is_not_public(server: Server) -> None:

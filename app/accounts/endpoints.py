@@ -38,9 +38,15 @@ def router_for(models: Mapping[str, type[Account]]) -> APIRouter:
         responses=problem_responses(401, 403),
     )
     def list_accounts(
-        principal: Admin, session: SessionDep, vault: VaultDep
+        principal: Admin, session: SessionDep, vault: VaultDep, settings: SettingsDep
     ) -> list[ProviderAccountOut]:
-        return service.read_all(session, tenant_id=principal.tenant_id, vault=vault)
+        return service.read_all(
+            session,
+            tenant_id=principal.tenant_id,
+            vault=vault,
+            models=models,
+            public_url=settings.public_url,
+        )
 
     @router.get(
         "/{name}",
@@ -52,10 +58,15 @@ def router_for(models: Mapping[str, type[Account]]) -> APIRouter:
         responses=problem_responses(401, 403, 404, 422),
     )
     def read_account(
-        name: Name, principal: Admin, session: SessionDep, vault: VaultDep
+        name: Name, principal: Admin, session: SessionDep, vault: VaultDep, settings: SettingsDep
     ) -> ProviderAccountOut:
         return service.read(
-            session, tenant_id=principal.tenant_id, provider=installed(name), vault=vault
+            session,
+            tenant_id=principal.tenant_id,
+            provider=installed(name),
+            vault=vault,
+            model=models[name],
+            public_url=settings.public_url,
         )
 
     @router.delete(

@@ -15,3 +15,8 @@ class ProviderAccountOut(BaseModel):
     settings: dict[str, Any] = Field(description="Everything but the secrets.")
     secrets_set: list[str] = Field(description="The secrets stored (never shown).")
     updated_at: datetime
+    callback_urls: dict[str, str] = Field(
+        default_factory=dict,
+        description="Where the provider must be told to call Nudge for this tenant, when the "
+        "provider plugin has such URLs of the tenant's own (Aliyun's push URLs).",
+    )

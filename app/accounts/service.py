@@ -44,20 +44,34 @@ def store(
         session.add(account)
     account.settings, account.sealed, account.updated_at = body.shown(), vault.seal(secrets), now
     session.flush()
-    return _shown(account, secrets)
+    return _shown(account, secrets, type(body), public_url=rules.public_url)
 
 
-def read_all(session: Session, *, tenant_id: uuid.UUID, vault: Vault) -> list[ProviderAccountOut]:
+def read_all(
+    session: Session,
+    *,
+    tenant_id: uuid.UUID,
+    vault: Vault,
+    models: Mapping[str, type[Account]],
+    public_url: str,
+) -> list[ProviderAccountOut]:
     return [
-        _shown(a, vault.open(a.sealed)) for a in repository.of_tenant(session, tenant_id=tenant_id)
+        _shown(a, vault.open(a.sealed), models.get(a.provider), public_url=public_url)
+        for a in repository.of_tenant(session, tenant_id=tenant_id)
     ]
 
 
 def read(
-    session: Session, *, tenant_id: uuid.UUID, provider: str, vault: Vault
+    session: Session,
+    *,
+    tenant_id: uuid.UUID,
+    provider: str,
+    vault: Vault,
+    model: type[Account],
+    public_url: str,
 ) -> ProviderAccountOut:
     account = _existing(session, tenant_id=tenant_id, provider=provider)
-    return _shown(account, vault.open(account.sealed))
+    return _shown(account, vault.open(account.sealed), model, public_url=public_url)
 
 
 def remove(session: Session, *, tenant_id: uuid.UUID, provider: str) -> None:
@@ -139,12 +153,26 @@ def _existing(session: Session, *, tenant_id: uuid.UUID, provider: str) -> Provi
     return account
 
 
-def _shown(account: ProviderAccount, secrets: dict[str, str]) -> ProviderAccountOut:
+def _shown(
+    account: ProviderAccount,
+    secrets: dict[str, str],
+    model: type[Account] | None,
+    *,
+    public_url: str,
+) -> ProviderAccountOut:
+    """`model` None: the account of a plugin no longer installed, shown as stored."""
+    paths = (
+        {}
+        if model is None
+        else model.opened(account.settings, secrets).callback_paths(account.tenant_id)
+    )
+    base = public_url.rstrip("/")
     return ProviderAccountOut(
         provider=account.provider,
         settings=account.settings,
         secrets_set=sorted(name for name, value in secrets.items() if value),
         updated_at=account.updated_at,
+        callback_urls={name: base + path for name, path in paths.items()},
     )
 
 

@@ -87,6 +87,6 @@ def draft_batch(
             )
             continue
         drafts[reminder.id][channel] = Draft(
-            message, adapter.name, text_of(rendered), rendered.locale
+            message, adapter.name, text_of(rendered, message), rendered.locale
         )
     return drafts

@@ -23,6 +23,7 @@ from app.templates.schemas import (
     RESERVED_NAMES,
     TEXT_FIELDS,
     Rendered,
+    SmsVariant,
     TemplateIn,
     VariableSpec,
     Variant,
@@ -165,7 +166,10 @@ def texts_of(variant: Variant) -> list[tuple[str, str]]:
     (`payload.amount`); ValueError when its payload is not a JSON object."""
     if isinstance(variant, WebhookVariant):
         return list(sources(payload_object(variant.payload)))
-    return [(name, getattr(variant, name)) for name in TEXT_FIELDS[Channel(variant.channel)]]
+    texts = [(name, getattr(variant, name)) for name in TEXT_FIELDS[Channel(variant.channel)]]
+    if isinstance(variant, SmsVariant) and variant.aliyun is not None:
+        texts += [(f"aliyun.params.{name}", text) for name, text in variant.aliyun.params.items()]
+    return texts
 
 
 def _static_errors(source: str, allowed: set[str], path: str) -> list[FieldError]:

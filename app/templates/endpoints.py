@@ -1,9 +1,12 @@
 """HTTP routes for templates; the rules live in `service`."""
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query
+from sqlalchemy.orm import Session
 
+from app.accounts import service as accounts
 from app.auth import ReminderReader, TemplateWriter
 from app.clock import ClockDep
 from app.config import SettingsDep
@@ -22,6 +25,7 @@ from app.templates.schemas import (
     TemplateSummary,
     Version,
 )
+from channels.aliyun.settings import NAME as ALIYUN
 
 router = APIRouter(prefix="/v1", tags=["templates"])
 KeyPath = Annotated[TemplateKey, Path(description="The template's key, e.g. `pre-due`.")]
@@ -131,7 +135,8 @@ def list_versions(
     description="Renders one channel for a locale (through locale negotiation; the chosen "
     "locale is in the answer) with the given variables, appends the opt-out footer the "
     "`jurisdiction` requires, and returns the final text, SMS encoding and segment count, "
-    "and lint findings.",
+    "and lint findings. An SMS variant with an Aliyun template also shows what the carrier "
+    "will deliver from it: the tenant's `【sign name】` and the approved text, filled in.",
     responses={
         **problem_responses(401, 403, 404, 422),
         200: {
@@ -168,4 +173,12 @@ def preview(
         key=key,
         request=body,
         budget=RenderBudget.from_settings(settings),
+        sign_name=_aliyun_sign_name(session, principal.tenant_id),
     )
+
+
+def _aliyun_sign_name(session: Session, tenant_id: uuid.UUID) -> str | None:
+    """The signature Aliyun puts before the tenant's texts, when it has an Aliyun account
+    (it is no secret: it is stored in clear)."""
+    own = accounts.stored(session, tenant_id=tenant_id, provider=ALIYUN)
+    return None if own is None else str(own.settings["sign_name"])

@@ -8,7 +8,7 @@ email HTML is autoescaped; a voice script stays plain text, and the voice adapte
 builder (twilio's `VoiceResponse`) escapes it, once.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -33,6 +33,9 @@ from app.templates.sandbox import (
     too_large,
 )
 from app.templates.schemas import (
+    APPROVED_PARAMETER,
+    AliyunRendered,
+    AliyunTemplate,
     EmailVariant,
     Rendered,
     SmsVariant,
@@ -198,6 +201,19 @@ def _with_footer(text: str, footer: str, locale: str, *, separator: str | None =
     return f"{text.rstrip()}{separator}{footer}"
 
 
+def _aliyun(template: AliyunTemplate, source: Callable[[str, str], str]) -> AliyunRendered:
+    """Aliyun fills the approved text with the parameters; no footer is added, since only the
+    approved words can be sent (the approval needs the opt-out instruction in them)."""
+    params = {name: source(f"aliyun.params.{name}", text) for name, text in template.params.items()}
+    filled = APPROVED_PARAMETER.sub(lambda found: params[found[1]], template.approved_text)
+    return AliyunRendered(template_code=template.template_code, params=params, text=filled)
+
+
+def carrier_text(sign_name: str, text: str) -> str:
+    """What a Chinese carrier delivers: the approved signature in 【】 before the text."""
+    return f"【{sign_name}】{text}"
+
+
 def render(
     variant: Variant,
     values: Mapping[str, Any],
@@ -220,9 +236,17 @@ def render(
             exceeded.field = name
             raise
 
+    def source(path: str, template: str) -> str:
+        try:
+            return _stream(template, values, audience, html=False, meter=meter)
+        except RenderBudgetExceeded as exceeded:
+            exceeded.field = path
+            raise
+
     rule = rule_for(audience.jurisdiction, variant.channel)
     common = {"channel": variant.channel, "locale": variant.locale, "version": version}
     if isinstance(variant, SmsVariant):
+        aliyun = None if variant.aliyun is None else _aliyun(variant.aliyun, source)
         body = text("body")
         footer = rule.footer(variant.locale) if rule and not mentions_opt_out(rule, body) else None
         if footer:
@@ -234,6 +258,7 @@ def render(
             encoding=size.encoding,
             segments=size.segments,
             opt_out_footer=footer,
+            aliyun=aliyun,
         )
     if isinstance(variant, EmailVariant):
         subject, plain, markup = text("subject"), text("text"), text("html", html=True)
@@ -249,15 +274,7 @@ def render(
             opt_out_footer=footer,
         )
     if isinstance(variant, WebhookVariant):
-
-        def value(path: str, source: str) -> str:
-            try:
-                return _stream(source, values, audience, html=False, meter=meter)
-            except RenderBudgetExceeded as exceeded:
-                exceeded.field = path
-                raise
-
-        return Rendered(**common, payload=fill(payload_object(variant.payload), value))
+        return Rendered(**common, payload=fill(payload_object(variant.payload), source))
     assert isinstance(variant, VoiceVariant)
     return Rendered(
         **common,

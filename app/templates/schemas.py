@@ -1,5 +1,6 @@
 """Templates as tenants write them, and what rendering and preview give back."""
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -84,12 +85,55 @@ def with_legacy_lengths(variables: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+APPROVED_PARAMETER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
+"""How Aliyun's approved templates name their parameters: `${amount}`."""
+ParamName = Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,40}$")]
+
+
+class AliyunTemplate(BaseModel):
+    """The template Aliyun approved for this SMS, and what fills its parameters: each is a
+    template over the declared variables, rendered in the same sandbox as the body. Aliyun
+    writes the text itself from its approved copy, so `approved_text` is that copy, for
+    previews and the delivery record, and every `${...}` in it must have a parameter."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    template_code: str = Field(pattern=r"^SMS_[0-9]{1,20}$", examples=["SMS_4711"])
+    params: dict[ParamName, Annotated[str, Field(max_length=2000)]] = Field(
+        max_length=20,
+        examples=[{"amount": "{{ amount | money }}", "date": "{{ due_date | date }}"}],
+    )
+    approved_text: str = Field(
+        min_length=1,
+        max_length=1000,
+        examples=["您的本期还款${amount}将于${date}到期。回复TD退订"],
+        description="The template's text as Aliyun approved it, without the 【signature】.",
+    )
+
+    @model_validator(mode="after")
+    def _params_fill_the_text(self) -> "AliyunTemplate":
+        wanted = set(APPROVED_PARAMETER.findall(self.approved_text))
+        missing = sorted(wanted - set(self.params))
+        if missing:
+            named = ", ".join(f"${{{name}}}" for name in missing)
+            raise ValueError(f"params must fill every parameter of approved_text: {named}")
+        unused = sorted(set(self.params) - wanted)
+        if unused:
+            raise ValueError(f"params not in approved_text: {', '.join(unused)}")
+        return self
+
+
 class SmsVariant(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     channel: Literal[Channel.SMS]
     locale: LocaleTag
-    body: Source
+    body: Source = Field(description="The text sent through Twilio (or the console).")
+    aliyun: AliyunTemplate | None = Field(
+        None,
+        description="For tenants with their own Aliyun account: the approved template their "
+        "SMS are sent with instead of `body`.",
+    )
 
 
 class EmailVariant(BaseModel):
@@ -255,6 +299,19 @@ class LintSettings(BaseModel):
     sms_segment_limit: int = Field(DEFAULT_SMS_SEGMENT_LIMIT, ge=1, le=10)
 
 
+class AliyunRendered(BaseModel):
+    """What Aliyun is asked to send, and what the carrier will deliver."""
+
+    template_code: str
+    params: dict[str, str] = Field(description="`TemplateParam`, rendered.")
+    text: str = Field(description="The approved text with the parameters filled in.")
+    carrier_text: str | None = Field(
+        None,
+        description="Preview: what the customer will read, `【sign name】` and the text; absent "
+        "while the tenant has no Aliyun account to take the sign name from.",
+    )
+
+
 class Rendered(BaseModel):
     """What one channel's send says, after the opt-out footer: kept in the delivery record."""
 
@@ -274,6 +331,9 @@ class Rendered(BaseModel):
     language: str | None = None
     opt_out_footer: str | None = Field(None, description="The footer appended, if any.")
     payload: dict[str, Any] | None = Field(None, description="Webhook: the JSON rendered.")
+    aliyun: AliyunRendered | None = Field(
+        None, description="SMS with an Aliyun template: its parameters, as Aliyun will fill them."
+    )
 
 
 class PreviewIn(BaseModel):

@@ -23,7 +23,7 @@ from app.templates.check import check_template, failure, lint_rendered, typed_va
 from app.templates.helpline import home_region, template_values
 from app.templates.lint import Finding, Phrases, phrase_lists
 from app.templates.locales import pick_variant
-from app.templates.render import audience_for, render
+from app.templates.render import audience_for, carrier_text, render
 from app.templates.schemas import (
     FindingOut,
     LintSettings,
@@ -270,6 +270,7 @@ def preview(
     key: str,
     request: PreviewIn,
     budget: RenderBudget,
+    sign_name: str | None,
 ) -> PreviewOut:
     """One channel rendered with the given values; a render that fails or goes over the budget
     with them is a 422 on `variables`, as it would be at submission. It changes nothing, and
@@ -300,6 +301,8 @@ def preview(
             [FieldError(field="variables", detail=failure(error, where))]
         ) from None
     findings = lint_rendered(rendered, phrases=phrases, segment_limit=lint.sms_segment_limit)
+    if rendered.aliyun is not None and sign_name is not None:
+        rendered.aliyun.carrier_text = carrier_text(sign_name, rendered.aliyun.text)
     return PreviewOut(
         **rendered.model_dump(),
         findings=[FindingOut.model_validate(f, from_attributes=True) for f in findings],
