@@ -7,45 +7,26 @@ import httpx
 import pytest
 
 from channels.twilio.settings import TwilioSettings
-from tests.conftest import TWILIO_SID, DispatcherFactory, Tenant
+from tests.conftest import TWILIO_SID, TWILIO_TOKEN, DispatcherFactory, Tenant
 from tests.factories import customer
 from tests.fakes.twilio_server import FakeTwilio
 from tests.helpers.api import read, submit
-from tests.helpers.twilio import INBOUND_PATH, STATUS_PATH, signature
+from tests.helpers.twilio import INBOUND_PATH, message_status, own_twilio, signature
+from tests.helpers.twilio import OWN_ACCOUNTS as ACCOUNTS
 
 pytestmark = pytest.mark.anyio
 
 NewTenant = Callable[[str], Tenant]
 
-ACCOUNTS = {
-    "alpha": {
-        "account_sid": "AC" + "a1" * 16,
-        "auth_token": "f3b9c1d7e2a84605b1c9d3e7f2a6b0c4",
-        "from_number": "+15005550101",
-    },
-    "beta": {
-        "account_sid": "AC" + "b2" * 16,
-        "auth_token": "9e4d2c7b1a0f8e3d6c5b4a29187f6e5d",
-        "from_number": "+15005550202",
-    },
-}
-
 
 def own_account(tenant: Tenant, twilio: FakeTwilio, name: str) -> dict[str, str]:
-    account = ACCOUNTS[name]
-    twilio.add_account(account["account_sid"], account["auth_token"])
-    stored = tenant.client.put("/v1/tenant/providers/twilio", json=account)
-    assert stored.status_code == 200, stored.text
-    return account
+    return own_twilio(tenant, twilio, ACCOUNTS[name])
 
 
 def status_post(
     anonymous: httpx.Client, reminder_id: str, sid: str, status: str, *, token: str | None = None
 ) -> httpx.Response:
-    path = f"{STATUS_PATH}?reference={reminder_id}"
-    form = {"MessageSid": sid, "MessageStatus": status, "To": "+8613812345678"}
-    signed = signature(path, form) if token is None else signature(path, form, token=token)
-    return anonymous.post(path, data=form, headers={"X-Twilio-Signature": signed})
+    return message_status(anonymous, reminder_id, sid, status, token=token or TWILIO_TOKEN)
 
 
 async def test_each_tenant_sends_through_its_own_account_and_one_without_through_the_global(
