@@ -1,8 +1,10 @@
 """Policy and contact-history queries."""
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence, Set
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -13,6 +15,7 @@ from app.models.policy import PolicyRecord
 from app.models.reminders import Reminder
 from app.policy.evaluate import Contact
 from app.templates.webhook import VISIT
+from channels.base import Channel
 
 CONNECTED_STATUSES = ("answered",)
 """Delivery statuses that mean a conversation took place."""
@@ -65,31 +68,103 @@ def lock_customers(session: Session, customer_ids: Collection[uuid.UUID]) -> set
     return set(customer_ids)
 
 
-def history(
-    session: Session, *, customers: Collection[Customer], since: datetime
-) -> dict[uuid.UUID, list[Contact]]:
-    """Every attempt to reach these customers since `since`, in one query on the contacts
-    index (tenant, customer, time)."""
-    customer_ids = [customer.id for customer in customers]
+@dataclass(frozen=True)
+class Tally:
+    """One customer's contacts since the look-back, as the database counts them: the contacts
+    index (which carries channel and status) answers without reading a row."""
+
+    newest: datetime
+    newest_conversation: datetime | None
+    after: Mapping[datetime, int]
+    """How many contacts started after each moment asked about (later ones included)."""
+
+
+def tallies(
+    session: Session, *, customers: Collection[Customer], since: datetime, moments: Set[datetime]
+) -> dict[uuid.UUID, Tally]:
+    """Counts each customer's contacts after `since` and after each of `moments`, with the
+    newest contact and the newest conversation, in one query; a customer with no contact
+    after `since` is left out."""
+    attempt = DeliveryAttempt
+    talk = sa.and_(attempt.channel == Channel.VOICE, attempt.status.in_(CONNECTED_STATUSES))
+    ordered = sorted(moments)
     rows = session.execute(
         sa.select(
-            DeliveryAttempt.customer_id,
-            DeliveryAttempt.started_at,
-            DeliveryAttempt.channel,
-            Reminder.loan_ref,
-            DeliveryAttempt.status,
-            Reminder.task,
+            attempt.customer_id,
+            sa.func.max(attempt.started_at),
+            sa.func.max(sa.case((talk, attempt.started_at))),
+            *(sa.func.count(sa.case((attempt.started_at > moment, 1))) for moment in ordered),
         )
-        .join(Reminder, Reminder.id == DeliveryAttempt.reminder_id)
-        .where(
-            DeliveryAttempt.tenant_id.in_({customer.tenant_id for customer in customers}),
-            DeliveryAttempt.customer_id.in_(customer_ids),
-            DeliveryAttempt.started_at > since,
-        )
+        .where(_of(customers), attempt.started_at > since)
+        .group_by(attempt.customer_id)
     )
-    contacts: dict[uuid.UUID, list[Contact]] = {customer_id: [] for customer_id in customer_ids}
+    return {
+        customer_id: Tally(newest, talked, dict(zip(ordered, counts, strict=True)))
+        for customer_id, newest, talked, *counts in rows
+    }
+
+
+def contacts_at(
+    session: Session, *, customers: Collection[Customer], at: Collection[tuple[uuid.UUID, datetime]]
+) -> dict[uuid.UUID, list[Contact]]:
+    """The contacts started at exactly these (customer, moment) pairs, by seeking the index."""
+    if not at:
+        return {}
+    pairs = sa.tuple_(DeliveryAttempt.customer_id, DeliveryAttempt.started_at).in_(list(at))
+    return _contacts(session.execute(_rows().where(_of(customers), pairs)))
+
+
+def newest_contacts(
+    session: Session, *, customers: Collection[Customer], since: datetime, keep: int
+) -> dict[uuid.UUID, list[Contact]]:
+    """Each customer's `keep` newest contacts after `since` of every kind (channel, status,
+    loan and task): whatever a cap of at most `keep` counts, its newest `keep` are among them.
+    The database still reads every contact after `since` to rank them; Python sees few."""
+    if not customers:
+        return {}
+    attempt = DeliveryAttempt
+    rank = (
+        sa.func.row_number()
+        .over(
+            partition_by=(
+                attempt.customer_id,
+                attempt.channel,
+                attempt.status,
+                Reminder.loan_ref,
+                Reminder.task,
+            ),
+            order_by=attempt.started_at.desc(),
+        )
+        .label("rank")
+    )
+    ranked = _rows(rank).where(_of(customers), attempt.started_at > since).subquery()
+    rows = session.execute(sa.select(*ranked.c[:-1]).where(ranked.c.rank <= keep))
+    return _contacts(rows)
+
+
+def _of(customers: Collection[Customer]) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        DeliveryAttempt.tenant_id.in_({customer.tenant_id for customer in customers}),
+        DeliveryAttempt.customer_id.in_([customer.id for customer in customers]),
+    )
+
+
+def _rows(*extra: sa.ColumnElement[Any]) -> sa.Select[Any]:
+    return sa.select(
+        DeliveryAttempt.customer_id,
+        DeliveryAttempt.started_at,
+        DeliveryAttempt.channel,
+        Reminder.loan_ref,
+        DeliveryAttempt.status,
+        Reminder.task,
+        *extra,
+    ).join(Reminder, Reminder.id == DeliveryAttempt.reminder_id)
+
+
+def _contacts(rows: Iterable[Sequence[Any]]) -> dict[uuid.UUID, list[Contact]]:
+    contacts: dict[uuid.UUID, list[Contact]] = {}
     for customer_id, at, channel, loan_ref, status, task in rows:
-        contacts[customer_id].append(
+        contacts.setdefault(customer_id, []).append(
             Contact(
                 at=at,
                 channel=channel,

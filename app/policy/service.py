@@ -2,6 +2,7 @@
 
 import random
 import uuid
+from collections import Counter, defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -28,7 +29,7 @@ from app.policy import repository
 from app.policy.evaluate import Contact, evaluate
 from app.policy.presets import PRESETS
 from app.policy.schemas import EvaluateIn, EvaluateOut, PolicyList, PolicySummary
-from app.policy.spec import Policy
+from app.policy.spec import Cap, Policy
 from app.templates.webhook import VISIT
 from app.visits.rules import visit_policy, visits_only
 from channels.base import Channel
@@ -138,11 +139,9 @@ def gate(
                 session, tenant=candidate.tenant, requested=requested, jurisdiction=jurisdiction
             )
         chosen[id(candidate)] = policies[key]
-    since = now - max(
-        (lookback(chosen[id(c)][1], visit=c.reminder.task == VISIT) for c in candidates),
-        default=timedelta(0),
+    histories = _histories(
+        session, candidates=candidates, policies={key: p for key, (_, p) in chosen.items()}, now=now
     )
-    histories = repository.history(session, customers=customers, since=since)
     verdicts = []
     for candidate in candidates:
         name, policy = chosen[id(candidate)]
@@ -162,6 +161,58 @@ def gate(
             )
         verdicts.append(verdict)
     return verdicts
+
+
+def _histories(
+    session: Session,
+    *,
+    candidates: Sequence[Candidate],
+    policies: Mapping[int, Policy],
+    now: datetime,
+) -> dict[uuid.UUID, list[Contact]]:
+    """Each customer's contacts the candidates' rules can tell apart, in at most three
+    queries, so the work does not grow with a customer's history in Python.
+
+    The database counts each cap's window first. A cap that neither those contacts nor this
+    batch's own sends can fill decides the same on any part of them, so a customer no cap can
+    fill needs only its newest contact (for the minimum gap) and newest conversation. Only
+    for a customer some cap may fill are contacts read: the newest of each kind up to the
+    largest such cap, among which are the ones that cap counts last.
+    """
+    customers = {c.customer.id: c.customer for c in candidates}
+    sends = Counter(c.customer.id for c in candidates)
+    caps: dict[uuid.UUID, list[Cap]] = defaultdict(list)
+    since = now
+    for candidate in candidates:
+        policy, visit = policies[id(candidate)], candidate.reminder.task == VISIT
+        caps[candidate.customer.id] += (visit_policy(policy) if visit else policy).caps
+        since = min(since, now - lookback(policy, visit=visit))
+    moments = {now - cap.window for listed in caps.values() for cap in listed}
+    counted = repository.tallies(
+        session, customers=customers.values(), since=since, moments=moments
+    )
+    filled, keep, newest = [], 1, set()
+    for customer_id, tally in counted.items():
+        fillable = [
+            cap.max
+            for cap in caps[customer_id]
+            if tally.after[now - cap.window] + sends[customer_id] >= cap.max
+        ]
+        if fillable:
+            filled.append(customers[customer_id])
+            keep = max(keep, *fillable)
+            continue
+        newest.add((customer_id, tally.newest))
+        if tally.newest_conversation is not None:
+            newest.add((customer_id, tally.newest_conversation))
+    histories: dict[uuid.UUID, list[Contact]] = {customer_id: [] for customer_id in customers}
+    for found in (
+        repository.contacts_at(session, customers=customers.values(), at=newest),
+        repository.newest_contacts(session, customers=filled, since=since, keep=keep),
+    ):
+        for customer_id, contacts in found.items():
+            histories[customer_id] += contacts
+    return histories
 
 
 def _decide(
