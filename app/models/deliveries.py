@@ -19,6 +19,14 @@ class DeliveryAttempt(Base):
     __tablename__ = "delivery_attempts"
     __table_args__ = (
         sa.Index("ix_delivery_attempts_contacts", "tenant_id", "customer_id", "started_at"),
+        sa.Index(  # the contact policy's newest conversation (app/policy/repository.py)
+            "ix_delivery_attempts_conversations",
+            "tenant_id",
+            "customer_id",
+            "started_at",
+            postgresql_where=sa.text("channel = 'voice' AND status = 'answered'"),
+            sqlite_where=sa.text("channel = 'voice' AND status = 'answered'"),
+        ),
         sa.Index("ix_delivery_attempts_reminder", "reminder_id", "started_at"),
         sa.Index("ix_delivery_attempts_provider_message_id", "provider_message_id"),
         sa.Index("ix_delivery_attempts_tenant_log", "tenant_id", "started_at", "id"),

@@ -1,7 +1,7 @@
 """Policy and contact-history queries."""
 
 import uuid
-from collections.abc import Collection, Iterable, Mapping, Sequence, Set
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,6 +19,11 @@ from channels.base import Channel
 
 CONNECTED_STATUSES = ("answered",)
 """Delivery statuses that mean a conversation took place."""
+CONVERSATION = (
+    DeliveryAttempt.channel == Channel.VOICE,
+    DeliveryAttempt.status.in_(CONNECTED_STATUSES),
+)
+"""A conversation; the partial index `ix_delivery_attempts_conversations` has this predicate."""
 
 
 def find(session: Session, *, tenant_id: uuid.UUID, name: str) -> PolicyRecord | None:
@@ -76,31 +81,50 @@ class Tally:
     newest: datetime
     newest_conversation: datetime | None
     after: Mapping[datetime, int]
-    """How many contacts started after each moment asked about (later ones included)."""
+    """How many contacts started after each moment asked about (later ones included), up to
+    the number asked for."""
 
 
 def tallies(
-    session: Session, *, customers: Collection[Customer], since: datetime, moments: Set[datetime]
+    session: Session,
+    *,
+    customers: Collection[Customer],
+    since: datetime,
+    moments: Mapping[datetime, int],
 ) -> dict[uuid.UUID, Tally]:
-    """Counts each customer's contacts after `since` and after each of `moments`, with the
-    newest contact and the newest conversation, in one query; a customer with no contact
-    after `since` is left out."""
+    """Each customer's newest contact and newest conversation after `since`, and how many
+    contacts it had after each of `moments`, counted up to the number given (the largest cap
+    that counts from that moment: counting further changes no decision); one query, and a
+    customer with no contact after `since` is left out.
+
+    Each figure is a subquery per customer the indexes answer: the newest ones by seeking
+    the contacts index and the conversations' partial index from the end, the counts by
+    walking the contacts index, which stops at the number given."""
+    if not customers:
+        return {}
     attempt = DeliveryAttempt
-    talk = sa.and_(attempt.channel == Channel.VOICE, attempt.status.in_(CONNECTED_STATUSES))
+    mine = (attempt.tenant_id == Customer.tenant_id, attempt.customer_id == Customer.id)
+    newest = sa.func.max(attempt.started_at)
+
+    def counted(moment: datetime, upto: int) -> Any:
+        found = sa.select(sa.literal(1)).where(*mine, attempt.started_at > moment).limit(upto)
+        return sa.select(sa.func.count()).select_from(found.correlate(Customer).subquery())
+
     ordered = sorted(moments)
     rows = session.execute(
         sa.select(
-            attempt.customer_id,
-            sa.func.max(attempt.started_at),
-            sa.func.max(sa.case((talk, attempt.started_at))),
-            *(sa.func.count(sa.case((attempt.started_at > moment, 1))) for moment in ordered),
-        )
-        .where(_of(customers), attempt.started_at > since)
-        .group_by(attempt.customer_id)
+            Customer.id,
+            sa.select(newest).where(*mine, attempt.started_at > since).scalar_subquery(),
+            sa.select(newest)
+            .where(*mine, attempt.started_at > since, *CONVERSATION)
+            .scalar_subquery(),
+            *(counted(moment, moments[moment]).scalar_subquery() for moment in ordered),
+        ).where(Customer.id.in_([customer.id for customer in customers]))
     )
     return {
-        customer_id: Tally(newest, talked, dict(zip(ordered, counts, strict=True)))
-        for customer_id, newest, talked, *counts in rows
+        customer_id: Tally(last, talked, dict(zip(ordered, counts, strict=True)))
+        for customer_id, last, talked, *counts in rows
+        if last is not None
     }
 
 

@@ -187,7 +187,9 @@ def _histories(
         policy, visit = policies[id(candidate)], candidate.reminder.task == VISIT
         caps[candidate.customer.id] += (visit_policy(policy) if visit else policy).caps
         since = min(since, now - lookback(policy, visit=visit))
-    moments = {now - cap.window for listed in caps.values() for cap in listed}
+    moments: dict[datetime, int] = {}
+    for cap in (cap for listed in caps.values() for cap in listed):
+        moments[now - cap.window] = max(cap.max, moments.get(now - cap.window, 0))
     counted = repository.tallies(
         session, customers=customers.values(), since=since, moments=moments
     )
@@ -196,7 +198,8 @@ def _histories(
         fillable = [
             cap.max
             for cap in caps[customer_id]
-            if tally.after[now - cap.window] + sends[customer_id] >= cap.max
+            # the candidates before a customer's last one may each add a send first
+            if tally.after[now - cap.window] + sends[customer_id] - 1 >= cap.max
         ]
         if fillable:
             filled.append(customers[customer_id])
