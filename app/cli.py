@@ -5,7 +5,7 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from app.dispatch.scheduler import run_worker
 from app.errors import NudgeError
 from app.models.tenants import Tenant
 from app.observability import logs
+from app.observability.metrics import serve_worker_metrics
 from app.tenants import service as tenants
 from app.tenants.schemas import TenantSettings
 from app.tenants.service import IssuedKey
@@ -145,17 +146,23 @@ def worker() -> None:
     settings, providers = _startable()
     logs.configure()
     engine = create_db_engine(settings.database_url)
-    try:
+    sessions, clock = create_session_factory(engine), SystemClock()
+    with ExitStack() as stack:
+        stack.callback(engine.dispose)
+        if settings.worker_metrics_port:
+            host, port = settings.worker_metrics_host, settings.worker_metrics_port
+            try:
+                stop = serve_worker_metrics(host=host, port=port, sessions=sessions, clock=clock)
+            except OSError as error:
+                raise click.ClickException(
+                    f"cannot serve metrics on {host}:{port} (NUDGE_WORKER_METRICS_HOST, "
+                    f"NUDGE_WORKER_METRICS_PORT): {error.strerror or error}"
+                ) from error
+            stack.callback(stop)
+            click.echo(f"Nudge worker metrics: http://{host}:{port}/metrics")
         asyncio.run(
-            run_worker(
-                sessions=create_session_factory(engine),
-                settings=settings,
-                providers=providers,
-                clock=SystemClock(),
-            )
+            run_worker(sessions=sessions, settings=settings, providers=providers, clock=clock)
         )
-    finally:
-        engine.dispose()
 
 
 @main.group()

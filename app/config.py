@@ -134,6 +134,20 @@ class Settings(BaseSettings):
         description="Bearer token `GET /metrics` requires when set. In production /metrics "
         "answers 404 until it is set; in development and tests it is open without one.",
     )
+    # Each `nudge worker`'s own /metrics (prometheus-client's HTTP server, in a thread).
+    worker_metrics_port: int = Field(
+        0,
+        ge=0,
+        le=65535,
+        description="Port each `nudge worker` serves Prometheus `/metrics` on (its dispatch "
+        "counters, and the backlog read from the database); 0 serves none. Give each worker "
+        "on one host its own port.",
+    )
+    worker_metrics_host: str = Field(
+        "127.0.0.1",
+        description="Address the worker's `/metrics` binds to. It asks for no token (unlike "
+        "the API's): bind it where only the scraper reaches, such as a private network.",
+    )
 
     # Rendering: what one message's render may cost (tenant templates are untrusted code).
     render_timeout_ms: int = Field(

@@ -1,11 +1,17 @@
 """Prometheus metrics: counters kept by this process; the due backlog and the age of the last
 successful dispatch round, read from the database at scrape time."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import sqlalchemy as sa
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    start_http_server,
+)
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -141,10 +147,43 @@ class Dispatching(Collector):
         yield gauge
 
 
+class _Counters(Collector):
+    """This process's counters, inside a registry that also reads the database at scrape."""
+
+    def collect(self) -> Iterable[Metric]:
+        return REGISTRY.collect()
+
+
+def scraped(*read_at_scrape: Collector) -> CollectorRegistry:
+    """What one scrape of this process reads: its counters, then what the database says (the
+    backlog, the dispatcher's heartbeat)."""
+    registry = CollectorRegistry(auto_describe=False)
+    for collector in (_Counters(), *read_at_scrape):
+        registry.register(collector)
+    return registry
+
+
 def exposition(*read_at_scrape: Collector) -> bytes:
-    """The text format Prometheus scrapes: this process's counters, then what the database
-    says (the backlog, the dispatcher's heartbeat)."""
-    per_app = CollectorRegistry(auto_describe=False)
-    for collector in read_at_scrape:
-        per_app.register(collector)
-    return generate_latest(REGISTRY) + generate_latest(per_app)
+    """The text format Prometheus scrapes (`GET /metrics` on the API)."""
+    return generate_latest(scraped(*read_at_scrape))
+
+
+def serve_worker_metrics(
+    *, host: str, port: int, sessions: sessionmaker[Session], clock: Clock
+) -> Callable[[], None]:
+    """Serves this worker's `/metrics` from prometheus-client's own HTTP server, in a daemon
+    thread, so Prometheus can scrape every worker; returns what stops it. Raises OSError when
+    the address cannot be bound.
+
+    Each process keeps its own counters, so this serves one process's: under several
+    processes sharing one registry (`nudge serve --workers N`) prometheus-client's
+    multiprocess mode would be needed, which this does not set up."""
+    registry = scraped(Backlog(sessions, clock), Dispatching(sessions, clock))
+    server, thread = start_http_server(port, addr=host, registry=registry)
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+    return stop
