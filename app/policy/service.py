@@ -175,17 +175,24 @@ def _histories(
 
     The database counts each cap's window first. A cap that neither those contacts nor this
     batch's own sends can fill decides the same on any part of them, so a customer no cap can
-    fill needs only its newest contact (for the minimum gap) and newest conversation. Only
-    for a customer some cap may fill are contacts read: the newest of each kind up to the
-    largest such cap, among which are the ones that cap counts last.
+    fill needs at most its newest contact (for a minimum gap) and its newest conversation (for
+    a pause after one, before a call). Only for a customer some cap may fill are contacts
+    read: the newest of each kind up to the largest such cap, among which are the ones that
+    cap counts last.
     """
     customers = {c.customer.id: c.customer for c in candidates}
     sends = Counter(c.customer.id for c in candidates)
     caps: dict[uuid.UUID, list[Cap]] = defaultdict(list)
+    gaps, talks = set(), set()  # customers whose newest contact, newest conversation matter
     since = now
     for candidate in candidates:
         policy, visit = policies[id(candidate)], candidate.reminder.task == VISIT
-        caps[candidate.customer.id] += (visit_policy(policy) if visit else policy).caps
+        rules, customer_id = visit_policy(policy) if visit else policy, candidate.customer.id
+        caps[customer_id] += rules.caps
+        if rules.min_gap is not None:
+            gaps.add(customer_id)
+        if rules.after_conversation is not None and Channel.VOICE in candidate.channels:
+            talks.add(customer_id)
         since = min(since, now - lookback(policy, visit=visit))
     moments: dict[datetime, int] = {}
     for cap in (cap for listed in caps.values() for cap in listed):
@@ -205,8 +212,9 @@ def _histories(
             filled.append(customers[customer_id])
             keep = max(keep, *fillable)
             continue
-        newest.add((customer_id, tally.newest))
-        if tally.newest_conversation is not None:
+        if customer_id in gaps:
+            newest.add((customer_id, tally.newest))
+        if customer_id in talks and tally.newest_conversation is not None:
             newest.add((customer_id, tally.newest_conversation))
     histories: dict[uuid.UUID, list[Contact]] = {customer_id: [] for customer_id in customers}
     for found in (
