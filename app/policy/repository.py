@@ -75,8 +75,8 @@ def lock_customers(session: Session, customer_ids: Collection[uuid.UUID]) -> set
 
 @dataclass(frozen=True)
 class Tally:
-    """One customer's contacts since the look-back, as the database counts them: the contacts
-    index (which carries channel and status) answers without reading a row."""
+    """One customer's contacts since the look-back as the database counts them, so that a
+    decision need not read them (`tallies`)."""
 
     newest: datetime
     newest_conversation: datetime | None
