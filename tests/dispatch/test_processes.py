@@ -1,14 +1,9 @@
 """Real `nudge worker` processes on PostgreSQL: killed mid-run, restarted, or two at once,
 no reminder is sent twice and none is lost (the fake provider's own log is the witness)."""
 
-import os
 import signal
-import subprocess
-import sys
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,12 +15,11 @@ from app.models.deliveries import DeliveryAttempt
 from app.models.reminders import Reminder
 from bench.scratch import fresh_database
 from bench.seeding import seed
-from tests.conftest import START, TWILIO_SID, TWILIO_TOKEN
+from tests.conftest import START
 from tests.factories import customer, reminder
 from tests.fakes.twilio_server import FakeTwilio
+from tests.helpers.workers import ALWAYS, wait_for, worker
 
-NUDGE = str(Path(sys.executable).parent / "nudge")
-ALWAYS = {"windows": {"any": [{"start": "00:00", "end": "24:00"}]}}
 REMINDERS = 2000
 
 
@@ -44,38 +38,6 @@ def database(tmp_path: Path) -> Iterator[str]:
         ]
         seed(url, clock=FrozenClock(START), bodies=bodies, policy={"always": ALWAYS})
         yield url
-
-
-@contextmanager
-def worker(url: str, twilio: FakeTwilio, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    env = os.environ | {
-        "NUDGE_DATABASE_URL": url,
-        "NUDGE_ENV": "test",
-        "NUDGE_TWILIO_ACCOUNT_SID": TWILIO_SID,
-        "NUDGE_TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
-        "NUDGE_TWILIO_FROM_NUMBER": "+15005550006",
-        "NUDGE_TWILIO_API_BASE": twilio.url,
-        "NUDGE_PUBLIC_URL": "https://nudge.example",
-        "NUDGE_DISPATCH_INTERVAL": "0.05",
-        "NUDGE_DISPATCH_BATCH_SIZE": "50",
-        "NUDGE_DISPATCH_LEASE_SECONDS": "2",
-        "NUDGE_CHANNEL_RATE_LIMITS": '{"twilio_sms": 2000}',
-    }
-    with log.open("ab") as output:
-        process = subprocess.Popen([NUDGE, "worker"], env=env, stdout=output, stderr=output)
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=30)
-
-
-def wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.02)
 
 
 def pending(url: str) -> int:
