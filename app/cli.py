@@ -3,6 +3,7 @@
 import asyncio
 import json
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from app import auth, onboarding
 from app import migrate as migrations
 from app.accounts import service as accounts
 from app.accounts.vault import UnreadableCredentials, Vault
+from app.audit import sequencer
 from app.audit import service as audit
 from app.auth import Scope
 from app.clock import SystemClock
@@ -224,19 +226,40 @@ def audit_group() -> None:
     help="One tenant; every tenant when omitted.",
 )
 def verify_audit(tenant_id: uuid.UUID | None) -> None:
-    """Report each tenant's chain intact or its first broken link (exit 1 if any is broken)."""
+    """Report each tenant's chain intact or its first broken link (exit 1 if any is broken),
+    and the entries not linked onto it yet."""
     broken = False
+    now = SystemClock().now()
     with _session() as session:
         ids = [tenant_id] if tenant_id else session.scalars(sa.select(Tenant.id)).all()
         for tenant in ids:
             report = audit.verify(session, tenant_id=tenant)
+            backlog = ""
+            if report.oldest_unlinked_at is not None:
+                age = max(0.0, (now - report.oldest_unlinked_at).total_seconds())
+                backlog = f"; {report.unlinked} not linked yet, the oldest {age:.1f} s old"
             if report.broken is None:
-                click.echo(f"{tenant}: intact ({report.entries} entries)")
+                click.echo(f"{tenant}: intact ({report.entries} entries{backlog})")
             else:
                 broken = True
-                click.echo(f"{tenant}: BROKEN at entry {report.broken.seq}: {report.broken.reason}")
+                click.echo(
+                    f"{tenant}: BROKEN at entry {report.broken.seq}: {report.broken.reason}"
+                    f"{backlog}"
+                )
     if broken:
         raise SystemExit(1)
+
+
+@audit_group.command("link")
+def link_audit() -> None:
+    """Link every unlinked entry onto its tenant's chain now (the worker does it every
+    second); does nothing while another sequencer is linking."""
+    engine = create_db_engine(_settings().database_url)
+    try:
+        linked = sequencer.link(create_session_factory(engine), batches=sys.maxsize)
+    finally:
+        engine.dispose()
+    click.echo(f"linked {linked} entries")
 
 
 @main.command("rotate-credentials")
