@@ -114,8 +114,9 @@ async def test_a_row_edited_before_its_entry_is_linked_is_caught(
     tamper(db, sql)
     report = verify(tenant)
     assert report["intact"] is False
-    assert "changed or deleted outside Nudge (its latest entry is not linked yet)" in (
-        report["first_broken"]["reason"]
+    assert (
+        "changed or deleted outside Nudge (its latest entry is not linked yet)"
+        in (report["first_broken"]["reason"])
     )
     link(engine)  # linking seals the entries as written, so the edit stays caught
     assert "changed or deleted outside Nudge" in verify(tenant)["first_broken"]["reason"]
