@@ -7,7 +7,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
@@ -230,24 +230,30 @@ def verify_audit(tenant_id: uuid.UUID | None) -> None:
     and the entries not linked onto it yet."""
     broken = False
     now = SystemClock().now()
-    with _session() as session:
-        ids = [tenant_id] if tenant_id else session.scalars(sa.select(Tenant.id)).all()
+    engine = create_db_engine(_settings().database_url)
+    sessions = create_session_factory(engine)
+    try:
+        with sessions() as session:
+            ids = [tenant_id] if tenant_id else session.scalars(sa.select(Tenant.id)).all()
         for tenant in ids:
-            report = audit.verify(session, tenant_id=tenant)
-            backlog = ""
-            if report.oldest_unlinked_at is not None:
-                age = max(0.0, (now - report.oldest_unlinked_at).total_seconds())
-                backlog = f"; {report.unlinked} not linked yet, the oldest {age:.1f} s old"
-            if report.broken is None:
-                click.echo(f"{tenant}: intact ({report.entries} entries{backlog})")
-            else:
-                broken = True
-                click.echo(
-                    f"{tenant}: BROKEN at entry {report.broken.seq}: {report.broken.reason}"
-                    f"{backlog}"
-                )
+            with sessions() as session:  # each chain read in one snapshot of its own
+                report = audit.verify(session, tenant_id=tenant)
+            broken = broken or report.broken is not None
+            click.echo(f"{tenant}: {_verdict(report, now)}")
+    finally:
+        engine.dispose()
     if broken:
         raise SystemExit(1)
+
+
+def _verdict(report: audit.Report, now: datetime) -> str:
+    backlog = ""
+    if report.oldest_unlinked_at is not None:
+        age = max(0.0, (now - report.oldest_unlinked_at).total_seconds())
+        backlog = f"; {report.unlinked} not linked yet, the oldest {age:.1f} s old"
+    if report.broken is None:
+        return f"intact ({report.entries} entries{backlog})"
+    return f"BROKEN at entry {report.broken.seq}: {report.broken.reason}{backlog}"
 
 
 @audit_group.command("link")

@@ -129,7 +129,9 @@ def verify(session: Session, *, tenant_id: uuid.UUID) -> Report:
     """Walks the linked chain, then compares every event and attempt row with its latest
     entry, linked or not: a row edited behind Nudge's back moments after its change, before
     the sequencer linked the entry, is caught as well. Read-only, so it never waits on or
-    delays the sequencer."""
+    delays the sequencer. Call it at the start of a transaction, so that it reads one
+    snapshot."""
+    _one_snapshot(session)
     # One statement reads linked and unlinked entries alike, so an entry the sequencer links
     # meanwhile is seen once (as it stood at the snapshot), never missed between two reads.
     rows = session.execute(
@@ -169,6 +171,21 @@ def verify(session: Session, *, tenant_id: uuid.UUID) -> Report:
         unlinked=len(unlinked),
         oldest_unlinked_at=min((row.at for row in unlinked), default=None),
     )
+
+
+def _one_snapshot(session: Session) -> None:
+    """Makes the transaction about to begin read one snapshot: an event or attempt and its
+    entry, committed together while verify reads, are then seen together or not at all (else a
+    row newer than the entries read would look edited behind Nudge's back). Within a
+    transaction already under way it changes nothing."""
+    if session.in_transaction():
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    else:
+        # pysqlite opens a transaction only before a write, so each read would be a snapshot
+        # of its own; in WAL mode an explicit BEGIN keeps the first read's for the rest.
+        session.execute(sa.text("BEGIN"))
 
 
 def _rows_disagree(

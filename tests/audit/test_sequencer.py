@@ -5,9 +5,11 @@ interleave."""
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import anyio
+import httpx
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -18,15 +20,17 @@ from app.audit import sequencer
 from app.audit.service import verify
 from app.clock import FrozenClock
 from app.db import create_db_engine, create_session_factory
+from app.dispatch.scheduler import dispatching
 from app.lifecycle.changes import changes
 from app.lifecycle.events import Accepted
 from app.models.audit import AuditEntry
 from app.models.reminders import Reminder
 from bench.scratch import fresh_database
 from bench.seeding import body, seed
-from tests.conftest import Tenant
+from tests.conftest import Tenant, app_providers, app_settings
 from tests.databases import BACKENDS
 from tests.factories import reminder
+from tests.helpers.prometheus import sample
 
 NOW = datetime(2026, 12, 7, 4, 0, tzinfo=UTC)
 
@@ -138,21 +142,40 @@ def test_a_second_sequencer_links_nothing_while_the_first_is_linking(
     assert intact(sessions, tenant.id) == (5, 0)
 
 
-def test_the_backlog_is_counted_until_linked_and_read_for_metrics(
-    tenant: Tenant, db: Session, engine: Engine
+def test_the_backlog_and_its_age_are_counted_until_linked_and_shown_in_metrics(
+    tenant: Tenant, db: Session, engine: Engine, anonymous: httpx.Client, clock: FrozenClock
 ) -> None:
     reminder_id = a_reminder(tenant, db)
     sessions = create_session_factory(engine)
     with sessions.begin() as session:
         write_lines(session, tenant.id, reminder_id, 2)
-    with sessions() as session:
-        assert sequencer.backlog(session).unlinked == 3
+    clock.advance(timedelta(seconds=3))
+    waiting = anonymous.get("/metrics").text
+    assert sample(waiting, "nudge_audit_unlinked") == 3
+    assert sample(waiting, "nudge_audit_unlinked_oldest_age_seconds") == 3  # the first entry's
     assert intact(sessions, tenant.id) == (0, 3)
-    sequencer.link(sessions, limit=2)
-    with sessions() as session:
-        waiting = sequencer.backlog(session)
-    assert (waiting.unlinked, waiting.oldest_at) == (0, None)
+    assert sequencer.link(sessions, limit=2) == 3  # two batches
+    linked = anonymous.get("/metrics").text
+    assert sample(linked, "nudge_audit_unlinked") == 0
+    assert sample(linked, "nudge_audit_unlinked_oldest_age_seconds") == 0
     assert intact(sessions, tenant.id) == (3, 0)
+
+
+@pytest.mark.anyio
+async def test_the_workers_scheduler_links_what_writers_append(
+    tenant: Tenant, db: Session, engine: Engine, database_url: str, clock: FrozenClock
+) -> None:
+    reminder_id = a_reminder(tenant, db)
+    sessions = create_session_factory(engine)
+    with sessions.begin() as session:
+        write_lines(session, tenant.id, reminder_id, 5)
+    settings = app_settings(database_url, embedded_worker=True)
+    async with dispatching(
+        sessions=sessions, settings=settings, providers=app_providers(settings), clock=clock
+    ):
+        with anyio.fail_after(20):  # the six written, and any the dispatch round adds
+            while intact(sessions, tenant.id)[0] < 6:
+                await anyio.sleep(0.05)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
