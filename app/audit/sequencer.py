@@ -38,13 +38,17 @@ LOCK = int.from_bytes(hashlib.sha256(b"nudge.audit.sequencer").digest()[:8], "bi
 
 
 class Contended(Exception):
-    """Another sequencer linked entries this batch read as unlinked (it cannot happen under the
-    lock; if it ever does, the batch is rolled back rather than written over the other's)."""
+    """Fewer entries were updated than the batch read: another sequencer linked some (it cannot
+    happen under the lock) or they were deleted meanwhile (their tenant removed). The batch is
+    rolled back rather than written over the other's; the next run reads afresh."""
 
 
 def link_batch(session: Session, *, limit: int = BATCH) -> int | None:
     """Links up to `limit` of the oldest unlinked entries in the caller's transaction: how
     many, or None when another sequencer holds the lock. The caller commits."""
+    unlinked = sa.select(AuditEntry.id).where(AuditEntry.seq.is_(None)).limit(1)
+    if session.scalar(unlinked) is None:
+        return 0  # idle: no lock taken (on SQLite it would queue behind every writer)
     if not _take_lock(session):
         return None
     pending = session.execute(
