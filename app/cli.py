@@ -261,11 +261,15 @@ def link_audit() -> None:
     """Link every unlinked entry onto its tenant's chain now (the worker does it every
     second); does nothing while another sequencer is linking."""
     engine = create_db_engine(_settings().database_url)
+    sessions = create_session_factory(engine)
     try:
-        linked = sequencer.link(create_session_factory(engine), batches=sys.maxsize)
+        linked = sequencer.link(sessions, batches=sys.maxsize)
+        with sessions() as session:
+            waiting = sequencer.backlog(session).unlinked
     finally:
         engine.dispose()
-    click.echo(f"linked {linked} entries")
+    left = f"; {waiting} still unlinked (another sequencer is linking them)" if waiting else ""
+    click.echo(f"linked {linked} entries{left}")
 
 
 @main.command("rotate-credentials")
