@@ -3,10 +3,11 @@
 import asyncio
 import json
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
@@ -19,6 +20,7 @@ from app import auth, onboarding
 from app import migrate as migrations
 from app.accounts import service as accounts
 from app.accounts.vault import UnreadableCredentials, Vault
+from app.audit import sequencer
 from app.audit import service as audit
 from app.auth import Scope
 from app.clock import SystemClock
@@ -236,19 +238,50 @@ def audit_group() -> None:
     help="One tenant; every tenant when omitted.",
 )
 def verify_audit(tenant_id: uuid.UUID | None) -> None:
-    """Report each tenant's chain intact or its first broken link (exit 1 if any is broken)."""
+    """Report each tenant's chain intact or its first broken link (exit 1 if any is broken),
+    and the entries not linked onto it yet."""
     broken = False
-    with _session() as session:
-        ids = [tenant_id] if tenant_id else session.scalars(sa.select(Tenant.id)).all()
+    now = SystemClock().now()
+    engine = create_db_engine(_settings().database_url)
+    sessions = create_session_factory(engine)
+    try:
+        with sessions() as session:
+            ids = [tenant_id] if tenant_id else session.scalars(sa.select(Tenant.id)).all()
         for tenant in ids:
-            report = audit.verify(session, tenant_id=tenant)
-            if report.broken is None:
-                click.echo(f"{tenant}: intact ({report.entries} entries)")
-            else:
-                broken = True
-                click.echo(f"{tenant}: BROKEN at entry {report.broken.seq}: {report.broken.reason}")
+            with sessions() as session:  # each chain read in one snapshot of its own
+                report = audit.verify(session, tenant_id=tenant)
+            broken = broken or report.broken is not None
+            click.echo(f"{tenant}: {_verdict(report, now)}")
+    finally:
+        engine.dispose()
     if broken:
         raise SystemExit(1)
+
+
+def _verdict(report: audit.Report, now: datetime) -> str:
+    backlog = ""
+    if report.oldest_unlinked_at is not None:
+        age = max(0.0, (now - report.oldest_unlinked_at).total_seconds())
+        backlog = f"; {report.unlinked} not linked yet, the oldest {age:.1f} s old"
+    if report.broken is None:
+        return f"intact ({report.entries} entries{backlog})"
+    return f"BROKEN at entry {report.broken.seq}: {report.broken.reason}{backlog}"
+
+
+@audit_group.command("link")
+def link_audit() -> None:
+    """Link every unlinked entry onto its tenant's chain now (the worker does it every
+    second); does nothing while another sequencer is linking."""
+    engine = create_db_engine(_settings().database_url)
+    sessions = create_session_factory(engine)
+    try:
+        linked = sequencer.link(sessions, batches=sys.maxsize)
+        with sessions() as session:
+            waiting = sequencer.backlog(session).unlinked
+    finally:
+        engine.dispose()
+    left = f"; {waiting} still unlinked (another sequencer is linking them)" if waiting else ""
+    click.echo(f"linked {linked} entries{left}")
 
 
 @main.command("rotate-credentials")

@@ -48,6 +48,19 @@ def extend(
     return rows
 
 
+def seal(
+    payloads: Iterable[Mapping[str, Any]], *, seq: int, prev: str
+) -> list[tuple[int, str, str]]:
+    """(seq, prev_hash, hash) for each payload in turn, continuing a chain whose last entry is
+    number `seq` with hash `prev`: what the sequencer writes onto unlinked entries."""
+    links = []
+    for payload in payloads:
+        seq, digest = seq + 1, link(prev, payload)
+        links.append((seq, prev, digest))
+        prev = digest
+    return links
+
+
 @dataclass(frozen=True)
 class Break:
     seq: int
@@ -58,8 +71,8 @@ class Break:
 class Link:
     seq: int
     payload: Mapping[str, Any]
-    prev_hash: str
-    hash: str
+    prev_hash: str | None
+    hash: str | None
 
 
 def first_break(links: Iterable[Link]) -> tuple[int, Break | None]:

@@ -13,16 +13,15 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.audit.chain import GENESIS, Break, Link, extend, first_break
+from app.audit.chain import Break, Link, first_break
 from app.models.audit import AuditEntry
 from app.models.deliveries import DeliveryAttempt
 from app.models.reminders import ReminderEvent
-from app.models.tenants import Tenant
 
 EVENT, ATTEMPT = "event", "attempt"
 
@@ -87,61 +86,116 @@ Entry = tuple[uuid.UUID, str, str, dict[str, Any], datetime]
 
 
 def _append(session: Session, entries: list[Entry]) -> None:
-    by_tenant: dict[uuid.UUID, list[tuple[str, str, dict[str, Any], datetime]]] = {}
-    for tenant_id, kind, ref, payload, at in entries:
-        by_tenant.setdefault(tenant_id, []).append((kind, ref, payload, at))
-    rows = []
-    for tenant_id in sorted(by_tenant):  # one lock order for every writer
-        # Appends to one chain take turns on the tenant row (SQLite: one writer). FOR NO KEY
-        # UPDATE, not FOR UPDATE: the foreign-key checks of rows this transaction already
-        # inserted hold KEY SHARE on the tenant, which FOR UPDATE would wait on, deadlocking two
-        # writers that each inserted first.
+    """Inserts the entries unlinked, in one statement: no lock on the tenant, no read of its
+    chain and no hashing in the writer's transaction, so a tenant's writers never take turns.
+    The sequencer (app/audit/sequencer.py) links them in id order moments later.
+
+    `session.execute` flushes the caller's pending changes first, so an entry's id is taken
+    after the row it records was written (and locked, for an update): a later change of the
+    same row can only be inserted after this transaction ends, with a higher id, and so is
+    linked after this one; a row's latest entry is always its latest state."""
+    if entries:
         session.execute(
-            sa.select(Tenant.id).where(Tenant.id == tenant_id).with_for_update(key_share=True)
+            sa.insert(AuditEntry),
+            [
+                {"tenant_id": tenant_id, "kind": kind, "ref": ref, "payload": payload, "at": at}
+                for tenant_id, kind, ref, payload, at in entries
+            ],
         )
-        last = session.execute(
-            sa.select(AuditEntry.seq, AuditEntry.hash)
-            .where(AuditEntry.tenant_id == tenant_id)
-            .order_by(AuditEntry.seq.desc())
-            .limit(1)
-        ).first()
-        seq, prev = (last[0], last[1]) if last else (0, GENESIS)
-        rows += extend(tenant_id, by_tenant[tenant_id], seq=seq, prev=prev)
-    if rows:
-        session.execute(sa.insert(AuditEntry), rows)
 
 
 @dataclass(frozen=True)
 class Report:
     tenant_id: uuid.UUID
     entries: int
+    """Linked entries that verified before the first break (all of them when intact)."""
     broken: Break | None
+    unlinked: int = 0
+    """Entries written but not linked yet: their rows are compared, their content is not
+    sealed by the chain until the sequencer links them."""
+    oldest_unlinked_at: datetime | None = None
+
+
+class Vouched(NamedTuple):
+    """A row's latest entry: its number (for an unlinked one, the number it will get if the
+    sequencer links the backlog as it stands), its payload, and whether it is linked."""
+
+    seq: int
+    payload: dict[str, Any]
+    linked: bool
 
 
 def verify(session: Session, *, tenant_id: uuid.UUID) -> Report:
-    entries = session.scalars(
-        sa.select(AuditEntry)
+    """Walks the linked chain, then compares every event and attempt row with its latest
+    entry, linked or not: a row edited behind Nudge's back moments after its change, before
+    the sequencer linked the entry, is caught as well. Read-only, so it never waits on or
+    delays the sequencer. Call it at the start of a transaction, so that it reads one
+    snapshot."""
+    _one_snapshot(session)
+    # One statement reads linked and unlinked entries alike, so an entry the sequencer links
+    # meanwhile is seen once (as it stood at the snapshot), never missed between two reads.
+    rows = session.execute(
+        sa.select(
+            AuditEntry.id,
+            AuditEntry.seq,
+            AuditEntry.kind,
+            AuditEntry.ref,
+            AuditEntry.payload,
+            AuditEntry.prev_hash,
+            AuditEntry.hash,
+            AuditEntry.at,
+        )
         .where(AuditEntry.tenant_id == tenant_id)
-        .order_by(AuditEntry.seq)
+        .order_by(AuditEntry.seq)  # the unlinked (null) all come first or all last
         .execution_options(yield_per=1000)
     )
-    vouched: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
-    links = []
-    for entry in entries:
-        links.append(Link(entry.seq, entry.payload, entry.prev_hash, entry.hash))
-        vouched[(entry.kind, entry.ref)] = (entry.seq, entry.payload)  # the latest wins
+    vouched: dict[tuple[str, str], Vouched] = {}
+    links, unlinked = [], []
+    for row in rows:
+        if row.seq is None:
+            unlinked.append(row)
+            continue
+        links.append(Link(row.seq, row.payload, row.prev_hash, row.hash))
+        vouched[(row.kind, row.ref)] = Vouched(row.seq, row.payload, linked=True)  # latest wins
+    unlinked.sort(key=lambda row: row.id)  # the order the sequencer will link them in
+    for position, row in enumerate(unlinked, start=len(links) + 1):
+        vouched[(row.kind, row.ref)] = Vouched(position, row.payload, linked=False)
     count, broken = first_break(links)
     if broken is None:
-        broken = _rows_disagree(session, tenant_id, vouched)
-    return Report(tenant_id, count, broken)
+        next_seq = len(links) + len(unlinked) + 1
+        broken = _rows_disagree(session, tenant_id, vouched, next_seq=next_seq)
+    return Report(
+        tenant_id,
+        count,
+        broken,
+        unlinked=len(unlinked),
+        oldest_unlinked_at=min((row.at for row in unlinked), default=None),
+    )
+
+
+def _one_snapshot(session: Session) -> None:
+    """Makes the transaction about to begin read one snapshot: an event or attempt and its
+    entry, committed together while verify reads, are then seen together or not at all (else a
+    row newer than the entries read would look edited behind Nudge's back). Within a
+    transaction already under way it changes nothing."""
+    if session.in_transaction():
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    else:
+        # pysqlite opens a transaction only before a write, so each read would be a snapshot
+        # of its own; in WAL mode an explicit BEGIN keeps the first read's for the rest.
+        session.execute(sa.text("BEGIN"))
 
 
 def _rows_disagree(
     session: Session,
     tenant_id: uuid.UUID,
-    vouched: dict[tuple[str, str], tuple[int, dict[str, Any]]],
+    vouched: dict[tuple[str, str], Vouched],
+    *,
+    next_seq: int,
 ) -> Break | None:
-    """The rows as they are now against the chain's last word on each."""
+    """The rows as they are now against the latest entry on each."""
     current: dict[tuple[str, str], dict[str, Any]] = {}
     for event in session.scalars(
         sa.select(ReminderEvent)
@@ -161,12 +215,16 @@ def _rows_disagree(
     ):
         current[(ATTEMPT, str(attempt.id))] = attempt_payload(attempt)
     problems = [
-        Break(seq, f"the {kind} {ref} was changed or deleted outside Nudge")
-        for (kind, ref), (seq, payload) in vouched.items()
-        if current.get((kind, ref)) != payload
+        Break(
+            entry.seq,
+            f"the {kind} {ref} was changed or deleted outside Nudge"
+            + ("" if entry.linked else " (its latest entry is not linked yet)"),
+        )
+        for (kind, ref), entry in vouched.items()
+        if current.get((kind, ref)) != entry.payload
     ]
     extra = sorted(key for key in current if key not in vouched)
     if extra:
         kind, ref = extra[0]
-        problems.append(Break(len(vouched) + 1, f"the {kind} {ref} was added outside Nudge"))
+        problems.append(Break(next_seq, f"the {kind} {ref} was added outside Nudge"))
     return min(problems, key=lambda problem: problem.seq, default=None)

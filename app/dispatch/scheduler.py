@@ -9,6 +9,7 @@ from datetime import timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.audit import sequencer
 from app.clock import Clock
 from app.config import Settings
 from app.deliveries import retention
@@ -46,6 +47,17 @@ async def dispatching(
         misfire_grace_time=None,
         next_run_time=clock.now(),
     )
+    scheduler.add_job(
+        _link_audit,
+        "interval",
+        seconds=sequencer.INTERVAL_SECONDS,
+        kwargs={"sessions": sessions},
+        id="audit-sequencer",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+        next_run_time=clock.now(),
+    )
     scheduler.start()
     try:
         yield dispatcher
@@ -66,6 +78,11 @@ async def _retain(*, sessions: sessionmaker[Session], settings: Settings, clock:
         days=settings.retention_days,
         pending_ttl=timedelta(seconds=settings.pending_callback_ttl_seconds),
     )
+
+
+async def _link_audit(*, sessions: sessionmaker[Session]) -> None:
+    """Links the audit entries written since the last run, in a thread, off the event loop."""
+    await asyncio.to_thread(sequencer.link, sessions)
 
 
 async def run_worker(

@@ -8,22 +8,35 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
+from app.models.columns import BigIntId
 
 
 class AuditEntry(Base):
-    __tablename__ = "audit_entries"
+    """Written unlinked (`seq`, `prev_hash` and `hash` null) by the change it records; the
+    sequencer (app/audit/sequencer.py) links it onto its tenant's chain moments later."""
 
-    tenant_id: Mapped[uuid.UUID] = mapped_column(
-        sa.ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    __tablename__ = "audit_entries"
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "seq"),
+        sa.Index(
+            "ix_audit_entries_unlinked",
+            "id",
+            postgresql_where=sa.text("seq IS NULL"),
+            sqlite_where=sa.text("seq IS NULL"),
+        ),
     )
-    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    """1, 2, 3... per tenant: a gap is a deleted entry."""
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    """Insertion order: the sequencer links a tenant's entries in this order."""
+    tenant_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("tenants.id", ondelete="CASCADE"))
+    seq: Mapped[int | None]
+    """1, 2, 3... per tenant once linked (a gap is a deleted entry); null until then."""
     kind: Mapped[str] = mapped_column(sa.String(16))
     """`event` (a reminder timeline line) or `attempt` (a delivery attempt's state)."""
     ref: Mapped[str] = mapped_column(sa.String(40))
     """The id of the event or attempt row this entry vouches for."""
     payload: Mapped[dict[str, Any]]
-    prev_hash: Mapped[str] = mapped_column(sa.String(64))
-    hash: Mapped[str] = mapped_column(sa.String(64))
-    """SHA-256 over `prev_hash` and the canonical JSON of `payload`."""
+    prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    hash: Mapped[str | None] = mapped_column(sa.String(64))
+    """SHA-256 over `prev_hash` and the canonical JSON of `payload`, set when linked."""
     at: Mapped[datetime]

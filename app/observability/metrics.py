@@ -2,6 +2,7 @@
 successful dispatch round, read from the database at scrape time."""
 
 from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
 
 import sqlalchemy as sa
 from prometheus_client import (
@@ -16,6 +17,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.audit import sequencer
 from app.clock import Clock
 from app.dispatch import heartbeat
 from app.errors import database_unavailable
@@ -113,6 +115,24 @@ class Backlog(Collector):
             "How long the oldest due reminder has waited.",
             value=age,
         )
+        yield from _audit_backlog(self.sessions, now)
+
+
+def _audit_backlog(sessions: sessionmaker[Session], now: datetime) -> Iterator[GaugeMetricFamily]:
+    with sessions() as session:
+        waiting = sequencer.backlog(session)
+    yield GaugeMetricFamily(
+        "nudge_audit_unlinked",
+        "Audit entries written but not linked onto their tenant's chain yet (the sequencer "
+        "links them every second; a growing number means it is not running or falls behind).",
+        value=waiting.unlinked,
+    )
+    age = (now - waiting.oldest_at).total_seconds() if waiting.oldest_at is not None else 0.0
+    yield GaugeMetricFamily(
+        "nudge_audit_unlinked_oldest_age_seconds",
+        "How long the oldest unlinked audit entry has waited.",
+        value=max(0.0, age),
+    )
 
 
 def _database_up(up: bool) -> GaugeMetricFamily:

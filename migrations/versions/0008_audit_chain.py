@@ -12,9 +12,19 @@ from alembic import op
 
 from app.audit.chain import extend
 from app.audit.service import attempt_payload, event_payload
-from app.models.audit import AuditEntry
+from app.db import UTCDateTime
 from app.models.deliveries import DeliveryAttempt
 from app.models.reminders import ReminderEvent
+
+AUDIT_ENTRIES = sa.table(
+    "audit_entries",
+    sa.column("tenant_id", sa.Uuid()),
+    sa.column("seq", sa.Integer()),
+    *(sa.column(name, sa.String()) for name in ("kind", "ref", "prev_hash", "hash")),
+    sa.column("payload", sa.JSON()),
+    sa.column("at", UTCDateTime()),
+)
+"""The table as this revision makes it (the model has moved on since: 0018)."""
 
 revision: str = "0008"
 down_revision: str | None = "0007"
@@ -80,7 +90,7 @@ def chain_existing_rows() -> None:
             ("attempt", str(row.id), attempt_payload(row), row.started_at)
         )  # type: ignore[arg-type]
     for tenant_id, items in entries.items():
-        bind.execute(sa.insert(AuditEntry.__table__), extend(tenant_id, items))
+        bind.execute(sa.insert(AUDIT_ENTRIES), extend(tenant_id, items))
 
 
 def downgrade() -> None:

@@ -1,4 +1,5 @@
-"""The audit chain verifies an honest history and catches every edit made behind its back."""
+"""The audit chain verifies an honest history and catches every edit made behind its back,
+before and after the sequencer links the entries."""
 
 import os
 import subprocess
@@ -9,19 +10,25 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from app.deliveries.retention import erase_expired
 from tests.conftest import DispatcherFactory, Tenant
 from tests.factories import reminder
+from tests.helpers.audit import link
 from tests.helpers.twilio import STATUS_PATH, post_signed
 
 pytestmark = pytest.mark.anyio
 NUDGE = str(Path(sys.executable).parent / "nudge")
 
 
+INTACT = {"intact": True, "first_broken": None, "unlinked": 0, "oldest_unlinked_age_seconds": None}
+
+
 async def history(tenant: Tenant, make_dispatcher: DispatcherFactory) -> list[str]:
-    """Reminders accepted, one cancelled, the others sent: events and attempts to vouch for."""
+    """Reminders accepted, one cancelled, the others sent: events and attempts to vouch for,
+    all still unlinked."""
     ids = [
         tenant.client.post(
             "/v1/reminders", json=reminder(loan_ref=f"loan-{i}", channels=["sms"])
@@ -45,12 +52,19 @@ def tamper(db: Session, sql: str, **params: Any) -> None:
     db.commit()
 
 
-async def test_an_honest_history_verifies_intact(
-    tenant: Tenant, make_dispatcher: DispatcherFactory
+async def test_an_honest_history_verifies_intact_with_its_backlog_then_linked(
+    tenant: Tenant, make_dispatcher: DispatcherFactory, engine: Engine
 ) -> None:
     await history(tenant, make_dispatcher)
     # 3 accepted + 1 cancelled + 2 sent events; 2 attempts started and 2 finished
-    assert verify(tenant) == {"intact": True, "entries": 10, "first_broken": None}
+    assert verify(tenant) == INTACT | {
+        "entries": 0,
+        "unlinked": 10,
+        "oldest_unlinked_age_seconds": 0.0,  # the test clock has not moved
+    }
+    assert link(engine) == 10
+    assert verify(tenant) == INTACT | {"entries": 10}
+    assert link(engine) == 0  # each entry is linked once
 
 
 @pytest.mark.parametrize(
@@ -68,13 +82,44 @@ async def test_an_honest_history_verifies_intact(
     ],
 )
 async def test_a_row_edited_or_deleted_with_raw_sql_is_the_first_broken_link(
-    tenant: Tenant, make_dispatcher: DispatcherFactory, db: Session, sql: str, reason: str
+    tenant: Tenant,
+    make_dispatcher: DispatcherFactory,
+    db: Session,
+    engine: Engine,
+    sql: str,
+    reason: str,
 ) -> None:
     await history(tenant, make_dispatcher)
+    link(engine)
     tamper(db, sql)
     report = verify(tenant)
     assert report["intact"] is False
     assert reason in report["first_broken"]["reason"]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE reminder_events SET reason = 'EDITED' WHERE kind = 'cancelled'",
+        "DELETE FROM reminder_events WHERE kind = 'cancelled'",
+        "UPDATE delivery_attempts SET status = 'delivered'",
+    ],
+)
+async def test_a_row_edited_before_its_entry_is_linked_is_caught(
+    tenant: Tenant, make_dispatcher: DispatcherFactory, db: Session, engine: Engine, sql: str
+) -> None:
+    """The window between a change and the sequencer linking its entry: the row is compared
+    with its latest entry, linked or not, and the edit is still the first broken link."""
+    await history(tenant, make_dispatcher)
+    tamper(db, sql)
+    report = verify(tenant)
+    assert report["intact"] is False
+    assert (
+        "changed or deleted outside Nudge (its latest entry is not linked yet)"
+        in (report["first_broken"]["reason"])
+    )
+    link(engine)  # linking seals the entries as written, so the edit stays caught
+    assert "changed or deleted outside Nudge" in verify(tenant)["first_broken"]["reason"]
 
 
 async def test_an_event_inserted_behind_nudges_back_is_caught(
@@ -93,9 +138,10 @@ async def test_an_event_inserted_behind_nudges_back_is_caught(
 
 
 async def test_retention_erasing_bodies_and_contacts_keeps_the_chain_verifiable(
-    tenant: Tenant, make_dispatcher: DispatcherFactory, db: Session, clock: Any
+    tenant: Tenant, make_dispatcher: DispatcherFactory, db: Session, engine: Engine, clock: Any
 ) -> None:
     await history(tenant, make_dispatcher)
+    link(engine)
     db.rollback()
     erased = erase_expired(db, now=clock.now() + timedelta(days=400), days=365)
     db.commit()
@@ -106,14 +152,19 @@ async def test_retention_erasing_bodies_and_contacts_keeps_the_chain_verifiable(
 
 
 async def test_each_tenant_has_its_own_chain(
-    tenant: Tenant, new_tenant: Any, make_dispatcher: DispatcherFactory, db: Session
+    tenant: Tenant,
+    new_tenant: Any,
+    make_dispatcher: DispatcherFactory,
+    db: Session,
+    engine: Engine,
 ) -> None:
     other = new_tenant("other")
     await history(tenant, make_dispatcher)
     other.client.post("/v1/reminders", json=reminder())
+    assert link(engine) == 11  # one sequencer links every tenant's entries
     tamper(db, "UPDATE reminder_events SET reason = 'EDITED' WHERE kind = 'cancelled'")
     assert verify(tenant)["intact"] is False
-    assert verify(other) == {"intact": True, "entries": 1, "first_broken": None}
+    assert verify(other) == INTACT | {"entries": 1}
 
 
 async def test_the_command_line_reports_intact_then_the_break(
@@ -131,6 +182,13 @@ async def test_the_command_line_reports_intact_then_the_break(
             check=False,
         )
 
+    waiting = run()
+    assert waiting.returncode == 0
+    assert waiting.stdout.startswith(f"{tenant.id}: intact (0 entries; 10 not linked yet")
+    linked = subprocess.run(
+        [NUDGE, "audit", "link"], env=env, capture_output=True, text=True, check=False
+    )
+    assert (linked.returncode, linked.stdout.strip()) == (0, "linked 10 entries")
     fine = run()
     assert (fine.returncode, fine.stdout.strip()) == (0, f"{tenant.id}: intact (10 entries)")
     tamper(db, "DELETE FROM audit_entries WHERE seq = 5")
@@ -140,9 +198,10 @@ async def test_the_command_line_reports_intact_then_the_break(
 
 
 async def test_provider_callbacks_extend_the_chain_and_it_still_verifies(
-    tenant: Tenant, make_dispatcher: DispatcherFactory
+    tenant: Tenant, make_dispatcher: DispatcherFactory, engine: Engine
 ) -> None:
     await history(tenant, make_dispatcher)
+    link(engine)
     before = verify(tenant)["entries"]
     items = tenant.client.get("/v1/reminders").json()["items"]
     message_sids = [
@@ -153,6 +212,8 @@ async def test_provider_callbacks_extend_the_chain_and_it_still_verifies(
     for sid in message_sids:
         form = {"MessageSid": sid, "MessageStatus": "delivered"}
         assert post_signed(tenant.client, STATUS_PATH, form).status_code == 200
+    assert verify(tenant)["unlinked"] == 2 * len(message_sids)
+    link(engine)
     report = verify(tenant)
     assert report["intact"] is True
     assert report["entries"] == before + 2 * len(message_sids)  # attempt state + event each

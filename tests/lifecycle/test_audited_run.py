@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
@@ -16,6 +17,7 @@ from tests.factories import customer
 from tests.fakes.smtp_server import Inbox, smtp_server
 from tests.fakes.twilio_server import FakeTwilio, Reply
 from tests.helpers.api import read, submit
+from tests.helpers.audit import link
 from tests.helpers.cli import nudge
 from tests.helpers.twilio import INBOUND_PATH, message_status, post_signed
 
@@ -94,7 +96,9 @@ async def run(
     return ids
 
 
-def verified(tenant: Tenant) -> dict[str, Any]:
+def verified(tenant: Tenant, engine: Engine) -> dict[str, Any]:
+    """The chain's verdict once the sequencer has linked everything the run wrote."""
+    link(engine)
     response = tenant.client.get("/v1/audit/verify")
     assert response.status_code == 200
     body: dict[str, Any] = response.json()
@@ -102,7 +106,7 @@ def verified(tenant: Tenant) -> dict[str, Any]:
 
 
 async def test_a_full_dispatch_run_verifies_clean_with_every_change_on_the_chain(
-    tenant: Tenant, run: dict[str, str], database_url: str
+    tenant: Tenant, run: dict[str, str], database_url: str, engine: Engine
 ) -> None:
     reminders = {name: read(tenant, id_) for name, id_ in run.items()}
     assert {name: body["status"] for name, body in reminders.items()} == {
@@ -121,12 +125,14 @@ async def test_a_full_dispatch_run_verifies_clean_with_every_change_on_the_chain
     events = sum(len(body["events"]) for body in reminders.values())
     attempts = sum(len(body["attempts"]) for body in reminders.values())
     callbacks_applied = 2
-    report = verified(tenant)
+    report = verified(tenant, engine)
     # Each attempt's start and outcome, each applied callback, and each event: nothing escaped.
     assert report == {
         "intact": True,
         "entries": events + 2 * attempts + callbacks_applied,
         "first_broken": None,
+        "unlinked": 0,
+        "oldest_unlinked_age_seconds": None,
     }
     command = nudge(database_url, "audit", "verify", "--tenant", str(tenant.id))
     assert (command.returncode, command.stdout.strip()) == (
@@ -145,10 +151,10 @@ async def test_a_full_dispatch_run_verifies_clean_with_every_change_on_the_chain
     ],
 )
 async def test_an_attempt_or_event_edited_after_a_full_run_is_reported(
-    tenant: Tenant, run: dict[str, str], db: Session, edit: str
+    tenant: Tenant, run: dict[str, str], db: Session, engine: Engine, edit: str
 ) -> None:
     db.execute(sa.text(edit))
     db.commit()
-    report = verified(tenant)
+    report = verified(tenant, engine)
     assert report["intact"] is False
     assert "changed or deleted outside Nudge" in report["first_broken"]["reason"]
