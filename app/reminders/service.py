@@ -96,6 +96,7 @@ def create(
     if errors:
         raise ValidationFailed(errors)
 
+    tasks = {key: template.task for key, template in stored.templates.items()}
     customer_ids = customers.upsert_many(
         session, tenant_id=tenant_id, customers=list(merged.values()), now=now
     )
@@ -106,7 +107,7 @@ def create(
             customer_ids[item.customer.ref],
             now,
             template_version=stored.versions[item.template],
-            task=stored.templates[item.template].task,
+            task=tasks[item.template],
         )
         for item in items
     ]
