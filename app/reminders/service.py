@@ -14,7 +14,6 @@ from app.db import release_connection
 from app.errors import FieldError, NotFound, ValidationFailed
 from app.lifecycle import bulk as lifecycle
 from app.lifecycle.events import Cancelled, Resolved
-from app.models.customers import Customer
 from app.models.reasons import ReminderReason
 from app.models.reminders import Reminder
 from app.models.states import IllegalTransition, ReminderStatus
@@ -126,19 +125,11 @@ def _merge_customers(
 ) -> dict[str, dict[str, Any]]:
     """What each customer will look like once stored: the record, overlaid by each item in turn."""
     refs = {item.customer.ref for item in items}
-    stored = customers.find_by_refs(session, tenant_id=tenant_id, refs=refs)
-    merged = {ref: _fields_of(stored[ref]) if ref in stored else {"ref": ref} for ref in refs}
+    stored = customers.contacts_by_refs(session, tenant_id=tenant_id, refs=refs)
+    merged = {ref: stored.get(ref) or {"ref": ref} for ref in refs}
     for item in items:
         merged[item.customer.ref].update(item.customer.model_dump(exclude_none=True))
     return merged
-
-
-def _fields_of(customer: Customer) -> dict[str, Any]:
-    return {"ref": customer.ref} | {
-        name: getattr(customer, name)
-        for name in customers.CONTACT_FIELDS
-        if getattr(customer, name) is not None
-    }
 
 
 def _check(
