@@ -87,7 +87,7 @@ def upsert_many(
             },
         },
     )
-    session.execute(upsert, rows)
+    session.connection().execute(upsert, rows)
     ids = session.execute(
         sa.select(Customer.ref, Customer.id).where(
             Customer.tenant_id == tenant_id, _ref_among(session, [row["ref"] for row in rows])

@@ -112,12 +112,30 @@ def create(
     ]
     rows = lifecycle.accept(session, reminders=rows, now=now)
     metrics.ACCEPTED.inc(len(rows))
-    return [
-        ReminderOut.model_validate(
-            {**row, "metadata": row["meta"], "customer_ref": item.customer.ref}
-        )
-        for row, item in zip(rows, items, strict=True)
-    ]
+    return [_accepted(row, item) for row, item in zip(rows, items, strict=True)]
+
+
+def _accepted(row: dict[str, Any], item: ReminderIn) -> ReminderOut:
+    """The stored row as the API shows it. Built without validating again: every value was
+    validated as part of `item` or made here, with its type (validating a thousand of them took
+    a sixth of a batch's CPU)."""
+    return ReminderOut.model_construct(
+        id=row["id"],
+        status=row["status"],
+        customer_ref=item.customer.ref,
+        loan_ref=row["loan_ref"],
+        template=row["template"],
+        template_version=row["template_version"],
+        channels=list(item.channels),
+        variables=row["variables"],
+        policy=row["policy"],
+        metadata=row["metadata"],
+        send_at=row["send_at"],
+        expires_at=row["expires_at"],
+        next_attempt_at=row["next_attempt_at"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
 
 
 def _merge_customers(
@@ -176,7 +194,7 @@ def _reminder_row(
         "channels": [str(channel) for channel in item.channels],
         "variables": item.variables,
         "policy": item.policy,
-        "meta": item.metadata,
+        "metadata": item.metadata,
         "send_at": send_at,
         "expires_at": item.expires_at,
         "next_attempt_at": send_at,
