@@ -23,8 +23,10 @@ def accept(
     session: Session, *, reminders: Sequence[dict[str, Any]], now: datetime
 ) -> list[dict[str, Any]]:
     """Inserts new reminders (keyed by the table's column names: `metadata`, not the model's
-    `meta`) as `scheduled`, each with its `accepted` line; returns the rows as inserted. One Core `executemany` (the ids are made by the caller, so nothing is read
-    back); the ORM's bulk insert would only add its own pass over every row."""
+    `meta`) as `scheduled`, each with its `accepted` line; returns the rows as inserted.
+
+    One Core `executemany`: the caller made the ids, so nothing is read back, and the ORM's
+    bulk insert would only add its own pass over every row."""
     rows = [row | {"status": ReminderStatus.SCHEDULED, "attempt_count": 0} for row in reminders]
     session.connection().execute(sa.insert(Reminder), rows)
     event = Accepted()
