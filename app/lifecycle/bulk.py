@@ -22,10 +22,13 @@ from app.models.states import ReminderStatus, sources_of
 def accept(
     session: Session, *, reminders: Sequence[dict[str, Any]], now: datetime
 ) -> list[dict[str, Any]]:
-    """Inserts new reminders as `scheduled`, each with its `accepted` line; returns the rows
-    as inserted."""
-    rows = [row | {"status": ReminderStatus.SCHEDULED} for row in reminders]
-    session.execute(sa.insert(Reminder), rows)
+    """Inserts new reminders (keyed by the table's column names: `metadata`, not the model's
+    `meta`) as `scheduled`, each with its `accepted` line; returns the rows as inserted.
+
+    One Core `executemany`: the caller made the ids, so nothing is read back, and the ORM's
+    bulk insert would only add its own pass over every row."""
+    rows = [row | {"status": ReminderStatus.SCHEDULED, "attempt_count": 0} for row in reminders]
+    session.connection().execute(sa.insert(Reminder), rows)
     event = Accepted()
     write(
         session,

@@ -14,7 +14,6 @@ from app.db import release_connection
 from app.errors import FieldError, NotFound, ValidationFailed
 from app.lifecycle import bulk as lifecycle
 from app.lifecycle.events import Cancelled, Resolved
-from app.models.customers import Customer
 from app.models.reasons import ReminderReason
 from app.models.reminders import Reminder
 from app.models.states import IllegalTransition, ReminderStatus
@@ -96,6 +95,7 @@ def create(
     if errors:
         raise ValidationFailed(errors)
 
+    tasks = {key: template.task for key, template in stored.templates.items()}
     customer_ids = customers.upsert_many(
         session, tenant_id=tenant_id, customers=list(merged.values()), now=now
     )
@@ -106,18 +106,18 @@ def create(
             customer_ids[item.customer.ref],
             now,
             template_version=stored.versions[item.template],
-            task=stored.templates[item.template].task,
+            task=tasks[item.template],
         )
         for item in items
     ]
     rows = lifecycle.accept(session, reminders=rows, now=now)
     metrics.ACCEPTED.inc(len(rows))
-    return [
-        ReminderOut.model_validate(
-            {**row, "metadata": row["meta"], "customer_ref": item.customer.ref}
-        )
-        for row, item in zip(rows, items, strict=True)
-    ]
+    return [_accepted(row, item) for row, item in zip(rows, items, strict=True)]
+
+
+def _accepted(row: dict[str, Any], item: ReminderIn) -> ReminderOut:
+    """The stored row as the API shows it."""
+    return ReminderOut.model_validate({**row, "customer_ref": item.customer.ref})
 
 
 def _merge_customers(
@@ -125,19 +125,11 @@ def _merge_customers(
 ) -> dict[str, dict[str, Any]]:
     """What each customer will look like once stored: the record, overlaid by each item in turn."""
     refs = {item.customer.ref for item in items}
-    stored = customers.find_by_refs(session, tenant_id=tenant_id, refs=refs)
-    merged = {ref: _fields_of(stored[ref]) if ref in stored else {"ref": ref} for ref in refs}
+    stored = customers.contacts_by_refs(session, tenant_id=tenant_id, refs=refs)
+    merged = {ref: stored.get(ref) or {"ref": ref} for ref in refs}
     for item in items:
         merged[item.customer.ref].update(item.customer.model_dump(exclude_none=True))
     return merged
-
-
-def _fields_of(customer: Customer) -> dict[str, Any]:
-    return {"ref": customer.ref} | {
-        name: getattr(customer, name)
-        for name in customers.CONTACT_FIELDS
-        if getattr(customer, name) is not None
-    }
 
 
 def _check(
@@ -184,7 +176,7 @@ def _reminder_row(
         "channels": [str(channel) for channel in item.channels],
         "variables": item.variables,
         "policy": item.policy,
-        "meta": item.metadata,
+        "metadata": item.metadata,
         "send_at": send_at,
         "expires_at": item.expires_at,
         "next_attempt_at": send_at,

@@ -10,9 +10,15 @@ their declared types; and the reminder renders, once per channel, with its real 
 customer's locale, time zone and jurisdiction (the phone's country when none is stated), inside
 the budget; and no text value carries prohibited wording (`value_lint`). Every bad item is
 reported, each error with its field path.
+
+A batch's items mostly share their template, values and audience (a month-end batch tells a
+thousand customers the same due date): each distinct render (variant, values as typed, the
+audience and the help line's region) is done once per call and its outcome reused for every
+item it would be the same for. Rendering is a pure function of those, so the items get exactly
+the errors their own render would have given.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 from app.customers.jurisdiction import jurisdiction_of
@@ -23,7 +29,7 @@ from app.templates.check import failing_fields, typed_values
 from app.templates.helpline import home_region, template_values
 from app.templates.lint import Phrases
 from app.templates.locales import pick_variant
-from app.templates.render import audience_for, render
+from app.templates.render import Audience, audience_for, render
 from app.templates.schemas import TemplateIn, Variant
 from app.templates.value_lint import refused_values
 from channels.base import Channel
@@ -49,6 +55,7 @@ def check_reminders(
     `"items.{index}."` for a batch, `""` for one reminder.
     """
     errors = []
+    renders: Renders = {}
     for index, item in enumerate(items):
         customer = customers.get(item.customer.ref) or item.customer.model_dump(exclude_none=True)
         errors += check_reminder(
@@ -59,8 +66,28 @@ def check_reminders(
             budget=budget,
             phrases=phrases,
             prefix=field_prefix.format(index=index),
+            renders=renders,
         )
     return errors
+
+
+Renders = dict[Hashable, list[tuple[str, str]]]
+"""Outcomes of the renders one check has done: (detail, text) of each error, by what the render
+depended on (`_render_key`)."""
+
+
+def _render_key(
+    variant: Variant, values: Mapping[str, Any], audience: Audience, region: str | None
+) -> Hashable:
+    """What a render depends on besides the tenant (the same for a whole check). The variant by
+    identity (the check holds the templates it read, so an id is never reused during it); each
+    value by type and repr, so `1.5` and `1.50`, or `1` and `True`, never share a render."""
+    return (
+        id(variant),
+        audience,
+        region,
+        tuple((name, type(value), repr(value)) for name, value in values.items()),
+    )
 
 
 def check_reminder(
@@ -72,7 +99,10 @@ def check_reminder(
     budget: RenderBudget,
     phrases: Phrases,
     prefix: str = "",
+    renders: Renders | None = None,
 ) -> list[FieldError]:
+    """Every reason one item could never be sent. `renders`: outcomes of renders done earlier in
+    the same check, reused when this item's render would be the same (and added to)."""
     if template is None:
         return [FieldError(field=f"{prefix}template", detail=f"no template '{item.template}'")]
     chosen: list[Variant] = []
@@ -101,7 +131,16 @@ def check_reminder(
     if refused := refused_values(values, phrases=phrases, prefix=f"{prefix}variables."):
         return errors + refused
     for variant in chosen:
-        errors += _render_errors(item, variant, values, tenant, customer, budget, prefix)
+        errors += _render_errors(
+            item,
+            variant,
+            values,
+            tenant,
+            customer,
+            budget,
+            prefix,
+            {} if renders is None else renders,
+        )
     return errors
 
 
@@ -117,6 +156,7 @@ def _render_errors(
     customer: Mapping[str, Any],
     budget: RenderBudget,
     prefix: str,
+    renders: Renders,
 ) -> list[FieldError]:
     """The reminder rendered as the dispatcher will render it; errors name the `variables`,
     whose values are what the save's dry run could not foresee, and the variant's text."""
@@ -131,6 +171,26 @@ def _render_errors(
         ),
     )
     region = home_region(customer.get("phone"), customer.get("jurisdiction"))
+    key = _render_key(variant, values, audience, region)
+    if key not in renders:
+        renders[key] = _render_outcome(
+            item.template, variant, values, tenant, audience, region, budget
+        )
+    return [
+        FieldError(field=f"{prefix}variables", detail=f"{detail} (in its {text})")
+        for detail, text in renders[key]
+    ]
+
+
+def _render_outcome(
+    key: str,
+    variant: Variant,
+    values: Mapping[str, Any],
+    tenant: Mapping[str, Any],
+    audience: Audience,
+    region: str | None,
+    budget: RenderBudget,
+) -> list[tuple[str, str]]:
     seen = template_values(values, tenant, customer_region=region)
     try:
         render(variant, seen, audience, version=0, budget=budget)
@@ -142,10 +202,7 @@ def _render_errors(
             error,
             budget=budget,
             prefix="",
-            during=f"template '{item.template}', {variant.channel} variant {variant.locale}:",
+            during=f"template '{key}', {variant.channel} variant {variant.locale}:",
         )
-        return [
-            FieldError(field=f"{prefix}variables", detail=f"{text.detail} (in its {text.field})")
-            for text in texts
-        ]
+        return [(text.detail, text.field) for text in texts]
     return []

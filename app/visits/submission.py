@@ -40,14 +40,14 @@ def check_items(
     tenant = session.get_one(Tenant, tenant_id)
     configured = accounts.has(session, tenant_id=tenant_id, provider=WEBHOOK)
     policies: dict[tuple[str | None, str | None], Policy] = {}
+    visits = {key for key, template in templates.items() if template.task == VISIT}
     errors = []
     for index, item in enumerate(items):
         prefix = field_prefix.format(index=index)
         if Channel.WEBHOOK in item.channels and not configured:
             position = item.channels.index(Channel.WEBHOOK)
             errors.append(FieldError(field=f"{prefix}channels.{position}", detail=NOT_CONFIGURED))
-        template = templates.get(item.template)
-        if template is None or template.task != VISIT:
+        if item.template not in visits:
             continue
         customer = customers[item.customer.ref]
         key = (item.policy, customer.get("jurisdiction"))
