@@ -60,17 +60,21 @@ def renew(
     Rendering runs between the claim and this, outside any transaction: a claim whose lease
     ran out meanwhile may have been recovered and claimed by another worker, and must not be
     sent from here as well. The rows stay locked until the sends are started, so no recovery
-    can take them in between; one being recovered right now is skipped, never waited for.
+    can take them in between.
+
+    It waits for a row another transaction holds instead of skipping it: on PostgreSQL another
+    worker's claim (`FOR UPDATE SKIP LOCKED`) keeps the lock on every row it looked at and
+    found claimed meanwhile until it commits. A claim skipped here stayed `dispatching`, sent
+    by nobody, until its lease ran out (the 08:00 wave's five-minute tail). A row being
+    recovered is waited for too and then, no longer this worker's, left out.
     """
-    ours = [
-        Reminder.id.in_(reminder_ids),
-        Reminder.status == ReminderStatus.DISPATCHING,
-        Reminder.claimed_by == worker,
-    ]
-    locked = sa.select(Reminder.id).where(*ours).with_for_update(skip_locked=True)
     renewed = session.execute(
         sa.update(Reminder)
-        .where(Reminder.id.in_(locked.scalar_subquery()), *ours)
+        .where(
+            Reminder.id.in_(reminder_ids),
+            Reminder.status == ReminderStatus.DISPATCHING,
+            Reminder.claimed_by == worker,
+        )
         .values(lease_expires_at=now + lease)
         .returning(Reminder.id),
         execution_options={"synchronize_session": False},
