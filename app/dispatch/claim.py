@@ -83,19 +83,26 @@ def renew(
 
 
 def release(
-    session: Session, *, reminder_ids: Sequence[uuid.UUID], now: datetime, due_at: datetime
+    session: Session,
+    *,
+    reminder_ids: Sequence[uuid.UUID],
+    now: datetime,
+    due_at: datetime,
+    worker: str | None = None,
 ) -> None:
     """Gives claimed reminders back untouched, due again at `due_at`: their customer is busy
     in another transaction, or changed after the reminder was rendered.
 
     Due a little later rather than at once, so that rounds coming back to back claim the
-    reminders behind them instead of the same ones while their customers stay busy.
+    reminders behind them instead of the same ones while their customers stay busy. With
+    `worker`, only those still claimed by it.
     """
+    mine = [] if worker is None else [Reminder.claimed_by == worker]
     if reminder_ids:
         lifecycle.move_where(
             session,
             target=ReminderStatus.SCHEDULED,
-            where=[Reminder.id.in_(reminder_ids)],
+            where=[Reminder.id.in_(reminder_ids), *mine],
             now=now,
             next_attempt_at=due_at,
         )
