@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from app.lifecycle import bulk as lifecycle
 from app.lifecycle.changes import changes
 from app.models.deliveries import DeliveryAttempt
-from app.models.reminders import Reminder
-from app.models.states import ReminderStatus, sources_of
+from app.models.reminders import CLAIMABLE, Reminder
+from app.models.states import ReminderStatus
 from app.models.vocabulary import AttemptStatus
 
 STARTED = AttemptStatus.SENDING
@@ -26,13 +26,17 @@ STARTED = AttemptStatus.SENDING
 def claim_due(
     session: Session, *, worker: str, now: datetime, limit: int, lease: timedelta
 ) -> list[uuid.UUID]:
-    """Takes up to `limit` due reminders, oldest due first, for `lease`."""
+    """Takes up to `limit` due reminders, oldest due first, for `lease`.
+
+    The statuses are written into the SQL, not bound: the planner then sees the predicate of
+    the partial index `ix_reminders_claim` and reads the oldest due from its front, also in a
+    prepared statement's generic plan."""
+    claimable: sa.BindParameter[list[str]] = sa.bindparam(
+        "claimable", list(CLAIMABLE), expanding=True, literal_execute=True
+    )
     due = (
         sa.select(Reminder.id)
-        .where(
-            Reminder.status.in_(sources_of(ReminderStatus.DISPATCHING)),
-            Reminder.next_attempt_at <= now,
-        )
+        .where(Reminder.status.in_(claimable), Reminder.next_attempt_at <= now)
         .order_by(Reminder.next_attempt_at, Reminder.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
