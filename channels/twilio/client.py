@@ -111,14 +111,15 @@ class TwilioTransport(AsyncTwilioHttpClient):  # type: ignore[misc]  # twilio sh
             raise RetryableError(f"Twilio unreachable, nothing sent: {error}") from error
         except (TimeoutError, ClientError) as error:
             raise AmbiguousError(f"no answer from Twilio after sending: {error!r}") from error
-        retry = http_status_error(
-            answer.status,
-            retry_after=answer.headers.get("Retry-After"),
-            now=self._clock.now(),
-            detail=_error_message(text),
-        )
-        if retry is not None:
-            raise retry
+        if answer.status >= 400:  # a success's body is the library's to parse, once
+            retry = http_status_error(
+                answer.status,
+                retry_after=answer.headers.get("Retry-After"),
+                now=self._clock.now(),
+                detail=_error_message(text),
+            )
+            if retry is not None:
+                raise retry
         return Response(answer.status, text, answer.headers)
 
     async def close(self) -> None:
