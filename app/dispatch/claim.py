@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from app.lifecycle import bulk as lifecycle
 from app.lifecycle.changes import changes
 from app.models.deliveries import DeliveryAttempt
-from app.models.reminders import Reminder
-from app.models.states import ReminderStatus, sources_of
+from app.models.reminders import CLAIMABLE, Reminder
+from app.models.states import ReminderStatus
 from app.models.vocabulary import AttemptStatus
 
 STARTED = AttemptStatus.SENDING
@@ -26,13 +26,17 @@ STARTED = AttemptStatus.SENDING
 def claim_due(
     session: Session, *, worker: str, now: datetime, limit: int, lease: timedelta
 ) -> list[uuid.UUID]:
-    """Takes up to `limit` due reminders, oldest due first, for `lease`."""
+    """Takes up to `limit` due reminders, oldest due first, for `lease`.
+
+    The statuses are written into the SQL, not bound: the planner then sees the predicate of
+    the partial index `ix_reminders_claim` and reads the oldest due from its front, also in a
+    prepared statement's generic plan."""
+    claimable: sa.BindParameter[list[str]] = sa.bindparam(
+        "claimable", list(CLAIMABLE), expanding=True, literal_execute=True
+    )
     due = (
         sa.select(Reminder.id)
-        .where(
-            Reminder.status.in_(sources_of(ReminderStatus.DISPATCHING)),
-            Reminder.next_attempt_at <= now,
-        )
+        .where(Reminder.status.in_(claimable), Reminder.next_attempt_at <= now)
         .order_by(Reminder.next_attempt_at, Reminder.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -60,17 +64,21 @@ def renew(
     Rendering runs between the claim and this, outside any transaction: a claim whose lease
     ran out meanwhile may have been recovered and claimed by another worker, and must not be
     sent from here as well. The rows stay locked until the sends are started, so no recovery
-    can take them in between; one being recovered right now is skipped, never waited for.
+    can take them in between.
+
+    It waits for a row another transaction holds instead of skipping it: on PostgreSQL another
+    worker's claim (`FOR UPDATE SKIP LOCKED`) keeps the lock on every row it looked at and
+    found claimed meanwhile until it commits. A claim skipped here stayed `dispatching`, sent
+    by nobody, until its lease ran out (the 08:00 wave's five-minute tail). A row being
+    recovered is waited for too and then, no longer this worker's, left out.
     """
-    ours = [
-        Reminder.id.in_(reminder_ids),
-        Reminder.status == ReminderStatus.DISPATCHING,
-        Reminder.claimed_by == worker,
-    ]
-    locked = sa.select(Reminder.id).where(*ours).with_for_update(skip_locked=True)
     renewed = session.execute(
         sa.update(Reminder)
-        .where(Reminder.id.in_(locked.scalar_subquery()), *ours)
+        .where(
+            Reminder.id.in_(reminder_ids),
+            Reminder.status == ReminderStatus.DISPATCHING,
+            Reminder.claimed_by == worker,
+        )
         .values(lease_expires_at=now + lease)
         .returning(Reminder.id),
         execution_options={"synchronize_session": False},
@@ -79,19 +87,26 @@ def renew(
 
 
 def release(
-    session: Session, *, reminder_ids: Sequence[uuid.UUID], now: datetime, due_at: datetime
+    session: Session,
+    *,
+    reminder_ids: Sequence[uuid.UUID],
+    now: datetime,
+    due_at: datetime,
+    worker: str | None = None,
 ) -> None:
     """Gives claimed reminders back untouched, due again at `due_at`: their customer is busy
     in another transaction, or changed after the reminder was rendered.
 
     Due a little later rather than at once, so that rounds coming back to back claim the
-    reminders behind them instead of the same ones while their customers stay busy.
+    reminders behind them instead of the same ones while their customers stay busy. With
+    `worker`, only those still claimed by it.
     """
+    mine = [] if worker is None else [Reminder.claimed_by == worker]
     if reminder_ids:
         lifecycle.move_where(
             session,
             target=ReminderStatus.SCHEDULED,
-            where=[Reminder.id.in_(reminder_ids)],
+            where=[Reminder.id.in_(reminder_ids), *mine],
             now=now,
             next_attempt_at=due_at,
         )

@@ -24,6 +24,7 @@ from app.clock import Clock
 from app.config import Settings
 from app.dispatch import heartbeat
 from app.dispatch.batch import Batch, Claimed, claim_batch
+from app.dispatch.claim import release
 from app.dispatch.drafts import Drafts, draft_batch
 from app.dispatch.failures import describe, isolated, strike
 from app.dispatch.fallback import Fallback
@@ -87,18 +88,14 @@ class Dispatcher:
         async with self._round:
             if self._stopping:
                 return 0
-            try:
-                taken = await self._round_of_dispatch()
-            except Exception as error:
-                await asyncio.to_thread(self._beat, error)
-                raise
-            await asyncio.to_thread(self._beat, None)
-            return taken
+            return await self._rounds(once=True)
 
     async def tick(self) -> None:
-        """The scheduled job: rounds back to back while they come back full."""
-        while await self.run_once() >= self.settings.dispatch_batch_size:
-            pass
+        """The scheduled job: rounds back to back while they come back full, each claimed and
+        rendered while the round before it is still sending and recording."""
+        async with self._round:
+            if not self._stopping:
+                await self._rounds(once=False)
 
     async def drain(self) -> None:
         """Lets the round in flight finish its sends and records; starts no other."""
@@ -106,23 +103,78 @@ class Dispatcher:
         async with self._round:
             pass
 
-    async def _round_of_dispatch(self) -> int:
-        batch = await asyncio.to_thread(self._claim)
+    async def _rounds(self, *, once: bool) -> int:
+        """Rounds, pipelined: the next round's claim and render (no attempt started, so a
+        worker killed then leaves claims its lease re-queues) run while the round before is
+        sending and recording. Its prepare (the attempts committed as started) waits until
+        that round is recorded, so at most one round's sends are ever in flight, as without
+        the pipeline. Returns how many the last round took."""
+        sending: asyncio.Future[None] | None = None
+        taken = 0
+        try:
+            while True:
+                batch, drafts = await asyncio.to_thread(self._claim_and_draft)
+                if sending is not None:
+                    try:
+                        await sending
+                    except Exception:
+                        await asyncio.to_thread(self._give_back, batch)
+                        raise
+                    sending = None
+                taken = len(batch.items)
+                if not taken:
+                    await asyncio.to_thread(self._beat, None)
+                    return 0
+                prepared = await asyncio.to_thread(self._prepare, batch, drafts)
+                sending = asyncio.ensure_future(self._send_and_record(prepared))
+                full = taken >= self.settings.dispatch_batch_size
+                if once or not full or self._stopping:
+                    break
+            await sending
+        except Exception as error:
+            if sending is not None:  # its attempts are started: they are sent and recorded
+                await asyncio.gather(sending, return_exceptions=True)
+            await asyncio.to_thread(self._beat, error)
+            raise
+        return taken
+
+    async def _send_and_record(self, prepared: Prepared) -> None:
+        if prepared.started:
+            outcomes = await asyncio.gather(*(self._send(item) for item in prepared.started))
+            await asyncio.to_thread(self._record, outcomes)
+        await asyncio.to_thread(self._beat, None)
+
+    def _claim_and_draft(self) -> tuple[Batch, Drafts]:
+        batch = self._claim()
         if not batch.items:
-            return 0
-        drafts = await asyncio.to_thread(
-            draft_batch,
+            return batch, {}
+        drafts = draft_batch(
             batch,
             budget=self.budget,
             links=self.links,
             vault=self.vault,
             registry=self.registry,
         )
-        prepared = await asyncio.to_thread(self._prepare, batch, drafts)
-        if prepared.started:
-            outcomes = await asyncio.gather(*(self._send(item) for item in prepared.started))
-            await asyncio.to_thread(self._record, outcomes)
-        return len(batch.items)
+        return batch, drafts
+
+    def _give_back(self, batch: Batch) -> None:
+        """Claims of a round that will not be prepared (the one before it failed): none has an
+        attempt started, so they are due again at once rather than when their lease ends."""
+        if not batch.items:
+            return
+        try:
+            with self.sessions.begin() as session:
+                release(
+                    session,
+                    reminder_ids=[item.reminder.id for item in batch.items],
+                    now=self.clock.now(),
+                    due_at=self.clock.now(),
+                    worker=self.name,
+                )
+        except Exception:
+            logger.exception(
+                "could not give back %d claims; their lease returns them", len(batch.items)
+            )
 
     def _claim(self) -> Batch:
         with self.sessions.begin() as session:

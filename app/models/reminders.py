@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
 from app.models.columns import BigIntId, stored_as_text
-from app.models.states import ReminderStatus
+from app.models.states import ReminderStatus, sources_of
 
 
 class EventKind(StrEnum):
@@ -41,10 +41,24 @@ class EventKind(StrEnum):
     """The lender's field team reported how a requested visit went (app/visits/)."""
 
 
+CLAIMABLE = tuple(sorted(sources_of(ReminderStatus.DISPATCHING)))
+"""The statuses a dispatcher claims from, in the claim index's predicate and in the claim."""
+CLAIMABLE_SQL = "status IN ({})".format(", ".join(f"'{status}'" for status in CLAIMABLE))
+
+
 class Reminder(Base):
     __tablename__ = "reminders"
     __table_args__ = (
         sa.Index("ix_reminders_due", "status", "next_attempt_at"),
+        # The claim's order (oldest due first) over both claimable statuses, read from the
+        # front: without it each claim sorts every due reminder (the 08:00 wave: 100,000).
+        sa.Index(
+            "ix_reminders_claim",
+            "next_attempt_at",
+            "id",
+            postgresql_where=sa.text(CLAIMABLE_SQL),
+            sqlite_where=sa.text(CLAIMABLE_SQL),
+        ),
         sa.Index("ix_reminders_tenant_created", "tenant_id", "created_at", "id"),
         sa.Index("ix_reminders_tenant_loan", "tenant_id", "loan_ref"),
         sa.Index("ix_reminders_tenant_customer", "tenant_id", "customer_id", "created_at"),

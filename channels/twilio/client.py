@@ -73,6 +73,8 @@ class TwilioTransport(AsyncTwilioHttpClient):  # type: ignore[misc]  # twilio sh
         self._timeout = ClientTimeout(connect=connect_timeout, sock_read=read_timeout)
         self._clock = clock
         self._guard = guard
+        self._vetted: set[tuple[str, int]] = set()
+        """Literal addresses already allowed: their verdict cannot change (nothing resolves)."""
 
     async def request(
         self,
@@ -89,9 +91,11 @@ class TwilioTransport(AsyncTwilioHttpClient):  # type: ignore[misc]  # twilio sh
             connector = TCPConnector(resolver=GuardedResolver(self._guard))
             self._pool = ClientSession(connector=connector)
         target = URL(url)
-        if target.host is not None and parse_address(target.host) is not None:
+        where = (target.host, target.port or 443) if target.host is not None else None
+        if where is not None and where not in self._vetted and parse_address(where[0]) is not None:
             # aiohttp connects to a literal address without asking the resolver
-            await self._guard.vet(target.host, target.port or 443)
+            await self._guard.vet(*where)
+            self._vetted.add(where)
         try:
             async with self._pool.request(
                 method.upper(),
@@ -107,14 +111,15 @@ class TwilioTransport(AsyncTwilioHttpClient):  # type: ignore[misc]  # twilio sh
             raise RetryableError(f"Twilio unreachable, nothing sent: {error}") from error
         except (TimeoutError, ClientError) as error:
             raise AmbiguousError(f"no answer from Twilio after sending: {error!r}") from error
-        retry = http_status_error(
-            answer.status,
-            retry_after=answer.headers.get("Retry-After"),
-            now=self._clock.now(),
-            detail=_error_message(text),
-        )
-        if retry is not None:
-            raise retry
+        if answer.status >= 400:  # a success's body is the library's to parse, once
+            retry = http_status_error(
+                answer.status,
+                retry_after=answer.headers.get("Retry-After"),
+                now=self._clock.now(),
+                detail=_error_message(text),
+            )
+            if retry is not None:
+                raise retry
         return Response(answer.status, text, answer.headers)
 
     async def close(self) -> None:

@@ -2,6 +2,8 @@
 round that fails on the database shows in the heartbeat that /readyz reports."""
 
 import random
+import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
@@ -18,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.clock import FrozenClock
 from app.customers import repository as customers
 from app.db import create_session_factory
+from app.dispatch.batch import Batch
 from app.dispatch.worker import Dispatcher
 from app.main import create_app
 from app.models.customers import Customer
@@ -156,6 +159,58 @@ async def test_the_reminders_of_a_busy_customer_do_not_hold_up_those_due_after_t
         assert now[f"loan-{first.removeprefix('c-')}"] == "scheduled"
     setup.clock.advance(timedelta(seconds=settings.dispatch_interval))
     assert await one_at_a_time.run_once() == 1
+    assert len(twilio.received) == 3
+
+
+def release_once_waited_for(url: str, other: Session) -> None:
+    """Ends `other`'s transaction as soon as a backend of the database waits for a lock."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as watch:
+            for _ in range(3000):
+                waiting = watch.scalar(
+                    sa.text(
+                        "SELECT count(*) FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                    )
+                )
+                if waiting:
+                    break
+                time.sleep(0.005)
+    finally:
+        engine.dispose()
+        other.rollback()
+
+
+async def test_a_claim_another_transaction_holds_for_a_moment_is_sent_in_its_round(
+    setup: Setup, twilio: FakeTwilio
+) -> None:
+    """Another worker's claim statement keeps a lock on each row it found claimed meanwhile
+    until it commits: the round waits for it instead of leaving the reminder claimed, sent by
+    nobody, until its lease runs out."""
+    dispatcher = setup.dispatcher
+    claim = dispatcher._claim
+    with holding(setup.url) as other:
+        watcher = threading.Thread(target=release_once_waited_for, args=(setup.url, other))
+
+        def claim_then_lock_one() -> Batch:
+            batch = claim()
+            first = batch.items[0].reminder.id
+            other.execute(sa.select(Reminder.id).where(Reminder.id == first).with_for_update())
+            watcher.start()
+            return batch
+
+        dispatcher._claim = claim_then_lock_one  # type: ignore[method-assign]
+        assert await dispatcher.run_once() == 3
+        watcher.join()
+    assert statuses(setup) == {
+        "loan-0": "sent",
+        "loan-1": "sent",
+        "loan-2": "sent",
+        "loan-3": "scheduled",  # due in a minute
+        "loan-4": "scheduled",
+        "loan-5": "scheduled",
+    }
     assert len(twilio.received) == 3
 
 
