@@ -117,6 +117,13 @@ class Settings(BaseSettings):
         description="Requests per second each API key may make on average, after its burst; "
         "over it the API answers 429 with Retry-After. A batch of 1,000 reminders is one request.",
     )
+    api_key_cache_seconds: float = Field(
+        5.0,
+        ge=0,
+        description="How long each API process trusts a key it has looked up before looking it "
+        "up again: a revoked key keeps working for at most this long. 0: every request looks "
+        "its key up.",
+    )
     rate_limit_burst: int = Field(
         100, ge=1, description="Requests an API key may make at once before the average applies."
     )

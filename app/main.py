@@ -10,6 +10,7 @@ from app import health
 from app.accounts import endpoints as accounts
 from app.accounts.vault import check_key_for_stored
 from app.apidocs import install_docs
+from app.auth import VerifiedKeys
 from app.audit import endpoints as audit
 from app.clock import Clock, SystemClock
 from app.config import Settings, get_settings
@@ -97,6 +98,7 @@ def create_app(
     app.state.key_buckets = TokenBuckets[uuid.UUID](
         per_second=settings.rate_limit_per_second, burst=settings.rate_limit_burst
     )
+    app.state.verified_keys = VerifiedKeys(seconds=settings.api_key_cache_seconds)
     app.state.sign_in_failures = FailureThrottle(
         max_failures=settings.ops_sign_in_max_failures,
         window_seconds=settings.ops_sign_in_window_seconds,
