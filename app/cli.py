@@ -127,16 +127,46 @@ def migrate() -> None:
 @click.option("--host", default=None, help="Bind address (default NUDGE_HOST).")
 @click.option("--port", type=int, default=None, help="Port (default NUDGE_PORT).")
 @click.option("--no-worker", is_flag=True, help="Serve the API only; run `nudge worker` apart.")
-def serve(host: str | None, port: int | None, no_worker: bool) -> None:
-    """Serve the REST API, with the dispatcher unless --no-worker."""
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="API processes (default NUDGE_API_WORKERS, 1). More than one needs --no-worker.",
+)
+def serve(host: str | None, port: int | None, no_worker: bool, workers: int | None) -> None:
+    """Serve the REST API, with the dispatcher unless --no-worker.
+
+    With several worker processes the dispatcher never runs inside them (each would poll and
+    keep a pool of its own): --no-worker is required, and `nudge worker` processes send.
+    """
     if no_worker:
         os.environ["NUDGE_EMBEDDED_WORKER"] = "false"
-        get_settings.cache_clear()
+    if workers is not None:  # the worker processes read it too: their pools follow from it
+        os.environ["NUDGE_API_WORKERS"] = str(workers)
+    get_settings.cache_clear()
     settings, _ = _startable()  # create_app loads the providers again in uvicorn's process
+    if settings.api_workers > 1 and settings.embedded_worker:
+        raise click.ClickException(
+            f"refusing to start {settings.api_workers} API workers with the dispatcher in each: "
+            "add --no-worker (or NUDGE_EMBEDDED_WORKER=false) and run `nudge worker` apart"
+        )
     host, port = host or settings.host, port or settings.port
     shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104
     click.echo(f"Nudge API docs: http://{shown}:{port}/docs")
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, log_config=logs.config())
+    pool_size, max_overflow = settings.pool_limits
+    click.echo(
+        f"{settings.api_workers} API worker(s), each running {settings.in_flight_limit} "
+        f"requests at once with {pool_size}+{max_overflow} database connections",
+        err=True,
+    )
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=settings.api_workers,
+        log_config=logs.config(),
+    )
 
 
 @main.command()
