@@ -123,6 +123,12 @@ def migrate() -> None:
     click.echo(f"database at revision {migrations.head_revision()}")
 
 
+WORKER_HEALTHCHECK_SECONDS = 30
+"""With several workers uvicorn's supervisor restarts one that has not answered its ping in
+this long (5 s by default, which a worker still importing the app on a busy machine, or one
+busy with a burst, can miss: it was killed and restarted in a loop)."""
+
+
 @main.command()
 @click.option("--host", default=None, help="Bind address (default NUDGE_HOST).")
 @click.option("--port", type=int, default=None, help="Port (default NUDGE_PORT).")
@@ -165,6 +171,7 @@ def serve(host: str | None, port: int | None, no_worker: bool, workers: int | No
         host=host,
         port=port,
         workers=settings.api_workers,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         log_config=logs.config(),
     )
 
