@@ -2,7 +2,9 @@
 are answered 503 problem+json with Retry-After at once instead of queueing without bound."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import httpx
 import pytest
@@ -35,48 +37,66 @@ def run(test: Callable[[], Awaitable[None]]) -> None:
     asyncio.run(test())  # type: ignore[arg-type]
 
 
+def assert_refused(response: httpx.Response) -> None:
+    """A quick 503 problem that says when to come back."""
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["retry-after"] == "1"
+    assert response.json()["status"] == 503
+
+
 async def until(condition: Callable[[], bool]) -> None:
     """Lets the other tasks run until `condition` holds (no clock involved)."""
     while not condition():
         await asyncio.sleep(0)
 
 
+@dataclass
+class Busy:
+    """A process whose one turn is taken by a request held in the app."""
+
+    held: Held
+    admission: Admission
+    http: httpx.AsyncClient
+    first: "asyncio.Task[httpx.Response]"
+
+    async def end(self) -> None:
+        self.held.finish.set()
+        assert (await self.first).status_code == 200
+
+
+@asynccontextmanager
+async def busy(*, max_queued: int, timeout_seconds: float = 60) -> AsyncIterator[Busy]:
+    held = Held()
+    admission = Admission(
+        held, max_in_flight=1, max_queued=max_queued, timeout_seconds=timeout_seconds
+    )
+    async with client(admission) as http:
+        first = asyncio.create_task(http.post("/v1/reminders"))
+        await held.started.wait()
+        yield Busy(held, admission, http, first)
+    assert (admission.in_flight, admission.queued) == (0, 0)
+
+
 def test_beyond_the_running_and_waiting_requests_the_answer_is_a_quick_503() -> None:
     async def scenario() -> None:
-        held = Held()
-        admission = Admission(held, max_in_flight=1, max_queued=1, timeout_seconds=60)
-        async with client(admission) as http:
-            first = asyncio.create_task(http.post("/v1/reminders"))
-            await held.started.wait()
-            second = asyncio.create_task(http.post("/v1/reminders"))
-            await until(lambda: admission.queued == 1)
-            refused = await http.post("/v1/reminders")  # answered while the others still wait
-            assert refused.status_code == 503
-            assert refused.headers["content-type"] == "application/problem+json"
-            assert refused.headers["retry-after"] == "1"
-            assert refused.json()["status"] == 503
-            assert held.running == 1
-            held.finish.set()
-            assert [(await first).status_code, (await second).status_code] == [200, 200]
-        assert (admission.in_flight, admission.queued) == (0, 0)
+        async with busy(max_queued=1) as process:
+            second = asyncio.create_task(process.http.post("/v1/reminders"))
+            await until(lambda: process.admission.queued == 1)
+            assert_refused(await process.http.post("/v1/reminders"))  # the others still wait
+            assert process.held.running == 1
+            await process.end()
+            assert (await second).status_code == 200
 
     run(scenario)
 
 
 def test_a_request_that_waited_past_the_timeout_is_refused_and_never_runs() -> None:
     async def scenario() -> None:
-        held = Held()
-        admission = Admission(held, max_in_flight=1, max_queued=10, timeout_seconds=0.01)
-        async with client(admission) as http:
-            first = asyncio.create_task(http.post("/v1/reminders"))
-            await held.started.wait()
-            late = await http.post("/v1/reminders")
-            assert late.status_code == 503
-            assert late.headers["retry-after"] == "1"
-            held.finish.set()
-            assert (await first).status_code == 200
-        assert held.running == 1
-        assert (admission.in_flight, admission.queued) == (0, 0)
+        async with busy(max_queued=10, timeout_seconds=0.01) as process:
+            assert_refused(await process.http.post("/v1/reminders"))
+            await process.end()
+            assert process.held.running == 1
 
     run(scenario)
 
@@ -84,16 +104,11 @@ def test_a_request_that_waited_past_the_timeout_is_refused_and_never_runs() -> N
 @pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics"])
 def test_probes_are_answered_even_when_the_process_is_full(path: str) -> None:
     async def scenario() -> None:
-        held = Held()
-        admission = Admission(held, max_in_flight=1, max_queued=0, timeout_seconds=60)
-        async with client(admission) as http:
-            first = asyncio.create_task(http.post("/v1/reminders"))
-            await held.started.wait()
-            probe = asyncio.create_task(http.get(path))
-            await until(lambda: held.running == 2)  # it reached the app: not refused, not queued
-            held.finish.set()
+        async with busy(max_queued=0) as process:
+            probe = asyncio.create_task(process.http.get(path))
+            await until(lambda: process.held.running == 2)  # it reached the app, unqueued
+            await process.end()
             assert (await probe).status_code == 200
-            assert (await first).status_code == 200
 
     run(scenario)
 
