@@ -241,7 +241,7 @@ def create_key(tenant_id: uuid.UUID, scopes: tuple[str, ...], as_json: bool) -> 
 @keys.command("revoke")
 @click.argument("key_id", type=click.UUID)
 def revoke_key(key_id: uuid.UUID) -> None:
-    """Revoke an API key; it stops working at once."""
+    """Revoke an API key; it stops working within NUDGE_API_KEY_CACHE_SECONDS (5 s)."""
     with _session() as session:
         tenants.revoke_key(session, key_id=key_id, clock=SystemClock())
     click.echo(f"revoked {key_id}")
