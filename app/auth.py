@@ -6,9 +6,12 @@ this module who a key belongs to, and it asks none of them.
 
 import hashlib
 import secrets
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
@@ -70,13 +73,53 @@ def _principal(key: ApiKey | None) -> Principal | None:
 
 def principal_for_secret(session: Session, secret: str) -> Principal | None:
     """Who a typed or sent key is, or None if it is unknown or revoked."""
+    return _principal_for_hash(session, hash_secret(secret))
+
+
+def _principal_for_hash(session: Session, secret_hash: str) -> Principal | None:
     return _principal(
         session.scalar(
-            sa.select(ApiKey).where(
-                ApiKey.secret_hash == hash_secret(secret), ApiKey.revoked_at.is_(None)
-            )
+            sa.select(ApiKey).where(ApiKey.secret_hash == secret_hash, ApiKey.revoked_at.is_(None))
         )
     )
+
+
+class VerifiedKeys:
+    """The keys this process verified in the last `seconds`, so a busy integration's requests
+    do not each look their key up (a query, a commit and a pooled connection per request).
+
+    Only keys found and not revoked are kept, at most `max_keys` of them (the least recently
+    used go first), so unknown keys cannot grow it. A revoked key therefore keeps working in a
+    process that verified it for at most `seconds` (time from the injected clock); 0 turns
+    the cache off and every request looks its key up again.
+    """
+
+    def __init__(self, *, seconds: float, max_keys: int = 10_000) -> None:
+        self.ttl = timedelta(seconds=seconds)
+        self.max_keys = max_keys
+        self._keys: OrderedDict[str, tuple[datetime, Principal]] = OrderedDict()
+        self._lock = threading.Lock()  # sync dependencies run on the thread pool
+
+    def get(self, secret_hash: str, now: datetime) -> Principal | None:
+        with self._lock:
+            entry = self._keys.get(secret_hash)
+            if entry is None:
+                return None
+            verified_at, principal = entry
+            if not verified_at <= now < verified_at + self.ttl:  # stale, or the clock went back
+                del self._keys[secret_hash]
+                return None
+            self._keys.move_to_end(secret_hash)
+            return principal
+
+    def put(self, secret_hash: str, principal: Principal, now: datetime) -> None:
+        if not self.ttl:
+            return
+        with self._lock:
+            self._keys[secret_hash] = (now, principal)
+            self._keys.move_to_end(secret_hash)
+            while len(self._keys) > self.max_keys:
+                self._keys.popitem(last=False)
 
 
 def principal_for_session(
@@ -99,19 +142,26 @@ def authenticate(
     clock: ClockDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """Looks the key up on every request, so a revoked key stops working at once, then spends
-    one token of that key's bucket: the limit is per key, so a 401 costs nothing here.
+    """Looks the key up, unless this process verified it within NUDGE_API_KEY_CACHE_SECONDS
+    (so a revoked key stops working within that bound), then spends one token of that key's
+    bucket: the limit is per key, so a 401 costs nothing here.
 
     The lookup's connection goes back to the pool at once: the request may wait a while for a
     worker thread before its endpoint runs, and must not hold a connection meanwhile.
     """
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("send 'Authorization: Bearer <api key>'")
-    principal = principal_for_secret(session, credentials.credentials)
-    release_connection(session)
+    now = clock.now()
+    verified: VerifiedKeys = request.app.state.verified_keys
+    secret_hash = hash_secret(credentials.credentials)
+    principal = verified.get(secret_hash, now)
     if principal is None:
-        raise Unauthorized("the API key is unknown or revoked")
-    wait = request.app.state.key_buckets.take(principal.key_id, clock.now())
+        principal = _principal_for_hash(session, secret_hash)
+        release_connection(session)
+        if principal is None:
+            raise Unauthorized("the API key is unknown or revoked")
+        verified.put(secret_hash, principal, now)
+    wait = request.app.state.key_buckets.take(principal.key_id, now)
     if wait is not None:
         raise RateLimited(wait)
     return principal

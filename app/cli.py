@@ -126,20 +126,57 @@ def migrate() -> None:
     click.echo(f"database at revision {migrations.head_revision()}")
 
 
+WORKER_HEALTHCHECK_SECONDS = 30
+"""With several workers uvicorn's supervisor restarts one that has not answered its ping in
+this long (5 s by default, which a worker still importing the app on a busy machine, or one
+busy with a burst, can miss: it was killed and restarted in a loop)."""
+
+
 @main.command()
 @click.option("--host", default=None, help="Bind address (default NUDGE_HOST).")
 @click.option("--port", type=int, default=None, help="Port (default NUDGE_PORT).")
 @click.option("--no-worker", is_flag=True, help="Serve the API only; run `nudge worker` apart.")
-def serve(host: str | None, port: int | None, no_worker: bool) -> None:
-    """Serve the REST API, with the dispatcher unless --no-worker."""
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="API processes (default NUDGE_API_WORKERS, 1). More than one needs --no-worker.",
+)
+def serve(host: str | None, port: int | None, no_worker: bool, workers: int | None) -> None:
+    """Serve the REST API, with the dispatcher unless --no-worker.
+
+    With several worker processes the dispatcher never runs inside them (each would poll and
+    keep a pool of its own): --no-worker is required, and `nudge worker` processes send.
+    """
     if no_worker:
         os.environ["NUDGE_EMBEDDED_WORKER"] = "false"
-        get_settings.cache_clear()
+    if workers is not None:  # the worker processes read it too: their pools follow from it
+        os.environ["NUDGE_API_WORKERS"] = str(workers)
+    get_settings.cache_clear()
     settings, _ = _startable()  # create_app loads the providers again in uvicorn's process
+    if settings.api_workers > 1 and settings.embedded_worker:
+        raise click.ClickException(
+            f"refusing to start {settings.api_workers} API workers with the dispatcher in each: "
+            "add --no-worker (or NUDGE_EMBEDDED_WORKER=false) and run `nudge worker` apart"
+        )
     host, port = host or settings.host, port or settings.port
     shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104
     click.echo(f"Nudge API docs: http://{shown}:{port}/docs")
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, log_config=logs.config())
+    pool_size, max_overflow = settings.pool_limits
+    click.echo(
+        f"{settings.api_workers} API worker(s), each running {settings.in_flight_limit} "
+        f"requests at once with {pool_size}+{max_overflow} database connections",
+        err=True,
+    )
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=settings.api_workers,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+        log_config=logs.config(),
+    )
 
 
 @main.command()
@@ -218,7 +255,7 @@ def create_key(tenant_id: uuid.UUID, scopes: tuple[str, ...], as_json: bool) -> 
 @keys.command("revoke")
 @click.argument("key_id", type=click.UUID)
 def revoke_key(key_id: uuid.UUID) -> None:
-    """Revoke an API key; it stops working at once."""
+    """Revoke an API key; it stops working within NUDGE_API_KEY_CACHE_SECONDS (5 s)."""
     with _session() as session:
         tenants.revoke_key(session, key_id=key_id, clock=SystemClock())
     click.echo(f"revoked {key_id}")

@@ -5,7 +5,7 @@ from typing import Annotated, Literal, Self
 
 from cryptography.fernet import Fernet
 from fastapi import Depends, Request
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.secret_strength import weakness
@@ -21,6 +21,17 @@ GENERATE = "generate one with: python -c 'import secrets; print(secrets.token_ur
 ROTATE = "set the one the provider issued, or have it issue a stronger one"
 
 
+DEFAULT_IN_FLIGHT = 16
+"""Requests an API process runs at once by default: a submit is mostly CPU (about 12 ms of it
+against 2 ms waiting for the database), so more at once only lengthens each one."""
+API_CONNECTION_BUDGET = 80
+"""Connections the default limits let all API workers of one `nudge serve` open together:
+PostgreSQL's default max_connections is 100, and `nudge worker`s and psql need some."""
+DEFAULT_OVERFLOW = 4
+DISPATCHER_CONNECTIONS = 8
+"""The embedded dispatcher's claims and records run on asyncio's default thread pool."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="NUDGE_", env_file=".env", extra="ignore", hide_input_in_errors=True
@@ -34,15 +45,45 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL: a SQLite file, or postgresql+psycopg://... in production.",
     )
     database_echo: bool = Field(False, description="Log every SQL statement (debugging only).")
-    database_pool_size: int = Field(
-        10, ge=1, description="Connections each process keeps open to the database."
+    database_pool_size: int | None = Field(
+        None,
+        ge=1,
+        description="Connections each API process keeps open to the database. Empty: the "
+        "process's request limit (NUDGE_API_MAX_IN_FLIGHT), plus the embedded dispatcher's "
+        "share when it runs, so a request admitted never waits for a connection.",
     )
-    database_max_overflow: int = Field(
-        40,
+    database_max_overflow: int | None = Field(
+        None,
         ge=0,
-        description="Extra connections a process may open under load. With the pool size it "
-        "must cover the API's 40 worker threads plus the dispatcher; on PostgreSQL, every "
-        "replica's total must fit within max_connections.",
+        description="Extra connections an API process may open beyond the pool for the paths "
+        "the request limit does not count (health checks). Empty: 4. On PostgreSQL, the sum "
+        "over every process of every replica must fit within max_connections.",
+    )
+    api_workers: int = Field(
+        1,
+        ge=1,
+        description="uvicorn worker processes `nudge serve` starts (`--workers` overrides). "
+        "More than one serves the API only: run the dispatcher as `nudge worker`.",
+    )
+    api_max_in_flight: int | None = Field(
+        None,
+        ge=1,
+        description="Requests each API process runs at once; later ones wait in a queue. "
+        "Empty: 16, or less when NUDGE_API_WORKERS processes would otherwise need more than "
+        "80 database connections together.",
+    )
+    api_max_queued: int = Field(
+        256,
+        ge=0,
+        description="Requests each API process keeps waiting for a turn; beyond it the API "
+        "answers 503 with Retry-After at once instead of queueing without bound.",
+    )
+    api_queue_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="A request that waited this long for a turn is answered 503 with "
+        "Retry-After instead of being run for a client that has likely given up; it also "
+        "bounds how long the API takes to answer promptly again after an overload.",
     )
     host: str = Field("127.0.0.1", description="Address `nudge serve` binds to.")
     port: int = Field(8000, description="Port `nudge serve` listens on.")
@@ -116,6 +157,13 @@ class Settings(BaseSettings):
         gt=0,
         description="Requests per second each API key may make on average, after its burst; "
         "over it the API answers 429 with Retry-After. A batch of 1,000 reminders is one request.",
+    )
+    api_key_cache_seconds: float = Field(
+        5.0,
+        ge=0,
+        description="How long each API process trusts a key it has looked up before looking it "
+        "up again: a revoked key keeps working for at most this long. 0: every request looks "
+        "its key up.",
     )
     rate_limit_burst: int = Field(
         100, ge=1, description="Requests an API key may make at once before the average applies."
@@ -269,6 +317,31 @@ class Settings(BaseSettings):
                     "(32 url-safe base64-encoded bytes)"
                 ) from None
         return self
+
+    @field_validator(
+        "database_pool_size", "database_max_overflow", "api_max_in_flight", mode="before"
+    )
+    @classmethod
+    def _empty_is_derived(cls, value: object) -> object:
+        """`NUDGE_DATABASE_POOL_SIZE=` (as .env.example writes it) means: derive it."""
+        return None if value == "" else value
+
+    @property
+    def in_flight_limit(self) -> int:
+        """NUDGE_API_MAX_IN_FLIGHT, or 16 within the connection budget of every worker."""
+        if self.api_max_in_flight is not None:
+            return self.api_max_in_flight
+        share = API_CONNECTION_BUDGET // self.api_workers - DEFAULT_OVERFLOW
+        return max(1, min(DEFAULT_IN_FLIGHT, share))
+
+    @property
+    def pool_limits(self) -> tuple[int, int]:
+        """(pool size, max overflow) of an API process: a connection for every request it
+        runs at once and for the embedded dispatcher, and a few for health checks."""
+        dispatcher = DISPATCHER_CONNECTIONS if self.embedded_worker else 0
+        size = self.database_pool_size or self.in_flight_limit + dispatcher
+        overflow = self.database_max_overflow
+        return size, DEFAULT_OVERFLOW if overflow is None else overflow
 
     @model_validator(mode="after")
     def _fall_back_before_giving_up(self) -> Self:

@@ -11,13 +11,14 @@ from app.accounts import endpoints as accounts
 from app.accounts.vault import check_key_for_stored
 from app.apidocs import install_docs
 from app.audit import endpoints as audit
+from app.auth import VerifiedKeys
 from app.clock import Clock, SystemClock
 from app.config import Settings, get_settings
 from app.db import create_db_engine, create_session_factory
 from app.deliveries import endpoints as deliveries
 from app.dispatch.scheduler import dispatching
 from app.errors import install_error_handlers
-from app.middleware import BodySizeLimit, RefuseUnstorableText, RequestId
+from app.middleware import Admission, BodySizeLimit, RefuseUnstorableText, RequestId
 from app.migrate import head_revision
 from app.observability import endpoints as observability
 from app.openapi import with_problem_validation_errors
@@ -53,11 +54,12 @@ def create_app(
     environment unless given."""
     settings = settings or get_settings()
     providers = providers or Providers.load(settings)
+    pool_size, max_overflow = settings.pool_limits
     engine = create_db_engine(
         settings.database_url,
         echo=settings.database_echo,
-        pool_size=settings.database_pool_size,
-        max_overflow=settings.database_max_overflow,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
     )
 
     session_factory = create_session_factory(engine)
@@ -97,6 +99,7 @@ def create_app(
     app.state.key_buckets = TokenBuckets[uuid.UUID](
         per_second=settings.rate_limit_per_second, burst=settings.rate_limit_burst
     )
+    app.state.verified_keys = VerifiedKeys(seconds=settings.api_key_cache_seconds)
     app.state.sign_in_failures = FailureThrottle(
         max_failures=settings.ops_sign_in_max_failures,
         window_seconds=settings.ops_sign_in_window_seconds,
@@ -106,6 +109,12 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(RefuseUnstorableText)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        Admission,
+        max_in_flight=settings.in_flight_limit,
+        max_queued=settings.api_max_queued,
+        timeout_seconds=settings.api_queue_timeout_seconds,
+    )
     app.add_middleware(RequestId)
     install_docs(app)
     app.include_router(health.router)

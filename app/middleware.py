@@ -1,9 +1,12 @@
 """ASGI middleware that must see the raw request before FastAPI parses it."""
 
+import asyncio
+import contextlib
 import json
 import math
 import re
 import uuid
+from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import parse_qsl
@@ -73,6 +76,96 @@ class RequestId:
             await self.app(scope, receive, send_with_id)
         finally:
             request_id.reset(token)
+
+
+class Admission:
+    """Runs at most `max_in_flight` requests at once, keeps at most `max_queued` more waiting
+    their turn (first come, first served), and answers the rest 503 (problem+json with
+    `Retry-After`) at once, as it answers one that waited `timeout_seconds` without a turn.
+
+    Without it uvicorn accepts every request and each waits for a worker thread, so under more
+    load than the process can take the queue (and every request's wait) grows without bound,
+    and the process goes on working through requests whose clients gave up long ago. With it
+    an overload costs the excess requests a quick 503, the backlog is never older than the
+    timeout, and the API answers promptly again soon after the load ends. It sits outside the
+    body checks, so a request refused or waiting has not had its body read yet. Liveness,
+    readiness and metrics are never queued: probes must see a busy process as alive.
+    """
+
+    UNQUEUED = frozenset({"/healthz", "/readyz", "/metrics"})
+    RETRY_AFTER_SECONDS = 1
+
+    def __init__(
+        self, app: ASGIApp, *, max_in_flight: int, max_queued: int, timeout_seconds: float
+    ) -> None:
+        self.app = app
+        self.max_in_flight = max_in_flight
+        self.max_queued = max_queued
+        self.timeout_seconds = timeout_seconds
+        self.in_flight = 0
+        self._waiting: deque[asyncio.Future[bool]] = deque()
+
+    @property
+    def queued(self) -> int:
+        return len(self._waiting)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in self.UNQUEUED:
+            await self.app(scope, receive, send)
+            return
+        if not await self._admitted():
+            await self._refuse(scope, receive, send)
+            return
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self._release()
+
+    async def _admitted(self) -> bool:
+        """Takes a turn now, or waits for one; False when the queue is full or the wait ran out.
+        Turns are handed over and timeouts fire on the event loop, so neither races the other."""
+        if self.in_flight < self.max_in_flight and not self._waiting:
+            self.in_flight += 1
+            return True
+        if len(self._waiting) >= self.max_queued:
+            return False
+        loop = asyncio.get_running_loop()
+        turn: asyncio.Future[bool] = loop.create_future()
+        self._waiting.append(turn)
+        timer = loop.call_later(self.timeout_seconds, self._expire, turn)
+        try:
+            return await asyncio.shield(turn)
+        except asyncio.CancelledError:  # the server is stopping this request
+            if turn.done() and turn.result():
+                self._release()  # the turn came with the cancellation: pass it on
+            else:
+                self._forget(turn)
+            raise
+        finally:
+            timer.cancel()
+
+    def _expire(self, turn: "asyncio.Future[bool]") -> None:
+        if not turn.done():
+            self._forget(turn)
+            turn.set_result(False)
+
+    def _forget(self, turn: "asyncio.Future[bool]") -> None:
+        with contextlib.suppress(ValueError):
+            self._waiting.remove(turn)
+
+    def _release(self) -> None:
+        """Hands this request's turn to the longest waiting one, if any."""
+        while self._waiting:
+            turn = self._waiting.popleft()
+            if not turn.done():
+                turn.set_result(True)
+                return
+        self.in_flight -= 1
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        problem = http_problem(503, "the service is over capacity; retry after Retry-After")
+        headers = {"Retry-After": str(self.RETRY_AFTER_SECONDS)}
+        await problem_response(problem, headers)(scope, receive, send)
 
 
 NUL = "must not contain the NUL character (U+0000)"

@@ -37,6 +37,9 @@ def lines(f: dict[str, float], sizes: Sizes) -> Iterator[Line]:
         yield ("  error rate", f"{f['submit_error_rate']:.1%}", "", "", "0")
         reached = "" if f["recovery_reached"] else " (not recovered)"
         yield ("  recovery_s", f"{f['recovery_s']:.2f} s{reached}", "< 50 ms again", "", "<= 1 s")
+        if "submit_api_workers" in f:
+            workers = f"{f['submit_api_workers']:g} API workers"
+            yield ("  API processes' CPU", f"{f['submit_api_cpu']:.0%}", workers, "", "")
     if "dispatch_ratio" in f:
         wire = f"aiohttp loop {rate(f['wire_per_s'])}"
         yield (

@@ -86,17 +86,43 @@ def tail(log: Path) -> str:
 
 
 @contextmanager
-def api(url: str, folder: Path, meter: Meter, name: str) -> Iterator[tuple[str, str]]:
-    """Migrates `url`, makes a tenant and serves the API alone: its base URL and the key.
-
-    One uvicorn process: `nudge serve` has no `--workers` option yet (issue 13)."""
+def api(
+    url: str, folder: Path, meter: Meter, name: str, *, workers: int = 1
+) -> Iterator[tuple[str, str]]:
+    """Migrates `url`, makes a tenant and serves the API alone (`nudge serve --no-worker
+    --workers N`): its base URL and the key. The meter watches every worker process too, as
+    `api:<name>-w<n>`, so the part's CPU share adds them up."""
     key = tenant(url, clock=SystemClock()).secret
     port, log = free_port(), folder / f"{name}.log"
-    argv = [NUDGE, "serve", "--no-worker", "--port", str(port)]
+    argv = [NUDGE, "serve", "--no-worker", "--port", str(port), "--workers", str(workers)]
     with running(argv, env=service_env(url), log=log, name=f"api:{name}", meter=meter) as process:
         base = f"http://127.0.0.1:{port}"
+        if workers > 1:
+            for n, pid in enumerate(worker_pids(process, workers, log)):
+                meter.watch(f"api:{name}-w{n}", pid)
         wait_until_answering(f"{base}/healthz", process, log)
         yield base, key
+
+
+def _cmdline(pid: str) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:
+        return b""
+
+
+def worker_pids(process: subprocess.Popen[bytes], count: int, log: Path) -> list[int]:
+    """The pids of the `count` uvicorn worker processes `process` supervises, once all are up."""
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+    for _ in range(300):
+        if process.poll() is not None:
+            raise RuntimeError(f"nudge serve exited with {process.returncode}:\n{tail(log)}")
+        listed = children.read_text().split() if children.exists() else []
+        pids = [int(pid) for pid in listed if b"spawn_main" in _cmdline(pid)]  # not the tracker
+        if len(pids) >= count:
+            return pids[:count]
+        time.sleep(0.1)
+    raise RuntimeError(f"nudge serve did not start {count} workers within 30 s:\n{tail(log)}")
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,8 @@ TIMEOUT_S = 10.0
 """A submit not answered by then counts as an error."""
 FAST_MS = 50.0
 IDLE_SAMPLES = 20
+API_WORKERS = 2
+"""uvicorn worker processes serving the submits: one per core of the benchmark machine."""
 
 
 @dataclass
@@ -109,12 +111,10 @@ async def measure(base: str, key: str, sizes: Sizes) -> dict[str, float]:
 def run(folder: Path, sizes: Sizes, meter: Meter) -> dict[str, float]:
     with (
         fresh_database("postgresql", folder) as url,
-        api(url, folder, meter, "submits") as (
-            base,
-            key,
-        ),
+        api(url, folder, meter, "submits", workers=API_WORKERS) as (base, key),
     ):
         began = time.time()
         figures = asyncio.run(measure(base, key, sizes))
         figures["submit_api_cpu"] = meter.cpu_share("api:submits", began, time.time())
+        figures["submit_api_workers"] = API_WORKERS
     return figures

@@ -1,16 +1,21 @@
 """API keys: 401 without a valid key, 403 without the scope, 404 for another tenant's data."""
 
+from datetime import timedelta
+
 import httpx
 import pytest
 from sqlalchemy.orm import Session
 
 from app.auth import Scope, hash_secret
 from app.clock import FrozenClock
+from app.config import Settings
+from app.main import create_app
 from app.models.reminders import Reminder
 from app.models.tenants import ApiKey
 from app.tenants.service import revoke_key
-from tests.conftest import Tenant, count
+from tests.conftest import Tenant, app_settings, count
 from tests.factories import reminder
+from tests.servers import serving
 
 
 @pytest.mark.parametrize("header", [None, "Bearer nudge_not-a-real-key", "Basic dXNlcjpwYXNz"])
@@ -56,7 +61,7 @@ def test_another_tenants_reminder_is_404_and_never_shown(tenant: Tenant, new_ten
     assert other.client.get(f"/v1/reminders/{theirs}").json()["status"] == "scheduled"
 
 
-def test_a_revoked_key_stops_working_at_once(
+def test_a_revoked_key_stops_working_within_the_key_cache_bound(
     tenant: Tenant, db: Session, clock: FrozenClock
 ) -> None:
     client = tenant.key(db, clock, Scope.REMINDERS_READ)
@@ -65,7 +70,25 @@ def test_a_revoked_key_stops_working_at_once(
     key = db.query(ApiKey).filter(ApiKey.secret_hash == hash_secret(secret)).one()
     revoke_key(db, key_id=key.id, clock=clock)
     db.commit()
+    clock.advance(timedelta(seconds=Settings.model_fields["api_key_cache_seconds"].default))
     assert client.get("/v1/reminders").status_code == 401
+
+
+def test_a_revoked_key_stops_working_at_once_without_the_key_cache(
+    database_url: str, tenant: Tenant, db: Session, clock: FrozenClock
+) -> None:
+    settings = app_settings(database_url, api_key_cache_seconds=0)
+    client = tenant.key(db, clock, Scope.REMINDERS_READ)
+    with (
+        serving(create_app(settings, clock)) as url,
+        httpx.Client(base_url=url, headers=client.headers) as direct,
+    ):
+        assert direct.get("/v1/reminders").status_code == 200
+        secret = client.headers["Authorization"].removeprefix("Bearer ")
+        key = db.query(ApiKey).filter(ApiKey.secret_hash == hash_secret(secret)).one()
+        revoke_key(db, key_id=key.id, clock=clock)
+        db.commit()
+        assert direct.get("/v1/reminders").status_code == 401
 
 
 def test_keys_are_stored_only_as_hashes(tenant: Tenant, db: Session) -> None:

@@ -3,11 +3,13 @@
 import json
 import os
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
+from app.clock import FrozenClock
 from bench.scratch import fresh_database
 from tests.conftest import Server
 from tests.factories import reminder
@@ -15,7 +17,9 @@ from tests.helpers.cli import NUDGE, nudge
 
 
 @pytest.mark.usefixtures("db")
-def test_tenant_and_keys_lifecycle_from_the_command_line(database_url: str, server: Server) -> None:
+def test_tenant_and_keys_lifecycle_from_the_command_line(
+    database_url: str, server: Server, clock: FrozenClock
+) -> None:
     created = nudge(database_url, "tenants", "create", "Acme Microfinance", "--json")
     assert created.returncode == 0, created.stderr
     tenant = json.loads(created.stdout)  # exactly one JSON object, nothing else
@@ -47,6 +51,7 @@ def test_tenant_and_keys_lifecycle_from_the_command_line(database_url: str, serv
 
     revoked = nudge(database_url, "keys", "revoke", key["key_id"])
     assert revoked.returncode == 0, revoked.stderr
+    clock.advance(timedelta(seconds=server.app.state.settings.api_key_cache_seconds))
     assert httpx.get(f"{server.url}/v1/reminders", headers=reader).status_code == 401
 
 

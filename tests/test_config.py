@@ -29,7 +29,10 @@ def documented() -> dict[str, str]:
 
 
 def as_env(value: Any) -> str:
-    """How a default is written in .env.example: booleans lower-case, secrets in clear."""
+    """How a default is written in .env.example: booleans lower-case, secrets in clear, and
+    nothing for a value derived from others."""
+    if value is None:
+        return ""
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, SecretStr):
