@@ -184,11 +184,12 @@ def worker() -> None:
     """Dispatch due reminders until SIGTERM (several workers may share a PostgreSQL database)."""
     settings, providers = _startable()
     logs.configure()
+    pool_size, max_overflow = settings.worker_pool_limits
     engine = create_db_engine(
         settings.database_url,
         echo=settings.database_echo,
-        pool_size=settings.database_pool_size,
-        max_overflow=settings.database_max_overflow,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
     )
     sessions, clock = create_session_factory(engine), SystemClock()
     with ExitStack() as stack:

@@ -48,9 +48,10 @@ class Settings(BaseSettings):
     database_pool_size: int | None = Field(
         None,
         ge=1,
-        description="Connections each API process keeps open to the database. Empty: the "
-        "process's request limit (NUDGE_API_MAX_IN_FLIGHT), plus the embedded dispatcher's "
-        "share when it runs, so a request admitted never waits for a connection.",
+        description="Connections each API or worker process keeps open to the database. Empty: "
+        "for the API the process's request limit (NUDGE_API_MAX_IN_FLIGHT), plus the embedded "
+        "dispatcher's share when it runs, so a request admitted never waits for a connection; "
+        "for `nudge worker` the dispatcher's 8.",
     )
     database_max_overflow: int | None = Field(
         None,
@@ -340,6 +341,14 @@ class Settings(BaseSettings):
         runs at once and for the embedded dispatcher, and a few for health checks."""
         dispatcher = DISPATCHER_CONNECTIONS if self.embedded_worker else 0
         size = self.database_pool_size or self.in_flight_limit + dispatcher
+        overflow = self.database_max_overflow
+        return size, DEFAULT_OVERFLOW if overflow is None else overflow
+
+    @property
+    def worker_pool_limits(self) -> tuple[int, int]:
+        """(pool size, max overflow) of a `nudge worker`: its dispatcher's connections, or the
+        NUDGE_DATABASE_* values when given."""
+        size = self.database_pool_size or DISPATCHER_CONNECTIONS
         overflow = self.database_max_overflow
         return size, DEFAULT_OVERFLOW if overflow is None else overflow
 
