@@ -56,9 +56,9 @@ class Settings(BaseSettings):
     database_max_overflow: int | None = Field(
         None,
         ge=0,
-        description="Extra connections an API process may open beyond the pool for the paths "
-        "the request limit does not count (health checks). Empty: 4. On PostgreSQL, the sum "
-        "over every process of every replica must fit within max_connections.",
+        description="Extra connections an API or worker process may open beyond the pool for "
+        "the paths the request limit does not count (health checks). Empty: 4. On PostgreSQL, "
+        "the sum over every process of every replica must fit within max_connections.",
     )
     api_workers: int = Field(
         1,
@@ -145,11 +145,6 @@ class Settings(BaseSettings):
         5,
         ge=1,
         description="`Retry-After` of the 503 answered while the database cannot be reached.",
-    )
-    idempotency_lease_seconds: int = Field(
-        60,
-        ge=1,
-        description="After this long a key whose request never finished is free again.",
     )
 
     # Limits on callers (per process: N replicas allow N times these; docs/architecture.md).
@@ -340,17 +335,17 @@ class Settings(BaseSettings):
         """(pool size, max overflow) of an API process: a connection for every request it
         runs at once and for the embedded dispatcher, and a few for health checks."""
         dispatcher = DISPATCHER_CONNECTIONS if self.embedded_worker else 0
-        size = self.database_pool_size or self.in_flight_limit + dispatcher
-        overflow = self.database_max_overflow
-        return size, DEFAULT_OVERFLOW if overflow is None else overflow
+        return self._pool(self.in_flight_limit + dispatcher)
 
     @property
     def worker_pool_limits(self) -> tuple[int, int]:
-        """(pool size, max overflow) of a `nudge worker`: its dispatcher's connections, or the
-        NUDGE_DATABASE_* values when given."""
-        size = self.database_pool_size or DISPATCHER_CONNECTIONS
+        """(pool size, max overflow) of a `nudge worker`: its dispatcher's connections."""
+        return self._pool(DISPATCHER_CONNECTIONS)
+
+    def _pool(self, needed: int) -> tuple[int, int]:
+        """The NUDGE_DATABASE_* values where given, else `needed` and a few for health checks."""
         overflow = self.database_max_overflow
-        return size, DEFAULT_OVERFLOW if overflow is None else overflow
+        return self.database_pool_size or needed, DEFAULT_OVERFLOW if overflow is None else overflow
 
     @model_validator(mode="after")
     def _fall_back_before_giving_up(self) -> Self:
