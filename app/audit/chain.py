@@ -21,31 +21,25 @@ def link(prev_hash: str, payload: Mapping[str, Any]) -> str:
 
 
 def extend(
-    tenant_id: uuid.UUID,
-    items: Iterable[tuple[str, str, Mapping[str, Any], datetime]],
-    *,
-    seq: int = 0,
-    prev: str = GENESIS,
+    tenant_id: uuid.UUID, items: Iterable[tuple[str, str, Mapping[str, Any], datetime]]
 ) -> list[dict[str, Any]]:
-    """`audit_entries` rows for (kind, ref, payload, at) items, continuing a chain whose last
-    entry is number `seq` with hash `prev` (a new chain by default)."""
-    rows = []
-    for kind, ref, payload, at in items:
-        seq, digest = seq + 1, link(prev, payload)
-        rows.append(
-            {
-                "tenant_id": tenant_id,
-                "seq": seq,
-                "kind": kind,
-                "ref": ref,
-                "payload": payload,
-                "prev_hash": prev,
-                "hash": digest,
-                "at": at,
-            }
-        )
-        prev = digest
-    return rows
+    """`audit_entries` rows of a new chain for (kind, ref, payload, at) items, linked as the
+    sequencer links them (`seal`)."""
+    listed = list(items)
+    links = seal((payload for _, _, payload, _ in listed), seq=0, prev=GENESIS)
+    return [
+        {
+            "tenant_id": tenant_id,
+            "seq": seq,
+            "kind": kind,
+            "ref": ref,
+            "payload": payload,
+            "prev_hash": prev_hash,
+            "hash": digest,
+            "at": at,
+        }
+        for (kind, ref, payload, at), (seq, prev_hash, digest) in zip(listed, links, strict=True)
+    ]
 
 
 def seal(
