@@ -14,7 +14,7 @@ import click
 import sqlalchemy as sa
 import uvicorn
 from pydantic import ValidationError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from app import auth, onboarding
 from app import migrate as migrations
@@ -83,15 +83,22 @@ def _refusal(reasons: list[str]) -> click.ClickException:
 
 
 @contextmanager
-def _session() -> Iterator[Session]:
+def _sessions() -> Iterator[sessionmaker[Session]]:
+    """A command's own sessions, on an engine disposed when the command ends."""
     engine = create_db_engine(_settings().database_url)
     try:
-        with create_session_factory(engine).begin() as session:
+        yield create_session_factory(engine)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    try:
+        with _sessions() as sessions, sessions.begin() as session:
             yield session
     except NudgeError as error:
         raise click.ClickException(error.detail) from None
-    finally:
-        engine.dispose()
 
 
 def _print_key(issued: IssuedKey, as_json: bool) -> None:
@@ -280,9 +287,7 @@ def verify_audit(tenant_id: uuid.UUID | None) -> None:
     and the entries not linked onto it yet."""
     broken = False
     now = SystemClock().now()
-    engine = create_db_engine(_settings().database_url)
-    sessions = create_session_factory(engine)
-    try:
+    with _sessions() as sessions:
         with sessions() as session:
             ids = [tenant_id] if tenant_id else session.scalars(sa.select(Tenant.id)).all()
         for tenant in ids:
@@ -290,8 +295,6 @@ def verify_audit(tenant_id: uuid.UUID | None) -> None:
                 report = audit.verify(session, tenant_id=tenant)
             broken = broken or report.broken is not None
             click.echo(f"{tenant}: {_verdict(report, now)}")
-    finally:
-        engine.dispose()
     if broken:
         raise SystemExit(1)
 
@@ -310,14 +313,10 @@ def _verdict(report: audit.Report, now: datetime) -> str:
 def link_audit() -> None:
     """Link every unlinked entry onto its tenant's chain now (the worker does it every
     second); does nothing while another sequencer is linking."""
-    engine = create_db_engine(_settings().database_url)
-    sessions = create_session_factory(engine)
-    try:
+    with _sessions() as sessions:
         linked = sequencer.link(sessions, batches=sys.maxsize)
         with sessions() as session:
             waiting = sequencer.backlog(session).unlinked
-    finally:
-        engine.dispose()
     left = f"; {waiting} still unlinked (another sequencer is linking them)" if waiting else ""
     click.echo(f"linked {linked} entries{left}")
 
@@ -344,16 +343,13 @@ def retention() -> None:
 def run_retention() -> None:
     """Run one retention pass now (the scheduler also runs it daily)."""
     settings = _settings()
-    engine = create_db_engine(settings.database_url)
-    try:
+    with _sessions() as sessions:
         erased = retention_job.run(
-            create_session_factory(engine),
+            sessions,
             now=SystemClock().now(),
             days=settings.retention_days,
             pending_ttl=timedelta(seconds=settings.pending_callback_ttl_seconds),
         )
-    finally:
-        engine.dispose()
     click.echo(
         f"erased {erased.attempts} attempt bodies, {erased.customers} customers' contact "
         f"details and {erased.replies} replies; deleted {erased.callbacks} expired status "
