@@ -10,6 +10,7 @@ from app.models.audit import AuditEntry
 from app.models.customers import Customer
 from app.models.deliveries import DeliveryAttempt
 from app.models.dispatch import DispatchHeartbeat
+from app.models.enrollments import Enrollment, LoanEvent
 from app.models.idempotency import IdempotencyRecord
 from app.models.inbound import InboundMessage, InboundReceipt
 from app.models.optouts import OptOut
@@ -27,9 +28,11 @@ __all__ = [
     "Customer",
     "DeliveryAttempt",
     "DispatchHeartbeat",
+    "Enrollment",
     "IdempotencyRecord",
     "InboundMessage",
     "InboundReceipt",
+    "LoanEvent",
     "OptOut",
     "PendingCallback",
     "PolicyRecord",
