@@ -15,6 +15,7 @@ from app.models.idempotency import IdempotencyRecord
 from app.models.inbound import InboundMessage, InboundReceipt
 from app.models.optouts import OptOut
 from app.models.pending_callbacks import PendingCallback
+from app.models.plans import PlanVersion, SegmentRuleSet
 from app.models.policy import PolicyRecord
 from app.models.reminders import Reminder, ReminderEvent
 from app.models.templates import TemplateLintSettings, TemplateVersion
@@ -35,10 +36,12 @@ __all__ = [
     "LoanEvent",
     "OptOut",
     "PendingCallback",
+    "PlanVersion",
     "PolicyRecord",
     "ProviderAccount",
     "Reminder",
     "ReminderEvent",
+    "SegmentRuleSet",
     "TemplateLintSettings",
     "TemplateVersion",
     "Tenant",
