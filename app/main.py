@@ -17,6 +17,7 @@ from app.config import Settings, get_settings
 from app.db import create_db_engine, create_session_factory
 from app.deliveries import endpoints as deliveries
 from app.dispatch.scheduler import dispatching
+from app.enrollments import endpoints as enrollments
 from app.errors import install_error_handlers
 from app.middleware import Admission, BodySizeLimit, RefuseUnstorableText, RequestId
 from app.migrate import head_revision
@@ -120,6 +121,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(observability.router)
     app.include_router(reminders.router)
+    app.include_router(enrollments.router)
     app.include_router(tenants.router)
     app.include_router(accounts.router_for(providers.accounts()))
     app.include_router(policies.router)
