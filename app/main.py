@@ -26,6 +26,7 @@ from app.openapi import with_problem_validation_errors
 from app.ops import endpoints as ops
 from app.optouts import endpoints as optouts
 from app.optouts import public as unsubscribe
+from app.plans import endpoints as plans
 from app.policy import endpoints as policies
 from app.providers import mount
 from app.ratelimit import FailureThrottle, TokenBuckets
@@ -129,6 +130,7 @@ def create_app(
     app.include_router(unsubscribe.router)
     app.include_router(audit.router)
     app.include_router(templates.router)
+    app.include_router(plans.router)
     mount(app, providers, settings=settings, sessions=session_factory, clock=clock)
     app.include_router(visits.router)
     app.include_router(deliveries.router)
