@@ -366,12 +366,13 @@ def find(
 
 def get(session: Session, *, tenant_id: uuid.UUID, loan_ref: str, clock: Clock) -> EnrollmentOut:
     enrollment, customer_ref = find(session, tenant_id=tenant_id, loan_ref=loan_ref, clock=clock)
-    made = {
-        step: StepReminder(id=id_, status=status, send_at=send_at)
-        for step, id_, status, send_at in repository.step_reminders(
-            session, tenant_id=tenant_id, enrollment_id=enrollment.id
-        )
-    }
+    made: dict[str, StepReminder] = {}
+    for step, id_, status, send_at in repository.step_reminders(
+        session, tenant_id=tenant_id, enrollment_id=enrollment.id
+    ):
+        # A step's reminder is its live one; a reschedule cancelled the ones before it.
+        if step not in made or made[step].status == ReminderStatus.CANCELLED:
+            made[step] = StepReminder(id=id_, status=status, send_at=send_at)
     return _out(_values(enrollment), customer_ref, made)
 
 

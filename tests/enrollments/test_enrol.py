@@ -61,7 +61,8 @@ def test_steps_are_sent_at_their_local_time_on_either_side_of_a_dst_change(
         reminder = read(tenant, made[key]["reminder"]["id"])
         assert (reminder["status"], reminder["send_at"]) == ("scheduled", utc)
         assert (reminder["template"], reminder["variables"]["due_date"]) == (template, "2027-03-15")
-    assert body["segment_rule"] is None and body["plan"] == "gentle"
+    assert body["segment_rule"] is None
+    assert body["plan"] == "gentle"
 
 
 def test_steps_whose_moment_has_passed_are_skipped_not_sent_late(
@@ -72,7 +73,8 @@ def test_steps_whose_moment_has_passed_are_skipped_not_sent_late(
 
     made = steps(body)
     assert (made["d-3"]["skipped"], made["d-3"]["reminder"]) == ("past", None)
-    assert made["d0"]["skipped"] is None and made["d0"]["reminder"]["status"] == "scheduled"
+    assert made["d0"]["skipped"] is None
+    assert made["d0"]["reminder"]["status"] == "scheduled"
     assert count(db, Reminder) == 2
     listed = tenant.client.get("/v1/reminders?loan_ref=loan-1").json()["items"]
     assert sorted(r["metadata"]["step"] for r in listed) == ["d+3", "d0"]
@@ -180,7 +182,8 @@ def test_a_step_the_customer_cannot_receive_is_refused_with_the_loans_field(
     response = tenant.client.post("/v1/enrollments", json=loan(customer=no_email))
     assert response.status_code == 422, response.text
     [error] = response.json()["errors"]
-    assert error["field"] == "customer" and error["detail"].startswith("step 'mail':")
+    assert error["field"] == "customer"
+    assert error["detail"].startswith("step 'mail':")
     assert (count(db, Enrollment), count(db, Reminder)) == (0, 0)
 
 
@@ -199,12 +202,14 @@ def test_rescheduling_moves_pending_steps_and_never_resends_a_sent_one(
     assert response.status_code == 200, response.text
     after = steps(response.json())
     assert response.json()["due_date"] == "2026-12-17"
-    assert after["d-3"]["skipped"] == "done" and after["d-3"]["reminder"]["id"] == sent
+    assert after["d-3"]["skipped"] == "done"
+    assert after["d-3"]["reminder"]["id"] == sent
     assert after["d0"]["send_at"] == "2026-12-17T02:00:00Z"
     assert after["d0"]["reminder"]["send_at"] == "2026-12-17T02:00:00Z"
     assert after["d0"]["reminder"]["id"] != before["d0"]["reminder"]["id"]
     old = read(tenant, before["d0"]["reminder"]["id"])
-    assert old["status"] == "cancelled" and old["events"][-1]["reason"] == "RESCHEDULED"
+    assert old["status"] == "cancelled"
+    assert old["events"][-1]["reason"] == "RESCHEDULED"
     assert read(tenant, sent)["status"] == "sent"
     assert kinds(read(tenant, after["d+3"]["reminder"]["id"])) == ["accepted"]
 

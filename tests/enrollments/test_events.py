@@ -73,7 +73,8 @@ async def test_a_partial_repayment_changes_the_amount_in_the_next_message(
     clock.set(D_MINUS_3)
     assert await make_dispatcher().run_once() == 1
     [request] = twilio.received
-    assert "¥700.00" in request.form["Body"] and "1,000" not in request.form["Body"]
+    assert "¥700.00" in request.form["Body"]
+    assert "1,000" not in request.form["Body"]
     assert read(tenant, steps(made)["d-3"]["reminder"]["id"])["status"] == "sent"
 
 
