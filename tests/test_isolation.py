@@ -140,6 +140,20 @@ B_WEBHOOK = {
     "url": "https://beta.example/nudge",
     "secret": "Beta55webhook-kP3xW9qL2mZ7vN4bR8tY1cF6hJ",
 }
+A_PLAN = "alpha-plan"
+A_PLAN_BODY = {
+    "steps": [
+        {"key": "d0", "offset": "0d", "at": "10:00", "channels": ["sms"], "template": "pre-due"}
+    ]
+}
+A_ENROLMENT = {
+    "loan_ref": A_LOAN,
+    "customer": customer(ref=A_REF, phone=A_PHONE),
+    "plan": A_PLAN,
+    "due_date": "2026-12-10",
+    "amount_due": "100.00",
+    "currency": "CNY",
+}
 A_POLICY_BODY = {"windows": {"any": [{"start": "08:00", "end": "21:00"}]}, "description": "alpha"}
 
 Call = Callable[[httpx.Client, Alpha], httpx.Response]
@@ -157,6 +171,10 @@ def post(path: str, body: Any = None) -> Call:
 
 def put(path: str, body: Any) -> Call:
     return lambda client, a: client.put(path.format(a=a), json=body)
+
+
+def patch(path: str, body: Any) -> Call:
+    return lambda client, a: client.patch(path.format(a=a), json=body)
 
 
 def delete(path: str) -> Call:
@@ -189,6 +207,21 @@ MATRIX: dict[tuple[str, str], Check] = {
     ("POST", "/v1/loans/{loan_ref}/cancel-reminders"): (
         post(f"/v1/loans/{A_LOAN}/cancel-reminders"),
         {200},
+    ),
+    # B has no plan of A's name: B's own enrolment of a loan of that name is refused.
+    ("POST", "/v1/enrollments"): (post("/v1/enrollments", A_ENROLMENT), {422}),
+    ("POST", "/v1/enrollments/batch"): (
+        post("/v1/enrollments/batch", {"items": [A_ENROLMENT]}),
+        {422},
+    ),
+    ("GET", "/v1/enrollments/{loan_ref}"): (get(f"/v1/enrollments/{A_LOAN}"), {404}),
+    ("PATCH", "/v1/enrollments/{loan_ref}"): (
+        patch(f"/v1/enrollments/{A_LOAN}", {"due_date": "2026-12-20"}),
+        {404},
+    ),
+    ("POST", "/v1/loans/{loan_ref}/events"): (
+        post(f"/v1/loans/{A_LOAN}/events", {"type": "dispute", "event_id": "beta-1"}),
+        {404},
     ),
     ("GET", "/v1/tenant"): (get("/v1/tenant"), {200}),
     ("GET", "/v1/tenant/providers"): (get("/v1/tenant/providers"), {200}),
@@ -290,6 +323,9 @@ async def alpha(
     assert a.client.put(f"/v1/templates/{A_TEMPLATE}", json=A_TEMPLATE_BODY).status_code == 200
     assert opt_out.status_code == 201, opt_out.text
     opt_out_id = opt_out.json()["id"]
+    assert a.client.put(f"/v1/plans/{A_PLAN}", json=A_PLAN_BODY).status_code in (200, 201)
+    enrolled = a.client.post("/v1/enrollments", json=A_ENROLMENT)
+    assert enrolled.status_code == 201, enrolled.text
     own = a.client.put("/v1/tenant/providers/twilio", json=A_TWILIO)
     assert own.status_code == 200, own.text
     secrets = (A_REF, A_LOAN, A_PHONE[3:], reminder_id, attempt["id"], opt_out_id)
@@ -331,5 +367,7 @@ async def test_tenant_b_never_reaches_tenant_a(
     assert after["status"] == "sent", "B changed A's reminder"
     assert a.client.get(f"/v1/policies/{A_POLICY}").json()["policy"]["description"] == "alpha"
     assert a.client.get(f"/v1/templates/{A_TEMPLATE}").json()["version"] == 1
+    enrolment = a.client.get(f"/v1/enrollments/{A_LOAN}").json()
+    assert (enrolment["status"], enrolment["due_date"]) == ("active", "2026-12-10")
     account = a.client.get("/v1/tenant/providers/twilio").json()
     assert account["settings"]["account_sid"] == A_TWILIO_SID, "B changed A's Twilio account"

@@ -173,9 +173,32 @@ async def feed_contact_details(
     made = admin.post("/v1/opt-outs", json={"phone": PHONE, "channel": "sms"})
     assert made.status_code == 201, made.text
     assert admin.post("/v1/opt-outs", json={"email": EMAIL, "channel": "email"}).status_code == 201
+    # Named like the template, so GET /v1/plans/{key} reads a plan under the same `key`.
+    enrolled = admin.put("/v1/plans/pre-due", json={"steps": [ENROLLED_STEP]})
+    assert enrolled.status_code in (200, 201), enrolled.text
+    loan = {
+        "loan_ref": ENROLLED_LOAN,
+        "customer": customer,
+        "plan": "pre-due",
+        "due_date": "2026-12-10",
+        "amount_due": "1234.50",
+        "currency": "CNY",
+        "variables": {"pay_url": variables["pay_url"]},
+    }
+    assert admin.post("/v1/enrollments", json=loan).status_code == 201
     delivery = admin.get("/v1/deliveries", params={"reminder_id": refused}).json()["items"][0]
     assert PHONE in delivery["error_message"]
     return {"failed": refused, "sent": sent, "delivery": delivery["id"]}
+
+
+ENROLLED_LOAN = "loan-enrolled"
+ENROLLED_STEP = {
+    "key": "d0",
+    "offset": "0d",
+    "at": "10:00",
+    "channels": ["sms"],
+    "template": "pre-due",
+}
 
 
 def twilio_posts(client: httpx.Client, path: str, form: dict[str, str]) -> httpx.Response:
@@ -234,6 +257,7 @@ def read_every_get_route(
         "key": ["pre-due"],
         "name": names[:1],
         "token": [unsubscribe_token(app)],
+        "loan_ref": [ENROLLED_LOAN],
     }
     assert sign_in(browser, key).status_code == 303
     urls: list[str] = []
