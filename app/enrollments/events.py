@@ -27,6 +27,7 @@ from app.enrollments.planning import PAUSED, amount_text
 from app.enrollments.schemas import LoanEventIn, LoanEventOut
 from app.errors import Conflict, FieldError, ValidationFailed
 from app.lifecycle import bulk as lifecycle
+from app.lifecycle import enrollments as states
 from app.lifecycle.events import Cancelled
 from app.models.enrollments import Enrollment, EnrollmentStatus, LoanEvent, LoanEventType
 from app.models.reasons import ReminderReason
@@ -110,7 +111,7 @@ def _apply(
         return _paused(session, enrollment, customer_ref, event, clock)
     if event.type == LoanEventType.WRITTEN_OFF:
         cancelled = _cancel(session, enrollment, clock, ReminderReason.WRITTEN_OFF)
-        _end(enrollment, "written_off")
+        states.end(enrollment, reason="written_off", now=clock.now())
         return {"cancelled": cancelled}
     return _lifted(session, enrollment, customer_ref, clock, budget)
 
@@ -124,7 +125,7 @@ def _repaid(
             session, tenant_id=enrollment.tenant_id, loan_ref=enrollment.loan_ref, clock=clock
         )
         enrollment.amount_due = Decimal(0)
-        _end(enrollment, "repaid")
+        states.end(enrollment, reason="repaid", now=clock.now())
         return {"cancelled": cancelled}
     if left <= 0:  # the lender said it does not clear the loan: what is owed is not known
         raise ValidationFailed(
@@ -163,8 +164,7 @@ def _paused(
         last_day = event.promised_date + timedelta(days=plan.promise_grace_days)
         until = datetime.combine(last_day + timedelta(days=1), time(), tzinfo=zone)
         until = until.astimezone(UTC)
-    enrollment.status = EnrollmentStatus.PAUSED
-    enrollment.paused_until, enrollment.pause_reason = until, str(event.type)
+    states.pause(enrollment, reason=str(event.type), until=until, now=clock.now())
     held = [Reminder.send_at < until] if until is not None else []
     cancelled = _cancel(session, enrollment, clock, ReminderReason.PAUSED, *held)
     enrollment.steps = [
@@ -200,8 +200,7 @@ def _lifted(
         pause=None,
         reason=ReminderReason.RESCHEDULED,
     )
-    enrollment.status = EnrollmentStatus.ACTIVE
-    enrollment.paused_until = enrollment.pause_reason = None
+    states.resume(enrollment, now=clock.now())
     return {"cancelled": cancelled, "created": created}
 
 
@@ -226,11 +225,6 @@ def _cancel(
             event=Cancelled(reason=reason),
         )
     )
-
-
-def _end(enrollment: Enrollment, reason: str) -> None:
-    enrollment.status, enrollment.ended_reason = EnrollmentStatus.ENDED, reason
-    enrollment.paused_until = enrollment.pause_reason = None
 
 
 def _row(

@@ -39,6 +39,7 @@ from app.enrollments.schemas import (
 )
 from app.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.lifecycle import bulk as lifecycle
+from app.lifecycle import enrollments as states
 from app.lifecycle.events import Cancelled
 from app.models.enrollments import Enrollment, EnrollmentStatus
 from app.models.reasons import ReminderReason
@@ -356,11 +357,7 @@ def find(
     enrollment, customer_ref = found
     until = enrollment.paused_until
     if enrollment.status == EnrollmentStatus.PAUSED and until and until <= clock.now():
-        enrollment.status, enrollment.paused_until, enrollment.pause_reason = (
-            EnrollmentStatus.ACTIVE,
-            None,
-            None,
-        )
+        states.resume(enrollment, now=clock.now())
     return enrollment, customer_ref
 
 
