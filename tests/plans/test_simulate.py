@@ -1,6 +1,7 @@
 """Simulating a plan: the schedule in the customer's time, the contact policy's verdict on each
 step, and nothing stored or sent."""
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,7 +10,10 @@ from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
 from app.db import Base
+from app.models.deliveries import DeliveryAttempt
+from app.models.reminders import Reminder
 from tests.conftest import Tenant
+from tests.factories import customer, reminder
 
 BERLINER = {"ref": "berlin-1", "email": "anna@example.com", "timezone": "Europe/Berlin"}
 
@@ -163,3 +167,45 @@ def test_simulating_stores_nothing(tenant: Tenant, db: Session) -> None:
     assert response.json()["policy"] == "cn"
     assert row_counts(db) == before
     assert before["plan_versions"] == 1
+
+
+def test_the_customers_stored_contacts_count(tenant: Tenant, db: Session) -> None:
+    """Regulation F: no call for 7 days after a conversation, here one held the day before."""
+    new_yorker = customer(ref="ny-1", phone="+12125550123", timezone=None, jurisdiction=None)
+    submitted = tenant.client.post(
+        "/v1/reminders",
+        json=reminder(customer=new_yorker, loan_ref="loan-1", send_at="2027-06-01T00:00:00Z"),
+    )
+    assert submitted.status_code == 202, submitted.text
+    row = db.get_one(Reminder, uuid.UUID(submitted.json()["id"]))
+    db.add(
+        DeliveryAttempt(
+            tenant_id=row.tenant_id,
+            reminder_id=row.id,
+            customer_id=row.customer_id,
+            channel="voice",
+            provider="twilio_voice",
+            status="answered",
+            started_at=datetime(2026, 11, 26, 15, 0, tzinfo=UTC),
+        )
+    )
+    db.commit()
+    save(tenant, step("call", "0d", "10:00", "voice"), step("text", "0d", "10:00", "sms"))
+    response = tenant.client.post(
+        "/v1/plans/p/simulate",
+        json={"customer": {"ref": "ny-1"}, "due_date": "2026-11-30", "loan_ref": "loan-1"},
+    )
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert (result["timezone"], result["policy"]) == ("America/New_York", "us-regf")
+    assert outcomes(result) == [
+        (
+            "call",
+            "2026-11-30T10:00:00-05:00",
+            "defer",
+            "RECENT_CONVERSATION",
+            "voice",
+            "2026-12-03T10:00:00-05:00",
+        ),
+        ("text", "2026-11-30T10:00:00-05:00", "send", None, "sms", "2026-11-30T10:00:00-05:00"),
+    ]
