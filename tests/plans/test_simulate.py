@@ -1,8 +1,11 @@
 """Simulating a plan: the schedule in the customer's time, the contact policy's verdict on each
 step, and nothing stored or sent."""
 
+import json
+import re
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -208,4 +211,49 @@ def test_the_customers_stored_contacts_count(tenant: Tenant, db: Session) -> Non
             "2026-12-03T10:00:00-05:00",
         ),
         ("text", "2026-11-30T10:00:00-05:00", "send", None, "sms", "2026-11-30T10:00:00-05:00"),
+    ]
+
+
+def test_the_worked_example_of_docs_plans_md_answers_as_its_table_says(tenant: Tenant) -> None:
+    text = (Path(__file__).parents[2] / "docs" / "plans.md").read_text()
+    plan, rules, request = (
+        json.loads(block) for block in re.findall(r"```json\n(.*?)```", text, re.S)
+    )
+    for key in ("gentle", "hardship", "standard"):
+        assert tenant.client.put(f"/v1/plans/{key}", json=plan).status_code == 200
+    assert tenant.client.put("/v1/segments", json=rules).status_code == 200
+    result = tenant.client.post("/v1/plans/gentle/simulate", json=request).json()
+    assert (result["timezone"], result["policy"]) == ("Asia/Shanghai", "cn")
+    assert [
+        (
+            s["key"],
+            s["local"],
+            s["outcome"],
+            s["reason"],
+            s["channel"],
+            s["sent_local"],
+            s["skipped"],
+        )
+        for s in result["steps"]
+    ] == [
+        (
+            "d-3",
+            "2026-12-07T10:00:00+08:00",
+            "send",
+            None,
+            "sms",
+            "2026-12-07T10:00:00+08:00",
+            None,
+        ),
+        ("d0", "2026-12-10T09:30:00+08:00", "send", None, "sms", "2026-12-10T09:30:00+08:00", None),
+        (
+            "d+3",
+            "2026-12-13T22:30:00+08:00",
+            "defer",
+            "QUIET_HOURS",
+            "sms",
+            "2026-12-14T08:00:00+08:00",
+            None,
+        ),
+        ("d+10", "2026-12-20T10:00:00+08:00", "skipped", None, None, None, "conditions"),
     ]
