@@ -140,12 +140,15 @@ B_WEBHOOK = {
     "url": "https://beta.example/nudge",
     "secret": "Beta55webhook-kP3xW9qL2mZ7vN4bR8tY1cF6hJ",
 }
-A_PLAN = "alpha-plan"
+A_PLAN, A_PLAN_SECRET, A_RULE = "alpha-plan", "alpha plan 7731", "alpha-rule-7731"
 A_PLAN_BODY = {
+    "description": A_PLAN_SECRET,
     "steps": [
-        {"key": "d0", "offset": "0d", "at": "10:00", "channels": ["sms"], "template": "pre-due"}
-    ]
+        {"key": "d0", "offset": "0d", "at": "10:00", "channels": ["sms"], "template": A_TEMPLATE}
+    ],
 }
+B_PLAN_BODY = {**A_PLAN_BODY, "steps": [{**A_PLAN_BODY["steps"][0], "template": "pre-due"}]}
+A_SEGMENTS = {"rules": [{"name": A_RULE, "segment": "alpha", "plan": A_PLAN}]}
 A_ENROLMENT = {
     "loan_ref": A_LOAN,
     "customer": customer(ref=A_REF, phone=A_PHONE),
@@ -264,6 +267,17 @@ MATRIX: dict[tuple[str, str], Check] = {
         ),
         {404},
     ),
+    ("PUT", "/v1/plans/{key}"): (put(f"/v1/plans/{A_PLAN}", B_PLAN_BODY), OWN),
+    ("GET", "/v1/plans/{key}"): (get(f"/v1/plans/{A_PLAN}"), {404}),
+    ("POST", "/v1/plans/{key}/simulate"): (
+        post(
+            f"/v1/plans/{A_PLAN}/simulate", {"customer": {"ref": A_REF}, "due_date": "2026-12-10"}
+        ),
+        {404},
+    ),
+    ("GET", "/v1/segments"): (get("/v1/segments"), {200}),
+    # B has no plan of A's plan's name, so B cannot map a segment to it.
+    ("PUT", "/v1/segments"): (put("/v1/segments", A_SEGMENTS), {422}),
     # Twilio's webhooks carry no tenant: the tenant is the attempt's, found by the signed sid.
     ("POST", "/v1/webhooks/twilio/status"): (post("/v1/webhooks/twilio/status"), {403}),
     ("POST", "/v1/webhooks/twilio/inbound"): (post("/v1/webhooks/twilio/inbound"), {403}),
@@ -296,6 +310,7 @@ EMPTY_FOR_B: dict[tuple[str, str], Callable[[Any], bool]] = {
     ("GET", "/v1/stats/deliveries"): lambda body: body["total"]["attempts"] == 0,
     ("GET", "/v1/audit/verify"): lambda body: body["entries"] == 0,
     ("GET", "/v1/tenant/providers"): lambda body: body == [],
+    ("GET", "/v1/segments"): lambda body: body["rules"] == [],
 }
 """Listings and counts that must show B nothing at all: A's rows are not B's."""
 
@@ -321,15 +336,16 @@ async def alpha(
     opt_out = a.client.post("/v1/opt-outs", json={"customer_ref": A_REF, "channel": "voice"})
     assert a.client.put(f"/v1/policies/{A_POLICY}", json=A_POLICY_BODY).status_code == 200
     assert a.client.put(f"/v1/templates/{A_TEMPLATE}", json=A_TEMPLATE_BODY).status_code == 200
+    assert a.client.put(f"/v1/plans/{A_PLAN}", json=A_PLAN_BODY).status_code == 200
+    assert a.client.put("/v1/segments", json=A_SEGMENTS).status_code == 200
     assert opt_out.status_code == 201, opt_out.text
     opt_out_id = opt_out.json()["id"]
-    assert a.client.put(f"/v1/plans/{A_PLAN}", json=A_PLAN_BODY).status_code in (200, 201)
     enrolled = a.client.post("/v1/enrollments", json=A_ENROLMENT)
     assert enrolled.status_code == 201, enrolled.text
     own = a.client.put("/v1/tenant/providers/twilio", json=A_TWILIO)
     assert own.status_code == 200, own.text
     secrets = (A_REF, A_LOAN, A_PHONE[3:], reminder_id, attempt["id"], opt_out_id)
-    secrets += (A_TWILIO_SID, A_TWILIO_NUMBER, A_TWILIO["auth_token"])
+    secrets += (A_TWILIO_SID, A_TWILIO_NUMBER, A_TWILIO["auth_token"], A_PLAN_SECRET, A_RULE)
     return a, Alpha(reminder_id, attempt["id"], opt_out_id, secrets, str(a.id))
 
 

@@ -173,9 +173,15 @@ async def feed_contact_details(
     made = admin.post("/v1/opt-outs", json={"phone": PHONE, "channel": "sms"})
     assert made.status_code == 201, made.text
     assert admin.post("/v1/opt-outs", json={"email": EMAIL, "channel": "email"}).status_code == 201
-    # Named like the template, so GET /v1/plans/{key} reads a plan under the same `key`.
-    enrolled = admin.put("/v1/plans/pre-due", json={"steps": [ENROLLED_STEP]})
-    assert enrolled.status_code in (200, 201), enrolled.text
+    # A plan (no customer in it, named like the template the key routes are read with), and
+    # a simulation for the customer, which stores nothing and answers in zones, not contacts.
+    step = {"key": "d0", "offset": "0d", "at": "10:00", "channels": ["sms"], "template": "pre-due"}
+    assert admin.put("/v1/plans/pre-due", json={"steps": [step]}).status_code == 200
+    simulated = admin.post(
+        "/v1/plans/pre-due/simulate", json={"customer": customer, "due_date": "2026-12-10"}
+    )
+    assert simulated.status_code == 200, simulated.text
+    assert leaks(simulated.text) == []
     loan = {
         "loan_ref": ENROLLED_LOAN,
         "customer": customer,
