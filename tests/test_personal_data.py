@@ -198,13 +198,6 @@ async def feed_contact_details(
 
 
 ENROLLED_LOAN = "loan-enrolled"
-ENROLLED_STEP = {
-    "key": "d0",
-    "offset": "0d",
-    "at": "10:00",
-    "channels": ["sms"],
-    "template": "pre-due",
-}
 
 
 def twilio_posts(client: httpx.Client, path: str, form: dict[str, str]) -> httpx.Response:

@@ -50,6 +50,7 @@ from app.plans import service as plans
 from app.plans.conditions import facts_of
 from app.plans.schemas import PlanOut, SegmentsOut
 from app.plans.segments import choose_segment
+from app.policy import service as policies
 from app.reminders import service as reminders
 from app.templates.budget import RenderBudget
 from app.tenants import service as tenants
@@ -188,7 +189,12 @@ def _merge_customers(
 
 
 def _zone(customer: CustomerIn, fallback: ZoneInfo) -> ZoneInfo:
-    return ZoneInfo(customer.timezone) if customer.timezone else fallback
+    """Where the steps' times are read: the zone the contact policy would take first (the
+    customer's own, else the phone number's, else the tenant's), as simulate places them."""
+    [zone, *_] = policies.zones_for(
+        timezone=customer.timezone, phone=customer.phone, fallback=fallback.key
+    )
+    return zone
 
 
 def _choose(

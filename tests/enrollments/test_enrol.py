@@ -248,3 +248,12 @@ def test_a_batch_is_all_or_nothing_and_idempotent(tenant: Tenant, db: Session) -
     assert again.json() == first.json()
     assert [item["loan_ref"] for item in first.json()["items"]] == ["b-1", "b-2"]
     assert (count(db, Enrollment), count(db, Reminder)) == (2, 6)
+
+
+def test_a_loan_whose_steps_have_all_passed_is_enrolled_with_nothing_to_send(
+    tenant: Tenant, db: Session
+) -> None:
+    put_plan(tenant)
+    body = enrol(tenant, due_date="2026-11-01")
+    assert {step["skipped"] for step in body["steps"]} == {"past"}
+    assert (count(db, Enrollment), count(db, Reminder)) == (1, 0)
