@@ -153,8 +153,8 @@ def _paused(
     event: LoanEventIn,
     clock: Clock,
 ) -> dict[str, int]:
-    held = enrollment.status == EnrollmentStatus.PAUSED and enrollment.paused_until is None
-    if held and event.type == LoanEventType.PROMISE_TO_PAY:
+    until_lifted = enrollment.status == EnrollmentStatus.PAUSED and enrollment.paused_until is None
+    if until_lifted and event.type == LoanEventType.PROMISE_TO_PAY:
         return {}  # hardship or a dispute holds until lifted, whatever is promised
     until = None
     if event.type == LoanEventType.PROMISE_TO_PAY:
