@@ -1,7 +1,7 @@
 """Python CPU per request, in-process: one keyed submit and one 1,000-item batch through the
 real ASGI app on a fresh PostgreSQL database (docs/benchmarks.md, "What was profiled").
 
-    python -m bench.cpu [--submits 300] [--batches 10] [--profile submit|batch] [--top 40]
+    python -m bench.api_cpu [--submits 300] [--batches 10] [--profile submit|batch] [--top 40]
 
 The machine running the benchmark is often shared, so wall time is noise: this counts the
 process's CPU time (`time.process_time`, every thread), the statements and commits the app
