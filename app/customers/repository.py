@@ -24,9 +24,9 @@ thousand refs as a thousand placeholders make a statement too long for psycopg's
 queries, so it would be parsed again, slowly, for every batch."""
 _THIS_TENANT = Customer.tenant_id == sa.bindparam("tenant_id")
 _CONTACTS = {
-    dialect: sa.select(
-        Customer.ref, Customer.id, *(getattr(Customer, name) for name in CONTACT_FIELDS)
-    ).where(_THIS_TENANT, refs)
+    dialect: sa.select(Customer.ref, *(getattr(Customer, name) for name in CONTACT_FIELDS)).where(
+        _THIS_TENANT, refs
+    )
     for dialect, refs in _REFS.items()
 }
 _IDS = {
@@ -72,16 +72,16 @@ def find_by_refs(
 def contacts_by_refs(
     session: Session, *, tenant_id: uuid.UUID, refs: Collection[str]
 ) -> dict[str, dict[str, Any]]:
-    """The `id` and stored contact fields of each known ref (a field not stored is left out),
-    read as plain rows: a batch's thousand customers need no ORM objects."""
+    """The stored contact fields of each known ref (a field not stored is left out), read as
+    plain rows: a batch's thousand customers need no ORM objects."""
     rows = session.execute(
         _CONTACTS[_dialect(session)], {"tenant_id": tenant_id, "refs": list(refs)}
     )
     return {
-        row[0]: {"ref": row[0], "id": row[1]}
+        row[0]: {"ref": row[0]}
         | {
             name: value
-            for name, value in zip(CONTACT_FIELDS, row[2:], strict=True)
+            for name, value in zip(CONTACT_FIELDS, row[1:], strict=True)
             if value is not None
         }
         for row in rows
@@ -91,19 +91,17 @@ def contacts_by_refs(
 def upsert_many(
     session: Session, *, tenant_id: uuid.UUID, customers: Sequence[dict[str, Any]], now: datetime
 ) -> dict[str, uuid.UUID]:
-    """Inserts new refs, overwrites given fields of known ones (a null keeps the stored value);
-    the id of each ref.
+    """Inserts new refs, overwrites given fields of known ones (a null keeps the stored value).
 
     Rows go in ref order, so two batches sharing customers lock them in the same order and
     cannot deadlock each other on PostgreSQL. The upsert is an `executemany` (one short
     statement, prepared once) with no RETURNING, which would make it one statement with a
-    placeholder per value. A customer given with its stored `id` (`contacts_by_refs`) keeps it:
-    customers are never deleted, so a stored ref's id never changes. The ids of the others are
-    read in one query (a ref another writer inserted meanwhile keeps that writer's id).
+    placeholder per value; the ids are then read in one query (a ref another writer inserted
+    meanwhile keeps that writer's id).
     """
     rows = [
         {
-            "id": customer.get("id") or uuid.uuid4(),
+            "id": uuid.uuid4(),
             "tenant_id": tenant_id,
             "created_at": now,
             "updated_at": now,
@@ -114,9 +112,7 @@ def upsert_many(
     ]
     dialect = _dialect(session)
     session.connection().execute(_UPSERTS[dialect], rows)
-    ids = {customer["ref"]: customer["id"] for customer in customers if "id" in customer}
-    new = [row["ref"] for row in rows if row["ref"] not in ids]
-    if new:
-        read = session.execute(_IDS[dialect], {"tenant_id": tenant_id, "refs": new})
-        ids |= {ref: customer_id for ref, customer_id in read}
-    return ids
+    ids = session.execute(
+        _IDS[dialect], {"tenant_id": tenant_id, "refs": [row["ref"] for row in rows]}
+    )
+    return {ref: customer_id for ref, customer_id in ids}
