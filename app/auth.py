@@ -9,7 +9,7 @@ import secrets
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -167,8 +167,9 @@ def authenticate(
     return principal
 
 
-def require(scope: Scope) -> Callable[[Principal], Principal]:
-    def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+def require(scope: Scope) -> Callable[[Principal], Awaitable[Principal]]:
+    async def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+        """Async because it does no I/O: a sync dependency costs a hop to a worker thread."""
         if not principal.has(scope):
             raise Forbidden(f"this endpoint needs the '{scope}' scope")
         return principal

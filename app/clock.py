@@ -35,7 +35,8 @@ class FrozenClock:
         self._now = moment.astimezone(UTC)
 
 
-def _app_clock(request: Request) -> Clock:
+async def _app_clock(request: Request) -> Clock:
+    """Async, as the other trivial dependencies: a sync one costs a hop to a worker thread."""
     clock: Clock = request.app.state.clock
     return clock
 

@@ -410,7 +410,8 @@ def get_settings() -> Settings:
     return Settings()
 
 
-def _app_settings(request: Request) -> Settings:
+async def _app_settings(request: Request) -> Settings:
+    """Async: a sync dependency costs each request a hop to a worker thread."""
     settings: Settings = request.app.state.settings
     return settings
 

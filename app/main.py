@@ -19,6 +19,7 @@ from app.deliveries import endpoints as deliveries
 from app.dispatch.scheduler import dispatching
 from app.enrollments import endpoints as enrollments
 from app.errors import install_error_handlers
+from app.heap import steady_heap
 from app.middleware import Admission, BodySizeLimit, RefuseUnstorableText, RequestId
 from app.migrate import head_revision
 from app.observability import endpoints as observability
@@ -81,6 +82,7 @@ def create_app(
                         clock=clock,
                     )
                 )
+            stack.enter_context(steady_heap())  # once everything has started
             yield
         engine.dispose()
 

@@ -287,15 +287,33 @@ def _pair_flaws(pairs: Iterable[tuple[str, str]], *, prefix: str = "") -> Iterat
             yield FieldError(field=f"{prefix}{name}", detail=flaw)
 
 
+_TEXT_FLAW = re.compile(rb"\x00|\\u0000|\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+"""What an unstorable string needs in a JSON body's bytes: a NUL byte (every UTF-16 or UTF-32
+body, which `json.loads` takes, has some), NUL or a surrogate escaped, or a surrogate encoded as
+UTF-8 (`json.loads` decodes with `surrogatepass`). Without one no string is unstorable."""
+
+
 def _json_flaws(body: bytes) -> Iterator[FieldError]:
     """Every key and value of the parsed body, in document order, by path (`items.3.loan_ref`).
 
     A body that does not parse is left to FastAPI, which answers it with its own 422. Walked
-    without recursion: `json.loads` nests as deep as Python may recurse.
+    without recursion: `json.loads` nests as deep as Python may recurse; and only when the
+    parse met a number that is not finite or the bytes hold what a bad string needs, so an
+    ordinary body is not walked at all (a 1,000-item batch's walk cost 10 ms of CPU).
     """
+    not_finite = False
+
+    def number(text: str) -> float:
+        nonlocal not_finite
+        value = float(text)  # NaN and the infinities too, and "1e999", which overflows
+        not_finite = not_finite or not math.isfinite(value)
+        return value
+
     try:
-        document = json.loads(body) if body else None
+        document = json.loads(body, parse_float=number, parse_constant=number) if body else None
     except (ValueError, RecursionError):
+        return
+    if not not_finite and not _TEXT_FLAW.search(body):
         return
     pending: list[tuple[tuple[str | int, ...], Any]] = [(("body",), document)]
     while pending:

@@ -95,6 +95,37 @@ TEXT_CASES: list[tuple[str, str, str, dict[str, Any], str]] = [
         "items.0.metadata.score",
     ),
     (
+        "number too large for a float",
+        "POST",
+        "/v1/reminders",
+        {
+            "content": json.dumps(reminder(metadata={"score": 1}))
+            .replace('"score": 1', '"score": 1e999')
+            .encode(),
+            "headers": JSON,
+        },
+        "metadata.score",
+    ),
+    (
+        "surrogate written as UTF-8 bytes",
+        "POST",
+        "/v1/reminders",
+        {
+            "content": json.dumps(reminder(loan_ref="x"), ensure_ascii=False)
+            .encode()
+            .replace(b'"x"', b'"\xed\xbf\xbf"'),
+            "headers": JSON,
+        },
+        "loan_ref",
+    ),
+    (
+        "UTF-16 body",
+        "POST",
+        "/v1/reminders",
+        {"content": json.dumps(reminder(loan_ref=NUL)).encode("utf-16"), "headers": JSON},
+        "loan_ref",
+    ),
+    (
         "opt-out ref",
         "POST",
         "/v1/opt-outs",

@@ -6,29 +6,65 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.db import dialect_insert
 from app.models.customers import Customer
 
 CONTACT_FIELDS = ("phone", "email", "locale", "timezone", "jurisdiction")
 
 
-def _ref_among(session: Session, refs: Collection[str]) -> sa.ColumnElement[bool]:
-    """`ref IN (...)`; on PostgreSQL `ref = ANY(%s)`, one array parameter: a thousand refs as a
-    thousand placeholders make a statement too long for psycopg's cache of parsed queries, so
-    it would be parsed again, slowly, for every batch."""
-    if session.get_bind().dialect.name == "postgresql":
-        return Customer.ref == sa.any_(sa.literal(list(refs), postgresql.ARRAY(sa.String())))
-    return Customer.ref.in_(refs)
+_REFS = {
+    "postgresql": Customer.ref
+    == sa.any_(sa.bindparam("refs", type_=postgresql.ARRAY(sa.String()))),
+    "sqlite": Customer.ref.in_(sa.bindparam("refs", expanding=True)),
+}
+"""`ref` among the `refs` parameter; on PostgreSQL `ref = ANY(%s)`, one array parameter: a
+thousand refs as a thousand placeholders make a statement too long for psycopg's cache of parsed
+queries, so it would be parsed again, slowly, for every batch."""
+_THIS_TENANT = Customer.tenant_id == sa.bindparam("tenant_id")
+_CONTACTS = {
+    dialect: sa.select(Customer.ref, *(getattr(Customer, name) for name in CONTACT_FIELDS)).where(
+        _THIS_TENANT, refs
+    )
+    for dialect, refs in _REFS.items()
+}
+_IDS = {
+    dialect: sa.select(Customer.ref, Customer.id).where(_THIS_TENANT, refs)
+    for dialect, refs in _REFS.items()
+}
+
+
+def _upsert(module: Any) -> sa.Insert:
+    new = module.insert(Customer)
+    upsert: sa.Insert = new.on_conflict_do_update(
+        index_elements=[Customer.tenant_id, Customer.ref],
+        set_={
+            "updated_at": new.excluded.updated_at,
+            **{
+                name: sa.func.coalesce(new.excluded[name], getattr(Customer, name))
+                for name in CONTACT_FIELDS
+            },
+        },
+    )
+    return upsert
+
+
+_UPSERTS = {"postgresql": _upsert(postgresql), "sqlite": _upsert(sqlite)}
+"""The statements a submission runs are built once, per dialect: building them cost about as
+much as running them."""
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
 
 
 def find_by_refs(
     session: Session, *, tenant_id: uuid.UUID, refs: Collection[str]
 ) -> dict[str, Customer]:
     rows = session.scalars(
-        sa.select(Customer).where(Customer.tenant_id == tenant_id, _ref_among(session, refs))
+        sa.select(Customer).where(_THIS_TENANT, _REFS[_dialect(session)]),
+        {"tenant_id": tenant_id, "refs": list(refs)},
     )
     return {customer.ref: customer for customer in rows}
 
@@ -39,9 +75,7 @@ def contacts_by_refs(
     """The stored contact fields of each known ref (a field not stored is left out), read as
     plain rows: a batch's thousand customers need no ORM objects."""
     rows = session.execute(
-        sa.select(Customer.ref, *(getattr(Customer, name) for name in CONTACT_FIELDS)).where(
-            Customer.tenant_id == tenant_id, _ref_among(session, refs)
-        )
+        _CONTACTS[_dialect(session)], {"tenant_id": tenant_id, "refs": list(refs)}
     )
     return {
         row[0]: {"ref": row[0]}
@@ -76,21 +110,9 @@ def upsert_many(
         }
         for customer in sorted(customers, key=lambda customer: str(customer["ref"]))
     ]
-    new = dialect_insert(session, Customer)
-    upsert = new.on_conflict_do_update(
-        index_elements=[Customer.tenant_id, Customer.ref],
-        set_={
-            "updated_at": new.excluded.updated_at,
-            **{
-                name: sa.func.coalesce(new.excluded[name], getattr(Customer, name))
-                for name in CONTACT_FIELDS
-            },
-        },
-    )
-    session.connection().execute(upsert, rows)
+    dialect = _dialect(session)
+    session.connection().execute(_UPSERTS[dialect], rows)
     ids = session.execute(
-        sa.select(Customer.ref, Customer.id).where(
-            Customer.tenant_id == tenant_id, _ref_among(session, [row["ref"] for row in rows])
-        )
+        _IDS[dialect], {"tenant_id": tenant_id, "refs": [row["ref"] for row in rows]}
     )
     return {ref: customer_id for ref, customer_id in ids}

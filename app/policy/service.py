@@ -463,7 +463,10 @@ def read(session: Session, *, tenant_id: uuid.UUID, name: str) -> Policy:
 def unknown_policy_errors(
     session: Session, *, tenant_id: uuid.UUID, named: Mapping[str, str]
 ) -> list[FieldError]:
-    """`named` maps field paths to policy names; one error per name that resolves to nothing."""
+    """`named` maps field paths to policy names; one error per name that resolves to nothing.
+    Only a name that is not a preset is looked up (most submissions name none)."""
+    if all(name in PRESETS for name in named.values()):
+        return []
     known = set(PRESETS) | set(repository.names(session, tenant_id=tenant_id))
     return [
         FieldError(field=field, detail=f"no policy '{name}'; known: {sorted(known)}")

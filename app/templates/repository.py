@@ -8,6 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.models.templates import TemplateLintSettings, TemplateVersion
+from app.models.tenants import Tenant
+from app.tenants.schemas import TenantSettings
 
 
 def current(
@@ -31,6 +33,56 @@ def current(
         .order_by(TemplateVersion.key)
     )
     return {row.key: row for row in rows}
+
+
+_LATEST = (
+    sa.select(TemplateVersion.key, sa.func.max(TemplateVersion.version).label("version"))
+    .where(
+        TemplateVersion.tenant_id == sa.bindparam("tenant_id"),
+        TemplateVersion.key.in_(sa.bindparam("keys", expanding=True)),
+    )
+    .group_by(TemplateVersion.key)
+    .subquery()
+)
+_CURRENT = (
+    sa.select(
+        TemplateVersion.key,
+        TemplateVersion.version,
+        TemplateVersion.description,
+        TemplateVersion.variables,
+        TemplateVersion.variants,
+    )
+    .join(
+        _LATEST,
+        sa.and_(TemplateVersion.key == _LATEST.c.key, TemplateVersion.version == _LATEST.c.version),
+    )
+    .where(TemplateVersion.tenant_id == sa.bindparam("tenant_id"))
+    .subquery()
+)
+_FOR_SUBMISSION = (
+    sa.select(
+        *(getattr(Tenant, name) for name in TenantSettings.model_fields),
+        TemplateLintSettings.extra_phrases,
+        _CURRENT,
+    )
+    .select_from(Tenant)
+    .outerjoin(TemplateLintSettings, TemplateLintSettings.tenant_id == Tenant.id)
+    .outerjoin(_CURRENT, sa.true())
+    .where(Tenant.id == sa.bindparam("tenant_id"))
+)
+"""Built once: a submission reads it every time, and building it cost as much as running it."""
+
+
+AnyRow = sa.Row[*tuple[Any, ...]]
+
+
+def for_submission(
+    session: Session, *, tenant_id: uuid.UUID, keys: Collection[str]
+) -> Sequence[AnyRow]:
+    """What a submission checks against, in one round trip: the tenant's settings and wording
+    additions (`extra_phrases`, None when it has none) with the current version of each
+    template of `keys`, one row per template found (`key` None on the only row if none is)."""
+    return session.execute(_FOR_SUBMISSION, {"tenant_id": tenant_id, "keys": list(keys)}).all()
 
 
 def get_version(

@@ -50,12 +50,12 @@ def _tenant(session: Session, tenant_id: uuid.UUID) -> dict[str, Any]:
     return settings_of(session.get_one(Tenant, tenant_id))
 
 
-def settings_of(tenant: Tenant) -> dict[str, Any]:
+def settings_of(tenant: Tenant | repository.AnyRow) -> dict[str, Any]:
     """The tenant's settings as templates see them (`tenant.display_name`...)."""
     return {name: getattr(tenant, name) for name in TenantSettings.model_fields}
 
 
-def _body(row: TemplateVersion) -> TemplateIn:
+def _body(row: TemplateVersion | repository.AnyRow) -> TemplateIn:
     return TemplateIn.model_validate(
         {
             "description": row.description,
@@ -199,7 +199,7 @@ def list_versions(session: Session, *, tenant_id: uuid.UUID, key: str) -> list[T
 
 @dataclass(frozen=True)
 class Submittable:
-    """What the submission check needs from the database, read in one query and one get."""
+    """What the submission check needs from the database, read in one query."""
 
     templates: dict[str, TemplateIn]
     """The current body of each template named that exists, by key."""
@@ -214,12 +214,15 @@ class Submittable:
 def read_for_submission(
     session: Session, *, tenant_id: uuid.UUID, keys: Collection[str]
 ) -> Submittable:
-    found = repository.current(session, tenant_id=tenant_id, keys=set(keys))
+    """Read afresh on every submission, in one statement, so a template saved or a setting
+    changed applies to the very next reminder, in every API process."""
+    rows = repository.for_submission(session, tenant_id=tenant_id, keys=keys)
+    found = [row for row in rows if row.key is not None]
     return Submittable(
-        templates={key: _body(row) for key, row in found.items()},
-        versions={key: row.version for key, row in found.items()},
-        tenant=_tenant(session, tenant_id),
-        phrases=_phrases(session, tenant_id),
+        templates={row.key: _body(row) for row in found},
+        versions={row.key: row.version for row in found},
+        tenant=settings_of(rows[0]),
+        phrases=phrase_lists(rows[0].extra_phrases or {}),
     )
 
 

@@ -37,17 +37,23 @@ def check_items(
     now: datetime,
     field_prefix: str = "",
 ) -> list[FieldError]:
-    tenant = session.get_one(Tenant, tenant_id)
-    configured = accounts.has(session, tenant_id=tenant_id, provider=WEBHOOK)
-    policies: dict[tuple[str | None, str | None], Policy] = {}
+    """Each read is made only when an item needs it: most submissions are neither webhooks
+    nor visits, and need none."""
     visits = {key for key, template in templates.items() if template.task == VISIT}
+    tenant = (
+        session.get_one(Tenant, tenant_id) if any(i.template in visits for i in items) else None
+    )
+    configured = any(Channel.WEBHOOK in item.channels for item in items) and accounts.has(
+        session, tenant_id=tenant_id, provider=WEBHOOK
+    )
+    policies: dict[tuple[str | None, str | None], Policy] = {}
     errors = []
     for index, item in enumerate(items):
         prefix = field_prefix.format(index=index)
         if Channel.WEBHOOK in item.channels and not configured:
             position = item.channels.index(Channel.WEBHOOK)
             errors.append(FieldError(field=f"{prefix}channels.{position}", detail=NOT_CONFIGURED))
-        if item.template not in visits:
+        if tenant is None or item.template not in visits:
             continue
         customer = customers[item.customer.ref]
         key = (item.policy, customer.get("jurisdiction"))

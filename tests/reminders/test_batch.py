@@ -99,3 +99,23 @@ def test_a_batch_is_one_bulk_insert_per_table_whatever_its_size(
     assert statements.count("INSERT") == 4  # customers, reminders, events, audit entries
     assert count(db, Reminder) == 1002
     assert count(db, ReminderEvent) == 1002
+
+
+def test_a_batch_of_known_and_new_customers_files_each_reminder_under_its_own_customer(
+    tenant: Tenant, db: Session, statements: list[str]
+) -> None:
+    known = tenant.client.post("/v1/reminders", json=reminder(customer=customer(ref="known")))
+    assert known.status_code == 202
+    [stored] = db.scalars(sa.select(Customer.id).where(Customer.ref == "known"))
+    refs = ["known", "new-1", "new-2"]
+    batch = [reminder(customer=customer(ref=ref), loan_ref=f"loan-{ref}") for ref in refs]
+    assert tenant.client.post("/v1/reminders/batch", json={"items": batch}).status_code == 202
+    filed = db.execute(
+        sa.select(Reminder.loan_ref, Customer.ref, Customer.id).join(
+            Customer, Reminder.customer_id == Customer.id
+        )
+    ).all()
+    assert sorted((loan, ref) for loan, ref, _ in filed) == sorted(
+        [("loan-1", "known")] + [(f"loan-{ref}", ref) for ref in refs]
+    )
+    assert {customer_id for _, ref, customer_id in filed if ref == "known"} == {stored}
