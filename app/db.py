@@ -35,9 +35,14 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
         return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Runs for every datetime read (a dispatch round reads thousands): the cheap tests
+        first."""
         if value is None:
             return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        zone = value.tzinfo
+        if zone is UTC:
+            return value
+        return value.replace(tzinfo=UTC) if zone is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -68,7 +73,16 @@ def create_db_engine(
         )
         sa.event.listen(engine, "connect", _configure_sqlite)
         return engine
-    return sa.create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True, **pool)
+    engine = sa.create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True, **pool)
+    sa.event.listen(engine, "connect", _configure_postgresql)
+    return engine
+
+
+def _configure_postgresql(dbapi_connection: Any, _record: Any) -> None:
+    """Timestamps come back in UTC, so reading one needs no conversion (UTCDateTime's first
+    test); SQL here never depends on the session's zone."""
+    dbapi_connection.execute("SET TIME ZONE 'UTC'")
+    dbapi_connection.commit()
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
