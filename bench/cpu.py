@@ -20,8 +20,8 @@ import pstats
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Coroutine, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -62,8 +62,12 @@ def environment(env: dict[str, str]) -> Iterator[None]:
         get_settings.cache_clear()
 
 
-async def drain(url: str) -> int:
-    """Runs rounds until none is due; how many reminders they took."""
+async def drain(
+    url: str, around: Callable[[], AbstractContextManager[object]] = nullcontext
+) -> tuple[int, float]:
+    """Runs rounds until none is due: how many reminders they took and the CPU seconds this
+    process spent on them (inside `around`), after a first round that warms up (imports,
+    statements compiled, connections made) and is not counted."""
     settings = get_settings()
     clock = SystemClock()
     registry = Registry.from_settings(
@@ -75,24 +79,20 @@ async def drain(url: str) -> int:
     )
     taken = 0
     try:
-        while batch := await dispatcher.run_once():
-            taken += batch
+        await dispatcher.run_once()
+        began = time.process_time()
+        with around():
+            while batch := await dispatcher.run_once():
+                taken += batch
+        return taken, time.process_time() - began
     finally:
         await registry.aclose()
         engine.dispose()
-    return taken
 
 
 async def inline(function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
     """`asyncio.to_thread` for profiling: cProfile sees only the thread it runs in."""
     return function(*args, **kwargs)
-
-
-def measure(rounds: Callable[[], Coroutine[Any, Any, int]]) -> tuple[int, float]:
-    """How many reminders `rounds` took, and the CPU seconds this process spent on them."""
-    began = time.process_time()
-    taken = asyncio.run(rounds())
-    return taken, time.process_time() - began
 
 
 def split(profile: cProfile.Profile) -> dict[str, float]:
@@ -112,16 +112,17 @@ def profiled(url: str, top: int) -> None:
     inline; prints the split over the round's steps and the `top` functions by own time."""
     profile = cProfile.Profile(time.thread_time)
 
-    async def rounds() -> int:
+    @contextmanager
+    def profiling() -> Iterator[None]:
         profile.enable()
         try:
-            return await drain(url)
+            yield
         finally:
             profile.disable()
 
     to_thread, asyncio.to_thread = asyncio.to_thread, inline
     try:
-        taken, cpu = measure(rounds)
+        taken, cpu = asyncio.run(drain(url, profiling))
     finally:
         asyncio.to_thread = to_thread
     print(f"profiled: {cpu * 1000 / max(taken, 1):.3f} ms CPU each (the profiler's own included)")
@@ -151,7 +152,7 @@ def main() -> None:
                     if profile:
                         profiled(seeded.url, args.top)
                         continue
-                    taken, cpu = measure(lambda: drain(seeded.url))
+                    taken, cpu = asyncio.run(drain(seeded.url))
                     print(f"{taken} reminders, {cpu * 1000 / max(taken, 1):.3f} ms CPU each")
 
 
