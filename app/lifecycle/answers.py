@@ -30,7 +30,8 @@ from app.models.vocabulary import AttemptStatus, ErrorKind
 
 @dataclass(frozen=True)
 class AttemptRow:
-    """An attempt as stored, or as an answer leaves it (`answered`)."""
+    """An attempt as started (app/lifecycle/starts.py), as read back, or as its answer leaves
+    it. What the dispatcher does not read back (`worker`, `recipient`, `locale`) is None then."""
 
     id: uuid.UUID
     tenant_id: uuid.UUID
@@ -52,6 +53,9 @@ class AttemptRow:
     cost_amount: Decimal | None = None
     cost_currency: str | None = None
     provider_response: dict[str, Any] | None = None
+    worker: str | None = None
+    recipient: str | None = None
+    locale: str | None = None
 
 
 ANSWER = (
