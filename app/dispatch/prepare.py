@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.customers.repository import CONTACT_FIELDS
+from app.db import among
 from app.dispatch.batch import Claimed
 from app.dispatch.claim import release, renew
 from app.dispatch.drafts import Draft, Drafts, Failure
@@ -218,7 +219,7 @@ def _rows(session: Session, reminder_ids: list[uuid.UUID]) -> dict[uuid.UUID, Ro
         sa.select(Reminder, Customer, Tenant)
         .join(Customer, Customer.id == Reminder.customer_id)
         .join(Tenant, Tenant.id == Reminder.tenant_id)
-        .where(Reminder.id.in_(reminder_ids))
+        .where(among(session, Reminder.id, reminder_ids))
         .order_by(Reminder.next_attempt_at, Reminder.id)
     )
     return {reminder.id: (reminder, customer, tenant) for reminder, customer, tenant in rows}

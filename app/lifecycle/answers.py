@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app.db import among
 from app.lifecycle.events import Event
 from app.lifecycle.timeline import Line, write
 from app.models.deliveries import DeliveryAttempt
@@ -121,7 +122,7 @@ def sending(session: Session, attempt_ids: Iterable[uuid.UUID]) -> dict[uuid.UUI
     rows = session.execute(
         sa.select(*attempt_columns, *reminder_columns)
         .join(Reminder, Reminder.id == DeliveryAttempt.reminder_id)
-        .where(DeliveryAttempt.id.in_(list(attempt_ids)))
+        .where(among(session, DeliveryAttempt.id, attempt_ids))
     )
     found = {}
     for row in rows:
