@@ -1,7 +1,7 @@
 """Engine, sessions and the shared column types; the request's session commits at the edge."""
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from fastapi import Depends, Request
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Session, sessionmaker
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -35,9 +35,14 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
         return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Runs for every datetime read (a dispatch round reads thousands): the cheap tests
+        first."""
         if value is None:
             return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        zone = value.tzinfo
+        if zone is UTC:
+            return value
+        return value.replace(tzinfo=UTC) if zone is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -68,7 +73,16 @@ def create_db_engine(
         )
         sa.event.listen(engine, "connect", _configure_sqlite)
         return engine
-    return sa.create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True, **pool)
+    engine = sa.create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True, **pool)
+    sa.event.listen(engine, "connect", _configure_postgresql)
+    return engine
+
+
+def _configure_postgresql(dbapi_connection: Any, _record: Any) -> None:
+    """Timestamps come back in UTC, so reading one needs no conversion (UTCDateTime's first
+    test); SQL here never depends on the session's zone."""
+    dbapi_connection.execute("SET TIME ZONE 'UTC'")
+    dbapi_connection.commit()
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -97,6 +111,18 @@ def get_session(request: Request) -> Iterator[Session]:
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 """Function scope: commit before the response is sent, so a failed commit is never a 2xx."""
+
+
+def among(
+    session: Session, column: InstrumentedAttribute[Any], values: Iterable[Any]
+) -> sa.ColumnElement[bool]:
+    """`column IN (...)`; on PostgreSQL `column = ANY(:values)`, one array parameter. psycopg
+    keeps parsed statements of at most 50 parameters; one with more (a dispatch round's 100
+    ids) is parsed again, in Python, every time it runs: about 1.5 ms each, ten times a round."""
+    listed = list(values)
+    if session.get_bind().dialect.name == "postgresql":
+        return column == sa.any_(sa.literal(listed, postgresql.ARRAY(column.type)))
+    return column.in_(listed)
 
 
 def dialect_insert(session: Session, model: type[Base]) -> postgresql.Insert | sqlite.Insert:

@@ -1,6 +1,6 @@
 """Parts 4 and 5: end-to-end dispatch by real `nudge worker` processes through the real Twilio
-adapter to the stand-in, beside the raw aiohttp loop to the same stand-in in the same run; and
-the 08:00 wave.
+adapter to the stand-in, beside the raw aiohttp loop and the twilio library's own loop to the
+same stand-in in the same run; and the 08:00 wave.
 
 Rates count from the first send to the last, by the stand-in's own clock: a worker's start-up
 and its first poll are not the service's throughput. The stand-in's log is the witness that
@@ -121,12 +121,12 @@ def dispatch(folder: Path, sizes: Sizes, meter: Meter, count: int) -> dict[str, 
         with standin(folder, meter, f"twilio:{name}") as twilio:
             if count == 1:
                 wire.post(twilio, sizes.wire)
+                wire.create(twilio, sizes.wire)
             with workers(
                 seeded.url, count, twilio=twilio, folder=folder, meter=meter, name=name
             ) as procs:
                 wait_drained(seeded.url, procs, limit_s=sizes.drain_limit_s, meter=meter, name=name)
         sends = twilio.sends()
-    raw = [s for s in sends if s.reference.startswith(wire.PREFIX)]
     ours, duplicates, lost = witness(sends, expected)
     first, last = ours[0].at, ours[-1].at
     figures[f"{name}_per_s"] = rate(ours)
@@ -136,14 +136,17 @@ def dispatch(folder: Path, sizes: Sizes, meter: Meter, count: int) -> dict[str, 
     figures[f"{name}_worker_cpu"] = meter.cpu_share(f"worker:{name}-", first, last)
     figures[f"{name}_postgres_cpu"] = meter.cpu_share(f"pg:{name}:", first, last)
     if count == 1:
-        raw_ids = {f"{wire.PREFIX}{i}" for i in range(sizes.wire)}
-        raw_ours, raw_dup, raw_lost = witness(raw, raw_ids)
-        figures["wire_per_s"] = rate(raw_ours)
-        figures["wire_duplicates"] = raw_dup
-        figures["wire_lost"] = raw_lost
-        figures["wire_standin_cpu"] = meter.cpu_share(
-            f"twilio:{name}", raw_ours[0].at, raw_ours[-1].at
-        )
+        for loop, prefix in (("wire", wire.PREFIX), ("twilio_loop", wire.LIBRARY_PREFIX)):
+            loop_ours, loop_dup, loop_lost = witness(
+                sends, {f"{prefix}{i}" for i in range(sizes.wire)}
+            )
+            figures[f"{loop}_per_s"] = rate(loop_ours)
+            figures[f"{loop}_duplicates"] = loop_dup
+            figures[f"{loop}_lost"] = loop_lost
+            figures[f"{loop}_standin_cpu"] = meter.cpu_share(
+                f"twilio:{name}", loop_ours[0].at, loop_ours[-1].at
+            )
+        figures["twilio_loop_ratio"] = figures["twilio_loop_per_s"] / figures["wire_per_s"]
         quarter = (last - first) / 4
         figures["rss_first_quarter_mb"] = meter.mean_rss_mb(
             f"worker:{name}-0", first, first + quarter

@@ -50,6 +50,13 @@ def lines(f: dict[str, float], sizes: Sizes) -> Iterator[Line]:
             ">= 0.50",
         )
         yield (
+            "  twilio library loop",
+            rate(f["twilio_loop_per_s"]),
+            wire,
+            f"{f['twilio_loop_ratio']:.2f}",
+            "",
+        )
+        yield (
             "dispatch, 2 workers",
             rate(f["dispatch2w_per_s"]),
             "1 worker",
@@ -57,9 +64,9 @@ def lines(f: dict[str, float], sizes: Sizes) -> Iterator[Line]:
             ">= 1.6",
         )
         yield (
-            "  stand-in CPU (loop/1w/2w)",
-            f"{f['wire_standin_cpu']:.0%} / {f['dispatch1w_standin_cpu']:.0%}"
-            f" / {f['dispatch2w_standin_cpu']:.0%}",
+            "  stand-in CPU (loop/library/1w/2w)",
+            f"{f['wire_standin_cpu']:.0%} / {f['twilio_loop_standin_cpu']:.0%}"
+            f" / {f['dispatch1w_standin_cpu']:.0%} / {f['dispatch2w_standin_cpu']:.0%}",
             "",
             "",
             "",
@@ -95,7 +102,7 @@ def lines(f: dict[str, float], sizes: Sizes) -> Iterator[Line]:
         )
         witnessed = sum(
             f[f"{run}_{what}"]
-            for run in ("wire", "dispatch1w", "dispatch2w", "wave", "wave_spread")
+            for run in ("wire", "twilio_loop", "dispatch1w", "dispatch2w", "wave", "wave_spread")
             for what in ("duplicates", "lost")
         )
         yield ("  sent twice or lost (stand-in log)", f"{witnessed:.0f}", "", "", "0")

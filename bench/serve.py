@@ -163,19 +163,25 @@ def standin(folder: Path, meter: Meter, name: str) -> Iterator[StandIn]:
         yield StandIn(url, log, process)
 
 
-@contextmanager
-def workers(
-    url: str, count: int, *, twilio: StandIn, folder: Path, meter: Meter, name: str
-) -> Iterator[list[subprocess.Popen[bytes]]]:
-    """`count` `nudge worker` processes sending SMS through the real Twilio adapter to the
-    stand-in, with their ordinary JSON logs (to a file)."""
-    env = service_env(url) | {
+def worker_env(url: str, twilio: StandIn) -> dict[str, str]:
+    """A worker's settings: the service's, and SMS through the real Twilio adapter to the
+    stand-in."""
+    return service_env(url) | {
         "NUDGE_TWILIO_ACCOUNT_SID": TWILIO_SID,
         "NUDGE_TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
         "NUDGE_TWILIO_FROM_NUMBER": FROM_NUMBER,
         "NUDGE_TWILIO_API_BASE": twilio.url,
         "NUDGE_PUBLIC_URL": "https://nudge.example",
     }
+
+
+@contextmanager
+def workers(
+    url: str, count: int, *, twilio: StandIn, folder: Path, meter: Meter, name: str
+) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """`count` `nudge worker` processes sending SMS through the real Twilio adapter to the
+    stand-in, with their ordinary JSON logs (to a file)."""
+    env = worker_env(url, twilio)
     with ExitStack() as stack:
         yield [
             stack.enter_context(

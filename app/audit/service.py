@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -41,7 +41,39 @@ def event_payload(event: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def attempt_payload(attempt: DeliveryAttempt) -> dict[str, Any]:
+class AttemptState(Protocol):
+    """What an attempt's entry records: a `DeliveryAttempt`, or the plain row a dispatch round
+    writes with Core (app/lifecycle/answers.py)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def tenant_id(self) -> uuid.UUID: ...
+    @property
+    def reminder_id(self) -> uuid.UUID: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def provider(self) -> str: ...
+    @property
+    def provider_message_id(self) -> str | None: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def provider_status(self) -> str | None: ...
+    @property
+    def error_code(self) -> str | None: ...
+    @property
+    def started_at(self) -> datetime: ...
+    @property
+    def finished_at(self) -> datetime | None: ...
+    @property
+    def body(self) -> str | None: ...
+    @property
+    def body_sha256(self) -> str | None: ...
+
+
+def attempt_payload(attempt: AttemptState) -> dict[str, Any]:
     digest = (
         hashlib.sha256(attempt.body.encode()).hexdigest()
         if attempt.body is not None
@@ -66,7 +98,7 @@ def append(
     session: Session,
     *,
     events: Sequence[Mapping[str, Any]],
-    attempts: Iterable[DeliveryAttempt],
+    attempts: Iterable[AttemptState],
     now: datetime,
 ) -> None:
     """Appends `events` (rows as inserted, with their ids) and `attempts` (as they stand now: a
@@ -90,12 +122,14 @@ def _append(session: Session, entries: list[Entry]) -> None:
     chain and no hashing in the writer's transaction, so a tenant's writers never take turns.
     The sequencer (app/audit/sequencer.py) links them in id order moments later.
 
-    `session.execute` flushes the caller's pending changes first, so an entry's id is taken
-    after the row it records was written (and locked, for an update): a later change of the
-    same row can only be inserted after this transaction ends, with a higher id, and so is
-    linked after this one; a row's latest entry is always its latest state."""
+    The caller's pending changes are flushed first, so an entry's id is taken after the row
+    it records was written (and locked, for an update): a later change of the same row can
+    only be inserted after this transaction ends, with a higher id, and so is linked after
+    this one; a row's latest entry is always its latest state. The insert itself is Core's
+    `executemany`: the ORM's bulk insert only added its own pass over every entry."""
     if entries:
-        session.execute(
+        session.flush()
+        session.connection().execute(
             sa.insert(AuditEntry),
             [
                 {"tenant_id": tenant_id, "kind": kind, "ref": ref, "payload": payload, "at": at}

@@ -15,7 +15,7 @@ records the id.
 
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -122,20 +122,20 @@ def _keep(
     # whose reference is wrong (which is then discarded).
     attempt = queries.attempt_by_provider_id(session, report.provider_message_id)
     if attempt is not None:
-        apply_pending(session, [attempt], now=now)
+        apply_pending(session, {report.provider_message_id: attempt.id}, now=now)
 
 
-def apply_pending(session: Session, attempts: Iterable[DeliveryAttempt], *, now: datetime) -> None:
-    """Applies the callbacks kept for these attempts' messages, in the order they arrived, and
-    deletes them.
+def apply_pending(session: Session, attempts: Mapping[str, uuid.UUID], *, now: datetime) -> None:
+    """Applies the callbacks kept for these messages (provider message id -> attempt id), in
+    the order they arrived, and deletes them. An attempt is read only when a callback waited
+    for it, which is seldom.
 
     The dispatcher's record calls it in the transaction that sets the attempts' provider ids,
     once it has updated their reminders: those row locks are what a callback arriving meanwhile
     waits on (`queries.awaits_provider_id`), so it is either kept before this runs or finds the
     id after.
     """
-    by_message = {a.provider_message_id: a for a in attempts if a.provider_message_id}
-    for callback in pending.take(session, by_message):
+    for callback in pending.take(session, attempts):
         report = StatusReport(
             provider_message_id=callback.provider_message_id,
             provider_status=callback.provider_status,
@@ -145,7 +145,8 @@ def apply_pending(session: Session, attempts: Iterable[DeliveryAttempt], *, now:
             reference=str(callback.reminder_id),
             to="",
         )
-        _apply(session, by_message[callback.provider_message_id], report, now=now)
+        attempt = session.get(DeliveryAttempt, attempts[callback.provider_message_id])
+        _apply(session, attempt, report, now=now)
 
 
 def _apply(

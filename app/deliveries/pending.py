@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app.db import among
 from app.models.pending_callbacks import PendingCallback
 from app.observability import metrics
 
@@ -59,7 +60,7 @@ def take(session: Session, provider_message_ids: Collection[str]) -> list[Pendin
         return []
     taken = session.scalars(
         sa.delete(PendingCallback)
-        .where(PendingCallback.provider_message_id.in_(provider_message_ids))
+        .where(among(session, PendingCallback.provider_message_id, provider_message_ids))
         .returning(PendingCallback)
     ).all()
     metrics.CALLBACKS_MATCHED.inc(len(taken))

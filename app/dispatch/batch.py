@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts
+from app.db import among
 from app.dispatch.claim import claim_due, recover_expired
 from app.dispatch.fallback import NONE, Fallback, History, histories
 from app.models.accounts import ProviderAccount
@@ -65,7 +66,7 @@ def claim_batch(
         sa.select(Reminder, Customer, Tenant)
         .join(Customer, Customer.id == Reminder.customer_id)
         .join(Tenant, Tenant.id == Reminder.tenant_id)
-        .where(Reminder.id.in_(claimed))
+        .where(among(session, Reminder.id, claimed))
         .order_by(Reminder.next_attempt_at, Reminder.id)
     ).all()
     past = histories(session, claimed)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app.db import among
 from app.lifecycle import bulk as lifecycle
 from app.lifecycle.changes import changes
 from app.models.deliveries import DeliveryAttempt
@@ -75,7 +76,7 @@ def renew(
     renewed = session.execute(
         sa.update(Reminder)
         .where(
-            Reminder.id.in_(reminder_ids),
+            among(session, Reminder.id, reminder_ids),
             Reminder.status == ReminderStatus.DISPATCHING,
             Reminder.claimed_by == worker,
         )
@@ -106,7 +107,7 @@ def release(
         lifecycle.move_where(
             session,
             target=ReminderStatus.SCHEDULED,
-            where=[Reminder.id.in_(reminder_ids), *mine],
+            where=[among(session, Reminder.id, reminder_ids), *mine],
             now=now,
             next_attempt_at=due_at,
         )

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app.db import among
 from app.lifecycle.events import Skipped
 from app.models.deliveries import DeliveryAttempt
 from app.models.reasons import DispatchReason
@@ -66,7 +67,7 @@ def histories(session: Session, reminder_ids: Iterable[uuid.UUID]) -> dict[uuid.
             DeliveryAttempt.error_kind,
             DeliveryAttempt.error_code,
         ).where(
-            DeliveryAttempt.reminder_id.in_(list(reminder_ids)),
+            among(session, DeliveryAttempt.reminder_id, reminder_ids),
             DeliveryAttempt.error_kind.in_((ErrorKind.RETRYABLE, ErrorKind.PERMANENT)),
         )
     )

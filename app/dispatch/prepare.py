@@ -15,11 +15,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.customers.repository import CONTACT_FIELDS
+from app.db import among
 from app.dispatch.batch import Claimed
 from app.dispatch.claim import release, renew
 from app.dispatch.drafts import Draft, Drafts, Failure
 from app.dispatch.fallback import NONE, Fallback, Skip, skipped_events
-from app.lifecycle.changes import Changes, changes
 from app.lifecycle.events import (
     ChannelFailure,
     Event,
@@ -27,6 +27,7 @@ from app.lifecycle.events import (
     NothingToSend,
     Skipped,
 )
+from app.lifecycle.starts import Starts, starts
 from app.models.customers import Customer
 from app.models.reasons import DRAFT_FAILURES, DispatchReason
 from app.models.reminders import Reminder
@@ -78,7 +79,7 @@ def start_sends(
     taken = _take(session, items, worker=worker, now=now, lease=lease, due_again_at=due_again_at)
     claimed = {item.reminder.id: item for item in items}
     started: list[Started] = []
-    with changes(session, now=now) as round_:
+    with starts(session, now=now) as round_:
         candidates = _candidates(round_, taken, claimed, drafts, fallback)
         for candidate, verdict in zip(
             candidates, gate(session, candidates=candidates, now=now, rng=rng), strict=True
@@ -97,7 +98,7 @@ def start_sends(
             draft = drafts[reminder.id][verdict.channel]
             assert isinstance(draft, Draft)
             provider = draft.provider
-            attempt = round_.start(
+            attempt_id = round_.start(
                 reminder,
                 channel=verdict.channel,
                 provider=provider,
@@ -106,14 +107,14 @@ def start_sends(
                 body=draft.text,
                 locale=draft.locale,
             )
-            started.append(Started(attempt.id, reminder.id, draft.message, provider))
+            started.append(Started(attempt_id, reminder.id, draft.message, provider))
         failures = [str(event.reason) for event in round_.events if _alone(event)]
     session.flush()
     return Prepared(started, failures)
 
 
 def _note_skips(
-    round_: Changes,
+    round_: Starts,
     reminder: Reminder,
     skips: Mapping[str, Skip],
     *,
@@ -158,7 +159,7 @@ def _take(
 
 
 def _candidates(
-    round_: Changes,
+    round_: Starts,
     rows: list[Row],
     claimed: Mapping[uuid.UUID, Claimed],
     drafts: Drafts,
@@ -169,7 +170,6 @@ def _candidates(
     of its first channel's failure."""
     candidates = []
     for reminder, customer, tenant in rows:
-        reminder.round_failures = 0  # it went through: strikes count rounds in a row
         options = drafts[reminder.id]
         usable = [channel for channel, d in options.items() if isinstance(d, Draft)]
         broken = [d for d in options.values() if isinstance(d, Failure)]
@@ -219,7 +219,7 @@ def _rows(session: Session, reminder_ids: list[uuid.UUID]) -> dict[uuid.UUID, Ro
         sa.select(Reminder, Customer, Tenant)
         .join(Customer, Customer.id == Reminder.customer_id)
         .join(Tenant, Tenant.id == Reminder.tenant_id)
-        .where(Reminder.id.in_(reminder_ids))
+        .where(among(session, Reminder.id, reminder_ids))
         .order_by(Reminder.next_attempt_at, Reminder.id)
     )
     return {reminder.id: (reminder, customer, tenant) for reminder, customer, tenant in rows}

@@ -1,12 +1,9 @@
 """Step three of a dispatch round, in one transaction: what each provider call came to."""
 
 import random
-import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TypeVar
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.deliveries import callbacks
@@ -14,13 +11,13 @@ from app.dispatch.fallback import NONE, Fallback, History, histories
 from app.dispatch.prepare import Started
 from app.dispatch.response import kept_response
 from app.dispatch.retry import RetryStrategy
-from app.lifecycle.changes import changes
+from app.lifecycle import answers
+from app.lifecycle.answers import AttemptRow, ReminderRow
 from app.lifecycle.events import Attempt, Event, SendFailed, Sent
 from app.models.customers import Customer
-from app.models.deliveries import DeliveryAttempt
 from app.models.optouts import OptOutChannel, OptOutSource
 from app.models.reasons import DispatchReason
-from app.models.reminders import EventKind, Reminder
+from app.models.reminders import EventKind
 from app.models.states import ReminderStatus
 from app.models.vocabulary import AttemptStatus, ErrorKind
 from app.observability import metrics
@@ -33,8 +30,6 @@ from channels.errors import (
     PermanentError,
     RetryableError,
 )
-
-RowT = TypeVar("RowT", DeliveryAttempt, Reminder)
 
 
 @dataclass(frozen=True)
@@ -54,39 +49,38 @@ def record_round(
     now: datetime,
     rng: random.Random,
 ) -> None:
-    attempts = _by_id(session, DeliveryAttempt, [o.started.attempt_id for o in outcomes])
-    reminders_ = _by_id(session, Reminder, [o.started.reminder_id for o in outcomes])
-    past = histories(session, reminders_)  # before this round's outcomes are written
-    with changes(session, now=now) as recorded:
-        for outcome in outcomes:
-            attempt = attempts[outcome.started.attempt_id]
-            reminder = reminders_[outcome.started.reminder_id]
-            result = outcome.result
-            error = result.error
-            metrics.SENDS.labels(attempt.channel, result.status).inc()
-            metrics.LATENCY.labels(attempt.provider).observe(outcome.latency_ms / 1000)
-            recorded.settle(attempt, AttemptStatus.of(result.status))
-            attempt.provider_message_id = result.provider_message_id
-            attempt.provider_status = result.provider_status
-            attempt.error_kind = ErrorKind.of(error)
-            attempt.error_code = getattr(error, "code", None)
-            attempt.error_message = error.message if error else None
-            attempt.finished_at, attempt.latency_ms = outcome.finished_at, outcome.latency_ms
-            if result.cost is not None:
-                attempt.cost_amount = result.cost.amount
-                attempt.cost_currency = result.cost.currency
-            attempt.provider_response = kept_response(result.raw)
-            moves = Moves(fallback, past.get(reminder.id, {}), reminder, attempt)
-            event, target, at = _next_state(session, moves, result, retry, now, rng)
-            recorded.move(reminder, target, event, next_attempt_at=at)
-    callbacks.apply_pending(session, attempts.values(), now=now)
+    """The round's attempts and reminders read in one statement, each answer turned into the
+    attempt's and the reminder's next state, all written at once (app/lifecycle/answers.py)."""
+    sends = answers.sending(session, [o.started.attempt_id for o in outcomes])
+    past = histories(session, [o.started.reminder_id for o in outcomes])  # before this round's
+    answered = []
+    for outcome in outcomes:
+        before = sends[outcome.started.attempt_id]
+        result = outcome.result
+        error = result.error
+        metrics.SENDS.labels(before.attempt.channel, result.status).inc()
+        metrics.LATENCY.labels(before.attempt.provider).observe(outcome.latency_ms / 1000)
+        attempt = replace(
+            before.attempt,
+            status=AttemptStatus.of(result.status),
+            provider_message_id=result.provider_message_id,
+            provider_status=result.provider_status,
+            error_kind=ErrorKind.of(error),
+            error_code=getattr(error, "code", None),
+            error_message=error.message if error else None,
+            finished_at=outcome.finished_at,
+            latency_ms=outcome.latency_ms,
+            cost_amount=None if result.cost is None else result.cost.amount,
+            cost_currency=None if result.cost is None else result.cost.currency,
+            provider_response=kept_response(result.raw),
+        )
+        moves = Moves(fallback, past.get(before.reminder.id, {}), before.reminder, attempt)
+        event, target, at = _next_state(session, moves, result, retry, now, rng)
+        answered.append(answers.Answered(before, attempt, target, event, at))
+    answers.record(session, answered=answered, now=now)
+    messages = {a.attempt.provider_message_id: a.attempt.id for a in answered}
+    callbacks.apply_pending(session, {m: a for m, a in messages.items() if m}, now=now)
     session.flush()
-
-
-def _by_id(session: Session, model: type[RowT], ids: list[uuid.UUID]) -> dict[uuid.UUID, RowT]:
-    """A round's rows in one query rather than one per outcome."""
-    rows = session.scalars(sa.select(model).where(model.id.in_(ids)))
-    return {row.id: row for row in rows}
 
 
 @dataclass(frozen=True)
@@ -96,8 +90,8 @@ class Moves:
     fallback: Fallback
     history: History
     """What its attempts before this one came to."""
-    reminder: Reminder
-    attempt: DeliveryAttempt
+    reminder: ReminderRow
+    attempt: AttemptRow
 
     def after_permanent(self) -> str | None:
         """The best channel left once this one is ruled out, spent or not."""
@@ -134,7 +128,7 @@ def _next_state(
     rng: random.Random,
 ) -> Next:
     reminder, attempt, error = moves.reminder, moves.attempt, result.error
-    sent_on = Attempt.of(attempt)
+    sent_on = Attempt(id=attempt.id, channel=attempt.channel, provider=attempt.provider)
     if error is None:
         sent = Sent(attempt=sent_on, provider_message_id=result.provider_message_id)
         return sent, ReminderStatus.SENT, None
@@ -198,7 +192,7 @@ def _next_state(
     return retried, ReminderStatus.DEFERRED, at
 
 
-def _opt_out(session: Session, reminder: Reminder, attempt: DeliveryAttempt, now: datetime) -> None:
+def _opt_out(session: Session, reminder: ReminderRow, attempt: AttemptRow, now: datetime) -> None:
     """The provider says the recipient unsubscribed (Twilio 21610): never text them again."""
     customer = session.get_one(Customer, reminder.customer_id)
     optouts.register(

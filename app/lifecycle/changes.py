@@ -1,9 +1,10 @@
 """State changes made reminder by reminder and attempt by attempt, written together.
 
-A unit of work (a dispatch round's step, a status callback, a strike) opens `changes`, makes its
-moves (each checked against the state tables at once) and leaves: its timeline lines are
-inserted in one statement and, with every attempt it started or moved, appended to the audit
-chain in the caller's transaction. Nothing is committed here.
+A unit of work (a status callback, a strike, a recovery) opens `changes`, makes its moves
+(each checked against the state tables at once) on ORM rows and leaves: its timeline lines are
+inserted in one statement and, with every attempt it moved, appended to the audit chain in the
+caller's transaction. Nothing is committed here. A dispatch round's own steps write in bulk
+with Core instead (starts.py, answers.py).
 """
 
 import uuid
@@ -41,7 +42,6 @@ class Changes:
     def __init__(self, session: Session, *, now: datetime) -> None:
         self.session, self.now = session, now
         self._lines: list[Line] = []
-        self._started: list[DeliveryAttempt] = []
         self._attempts: dict[uuid.UUID, DeliveryAttempt] = {}
 
     @property
@@ -71,37 +71,6 @@ class Changes:
         """A timeline line with no change of state (a channel skipped, a reply, a visit)."""
         self._lines.append(Line(tenant_id, reminder_id, event))
 
-    def start(
-        self,
-        reminder: Reminder,
-        *,
-        channel: str,
-        provider: str,
-        worker: str,
-        recipient: str,
-        body: str,
-        locale: str | None,
-    ) -> DeliveryAttempt:
-        """A new attempt, `sending` from now until the provider's answer is recorded."""
-        attempt = DeliveryAttempt(
-            id=uuid.uuid4(),
-            tenant_id=reminder.tenant_id,
-            reminder_id=reminder.id,
-            customer_id=reminder.customer_id,
-            channel=channel,
-            provider=provider,
-            worker=worker,
-            status=AttemptStatus.SENDING,
-            recipient=recipient,
-            body=body,
-            locale=locale,
-            started_at=self.now,
-        )
-        reminder.attempt_count += 1
-        self._started.append(attempt)
-        self._attempts[attempt.id] = attempt
-        return attempt
-
     def settle(self, attempt: DeliveryAttempt, target: AttemptStatus) -> None:
         """Moves the attempt to `target` or raises `IllegalTransition`. Whatever else the caller
         sets on it before leaving (provider id, error, cost) enters the audit entry too."""
@@ -110,9 +79,8 @@ class Changes:
         self._attempts[attempt.id] = attempt
 
     def write(self) -> None:
-        self.session.add_all(self._started)
         write(self.session, lines=self._lines, attempts=self._attempts.values(), now=self.now)
-        self._lines, self._started, self._attempts = [], [], {}
+        self._lines, self._attempts = [], {}
 
 
 @contextmanager

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
+from app.audit.service import AttemptState
 from app.lifecycle.events import Event
-from app.models.deliveries import DeliveryAttempt
 from app.models.reminders import ReminderEvent
 
 
@@ -25,7 +25,7 @@ class Line:
 
 
 def write(
-    session: Session, *, lines: Sequence[Line], attempts: Iterable[DeliveryAttempt], now: datetime
+    session: Session, *, lines: Sequence[Line], attempts: Iterable[AttemptState], now: datetime
 ) -> None:
     """One insert for all the lines, then one append to the audit chain for them and for the
     attempts as they stand now."""

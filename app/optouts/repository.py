@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from app.db import among
 from app.models.customers import Customer
 from app.models.optouts import OptOut, OptOutChannel
 from app.models.tenants import Tenant
@@ -27,9 +28,9 @@ def blocked_channels(
         sa.select(OptOut).where(
             OptOut.tenant_id.in_({c.tenant_id for c in customers}),
             sa.or_(
-                OptOut.customer_ref.in_([c.ref for c in customers]),
-                OptOut.phone.in_(phones),
-                OptOut.email.in_(emails),
+                among(session, OptOut.customer_ref, [c.ref for c in customers]),
+                among(session, OptOut.phone, phones),
+                among(session, OptOut.email, emails),
             ),
         )
     ).all()

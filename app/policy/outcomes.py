@@ -1,7 +1,7 @@
 """Turns a gate verdict into the reminder's new state and a line on its timeline."""
 
-from app.lifecycle.changes import Changes
 from app.lifecycle.events import Blocked
+from app.lifecycle.starts import Starts
 from app.models.reminders import EventKind, Reminder
 from app.models.states import ReminderStatus
 from app.policy.service import Verdict
@@ -18,7 +18,7 @@ EVENT_OF = {
 }
 
 
-def apply_block(changes: Changes, *, reminder: Reminder, verdict: Verdict) -> None:
+def apply_block(changes: Starts, *, reminder: Reminder, verdict: Verdict) -> None:
     """Defers, suppresses or expires the reminder, saying why and, for a deferral, until when
     in UTC and in the customer's own time."""
     until = verdict.at if verdict.action == "defer" else None

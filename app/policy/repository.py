@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app.db import among
 from app.models.customers import Customer
 from app.models.deliveries import DeliveryAttempt
 from app.models.policy import PolicyRecord
@@ -57,7 +58,7 @@ def lock_customers(session: Session, customer_ids: Collection[uuid.UUID]) -> set
     """
     if not customer_ids:
         return set()
-    chosen = Customer.id.in_(customer_ids)
+    chosen = among(session, Customer.id, customer_ids)
     if session.get_bind().dialect.name == "postgresql":
         return set(
             session.scalars(
@@ -119,7 +120,7 @@ def tallies(
             .where(*mine, attempt.started_at > since, *CONVERSATION)
             .scalar_subquery(),
             *(counted(moment, moments[moment]).scalar_subquery() for moment in ordered),
-        ).where(Customer.id.in_([customer.id for customer in customers]))
+        ).where(among(session, Customer.id, [customer.id for customer in customers]))
     )
     return {
         customer_id: Tally(last, talked, dict(zip(ordered, counts, strict=True)))

@@ -19,7 +19,7 @@ RULES: dict[str, re.Pattern[str]] = {
     "sets a status in a statement": re.compile(
         r"\.values\((?:[^()]|\([^()]*\))*?(?:\bstatus\s*=(?!=)|[\"']status[\"']\s*:)", re.S
     ),
-    "creates an attempt": re.compile(r"(?<!class )\bDeliveryAttempt\("),
+    "creates an attempt": re.compile(r"(?<!class )\b(?:DeliveryAttempt|AttemptRow)\("),
     "inserts reminders, attempts or events": re.compile(
         r"insert\(\s*(?:Reminder|ReminderEvent|DeliveryAttempt)\b"
         r"|(?i:insert\s+into\s+(?:reminders|reminder_events|delivery_attempts)\b)"
