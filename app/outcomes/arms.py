@@ -13,6 +13,8 @@ from collections.abc import Mapping
 
 HOLDOUT = "holdout"
 """The arm that receives no message; its conversions are the baseline."""
+CHAMPION = "champion"
+"""The arm a challenger is measured against when the experiment has one."""
 
 _SCALE = 2**64
 

@@ -1,0 +1,117 @@
+"""The outcomes report from plain records: pure, so a known scenario gives exact numbers.
+
+The unit is the enrolment. A group is a set of plan-made reminders (by plan, step, arm,
+channel, segment); it has enrolled the enrolments those reminders belong to and converted those
+with a repayment credited (see `attribution`) to one of them. Conversion over enrolments, not
+messages, keeps a plan with more steps from looking worse per message, and lets the holdout,
+which receives none, be compared: its reminders touch the loan when they would have been sent.
+"""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from app.outcomes.arms import CHAMPION, HOLDOUT
+from app.outcomes.attribution import DEFAULT_WINDOW, Credit, Repayment, Touch, attribute
+from app.outcomes.schemas import Dimension, Money, OutcomeGroup
+from app.outcomes.stats import median_hours, two_proportion_p, wilson
+
+Key = tuple[str | None, ...]
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """One plan-made reminder, with what the report groups it by."""
+
+    reminder_id: uuid.UUID
+    enrollment_id: uuid.UUID
+    loan_ref: str
+    plan: str
+    step: str | None
+    arm: str | None
+    channel: str | None
+    segment: str | None
+    sent: bool
+    delivered_at: datetime | None
+    send_at: datetime
+    window: timedelta = DEFAULT_WINDOW
+
+    def touch(self) -> Touch | None:
+        """When it reached the borrower; for the holdout, when it would have been sent."""
+        at = self.send_at if self.arm == HOLDOUT else self.delivered_at
+        return None if at is None else Touch(self.reminder_id, self.loan_ref, at, self.window)
+
+
+def build(
+    exposures: Sequence[Exposure], repayments: Iterable[Repayment], *, group_by: Sequence[Dimension]
+) -> tuple[list[OutcomeGroup], OutcomeGroup]:
+    """The groups in key order (nulls last), each arm compared with its baseline, and the total."""
+    touches = [touch for exposure in exposures if (touch := exposure.touch()) is not None]
+    credits: dict[uuid.UUID, list[Credit]] = defaultdict(list)
+    for credit in attribute(touches, repayments):
+        credits[credit.reminder_id].append(credit)
+    members: dict[Key, list[Exposure]] = defaultdict(list)
+    for exposure in exposures:
+        members[tuple(getattr(exposure, dimension) for dimension in group_by)].append(exposure)
+    groups = [
+        _summarise(dict(zip(group_by, key, strict=True)), members[key], credits)
+        for key in sorted(members, key=lambda key: [(part is None, part or "") for part in key])
+    ]
+    if Dimension.ARM in group_by:
+        _compare(groups, group_by)
+    return groups, _summarise({}, exposures, credits)
+
+
+def _summarise(
+    key: dict[Dimension, str | None],
+    exposures: Sequence[Exposure],
+    credits: dict[uuid.UUID, list[Credit]],
+) -> OutcomeGroup:
+    enrolled = {exposure.enrollment_id for exposure in exposures}
+    first: dict[uuid.UUID, Credit] = {}
+    amounts: dict[str, Decimal] = defaultdict(Decimal)
+    for exposure in exposures:
+        for credit in credits.get(exposure.reminder_id, []):
+            earliest = first.get(exposure.enrollment_id)
+            if earliest is None or credit.repayment.occurred_at < earliest.repayment.occurred_at:
+                first[exposure.enrollment_id] = credit
+            if credit.repayment.amount is not None and credit.repayment.currency is not None:
+                amounts[credit.repayment.currency] += credit.repayment.amount
+    interval = wilson(len(first), len(enrolled))
+    return OutcomeGroup(
+        **{dimension.value: value for dimension, value in key.items()},
+        enrolled=len(enrolled),
+        sent=sum(exposure.sent for exposure in exposures),
+        delivered=sum(exposure.delivered_at is not None for exposure in exposures),
+        repaid=len(first),
+        repaid_amount=[Money(currency=code, amount=amounts[code]) for code in sorted(amounts)],
+        conversion=len(first) / len(enrolled) if enrolled else None,
+        conversion_low=interval.low if interval else None,
+        conversion_high=interval.high if interval else None,
+        median_hours_to_repay=median_hours(credit.wait for credit in first.values()),
+    )
+
+
+def _compare(groups: list[OutcomeGroup], group_by: Sequence[Dimension]) -> None:
+    """Each arm against the champion of its group, or the holdout; the champion against the
+    holdout. Groups differ only in their arm to be comparable."""
+    others = [dimension for dimension in group_by if dimension is not Dimension.ARM]
+    arms: dict[Key, dict[str | None, OutcomeGroup]] = defaultdict(dict)
+    for group in groups:
+        arms[tuple(getattr(group, dimension) for dimension in others)][group.arm] = group
+    for same in arms.values():
+        for arm, group in same.items():
+            if arm in (None, HOLDOUT):
+                continue
+            baseline = same.get(CHAMPION) if arm != CHAMPION else None
+            baseline = baseline or same.get(HOLDOUT)
+            if baseline is None or group.conversion is None or baseline.conversion is None:
+                continue
+            group.compared_with = baseline.arm
+            group.difference = group.conversion - baseline.conversion
+            group.p_value = two_proportion_p(
+                group.repaid, group.enrolled, baseline.repaid, baseline.enrolled
+            )
