@@ -10,10 +10,12 @@ from app.models.audit import AuditEntry
 from app.models.customers import Customer
 from app.models.deliveries import DeliveryAttempt
 from app.models.dispatch import DispatchHeartbeat
+from app.models.enrollments import Enrollment, LoanEvent
 from app.models.idempotency import IdempotencyRecord
 from app.models.inbound import InboundMessage, InboundReceipt
 from app.models.optouts import OptOut
 from app.models.pending_callbacks import PendingCallback
+from app.models.plans import PlanVersion, SegmentRuleSet
 from app.models.policy import PolicyRecord
 from app.models.reminders import Reminder, ReminderEvent
 from app.models.templates import TemplateLintSettings, TemplateVersion
@@ -27,15 +29,19 @@ __all__ = [
     "Customer",
     "DeliveryAttempt",
     "DispatchHeartbeat",
+    "Enrollment",
     "IdempotencyRecord",
     "InboundMessage",
     "InboundReceipt",
+    "LoanEvent",
     "OptOut",
     "PendingCallback",
+    "PlanVersion",
     "PolicyRecord",
     "ProviderAccount",
     "Reminder",
     "ReminderEvent",
+    "SegmentRuleSet",
     "TemplateLintSettings",
     "TemplateVersion",
     "Tenant",

@@ -92,6 +92,12 @@ class Reminder(Base):
     """Dispatch rounds in a row this reminder made fail; at the limit it is set aside. Only the
     server's default, so that inserts through this table's columns still work on a database
     migrated to before it existed (the upgrade tests write such rows)."""
+    enrollment_id: Mapped[uuid.UUID | None]
+    """The enrolment whose plan made it (app/enrollments/); null for a reminder submitted. No
+    foreign key: SQLite cannot add one to an existing table without rebuilding it (0022)."""
+    plan_step: Mapped[str | None] = mapped_column(sa.String(100))
+    arm: Mapped[str | None] = mapped_column(sa.String(100))
+    """The experiment arm it was sent in (app/outcomes/arms.py)."""
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -1,7 +1,7 @@
 """The rules for accepting, reading and cancelling reminders."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -48,7 +48,43 @@ def create(
     budget: RenderBudget,
     field_prefix: str = "",
 ) -> list[ReminderOut]:
-    """Checks every item, then stores all of them with one bulk insert per table, or none.
+    """Checks every item, then stores all of them with one bulk insert per table, or none."""
+    checked = check(
+        session,
+        tenant_id=tenant_id,
+        items=items,
+        clock=clock,
+        budget=budget,
+        field_prefix=field_prefix,
+    )
+    customer_ids = customers.upsert_many(
+        session, tenant_id=tenant_id, customers=list(checked.customers.values()), now=checked.now
+    )
+    return store(session, tenant_id=tenant_id, checked=checked, customer_ids=customer_ids)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """Items that can be sent, with what storing them needs from the check's reads."""
+
+    items: Sequence[ReminderIn]
+    customers: dict[str, dict[str, Any]]
+    """Each customer as it will be stored: the record, overlaid by each item in turn."""
+    versions: dict[str, int]
+    tasks: dict[str, str | None]
+    now: datetime
+
+
+def check(
+    session: Session,
+    *,
+    tenant_id: uuid.UUID,
+    items: Sequence[ReminderIn],
+    clock: Clock,
+    budget: RenderBudget,
+    field_prefix: str = "",
+) -> Checked:
+    """Every reason an item could never be sent, raised as one 422; else what `store` needs.
 
     The checks read, then their transaction ends: each item is rendered as it will be sent
     (so a value its template cannot render is a 422 now, not a failed send later) while no
@@ -94,25 +130,42 @@ def create(
     )
     if errors:
         raise ValidationFailed(errors)
-
-    tasks = {key: template.task for key, template in stored.templates.items()}
-    customer_ids = customers.upsert_many(
-        session, tenant_id=tenant_id, customers=list(merged.values()), now=now
+    return Checked(
+        items=items,
+        customers=merged,
+        versions=stored.versions,
+        tasks={key: template.task for key, template in stored.templates.items()},
+        now=now,
     )
+
+
+def store(
+    session: Session,
+    *,
+    tenant_id: uuid.UUID,
+    checked: Checked,
+    customer_ids: Mapping[str, uuid.UUID],
+    columns: Sequence[Mapping[str, Any]] | None = None,
+) -> list[ReminderOut]:
+    """Stores checked items whose customers are stored (`customer_ids`, by ref), each with its
+    `columns` if given (the enrolment, plan step and arm of a reminder a plan made)."""
+    if not checked.items:
+        return []
     rows = [
         _reminder_row(
             item,
             tenant_id,
             customer_ids[item.customer.ref],
-            now,
-            template_version=stored.versions[item.template],
-            task=tasks[item.template],
+            checked.now,
+            template_version=checked.versions[item.template],
+            task=checked.tasks[item.template],
         )
-        for item in items
+        | (dict(columns[index]) if columns is not None else {})
+        for index, item in enumerate(checked.items)
     ]
-    rows = lifecycle.accept(session, reminders=rows, now=now)
+    rows = lifecycle.accept(session, reminders=rows, now=checked.now)
     metrics.ACCEPTED.inc(len(rows))
-    return [_accepted(row, item) for row, item in zip(rows, items, strict=True)]
+    return [_accepted(row, item) for row, item in zip(rows, checked.items, strict=True)]
 
 
 def _accepted(row: dict[str, Any], item: ReminderIn) -> ReminderOut:
