@@ -9,15 +9,15 @@ which receives none, be compared: its reminders touch the loan when they would h
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from app.outcomes.arms import CHAMPION, HOLDOUT
 from app.outcomes.attribution import DEFAULT_WINDOW, Credit, Repayment, Touch, attribute
 from app.outcomes.schemas import Dimension, Money, OutcomeGroup
 from app.outcomes.stats import median_hours, two_proportion_p, wilson
+from app.plans.schemas import HOLDOUT_ARM
 
 Key = tuple[str | None, ...]
 
@@ -41,14 +41,21 @@ class Exposure:
 
     def touch(self) -> Touch | None:
         """When it reached the borrower; for the holdout, when it would have been sent."""
-        at = self.send_at if self.arm == HOLDOUT else self.delivered_at
+        at = self.send_at if self.arm == HOLDOUT_ARM else self.delivered_at
         return None if at is None else Touch(self.reminder_id, self.loan_ref, at, self.window)
 
 
 def build(
-    exposures: Sequence[Exposure], repayments: Iterable[Repayment], *, group_by: Sequence[Dimension]
+    exposures: Sequence[Exposure],
+    repayments: Iterable[Repayment],
+    *,
+    group_by: Sequence[Dimension],
+    champions: Mapping[str, str],
 ) -> tuple[list[OutcomeGroup], OutcomeGroup]:
-    """The groups in key order (nulls last), each arm compared with its baseline, and the total."""
+    """The groups in key order (nulls last), each arm compared with its baseline, and the total.
+
+    `champions`: each plan's champion arm (its first variant), for the comparisons.
+    """
     touches = [touch for exposure in exposures if (touch := exposure.touch()) is not None]
     credits: dict[uuid.UUID, list[Credit]] = defaultdict(list)
     for credit in attribute(touches, repayments):
@@ -61,7 +68,7 @@ def build(
         for key in sorted(members, key=lambda key: [(part is None, part or "") for part in key])
     ]
     if Dimension.ARM in group_by:
-        _compare(groups, group_by)
+        _compare(groups, group_by, champions)
     return groups, _summarise({}, exposures, credits)
 
 
@@ -95,19 +102,23 @@ def _summarise(
     )
 
 
-def _compare(groups: list[OutcomeGroup], group_by: Sequence[Dimension]) -> None:
-    """Each arm against the champion of its group, or the holdout; the champion against the
-    holdout. Groups differ only in their arm to be comparable."""
+def _compare(
+    groups: list[OutcomeGroup], group_by: Sequence[Dimension], champions: Mapping[str, str]
+) -> None:
+    """Each arm against its plan's champion, else the holdout; the champion against the holdout.
+    Groups that differ only in their arm are compared. Without the plan among the dimensions,
+    the champion is the one arm of the group that champions some plan, if there is one."""
     others = [dimension for dimension in group_by if dimension is not Dimension.ARM]
     arms: dict[Key, dict[str | None, OutcomeGroup]] = defaultdict(dict)
     for group in groups:
         arms[tuple(getattr(group, dimension) for dimension in others)][group.arm] = group
     for same in arms.values():
+        champion = _champion(same, champions)
         for arm, group in same.items():
-            if arm in (None, HOLDOUT):
+            if arm in (None, HOLDOUT_ARM):
                 continue
-            baseline = same.get(CHAMPION) if arm != CHAMPION else None
-            baseline = baseline or same.get(HOLDOUT)
+            rival = champion if champion not in (None, arm) else HOLDOUT_ARM
+            baseline = same.get(rival) or same.get(HOLDOUT_ARM)
             if baseline is None or group.conversion is None or baseline.conversion is None:
                 continue
             group.compared_with = baseline.arm
@@ -115,3 +126,11 @@ def _compare(groups: list[OutcomeGroup], group_by: Sequence[Dimension]) -> None:
             group.p_value = two_proportion_p(
                 group.repaid, group.enrolled, baseline.repaid, baseline.enrolled
             )
+
+
+def _champion(same: Mapping[str | None, OutcomeGroup], champions: Mapping[str, str]) -> str | None:
+    plans = {group.plan for group in same.values()}
+    if len(plans) == 1 and (plan := plans.pop()) is not None:
+        return champions.get(plan)
+    candidates = [arm for arm in same if arm in set(champions.values())]
+    return candidates[0] if len(candidates) == 1 else None

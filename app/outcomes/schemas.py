@@ -47,8 +47,9 @@ class OutcomeGroup(BaseModel):
     )
     compared_with: str | None = Field(
         default=None,
-        description="The arm this one is compared with: `champion` in the same group, else "
-        "`holdout`; null when there is neither (or this arm is the holdout).",
+        description="The arm this one is compared with: its plan's champion (the first "
+        "variant) in the same group, else the `holdout`; the champion is compared with the "
+        "holdout. Null when there is neither, or for the holdout.",
     )
     difference: float | None = Field(
         default=None, description="This arm's conversion minus `compared_with`'s."

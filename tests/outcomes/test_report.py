@@ -14,6 +14,7 @@ from tests.outcomes import scenario
 from tests.outcomes.independent import pearson_p, score_test_bound
 
 ARM = [Dimension.ARM]
+CHAMPIONS = {"collections": "champion"}
 
 
 def scenario_records() -> tuple[list[Exposure], list[Repayment]]:
@@ -56,7 +57,7 @@ def by_arm(groups: list[OutcomeGroup]) -> dict[str | None, OutcomeGroup]:
 
 
 def test_the_scenario_gives_exact_counts_intervals_medians_and_p_value() -> None:
-    groups, total = build(*scenario_records(), group_by=ARM)
+    groups, total = build(*scenario_records(), group_by=ARM, champions=CHAMPIONS)
     arms = by_arm(groups)
     assert list(arms) == ["challenger", "champion"]
     champion, challenger = arms["champion"], arms["challenger"]
@@ -98,7 +99,9 @@ def test_the_scenario_gives_exact_counts_intervals_medians_and_p_value() -> None
 
 
 def test_by_step_each_repayment_counts_at_the_step_that_preceded_it() -> None:
-    groups, _ = build(*scenario_records(), group_by=[Dimension.STEP, Dimension.ARM])
+    groups, _ = build(
+        *scenario_records(), group_by=[Dimension.STEP, Dimension.ARM], champions=CHAMPIONS
+    )
     repaid = {(group.step, group.arm): group.repaid for group in groups}
     assert repaid == {
         ("d-1", "challenger"): 50,
@@ -111,7 +114,9 @@ def test_by_step_each_repayment_counts_at_the_step_that_preceded_it() -> None:
 
 
 def test_without_the_arm_dimension_nothing_is_compared() -> None:
-    groups, _ = build(*scenario_records(), group_by=[Dimension.PLAN, Dimension.SEGMENT])
+    groups, _ = build(
+        *scenario_records(), group_by=[Dimension.PLAN, Dimension.SEGMENT], champions=CHAMPIONS
+    )
     assert [(group.plan, group.segment, group.repaid) for group in groups] == [
         ("collections", "low-risk", 250)
     ]
@@ -122,12 +127,12 @@ def test_without_the_arm_dimension_nothing_is_compared() -> None:
 T = datetime(2026, 12, 1, 9, tzinfo=UTC)
 
 
-def exposure(number: int, arm: str | None, *, delivered: bool = True) -> Exposure:
+def exposure(number: int, arm: str | None, *, delivered: bool = True, plan: str = "p") -> Exposure:
     return Exposure(
         reminder_id=uuid.UUID(int=number),
         enrollment_id=uuid.UUID(int=10_000 + number),
         loan_ref=f"loan-{number}",
-        plan="p",
+        plan=plan,
         step="d0",
         arm=arm,
         channel=None if arm == "holdout" else "sms",
@@ -146,7 +151,7 @@ def test_the_holdout_is_touched_when_its_step_would_have_been_sent_and_is_the_ba
     exposures = [exposure(n, "champion") for n in range(10)]
     exposures += [exposure(n, "holdout", delivered=False) for n in range(10, 20)]
     repayments = [repayment(n, timedelta(hours=2)) for n in (0, 1, 2, 3, 10)]
-    groups, _ = build(exposures, repayments, group_by=ARM)
+    groups, _ = build(exposures, repayments, group_by=ARM, champions={"p": "champion"})
     arms = by_arm(groups)
     assert (arms["holdout"].sent, arms["holdout"].delivered, arms["holdout"].repaid) == (0, 0, 1)
     assert arms["holdout"].compared_with is None
@@ -155,21 +160,20 @@ def test_the_holdout_is_touched_when_its_step_would_have_been_sent_and_is_the_ba
     assert arms["champion"].p_value == pytest.approx(pearson_p(4, 10, 1, 10), rel=1e-9)
 
 
-def test_a_reminder_never_delivered_earns_no_credit_and_amounts_without_one_are_not_summed() -> (
-    None
-):
+def test_an_undelivered_reminder_earns_no_credit_and_a_repayment_without_amount_no_sum() -> None:
     exposures = [exposure(0, None, delivered=False), exposure(1, None)]
     groups, total = build(
         exposures,
         [repayment(0, timedelta(hours=1)), repayment(1, timedelta(hours=1))],
         group_by=ARM,
+        champions={},
     )
     assert [(group.arm, group.repaid, group.repaid_amount) for group in groups] == [(None, 1, [])]
     assert total.median_hours_to_repay == 1.0
 
 
 def test_an_empty_report_has_a_total_of_nothing() -> None:
-    groups, total = build([], [], group_by=ARM)
+    groups, total = build([], [], group_by=ARM, champions={})
     assert groups == []
     assert (
         total.enrolled,
@@ -182,3 +186,52 @@ def test_an_empty_report_has_a_total_of_nothing() -> None:
         None,
         None,
     )
+
+
+def test_the_champion_is_the_plans_first_variant_whatever_its_name() -> None:
+    exposures = [exposure(n, "gentle") for n in range(10)] + [
+        exposure(n, "firm") for n in range(10, 20)
+    ]
+    exposures += [exposure(n, "holdout", delivered=False) for n in range(20, 30)]
+    repayments = [repayment(n, timedelta(hours=1)) for n in (0, 1, 10, 11, 12, 20)]
+    for group_by in (ARM, [Dimension.PLAN, Dimension.ARM]):
+        arms = by_arm(build(exposures, repayments, group_by=group_by, champions={"p": "gentle"})[0])
+        assert (arms["firm"].compared_with, arms["gentle"].compared_with) == ("gentle", "holdout")
+        assert arms["firm"].difference == pytest.approx(0.1)
+
+
+def test_arms_of_two_plans_are_compared_within_their_own_plan() -> None:
+    exposures = [exposure(n, "a", plan="p") for n in range(5)] + [
+        exposure(n, "b", plan="p") for n in range(5, 10)
+    ]
+    exposures += [exposure(n, "b", plan="q") for n in range(10, 15)] + [
+        exposure(n, "c", plan="q") for n in range(15, 20)
+    ]
+    repayments = [repayment(n, timedelta(hours=1)) for n in (0, 5, 6, 10, 15, 16, 17)]
+    groups, _ = build(
+        exposures,
+        repayments,
+        group_by=[Dimension.PLAN, Dimension.ARM],
+        champions={"p": "a", "q": "b"},
+    )
+    compared = {(g.plan, g.arm): (g.compared_with, g.difference) for g in groups}
+    assert compared == {
+        ("p", "a"): (None, None),
+        ("p", "b"): ("a", pytest.approx(0.2)),
+        ("q", "b"): (None, None),
+        ("q", "c"): ("b", pytest.approx(0.4)),
+    }
+    # across plans, "b" champions one plan and challenges another: no single baseline
+    assert all(
+        g.compared_with is None
+        for g in build(exposures, repayments, group_by=ARM, champions={"p": "a", "q": "b"})[0]
+    )
+
+
+def test_arms_without_a_champion_or_holdout_are_not_compared() -> None:
+    exposures = [exposure(n, "x") for n in range(5)] + [exposure(n, "y") for n in range(5, 10)]
+    groups, _ = build(exposures, [repayment(0, timedelta(hours=1))], group_by=ARM, champions={})
+    assert [(g.arm, g.compared_with, g.p_value) for g in groups] == [
+        ("x", None, None),
+        ("y", None, None),
+    ]
