@@ -4,17 +4,21 @@ The unit is the enrolment. A group is a set of plan-made reminders (by plan, ste
 channel, segment); it has enrolled the enrolments those reminders belong to and converted those
 with a repayment credited (see `attribution`) to one of them. Conversion over enrolments, not
 messages, keeps a plan with more steps from looking worse per message, and lets the holdout,
-which receives none, be compared: its reminders touch the loan when they would have been sent.
+which receives none, be compared.
+
+The touches repayments are credited to are given apart from the reported reminders: a
+repayment goes to its loan's last delivered reminder even when that one is outside the period
+reported (or was not made by a plan), and then counts for no group here.
 """
 
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from decimal import Decimal
 
-from app.outcomes.attribution import DEFAULT_WINDOW, Credit, Repayment, Touch, attribute
+from app.money import minor_digits
+from app.outcomes.attribution import Credit, Repayment, Touch, attribute
 from app.outcomes.schemas import Dimension, Money, OutcomeGroup
 from app.outcomes.stats import median_hours, two_proportion_p, wilson
 from app.plans.schemas import HOLDOUT_ARM
@@ -24,29 +28,23 @@ Key = tuple[str | None, ...]
 
 @dataclass(frozen=True)
 class Exposure:
-    """One plan-made reminder, with what the report groups it by."""
+    """One reported plan-made reminder (or a step the holdout would have had), with what the
+    report groups it by."""
 
     reminder_id: uuid.UUID
     enrollment_id: uuid.UUID
-    loan_ref: str
     plan: str
     step: str | None
     arm: str | None
     channel: str | None
     segment: str | None
     sent: bool
-    delivered_at: datetime | None
-    send_at: datetime
-    window: timedelta = DEFAULT_WINDOW
-
-    def touch(self) -> Touch | None:
-        """When it reached the borrower; for the holdout, when it would have been sent."""
-        at = self.send_at if self.arm == HOLDOUT_ARM else self.delivered_at
-        return None if at is None else Touch(self.reminder_id, self.loan_ref, at, self.window)
+    delivered: bool
 
 
 def build(
     exposures: Sequence[Exposure],
+    touches: Iterable[Touch],
     repayments: Iterable[Repayment],
     *,
     group_by: Sequence[Dimension],
@@ -56,7 +54,6 @@ def build(
 
     `champions`: each plan's champion arm (its first variant), for the comparisons.
     """
-    touches = [touch for exposure in exposures if (touch := exposure.touch()) is not None]
     credits: dict[uuid.UUID, list[Credit]] = defaultdict(list)
     for credit in attribute(touches, repayments):
         credits[credit.reminder_id].append(credit)
@@ -92,9 +89,11 @@ def _summarise(
         **{dimension.value: value for dimension, value in key.items()},
         enrolled=len(enrolled),
         sent=sum(exposure.sent for exposure in exposures),
-        delivered=sum(exposure.delivered_at is not None for exposure in exposures),
+        delivered=sum(exposure.delivered for exposure in exposures),
         repaid=len(first),
-        repaid_amount=[Money(currency=code, amount=amounts[code]) for code in sorted(amounts)],
+        repaid_amount=[
+            Money(currency=code, amount=_exact(amounts[code], code)) for code in sorted(amounts)
+        ],
         conversion=len(first) / len(enrolled) if enrolled else None,
         conversion_low=interval.low if interval else None,
         conversion_high=interval.high if interval else None,
@@ -134,3 +133,8 @@ def _champion(same: Mapping[str | None, OutcomeGroup], champions: Mapping[str, s
         return champions.get(plan)
     candidates = [arm for arm in same if arm in set(champions.values())]
     return candidates[0] if len(candidates) == 1 else None
+
+
+def _exact(amount: Decimal, currency: str) -> Decimal:
+    """In the currency's minor unit, as lenders send amounts (`15000.00`, not `15000.000000`)."""
+    return amount.quantize(Decimal(1).scaleb(-minor_digits(currency)))

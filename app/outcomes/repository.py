@@ -39,7 +39,6 @@ def _plan_made(
             R.plan_step,
             R.arm,
             E.segment,
-            R.send_at,
         )
         .join(
             E,
@@ -87,30 +86,52 @@ def provider_words(
     )
 
 
-def holdouts(
-    session: Session, *, tenant_id: uuid.UUID, arm: str, until: datetime | None
-) -> Sequence[RowMapping]:
-    """Enrolments in the holdout made before `until`, with the zone their steps would keep."""
-    query = (
-        sa.select(
-            E.id,
-            E.loan_ref,
-            E.plan_key,
-            E.plan_version,
-            E.segment,
-            E.due_date,
-            E.amount_due,
-            E.attributes,
-            E.created_at,
-            sa.func.coalesce(Customer.timezone, Tenant.default_timezone).label("timezone"),
+def reached(session: Session, *, tenant_id: uuid.UUID) -> Sequence[RowMapping]:
+    """(id, loan_ref, at, plan_key, plan_version) of every reminder of an enrolled loan that
+    reached the borrower, plan-made or not, with when it first did and the loan's plan: the
+    touches a repayment may be credited to, whatever period is reported."""
+    return (
+        session.execute(
+            sa.select(
+                R.id,
+                R.loan_ref,
+                sa.func.min(ReminderEvent.at).label("at"),
+                E.plan_key,
+                E.plan_version,
+            )
+            .join(E, sa.and_(E.tenant_id == R.tenant_id, E.loan_ref == R.loan_ref))
+            .join(ReminderEvent, ReminderEvent.reminder_id == R.id)
+            .where(R.tenant_id == tenant_id, ReminderEvent.kind.in_(REACHED))
+            .group_by(R.id, R.loan_ref, E.plan_key, E.plan_version)
         )
-        .join(Customer, Customer.id == E.customer_id)
-        .join(Tenant, Tenant.id == E.tenant_id)
-        .where(E.tenant_id == tenant_id, E.arm == arm)
+        .mappings()
+        .all()
     )
-    if until is not None:
-        query = query.where(E.created_at < until)
-    return session.execute(query).mappings().all()
+
+
+def holdouts(session: Session, *, tenant_id: uuid.UUID, arm: str) -> Sequence[RowMapping]:
+    """Enrolments in the holdout, with the zone their steps would keep."""
+    return (
+        session.execute(
+            sa.select(
+                E.id,
+                E.loan_ref,
+                E.plan_key,
+                E.plan_version,
+                E.segment,
+                E.due_date,
+                E.amount_due,
+                E.attributes,
+                E.created_at,
+                sa.func.coalesce(Customer.timezone, Tenant.default_timezone).label("timezone"),
+            )
+            .join(Customer, Customer.id == E.customer_id)
+            .join(Tenant, Tenant.id == E.tenant_id)
+            .where(E.tenant_id == tenant_id, E.arm == arm)
+        )
+        .mappings()
+        .all()
+    )
 
 
 def plans(

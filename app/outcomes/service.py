@@ -3,6 +3,7 @@ repayments that followed, read through the repository and summed up by `report`.
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,11 +11,13 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session
 
 from app.outcomes import repository
-from app.outcomes.attribution import DEFAULT_WINDOW, Repayment
+from app.outcomes.attribution import DEFAULT_WINDOW, Repayment, Touch
 from app.outcomes.holdout import HeldOut, champion, would_have_sent
 from app.outcomes.report import Exposure, build
 from app.outcomes.schemas import Dimension, OutcomeStats
 from app.plans.schemas import HOLDOUT_ARM, PlanIn
+
+Plans = Mapping[tuple[str, int], PlanIn]
 
 
 def outcomes(
@@ -27,18 +30,26 @@ def outcomes(
 ) -> OutcomeStats:
     reminders = repository.reminders(session, tenant_id=tenant_id, since=since, until=until)
     words = repository.provider_words(session, tenant_id=tenant_id, since=since, until=until)
-    held = repository.holdouts(session, tenant_id=tenant_id, arm=HOLDOUT_ARM, until=until)
-    versions = {(row["plan_key"], row["plan_version"]) for row in [*reminders, *held]}
+    reached = repository.reached(session, tenant_id=tenant_id)
+    held = repository.holdouts(session, tenant_id=tenant_id, arm=HOLDOUT_ARM)
+    versions = {(row["plan_key"], row["plan_version"]) for row in [*reminders, *reached, *held]}
     plans = {
         version: PlanIn.model_validate(body)
         for version, body in repository.plans(
             session, tenant_id=tenant_id, versions=versions
         ).items()
     }
-    exposures = _sent(reminders, words, plans) + _held_out(held, plans, since, until)
+    holdout = HeldOutSteps(since, until)
+    for row in held:
+        holdout.add(row, plans)
     groups, total = build(
-        exposures,
-        _repayments(repository.repayments(session, tenant_id=tenant_id, since=since)),
+        _reported(reminders, words) + holdout.exposures,
+        [Touch(row["id"], row["loan_ref"], row["at"], _window(plans, row)) for row in reached]
+        + holdout.touches,
+        [
+            Repayment(**row)
+            for row in repository.repayments(session, tenant_id=tenant_id, since=since)
+        ],
         group_by=group_by,
         champions={key: champion(plan) for (key, _), plan in plans.items()},
     )
@@ -47,20 +58,16 @@ def outcomes(
     )
 
 
-def _window(plans: Mapping[tuple[str, int], PlanIn], row: RowMapping) -> timedelta:
+def _window(plans: Plans, row: RowMapping) -> timedelta:
     plan = plans.get((row["plan_key"], row["plan_version"]))
     return timedelta(hours=plan.attribution_hours) if plan else DEFAULT_WINDOW
 
 
-def _sent(
-    reminders: Sequence[RowMapping],
-    words: Iterable[RowMapping],
-    plans: Mapping[tuple[str, int], PlanIn],
-) -> list[Exposure]:
-    """Each reminder with whether a provider accepted it, when it first reached the borrower
-    and on which channel (the one that reached, else the last that accepted)."""
+def _reported(reminders: Sequence[RowMapping], words: Iterable[RowMapping]) -> list[Exposure]:
+    """Each reminder with whether a provider accepted it, whether it reached the borrower and
+    on which channel (the first that reached, else the last that accepted)."""
     sent: set[uuid.UUID] = set()
-    reached: dict[uuid.UUID, datetime] = {}
+    reached: set[uuid.UUID] = set()
     channels: dict[uuid.UUID, str] = {}
     for word in words:  # oldest first
         reminder_id, channel = word["reminder_id"], (word["detail"] or {}).get("channel")
@@ -68,41 +75,44 @@ def _sent(
         if reminder_id in reached:
             continue
         if word["kind"] in repository.REACHED:
-            reached[reminder_id] = word["at"]
+            reached.add(reminder_id)
         if channel is not None:
             channels[reminder_id] = channel
     return [
         Exposure(
             reminder_id=row["id"],
             enrollment_id=row["enrollment_id"],
-            loan_ref=row["loan_ref"],
             plan=row["plan_key"],
             step=row["plan_step"],
             arm=row["arm"],
             channel=channels.get(row["id"]),
             segment=row["segment"],
             sent=row["id"] in sent,
-            delivered_at=reached.get(row["id"]),
-            send_at=row["send_at"],
-            window=_window(plans, row),
+            delivered=row["id"] in reached,
         )
         for row in reminders
     ]
 
 
-def _held_out(
-    held: Iterable[RowMapping],
-    plans: Mapping[tuple[str, int], PlanIn],
-    since: datetime | None,
-    until: datetime | None,
-) -> list[Exposure]:
-    """The holdout's counterfactual reminders in [since, until), one per step it would have
-    had (ids derived from the enrolment and step, for attribution to tell them apart)."""
-    exposures = []
-    for row in held:
+@dataclass
+class HeldOutSteps:
+    """The holdout's would-be reminders: all of them touch their loans; those scheduled in
+    [since, until) are reported."""
+
+    since: datetime | None
+    until: datetime | None
+    exposures: list[Exposure] = field(default_factory=list)
+    touches: list[Touch] = field(default_factory=list)
+
+    def holds(self, moment: datetime) -> bool:
+        return (self.since is None or moment >= self.since) and (
+            self.until is None or moment < self.until
+        )
+
+    def add(self, row: RowMapping, plans: Plans) -> None:
         plan = plans.get((row["plan_key"], row["plan_version"]))
         if plan is None:
-            continue
+            return
         loan = HeldOut(
             due_date=row["due_date"],
             zone=ZoneInfo(row["timezone"]),
@@ -112,26 +122,19 @@ def _held_out(
             segment=row["segment"],
         )
         for step, moment in would_have_sent(plan, loan):
-            if (since is not None and moment < since) or (until is not None and moment >= until):
-                continue
-            exposures.append(
-                Exposure(
-                    reminder_id=uuid.uuid5(row["id"], step),
-                    enrollment_id=row["id"],
-                    loan_ref=row["loan_ref"],
-                    plan=row["plan_key"],
-                    step=step,
-                    arm=HOLDOUT_ARM,
-                    channel=None,
-                    segment=row["segment"],
-                    sent=False,
-                    delivered_at=None,
-                    send_at=moment,
-                    window=_window(plans, row),
+            would_be = uuid.uuid5(row["id"], step)  # tells the steps apart for attribution
+            self.touches.append(Touch(would_be, row["loan_ref"], moment, _window(plans, row)))
+            if self.holds(moment):
+                self.exposures.append(
+                    Exposure(
+                        reminder_id=would_be,
+                        enrollment_id=row["id"],
+                        plan=row["plan_key"],
+                        step=step,
+                        arm=HOLDOUT_ARM,
+                        channel=None,
+                        segment=row["segment"],
+                        sent=False,
+                        delivered=False,
+                    )
                 )
-            )
-    return exposures
-
-
-def _repayments(rows: Iterable[RowMapping]) -> list[Repayment]:
-    return [Repayment(**row) for row in rows]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+T0 = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
 CUSTOMERS = 1_000
 DAY = timedelta(days=1)
 

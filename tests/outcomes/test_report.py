@@ -2,12 +2,13 @@
 
 import statistics
 import uuid
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
-from app.outcomes.attribution import Repayment
+from app.outcomes.attribution import Repayment, Touch
 from app.outcomes.report import Exposure, build
 from app.outcomes.schemas import Dimension, Money, OutcomeGroup
 from tests.outcomes import scenario
@@ -17,30 +18,49 @@ ARM = [Dimension.ARM]
 CHAMPIONS = {"collections": "champion"}
 
 
-def scenario_records() -> tuple[list[Exposure], list[Repayment]]:
-    exposures, repayments = [], []
+@dataclass
+class Records:
+    exposures: list[Exposure] = field(default_factory=list)
+    touches: list[Touch] = field(default_factory=list)
+    repayments: list[Repayment] = field(default_factory=list)
+
+    def report(
+        self, group_by: list[Dimension], champions: dict[str, str] | None = None
+    ) -> tuple[list[OutcomeGroup], OutcomeGroup]:
+        return build(
+            self.exposures,
+            self.touches,
+            self.repayments,
+            group_by=group_by,
+            champions=CHAMPIONS if champions is None else champions,
+        )
+
+
+def scenario_records(*, steps: tuple[str, ...] = ("d-1", "d0")) -> Records:
+    """The scenario's reminders in `steps` reported; every delivered one touches its loan."""
+    records = Records()
     for person in scenario.customers():
         enrollment = uuid.uuid5(uuid.NAMESPACE_URL, person.loan_ref)
         for step, delivered in (("d-1", person.first_delivered), ("d0", person.second_delivered)):
-            exposures.append(
-                Exposure(
-                    reminder_id=scenario.reminder_id(person.number, step),
-                    enrollment_id=enrollment,
-                    loan_ref=person.loan_ref,
-                    plan="collections",
-                    step=step,
-                    arm=person.arm,
-                    channel="sms",
-                    segment="low-risk",
-                    sent=True,
-                    delivered_at=delivered,
-                    send_at=person.first_delivered
-                    if step == "d-1"
-                    else person.first_delivered + scenario.DAY,
+            reminder_id = scenario.reminder_id(person.number, step)
+            if delivered is not None:
+                records.touches.append(Touch(reminder_id, person.loan_ref, delivered))
+            if step in steps:
+                records.exposures.append(
+                    Exposure(
+                        reminder_id=reminder_id,
+                        enrollment_id=enrollment,
+                        plan="collections",
+                        step=step,
+                        arm=person.arm,
+                        channel="sms",
+                        segment="low-risk",
+                        sent=True,
+                        delivered=delivered is not None,
+                    )
                 )
-            )
         if person.repaid_at is not None:
-            repayments.append(
+            records.repayments.append(
                 Repayment(
                     event_id=f"pay-{person.number}",
                     loan_ref=person.loan_ref,
@@ -49,7 +69,7 @@ def scenario_records() -> tuple[list[Exposure], list[Repayment]]:
                     currency="CNY",
                 )
             )
-    return exposures, repayments
+    return records
 
 
 def by_arm(groups: list[OutcomeGroup]) -> dict[str | None, OutcomeGroup]:
@@ -57,7 +77,7 @@ def by_arm(groups: list[OutcomeGroup]) -> dict[str | None, OutcomeGroup]:
 
 
 def test_the_scenario_gives_exact_counts_intervals_medians_and_p_value() -> None:
-    groups, total = build(*scenario_records(), group_by=ARM, champions=CHAMPIONS)
+    groups, total = scenario_records().report(ARM)
     arms = by_arm(groups)
     assert list(arms) == ["challenger", "champion"]
     champion, challenger = arms["champion"], arms["challenger"]
@@ -99,9 +119,7 @@ def test_the_scenario_gives_exact_counts_intervals_medians_and_p_value() -> None
 
 
 def test_by_step_each_repayment_counts_at_the_step_that_preceded_it() -> None:
-    groups, _ = build(
-        *scenario_records(), group_by=[Dimension.STEP, Dimension.ARM], champions=CHAMPIONS
-    )
+    groups, _ = scenario_records().report([Dimension.STEP, Dimension.ARM])
     repaid = {(group.step, group.arm): group.repaid for group in groups}
     assert repaid == {
         ("d-1", "challenger"): 50,
@@ -114,9 +132,7 @@ def test_by_step_each_repayment_counts_at_the_step_that_preceded_it() -> None:
 
 
 def test_without_the_arm_dimension_nothing_is_compared() -> None:
-    groups, _ = build(
-        *scenario_records(), group_by=[Dimension.PLAN, Dimension.SEGMENT], champions=CHAMPIONS
-    )
+    groups, _ = scenario_records().report([Dimension.PLAN, Dimension.SEGMENT])
     assert [(group.plan, group.segment, group.repaid) for group in groups] == [
         ("collections", "low-risk", 250)
     ]
@@ -124,35 +140,58 @@ def test_without_the_arm_dimension_nothing_is_compared() -> None:
     assert groups[0].step is None
 
 
-T = datetime(2026, 12, 1, 9, tzinfo=UTC)
+def test_a_later_reminder_outside_the_report_still_takes_the_credit() -> None:
+    """Only `d-1` reported: the repayments that followed `d0` are `d0`'s, so not counted."""
+    groups, _ = scenario_records(steps=("d-1",)).report([Dimension.STEP, Dimension.ARM])
+    assert [(g.step, g.arm, g.enrolled, g.repaid) for g in groups] == [
+        ("d-1", "challenger", 500, 50),
+        ("d-1", "champion", 500, 150),
+    ]
 
 
-def exposure(number: int, arm: str | None, *, delivered: bool = True, plan: str = "p") -> Exposure:
-    return Exposure(
-        reminder_id=uuid.UUID(int=number),
-        enrollment_id=uuid.UUID(int=10_000 + number),
-        loan_ref=f"loan-{number}",
-        plan=plan,
-        step="d0",
-        arm=arm,
-        channel=None if arm == "holdout" else "sms",
-        segment=None,
-        sent=delivered,
-        delivered_at=T if delivered else None,
-        send_at=T,
+T = datetime(2026, 11, 1, 9, tzinfo=UTC)
+
+
+def cohort(numbers: range, arm: str | None, *, delivered: bool = True, plan: str = "p") -> Records:
+    """One reminder each, at T; the holdout's touch their loans without being delivered."""
+    records = Records()
+    for number in numbers:
+        reminder_id = uuid.UUID(int=number)
+        records.exposures.append(
+            Exposure(
+                reminder_id=reminder_id,
+                enrollment_id=uuid.UUID(int=10_000 + number),
+                plan=plan,
+                step="d0",
+                arm=arm,
+                channel=None if arm == "holdout" else "sms",
+                segment=None,
+                sent=delivered,
+                delivered=delivered,
+            )
+        )
+        if delivered or arm == "holdout":
+            records.touches.append(Touch(reminder_id, f"loan-{number}", T))
+    return records
+
+
+def together(
+    *parts: Records, repaid: tuple[int, ...], after: timedelta = timedelta(hours=1)
+) -> Records:
+    return Records(
+        [e for part in parts for e in part.exposures],
+        [t for part in parts for t in part.touches],
+        [Repayment(f"r{n}", f"loan-{n}", T + after, None, None) for n in repaid],
     )
 
 
-def repayment(number: int, after: timedelta) -> Repayment:
-    return Repayment(f"r{number}", f"loan-{number}", T + after, None, None)
-
-
-def test_the_holdout_is_touched_when_its_step_would_have_been_sent_and_is_the_baseline() -> None:
-    exposures = [exposure(n, "champion") for n in range(10)]
-    exposures += [exposure(n, "holdout", delivered=False) for n in range(10, 20)]
-    repayments = [repayment(n, timedelta(hours=2)) for n in (0, 1, 2, 3, 10)]
-    groups, _ = build(exposures, repayments, group_by=ARM, champions={"p": "champion"})
-    arms = by_arm(groups)
+def test_the_holdout_is_the_baseline_of_a_plan_without_variants() -> None:
+    records = together(
+        cohort(range(10), "champion"),
+        cohort(range(10, 20), "holdout", delivered=False),
+        repaid=(0, 1, 2, 3, 10),
+    )
+    arms = by_arm(records.report(ARM, {"p": "champion"})[0])
     assert (arms["holdout"].sent, arms["holdout"].delivered, arms["holdout"].repaid) == (0, 0, 1)
     assert arms["holdout"].compared_with is None
     assert arms["champion"].compared_with == "holdout"
@@ -161,77 +200,57 @@ def test_the_holdout_is_touched_when_its_step_would_have_been_sent_and_is_the_ba
 
 
 def test_an_undelivered_reminder_earns_no_credit_and_a_repayment_without_amount_no_sum() -> None:
-    exposures = [exposure(0, None, delivered=False), exposure(1, None)]
-    groups, total = build(
-        exposures,
-        [repayment(0, timedelta(hours=1)), repayment(1, timedelta(hours=1))],
-        group_by=ARM,
-        champions={},
+    records = together(
+        cohort(range(1), None, delivered=False), cohort(range(1, 2), None), repaid=(0, 1)
     )
+    groups, total = records.report(ARM, {})
     assert [(group.arm, group.repaid, group.repaid_amount) for group in groups] == [(None, 1, [])]
     assert total.median_hours_to_repay == 1.0
 
 
 def test_an_empty_report_has_a_total_of_nothing() -> None:
-    groups, total = build([], [], group_by=ARM, champions={})
+    groups, total = Records().report(ARM, {})
     assert groups == []
-    assert (
-        total.enrolled,
-        total.conversion,
-        total.conversion_low,
-        total.median_hours_to_repay,
-    ) == (
-        0,
-        None,
-        None,
-        None,
-    )
+    assert (total.enrolled, total.conversion, total.conversion_low) == (0, None, None)
+    assert total.median_hours_to_repay is None
 
 
 def test_the_champion_is_the_plans_first_variant_whatever_its_name() -> None:
-    exposures = [exposure(n, "gentle") for n in range(10)] + [
-        exposure(n, "firm") for n in range(10, 20)
-    ]
-    exposures += [exposure(n, "holdout", delivered=False) for n in range(20, 30)]
-    repayments = [repayment(n, timedelta(hours=1)) for n in (0, 1, 10, 11, 12, 20)]
+    records = together(
+        cohort(range(10), "gentle"),
+        cohort(range(10, 20), "firm"),
+        cohort(range(20, 30), "holdout", delivered=False),
+        repaid=(0, 1, 10, 11, 12, 20),
+    )
     for group_by in (ARM, [Dimension.PLAN, Dimension.ARM]):
-        arms = by_arm(build(exposures, repayments, group_by=group_by, champions={"p": "gentle"})[0])
+        arms = by_arm(records.report(group_by, {"p": "gentle"})[0])
         assert (arms["firm"].compared_with, arms["gentle"].compared_with) == ("gentle", "holdout")
         assert arms["firm"].difference == pytest.approx(0.1)
 
 
 def test_arms_of_two_plans_are_compared_within_their_own_plan() -> None:
-    exposures = [exposure(n, "a", plan="p") for n in range(5)] + [
-        exposure(n, "b", plan="p") for n in range(5, 10)
-    ]
-    exposures += [exposure(n, "b", plan="q") for n in range(10, 15)] + [
-        exposure(n, "c", plan="q") for n in range(15, 20)
-    ]
-    repayments = [repayment(n, timedelta(hours=1)) for n in (0, 5, 6, 10, 15, 16, 17)]
-    groups, _ = build(
-        exposures,
-        repayments,
-        group_by=[Dimension.PLAN, Dimension.ARM],
-        champions={"p": "a", "q": "b"},
+    records = together(
+        cohort(range(5), "a", plan="p"),
+        cohort(range(5, 10), "b", plan="p"),
+        cohort(range(10, 15), "b", plan="q"),
+        cohort(range(15, 20), "c", plan="q"),
+        repaid=(0, 5, 6, 10, 15, 16, 17),
     )
-    compared = {(g.plan, g.arm): (g.compared_with, g.difference) for g in groups}
-    assert compared == {
+    champions = {"p": "a", "q": "b"}
+    groups, _ = records.report([Dimension.PLAN, Dimension.ARM], champions)
+    assert {(g.plan, g.arm): (g.compared_with, g.difference) for g in groups} == {
         ("p", "a"): (None, None),
         ("p", "b"): ("a", pytest.approx(0.2)),
         ("q", "b"): (None, None),
         ("q", "c"): ("b", pytest.approx(0.4)),
     }
     # across plans, "b" champions one plan and challenges another: no single baseline
-    assert all(
-        g.compared_with is None
-        for g in build(exposures, repayments, group_by=ARM, champions={"p": "a", "q": "b"})[0]
-    )
+    assert all(g.compared_with is None for g in records.report(ARM, champions)[0])
 
 
 def test_arms_without_a_champion_or_holdout_are_not_compared() -> None:
-    exposures = [exposure(n, "x") for n in range(5)] + [exposure(n, "y") for n in range(5, 10)]
-    groups, _ = build(exposures, [repayment(0, timedelta(hours=1))], group_by=ARM, champions={})
-    assert [(g.arm, g.compared_with, g.p_value) for g in groups] == [
+    records = together(cohort(range(5), "x"), cohort(range(5, 10), "y"), repaid=(0,))
+    assert [(g.arm, g.compared_with, g.p_value) for g in records.report(ARM, {})[0]] == [
         ("x", None, None),
         ("y", None, None),
     ]
