@@ -257,6 +257,7 @@ MATRIX: dict[tuple[str, str], Check] = {
     ("GET", "/ops/reminders/{reminder_id}"): (get("/ops/reminders/{a.reminder_id}"), {404}),
     ("GET", "/ops/chart"): (get("/ops/chart"), {200}),
     ("GET", "/ops/backlog"): (get("/ops/backlog"), {200}),
+    ("GET", "/ops/outcomes"): (get("/ops/outcomes?group_by=plan&group_by=arm"), {200}),
 }
 
 

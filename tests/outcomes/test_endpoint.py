@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from app.auth import Scope
 from app.clock import FrozenClock
 from tests.conftest import Tenant
+from tests.helpers.outcomes import EXPERIMENT, STEPS, Ledger
 from tests.outcomes import scenario
-from tests.outcomes.conftest import EXPERIMENT, STEPS, Ledger
 from tests.outcomes.independent import pearson_p, score_test_bound
 
 
