@@ -17,6 +17,7 @@ from app.config import Settings, get_settings
 from app.db import create_db_engine, create_session_factory
 from app.deliveries import endpoints as deliveries
 from app.dispatch.scheduler import dispatching
+from app.enrollments import endpoints as enrollments
 from app.errors import install_error_handlers
 from app.middleware import Admission, BodySizeLimit, RefuseUnstorableText, RequestId
 from app.migrate import head_revision
@@ -26,6 +27,7 @@ from app.ops import endpoints as ops
 from app.optouts import endpoints as optouts
 from app.optouts import public as unsubscribe
 from app.outcomes import endpoints as outcomes
+from app.plans import endpoints as plans
 from app.policy import endpoints as policies
 from app.providers import mount
 from app.ratelimit import FailureThrottle, TokenBuckets
@@ -121,6 +123,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(observability.router)
     app.include_router(reminders.router)
+    app.include_router(enrollments.router)
     app.include_router(tenants.router)
     app.include_router(accounts.router_for(providers.accounts()))
     app.include_router(policies.router)
@@ -128,6 +131,7 @@ def create_app(
     app.include_router(unsubscribe.router)
     app.include_router(audit.router)
     app.include_router(templates.router)
+    app.include_router(plans.router)
     mount(app, providers, settings=settings, sessions=session_factory, clock=clock)
     app.include_router(visits.router)
     app.include_router(deliveries.router)

@@ -140,6 +140,23 @@ B_WEBHOOK = {
     "url": "https://beta.example/nudge",
     "secret": "Beta55webhook-kP3xW9qL2mZ7vN4bR8tY1cF6hJ",
 }
+A_PLAN, A_PLAN_SECRET, A_RULE = "alpha-plan", "alpha plan 7731", "alpha-rule-7731"
+A_PLAN_BODY = {
+    "description": A_PLAN_SECRET,
+    "steps": [
+        {"key": "d0", "offset": "0d", "at": "10:00", "channels": ["sms"], "template": A_TEMPLATE}
+    ],
+}
+B_PLAN_BODY = {**A_PLAN_BODY, "steps": [{**A_PLAN_BODY["steps"][0], "template": "pre-due"}]}
+A_SEGMENTS = {"rules": [{"name": A_RULE, "segment": "alpha", "plan": A_PLAN}]}
+A_ENROLMENT = {
+    "loan_ref": A_LOAN,
+    "customer": customer(ref=A_REF, phone=A_PHONE),
+    "plan": A_PLAN,
+    "due_date": "2026-12-10",
+    "amount_due": "100.00",
+    "currency": "CNY",
+}
 A_POLICY_BODY = {"windows": {"any": [{"start": "08:00", "end": "21:00"}]}, "description": "alpha"}
 
 Call = Callable[[httpx.Client, Alpha], httpx.Response]
@@ -157,6 +174,10 @@ def post(path: str, body: Any = None) -> Call:
 
 def put(path: str, body: Any) -> Call:
     return lambda client, a: client.put(path.format(a=a), json=body)
+
+
+def patch(path: str, body: Any) -> Call:
+    return lambda client, a: client.patch(path.format(a=a), json=body)
 
 
 def delete(path: str) -> Call:
@@ -189,6 +210,21 @@ MATRIX: dict[tuple[str, str], Check] = {
     ("POST", "/v1/loans/{loan_ref}/cancel-reminders"): (
         post(f"/v1/loans/{A_LOAN}/cancel-reminders"),
         {200},
+    ),
+    # B has no plan of A's name: B's own enrolment of a loan of that name is refused.
+    ("POST", "/v1/enrollments"): (post("/v1/enrollments", A_ENROLMENT), {422}),
+    ("POST", "/v1/enrollments/batch"): (
+        post("/v1/enrollments/batch", {"items": [A_ENROLMENT]}),
+        {422},
+    ),
+    ("GET", "/v1/enrollments/{loan_ref}"): (get(f"/v1/enrollments/{A_LOAN}"), {404}),
+    ("PATCH", "/v1/enrollments/{loan_ref}"): (
+        patch(f"/v1/enrollments/{A_LOAN}", {"due_date": "2026-12-20"}),
+        {404},
+    ),
+    ("POST", "/v1/loans/{loan_ref}/events"): (
+        post(f"/v1/loans/{A_LOAN}/events", {"type": "dispute", "event_id": "beta-1"}),
+        {404},
     ),
     ("GET", "/v1/tenant"): (get("/v1/tenant"), {200}),
     ("GET", "/v1/tenant/providers"): (get("/v1/tenant/providers"), {200}),
@@ -231,6 +267,17 @@ MATRIX: dict[tuple[str, str], Check] = {
         ),
         {404},
     ),
+    ("PUT", "/v1/plans/{key}"): (put(f"/v1/plans/{A_PLAN}", B_PLAN_BODY), OWN),
+    ("GET", "/v1/plans/{key}"): (get(f"/v1/plans/{A_PLAN}"), {404}),
+    ("POST", "/v1/plans/{key}/simulate"): (
+        post(
+            f"/v1/plans/{A_PLAN}/simulate", {"customer": {"ref": A_REF}, "due_date": "2026-12-10"}
+        ),
+        {404},
+    ),
+    ("GET", "/v1/segments"): (get("/v1/segments"), {200}),
+    # B has no plan of A's plan's name, so B cannot map a segment to it.
+    ("PUT", "/v1/segments"): (put("/v1/segments", A_SEGMENTS), {422}),
     # Twilio's webhooks carry no tenant: the tenant is the attempt's, found by the signed sid.
     ("POST", "/v1/webhooks/twilio/status"): (post("/v1/webhooks/twilio/status"), {403}),
     ("POST", "/v1/webhooks/twilio/inbound"): (post("/v1/webhooks/twilio/inbound"), {403}),
@@ -269,6 +316,7 @@ EMPTY_FOR_B: dict[tuple[str, str], Callable[[Any], bool]] = {
     ("GET", "/v1/stats/outcomes"): lambda body: body["groups"] == [],
     ("GET", "/v1/audit/verify"): lambda body: body["entries"] == 0,
     ("GET", "/v1/tenant/providers"): lambda body: body == [],
+    ("GET", "/v1/segments"): lambda body: body["rules"] == [],
 }
 """Listings and counts that must show B nothing at all: A's rows are not B's."""
 
@@ -294,12 +342,16 @@ async def alpha(
     opt_out = a.client.post("/v1/opt-outs", json={"customer_ref": A_REF, "channel": "voice"})
     assert a.client.put(f"/v1/policies/{A_POLICY}", json=A_POLICY_BODY).status_code == 200
     assert a.client.put(f"/v1/templates/{A_TEMPLATE}", json=A_TEMPLATE_BODY).status_code == 200
+    assert a.client.put(f"/v1/plans/{A_PLAN}", json=A_PLAN_BODY).status_code == 200
+    assert a.client.put("/v1/segments", json=A_SEGMENTS).status_code == 200
     assert opt_out.status_code == 201, opt_out.text
     opt_out_id = opt_out.json()["id"]
+    enrolled = a.client.post("/v1/enrollments", json=A_ENROLMENT)
+    assert enrolled.status_code == 201, enrolled.text
     own = a.client.put("/v1/tenant/providers/twilio", json=A_TWILIO)
     assert own.status_code == 200, own.text
     secrets = (A_REF, A_LOAN, A_PHONE[3:], reminder_id, attempt["id"], opt_out_id)
-    secrets += (A_TWILIO_SID, A_TWILIO_NUMBER, A_TWILIO["auth_token"])
+    secrets += (A_TWILIO_SID, A_TWILIO_NUMBER, A_TWILIO["auth_token"], A_PLAN_SECRET, A_RULE)
     return a, Alpha(reminder_id, attempt["id"], opt_out_id, secrets, str(a.id))
 
 
@@ -337,5 +389,7 @@ async def test_tenant_b_never_reaches_tenant_a(
     assert after["status"] == "sent", "B changed A's reminder"
     assert a.client.get(f"/v1/policies/{A_POLICY}").json()["policy"]["description"] == "alpha"
     assert a.client.get(f"/v1/templates/{A_TEMPLATE}").json()["version"] == 1
+    enrolment = a.client.get(f"/v1/enrollments/{A_LOAN}").json()
+    assert (enrolment["status"], enrolment["due_date"]) == ("active", "2026-12-10")
     account = a.client.get("/v1/tenant/providers/twilio").json()
     assert account["settings"]["account_sid"] == A_TWILIO_SID, "B changed A's Twilio account"

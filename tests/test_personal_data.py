@@ -173,9 +173,31 @@ async def feed_contact_details(
     made = admin.post("/v1/opt-outs", json={"phone": PHONE, "channel": "sms"})
     assert made.status_code == 201, made.text
     assert admin.post("/v1/opt-outs", json={"email": EMAIL, "channel": "email"}).status_code == 201
+    # A plan (no customer in it, named like the template the key routes are read with), and
+    # a simulation for the customer, which stores nothing and answers in zones, not contacts.
+    step = {"key": "d0", "offset": "0d", "at": "10:00", "channels": ["sms"], "template": "pre-due"}
+    assert admin.put("/v1/plans/pre-due", json={"steps": [step]}).status_code == 200
+    simulated = admin.post(
+        "/v1/plans/pre-due/simulate", json={"customer": customer, "due_date": "2026-12-10"}
+    )
+    assert simulated.status_code == 200, simulated.text
+    assert leaks(simulated.text) == []
+    loan = {
+        "loan_ref": ENROLLED_LOAN,
+        "customer": customer,
+        "plan": "pre-due",
+        "due_date": "2026-12-10",
+        "amount_due": "1234.50",
+        "currency": "CNY",
+        "variables": {"pay_url": variables["pay_url"]},
+    }
+    assert admin.post("/v1/enrollments", json=loan).status_code == 201
     delivery = admin.get("/v1/deliveries", params={"reminder_id": refused}).json()["items"][0]
     assert PHONE in delivery["error_message"]
     return {"failed": refused, "sent": sent, "delivery": delivery["id"]}
+
+
+ENROLLED_LOAN = "loan-enrolled"
 
 
 def twilio_posts(client: httpx.Client, path: str, form: dict[str, str]) -> httpx.Response:
@@ -234,6 +256,7 @@ def read_every_get_route(
         "key": ["pre-due"],
         "name": names[:1],
         "token": [unsubscribe_token(app)],
+        "loan_ref": [ENROLLED_LOAN],
     }
     assert sign_in(browser, key).status_code == 303
     urls: list[str] = []

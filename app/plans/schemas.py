@@ -7,11 +7,21 @@ when the plan is saved, so the schedule and the enrolments can trust a stored pl
 import re
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    field_validator,
+    model_validator,
+)
 
-from app.templates.schemas import TemplateKey
+from app.customers.schemas import CustomerIn
+from app.money import check_currency
+from app.templates.schemas import TemplateKey, Version
 from channels.base import Channel
 
 PlanKey = TemplateKey
@@ -373,3 +383,67 @@ class SegmentsOut(SegmentsIn):
 
 
 DueDate = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2099, 12, 31))]
+
+
+SIMULATE_EXAMPLE: dict[str, Any] = {
+    "customer": {
+        "ref": "cust-1",
+        "phone": "+8613812345678",
+        "timezone": "Asia/Shanghai",
+        "locale": "zh-CN",
+    },
+    "due_date": "2026-12-10",
+    "amount_due": "1234.50",
+    "currency": "CNY",
+}
+
+
+class SimulateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [SIMULATE_EXAMPLE]})
+
+    customer: CustomerIn = Field(
+        description="As reminders give it: the stored customer with these fields over it "
+        "(nothing is saved); its contact history and opt-outs count."
+    )
+    due_date: DueDate
+    amount_due: Amount | None = Field(None, description="For the steps' amount conditions.")
+    currency: Annotated[str, AfterValidator(check_currency)] | None = None
+    loan_ref: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="For per-loan caps; absent, every loan's contacts count (the strictest).",
+    )
+    segment: Name | None = Field(None, description="For the steps' segment conditions.")
+    attributes: dict[str, JsonValue] = Field(default_factory=dict, max_length=50)
+    arm: Name | None = Field(
+        None,
+        description="The variant (or `holdout`, which gets no step) to simulate; default the "
+        "first variant.",
+    )
+    version: Version | None = Field(None, description="Default: the current version.")
+
+
+class SimulatedStep(BaseModel):
+    key: str
+    templates: list[str] = Field(description="The step's template, or its weighted ones.")
+    channels: list[Channel]
+    local: datetime = Field(description="The step's moment in the customer's zone.")
+    send_at: datetime = Field(description="The same moment in UTC.")
+    outcome: Literal["send", "defer", "suppress", "expire", "skipped"] = Field(
+        description="`skipped`: see `skipped`; otherwise the contact policy's verdict then."
+    )
+    skipped: Literal["past", "conditions"] | None = None
+    reason: str | None = Field(None, description="Why not then, e.g. `QUIET_HOURS`, `OPTED_OUT`.")
+    channel: Channel | None = Field(None, description="The channel it would go out on.")
+    sent_at: datetime | None = Field(None, description="When it would go out (UTC).")
+    sent_local: datetime | None = Field(None, description="The same, in the customer's zone.")
+
+
+class SimulateOut(BaseModel):
+    plan: str
+    version: int
+    arm: str | None
+    timezone: str = Field(description="The customer's zone the steps are placed in.")
+    policy: str | None = Field(description="The contact policy that decided; null if none did.")
+    steps: list[SimulatedStep]

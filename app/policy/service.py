@@ -335,6 +335,69 @@ def dry_run(
     )
 
 
+def described(
+    session: Session, *, tenant_id: uuid.UUID, customer: CustomerIn
+) -> tuple[Tenant, Customer]:
+    """The tenant, and the customer as a reminder carrying `customer` would leave it: the
+    stored record with the given fields over it, unsaved (a simulation's customer)."""
+    tenant = session.get_one(Tenant, tenant_id)
+    found = customers.find_by_refs(session, tenant_id=tenant_id, refs=[customer.ref])
+    return tenant, _as_described(tenant, found.get(customer.ref), customer)
+
+
+@dataclass(frozen=True)
+class SeriesSend:
+    """The gate's verdict on one send of a series, and where it would end up."""
+
+    verdict: Verdict
+    channel: Channel | None
+    """The channel it goes out on: now, or (deferred) at `sent_at`; None when it never does."""
+    sent_at: datetime | None
+    """When it goes out (UTC): its own moment, or the deferral's (before the spread)."""
+
+
+def dry_run_series(
+    session: Session,
+    *,
+    tenant: Tenant,
+    customer: Customer,
+    loan_ref: str | None,
+    sends: Sequence[tuple[datetime, Sequence[Channel]]],
+) -> list[SeriesSend]:
+    """What the gate decides for each of a series of sends to one customer (a plan's steps),
+    each at its own moment: the dispatcher's decision on the stored contacts and opt-outs, plus
+    the contacts the earlier sends of the series would make. Changes nothing, takes no lock."""
+    if not sends:
+        return []
+    blocked = optouts.blocked_channels(session, customers=[customer])[customer.id]
+    jurisdiction = jurisdiction_of(stated=customer.jurisdiction, phone=customer.phone)
+    name, policy = choose(session, tenant=tenant, requested=None, jurisdiction=jurisdiction)
+    since = min(at for at, _ in sends) - lookback(policy)
+    keep = max((cap.max for cap in policy.caps), default=1)
+    made = repository.newest_contacts(session, customers=[customer], since=since, keep=keep)
+    contacts = made.get(customer.id, [])
+    spread = random.Random(0)  # noqa: S311 (a deferral's spread, which the answer leaves out)
+
+    def decide(at: datetime, channels: Sequence[Channel]) -> Verdict:
+        unsent = Reminder(policy=None, loan_ref=loan_ref, expires_at=None)
+        candidate = Candidate(reminder=unsent, customer=customer, tenant=tenant, channels=channels)
+        history = [contact for contact in contacts if contact.at <= at]
+        return _decide(candidate, name, policy, blocked, history, at, spread)
+
+    series = []
+    for at, channels in sends:
+        verdict = decide(at, channels)
+        sent_at, channel = (at, verdict.channel) if verdict.action == "send" else (None, None)
+        if verdict.action == "defer" and verdict.next_allowed_at is not None:
+            then = decide(verdict.next_allowed_at, channels)
+            if then.action == "send":
+                sent_at, channel = verdict.next_allowed_at, then.channel
+        if sent_at is not None and channel is not None:
+            contacts.append(Contact(at=sent_at, channel=channel, loan_ref=loan_ref or ""))
+        series.append(SeriesSend(verdict, channel, sent_at))
+    return series
+
+
 def _as_described(tenant: Tenant, stored: Customer | None, given: CustomerIn | None) -> Customer:
     """The customer as a reminder carrying `given` would leave it: the stored record with the
     given fields over it (a null keeps the stored value), unsaved."""

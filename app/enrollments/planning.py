@@ -1,0 +1,163 @@
+"""Which reminders a loan's plan makes now: each step's moment, why any is skipped, and the
+reminder each other step submits. Pure: the service reads and writes around it.
+
+A step is skipped, first reason first, when its reminder was already handed to the dispatcher
+(`done`: a reschedule never sends a step twice), when its moment has passed or its conditions
+do not hold (app/plans/schedule.py), or when it falls due while the loan is paused (`paused`).
+"""
+
+import uuid
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from app.customers.schemas import CustomerIn
+from app.money import minor_digits
+from app.outcomes import arms
+from app.plans.conditions import facts_of
+from app.plans.schedule import schedule
+from app.plans.schemas import PlanOut, Step
+from app.reminders.schemas import ReminderIn
+
+DONE = "done"
+PAUSED = "paused"
+PLAN_EXPERIMENT = "plan"
+"""The experiment that puts a customer in one of a plan's variants (or its holdout)."""
+
+
+@dataclass(frozen=True)
+class Loan:
+    """An enrolled loan as its plan sees it."""
+
+    tenant_id: uuid.UUID
+    loan_ref: str
+    customer: CustomerIn
+    zone: ZoneInfo
+    """The customer's own zone, else the tenant's."""
+    due_date: date
+    amount_due: Decimal
+    currency: str
+    variables: Mapping[str, Any]
+    attributes: Mapping[str, Any]
+    segment: str | None
+
+
+@dataclass(frozen=True)
+class Pause:
+    until: datetime | None
+    """A promise to pay's pause ends then; None: until a `lifted` event."""
+
+    def holds(self, moment: datetime) -> bool:
+        return self.until is None or moment < self.until
+
+
+@dataclass(frozen=True)
+class Planned:
+    key: str
+    send_at: datetime
+    local: datetime
+    skipped: str | None
+    reminder: ReminderIn | None
+    """What the step submits; None when it is skipped."""
+
+    def stored(self) -> dict[str, Any]:
+        """As the enrolment keeps it (`enrollments.steps`)."""
+        return {
+            "key": self.key,
+            "send_at": self.send_at.isoformat(),
+            "local": self.local.isoformat(),
+            "skipped": self.skipped,
+        }
+
+
+def arm_of(plan: PlanOut, *, tenant_id: uuid.UUID, customer_ref: str) -> str | None:
+    """The customer's arm of the plan's experiment; None when the plan tests nothing."""
+    weights = plan.arms()
+    if not weights:
+        return None
+    return arms.choose(
+        tenant_id=tenant_id,
+        plan_key=plan.key,
+        experiment=PLAN_EXPERIMENT,
+        customer_ref=customer_ref,
+        weights=weights,
+    )
+
+
+def amount_text(amount: Decimal, currency: str) -> str:
+    """A money variable as templates take it: a decimal string in the currency's minor unit."""
+    return str(amount.quantize(Decimal(1).scaleb(-minor_digits(currency))))
+
+
+def loan_variables(loan: Loan) -> dict[str, Any]:
+    """The loan's own values win over the lender's extra variables of the same name."""
+    return {
+        **loan.variables,
+        "amount": amount_text(loan.amount_due, loan.currency),
+        "currency": loan.currency,
+        "due_date": loan.due_date.isoformat(),
+    }
+
+
+def plan_steps(
+    plan: PlanOut,
+    *,
+    loan: Loan,
+    arm: str | None,
+    now: datetime,
+    pause: Pause | None = None,
+    done: Collection[str] = (),
+) -> list[Planned]:
+    """Every step of the customer's arm in the plan's order, each with its reminder or why it
+    has none."""
+    facts = facts_of(
+        due_date=loan.due_date,
+        today=now.astimezone(loan.zone).date(),
+        amount_due=loan.amount_due,
+        attributes=loan.attributes,
+        segment=loan.segment,
+    )
+    planned = []
+    for scheduled in schedule(
+        plan.steps_of(arm), due_date=loan.due_date, zone=loan.zone, now=now, facts=facts
+    ):
+        key = scheduled.step.key
+        skipped: str | None = scheduled.skipped
+        if key in done:
+            skipped = DONE
+        elif skipped is None and pause is not None and pause.holds(scheduled.send_at):
+            skipped = PAUSED
+        reminder = None
+        if skipped is None:
+            reminder = _reminder(plan, scheduled.step, loan, scheduled.send_at)
+        planned.append(Planned(key, scheduled.send_at, scheduled.local, skipped, reminder))
+    return planned
+
+
+def _reminder(plan: PlanOut, step: Step, loan: Loan, send_at: datetime) -> ReminderIn:
+    return ReminderIn(
+        customer=loan.customer,
+        loan_ref=loan.loan_ref,
+        template=_template(plan, step, loan),
+        channels=step.channels,
+        variables=loan_variables(loan),
+        send_at=send_at,
+        metadata={"plan": plan.key, "plan_version": plan.version, "step": step.key},
+    )
+
+
+def _template(plan: PlanOut, step: Step, loan: Loan) -> str:
+    """The step's template, or the customer's pick of its weighted ones (stable per customer)."""
+    weights = step.template_weights()
+    if len(weights) == 1:
+        return next(iter(weights))
+    return arms.choose(
+        tenant_id=loan.tenant_id,
+        plan_key=plan.key,
+        experiment=f"step:{step.key}",
+        customer_ref=loan.customer.ref,
+        weights=weights,
+    )

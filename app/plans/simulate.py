@@ -1,0 +1,84 @@
+"""A plan's schedule for one customer with the contact policy's verdict on each step.
+
+Nothing is stored or sent: the schedule is the pure one enrolments use, and the verdicts are
+the dispatcher's own decision (`app.policy.service.dry_run_series`) on the customer's stored
+history and opt-outs, so a simulation and the real sends cannot disagree.
+"""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from app.errors import FieldError, ValidationFailed
+from app.plans.conditions import facts_of
+from app.plans.schedule import schedule
+from app.plans.schemas import PlanOut, SimulatedStep, SimulateIn, SimulateOut
+from app.plans.service import get_plan
+from app.policy import service as policy
+
+
+def _arm(plan: PlanOut, asked: str | None) -> str | None:
+    arms = list(plan.arms())
+    if asked is None:
+        return arms[0] if arms else None
+    if asked not in arms:
+        known = ", ".join(arms) or "none: the plan tests nothing"
+        raise ValidationFailed(
+            [FieldError(field="arm", detail=f"no arm '{asked}'; known: {known}")]
+        )
+    return asked
+
+
+def simulate(
+    session: Session, *, tenant_id: uuid.UUID, key: str, request: SimulateIn, now: datetime
+) -> SimulateOut:
+    plan = get_plan(session, tenant_id=tenant_id, key=key, version=request.version)
+    arm = _arm(plan, request.arm)
+    tenant, customer = policy.described(session, tenant_id=tenant_id, customer=request.customer)
+    [zone, *_] = policy.zones_for(
+        timezone=customer.timezone, phone=customer.phone, fallback=tenant.default_timezone
+    )
+    facts = facts_of(
+        due_date=request.due_date,
+        today=now.astimezone(zone).date(),
+        amount_due=request.amount_due,
+        attributes=request.attributes,
+        segment=request.segment,
+    )
+    planned = schedule(
+        plan.steps_of(arm), due_date=request.due_date, zone=zone, now=now, facts=facts
+    )
+    due = [p for p in planned if p.skipped is None]
+    verdicts = policy.dry_run_series(
+        session,
+        tenant=tenant,
+        customer=customer,
+        loan_ref=request.loan_ref,
+        sends=[(p.send_at, p.step.channels) for p in due],
+    )
+    decided = {id(p): v for p, v in zip(due, verdicts, strict=True)}
+    steps = []
+    for p in planned:
+        step = SimulatedStep(
+            key=p.step.key,
+            templates=list(p.step.template_weights()),
+            channels=p.step.channels,
+            local=p.local,
+            send_at=p.send_at,
+            outcome="skipped",
+            skipped=p.skipped,
+        )
+        if (send := decided.get(id(p))) is not None:
+            step.outcome, step.reason = send.verdict.action, send.verdict.reason
+            step.channel, step.sent_at = send.channel, send.sent_at
+            step.sent_local = send.sent_at and send.sent_at.astimezone(zone)
+        steps.append(step)
+    return SimulateOut(
+        plan=plan.key,
+        version=plan.version,
+        arm=arm,
+        timezone=zone.key,
+        policy=verdicts[0].verdict.policy if verdicts else None,
+        steps=steps,
+    )
