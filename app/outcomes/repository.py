@@ -110,7 +110,8 @@ def reached(session: Session, *, tenant_id: uuid.UUID) -> Sequence[RowMapping]:
 
 
 def holdouts(session: Session, *, tenant_id: uuid.UUID, arm: str) -> Sequence[RowMapping]:
-    """Enrolments in the holdout, with the zone their steps would keep."""
+    """Enrolments in the holdout, with what places their steps in a zone (as an enrolment
+    places a plan's steps: the customer's zone, else the phone number's, else the tenant's)."""
     return (
         session.execute(
             sa.select(
@@ -123,7 +124,9 @@ def holdouts(session: Session, *, tenant_id: uuid.UUID, arm: str) -> Sequence[Ro
                 E.amount_due,
                 E.attributes,
                 E.created_at,
-                sa.func.coalesce(Customer.timezone, Tenant.default_timezone).label("timezone"),
+                Customer.timezone,
+                Customer.phone,
+                Tenant.default_timezone,
             )
             .join(Customer, Customer.id == E.customer_id)
             .join(Tenant, Tenant.id == E.tenant_id)

@@ -5,7 +5,6 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session
@@ -16,6 +15,7 @@ from app.outcomes.holdout import HeldOut, champion, would_have_sent
 from app.outcomes.report import Exposure, build
 from app.outcomes.schemas import Dimension, OutcomeStats
 from app.plans.schemas import HOLDOUT_ARM, PlanIn
+from app.policy import service as policies
 
 Plans = Mapping[tuple[str, int], PlanIn]
 
@@ -115,7 +115,9 @@ class HeldOutSteps:
             return
         loan = HeldOut(
             due_date=row["due_date"],
-            zone=ZoneInfo(row["timezone"]),
+            zone=policies.zones_for(
+                timezone=row["timezone"], phone=row["phone"], fallback=row["default_timezone"]
+            )[0],
             enrolled_at=row["created_at"],
             amount_due=row["amount_due"],
             attributes=row["attributes"],
