@@ -3,17 +3,19 @@ the database, as the enrolment and dispatch paths leave them: for the outcomes r
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app.clock import FrozenClock
 from app.models.customers import Customer
 from app.models.enrollments import Enrollment, LoanEvent
 from app.models.plans import PlanVersion
 from app.models.reminders import Reminder, ReminderEvent
+from tests.conftest import Tenant
 
 STEPS = [
     {"key": "d-1", "offset": "-1d", "at": "10:00", "channels": ["sms"], "template": "pre-due"},
@@ -156,3 +158,22 @@ class Ledger:
         self.rows.setdefault(model, []).append(row)
         identifier: uuid.UUID = row["id"]
         return identifier
+
+
+SENT_AT = datetime(2026, 11, 20, 2, tzinfo=UTC)
+
+
+def write_experiment(db: Session, clock: FrozenClock, tenant: Tenant) -> None:
+    """Champion: 3 of 10 repay within a day of their reminder; challenger: 2 of 10."""
+    ledger = Ledger(db=db, tenant_id=tenant.id, now=clock.now())
+    ledger.plan("gentle", EXPERIMENT)
+    for arm, repaying in (("champion", 3), ("challenger", 2)):
+        for number in range(10):
+            loan = f"{arm}-{number}"
+            enrollment = ledger.enrol(loan, plan="gentle", arm=arm)
+            ledger.remind(
+                enrollment, loan, step="d-1", arm=arm, send_at=SENT_AT, delivered_at=SENT_AT
+            )
+            if number < repaying:
+                ledger.repay(loan, SENT_AT + timedelta(hours=6), Decimal("100.00"))
+    ledger.commit()

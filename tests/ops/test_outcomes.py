@@ -1,9 +1,6 @@
 """The dashboard's outcomes page over HTTP: its table, its bars with their intervals, the
 words in both languages and bad filters; and the chart's layout, pure."""
 
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
-
 import httpx
 import pytest
 from sqlalchemy.orm import Session
@@ -14,26 +11,9 @@ from app.ops.outcome_chart import LABEL, PAD, WIDTH, lay_out
 from app.outcomes.schemas import Dimension, OutcomeGroup
 from tests.conftest import Tenant
 from tests.helpers.ops import SignIn
-from tests.helpers.outcomes import EXPERIMENT, Ledger
+from tests.helpers.outcomes import write_experiment
 
-SENT_AT = datetime(2026, 11, 20, 2, tzinfo=UTC)
 DASH = "\u2013"
-
-
-def write_experiment(db: Session, clock: FrozenClock, tenant: Tenant) -> None:
-    """Champion: 3 of 10 repay within a day of their reminder; challenger: 2 of 10."""
-    ledger = Ledger(db=db, tenant_id=tenant.id, now=clock.now())
-    ledger.plan("gentle", EXPERIMENT)
-    for arm, repaying in (("champion", 3), ("challenger", 2)):
-        for number in range(10):
-            loan = f"{arm}-{number}"
-            enrollment = ledger.enrol(loan, plan="gentle", arm=arm)
-            ledger.remind(
-                enrollment, loan, step="d-1", arm=arm, send_at=SENT_AT, delivered_at=SENT_AT
-            )
-            if number < repaying:
-                ledger.repay(loan, SENT_AT + timedelta(hours=6), Decimal("100.00"))
-    ledger.commit()
 
 
 def test_the_page_shows_each_arm_with_its_interval_and_its_test_against_the_champion(

@@ -12,7 +12,7 @@ from app.clock import FrozenClock
 from tests.conftest import Server, Tenant
 from tests.helpers.browser import CHROMIUM_ARGS, chromium  # noqa: F401  (the fixture)
 from tests.helpers.ops import issue_key
-from tests.ops.test_outcomes import write_experiment
+from tests.helpers.outcomes import write_experiment
 
 pytestmark = pytest.mark.anyio
 

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from app.outcomes.schemas import Dimension, OutcomeGroup
-from tests.outcomes.test_report import scenario_records
+from tests.outcomes.scenario import scenario_records
 
 DOCS = Path(__file__).parents[2] / "docs" / "plans.md"
 

@@ -2,74 +2,19 @@
 
 import statistics
 import uuid
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
 from app.outcomes.attribution import Repayment, Touch
-from app.outcomes.report import Exposure, build
+from app.outcomes.report import Exposure
 from app.outcomes.schemas import Dimension, Money, OutcomeGroup
 from tests.outcomes import scenario
 from tests.outcomes.independent import pearson_p, score_test_bound
+from tests.outcomes.scenario import Records, scenario_records
 
 ARM = [Dimension.ARM]
-CHAMPIONS = {"collections": "champion"}
-
-
-@dataclass
-class Records:
-    exposures: list[Exposure] = field(default_factory=list)
-    touches: list[Touch] = field(default_factory=list)
-    repayments: list[Repayment] = field(default_factory=list)
-
-    def report(
-        self, group_by: list[Dimension], champions: dict[str, str] | None = None
-    ) -> tuple[list[OutcomeGroup], OutcomeGroup]:
-        return build(
-            self.exposures,
-            self.touches,
-            self.repayments,
-            group_by=group_by,
-            champions=CHAMPIONS if champions is None else champions,
-        )
-
-
-def scenario_records(*, steps: tuple[str, ...] = ("d-1", "d0")) -> Records:
-    """The scenario's reminders in `steps` reported; every delivered one touches its loan."""
-    records = Records()
-    for person in scenario.customers():
-        enrollment = uuid.uuid5(uuid.NAMESPACE_URL, person.loan_ref)
-        for step, delivered in (("d-1", person.first_delivered), ("d0", person.second_delivered)):
-            reminder_id = scenario.reminder_id(person.number, step)
-            if delivered is not None:
-                records.touches.append(Touch(reminder_id, person.loan_ref, delivered))
-            if step in steps:
-                records.exposures.append(
-                    Exposure(
-                        reminder_id=reminder_id,
-                        enrollment_id=enrollment,
-                        plan="collections",
-                        step=step,
-                        arm=person.arm,
-                        channel="sms",
-                        segment="low-risk",
-                        sent=True,
-                        delivered=delivered is not None,
-                    )
-                )
-        if person.repaid_at is not None:
-            records.repayments.append(
-                Repayment(
-                    event_id=f"pay-{person.number}",
-                    loan_ref=person.loan_ref,
-                    occurred_at=person.repaid_at,
-                    amount=person.amount,
-                    currency="CNY",
-                )
-            )
-    return records
 
 
 def by_arm(groups: list[OutcomeGroup]) -> dict[str | None, OutcomeGroup]:
