@@ -7,7 +7,7 @@ serves the join; `reminders.enrollment_id` has none.
 """
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -86,27 +86,30 @@ def provider_words(
     )
 
 
-def reached(session: Session, *, tenant_id: uuid.UUID) -> Sequence[RowMapping]:
+def reached(
+    session: Session, *, tenant_id: uuid.UUID, since: datetime | None
+) -> Sequence[RowMapping]:
     """(id, loan_ref, at, plan_key, plan_version) of every reminder of an enrolled loan that
-    reached the borrower, plan-made or not, with when it first did and the loan's plan: the
-    touches a repayment may be credited to, whatever period is reported."""
-    return (
-        session.execute(
-            sa.select(
-                R.id,
-                R.loan_ref,
-                sa.func.min(ReminderEvent.at).label("at"),
-                E.plan_key,
-                E.plan_version,
-            )
-            .join(E, sa.and_(E.tenant_id == R.tenant_id, E.loan_ref == R.loan_ref))
-            .join(ReminderEvent, ReminderEvent.reminder_id == R.id)
-            .where(R.tenant_id == tenant_id, ReminderEvent.kind.in_(REACHED))
-            .group_by(R.id, R.loan_ref, E.plan_key, E.plan_version)
+    first reached the borrower since `since`, plan-made or not, with the loan's plan: the
+    touches a repayment may be credited to. One before `since` never changes the report: the
+    reminders reported reached the borrower after it, so an earlier one is never the last
+    before a repayment they could be credited with."""
+    query = (
+        sa.select(
+            R.id,
+            R.loan_ref,
+            sa.func.min(ReminderEvent.at).label("at"),
+            E.plan_key,
+            E.plan_version,
         )
-        .mappings()
-        .all()
+        .join(E, sa.and_(E.tenant_id == R.tenant_id, E.loan_ref == R.loan_ref))
+        .join(ReminderEvent, ReminderEvent.reminder_id == R.id)
+        .where(R.tenant_id == tenant_id, ReminderEvent.kind.in_(REACHED))
+        .group_by(R.id, R.loan_ref, E.plan_key, E.plan_version)
     )
+    if since is not None:
+        query = query.having(sa.func.min(ReminderEvent.at) >= since)
+    return session.execute(query).mappings().all()
 
 
 def holdouts(session: Session, *, tenant_id: uuid.UUID, arm: str) -> Sequence[RowMapping]:
@@ -137,19 +140,14 @@ def holdouts(session: Session, *, tenant_id: uuid.UUID, arm: str) -> Sequence[Ro
     )
 
 
-def plans(
-    session: Session, *, tenant_id: uuid.UUID, versions: Collection[tuple[str, int]]
-) -> dict[tuple[str, int], dict[str, Any]]:
-    """The documents of the plan versions the report's enrolments were made with."""
-    if not versions:
-        return {}
-    keys = {key for key, _ in versions}
+def plans(session: Session, *, tenant_id: uuid.UUID) -> dict[tuple[str, int], dict[str, Any]]:
+    """Every version of the tenant's plans (a few per plan: versions are made by hand)."""
     rows = session.execute(
         sa.select(PlanVersion.key, PlanVersion.version, PlanVersion.body).where(
-            PlanVersion.tenant_id == tenant_id, PlanVersion.key.in_(keys)
+            PlanVersion.tenant_id == tenant_id
         )
     )
-    return {(key, version): body for key, version, body in rows if (key, version) in versions}
+    return {(key, version): body for key, version, body in rows}
 
 
 def repayments(

@@ -28,17 +28,14 @@ def outcomes(
     since: datetime | None,
     until: datetime | None,
 ) -> OutcomeStats:
-    reminders = repository.reminders(session, tenant_id=tenant_id, since=since, until=until)
-    words = repository.provider_words(session, tenant_id=tenant_id, since=since, until=until)
-    reached = repository.reached(session, tenant_id=tenant_id)
-    held = repository.holdouts(session, tenant_id=tenant_id, arm=HOLDOUT_ARM)
-    versions = {(row["plan_key"], row["plan_version"]) for row in [*reminders, *reached, *held]}
     plans = {
         version: PlanIn.model_validate(body)
-        for version, body in repository.plans(
-            session, tenant_id=tenant_id, versions=versions
-        ).items()
+        for version, body in repository.plans(session, tenant_id=tenant_id).items()
     }
+    reminders = repository.reminders(session, tenant_id=tenant_id, since=since, until=until)
+    words = repository.provider_words(session, tenant_id=tenant_id, since=since, until=until)
+    reached = repository.reached(session, tenant_id=tenant_id, since=since)
+    held = repository.holdouts(session, tenant_id=tenant_id, arm=HOLDOUT_ARM)
     holdout = HeldOutSteps(since, until)
     for row in held:
         holdout.add(row, plans)
@@ -51,7 +48,7 @@ def outcomes(
             for row in repository.repayments(session, tenant_id=tenant_id, since=since)
         ],
         group_by=group_by,
-        champions={key: champion(plan) for (key, _), plan in plans.items()},
+        champions={key: champion(plans[key, v]) for key, v in sorted(plans)},  # latest wins
     )
     return OutcomeStats(
         group_by=list(group_by), since=since, until=until, groups=groups, total=total

@@ -106,6 +106,11 @@ def test_the_period_selects_reminders_by_when_they_were_scheduled(
     body = outcomes(tenant, group_by="step", **first_day)
     assert [(g["step"], g["enrolled"], g["repaid"]) for g in body["groups"]] == [("d-1", 1000, 200)]
     assert (body["since"], body["until"]) == ("2026-11-01T00:00:00Z", "2026-11-02T00:00:00Z")
+    second_day = outcomes(tenant, group_by="step,arm", since="2026-11-02T00:00:00Z")
+    assert [(g["step"], g["arm"], g["repaid"]) for g in second_day["groups"]] == [
+        ("d0", "challenger", 50),
+        ("d0", "champion", 0),
+    ]
 
 
 def test_the_holdout_is_measured_from_when_its_steps_would_have_gone_out(
