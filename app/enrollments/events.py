@@ -55,13 +55,15 @@ def record(
 ) -> LoanEventOut:
     """Applies the event to the loan's plan and keeps it; a repeat of its `event_id` changes
     nothing and gets the first answer."""
+    now = clock.now()
+    enrollment, customer_ref = service.find(
+        session, tenant_id=tenant_id, loan_ref=loan_ref, lock=True
+    )
+    # Looked up once the loan is locked: a twin of this event waits for this one's answer.
     seen = repository.find_event(session, tenant_id=tenant_id, event_id=event.event_id)
     if seen is not None:
         return _repeat(seen, loan_ref, event)
-    now = clock.now()
-    enrollment, customer_ref = service.find(
-        session, tenant_id=tenant_id, loan_ref=loan_ref, clock=clock, lock=True
-    )
+    service.lapse(enrollment, now=now)
     if event.currency is not None and event.currency != enrollment.currency:
         detail = f"the loan is in {enrollment.currency}"
         raise ValidationFailed([FieldError(field="currency", detail=detail)])
@@ -151,6 +153,9 @@ def _paused(
     event: LoanEventIn,
     clock: Clock,
 ) -> dict[str, int]:
+    until_lifted = enrollment.status == EnrollmentStatus.PAUSED and enrollment.paused_until is None
+    if until_lifted and event.type == LoanEventType.PROMISE_TO_PAY:
+        return {}  # hardship or a dispute holds until lifted, whatever is promised
     until = None
     if event.type == LoanEventType.PROMISE_TO_PAY:
         assert event.promised_date is not None  # the schema's rule

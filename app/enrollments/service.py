@@ -106,7 +106,7 @@ def enrol(
         choice = _choose(session, tenant_id, body, loan, segments, now, found, prefix, errors)
         if choice is None:
             continue
-        loan = Loan(**{**loan.__dict__, "segment": choice.segment})
+        loan = replace(loan, segment=choice.segment)
         arm = arm_of(choice.plan, tenant_id=tenant_id, customer_ref=customer.ref)
         steps = plan_steps(choice.plan, loan=loan, arm=arm, now=now)
         enrolments.append((body, choice, loan, arm, steps))
@@ -353,22 +353,30 @@ def _out(row: dict[str, Any], customer_ref: str, made: dict[str, StepReminder]) 
 
 
 def find(
-    session: Session, *, tenant_id: uuid.UUID, loan_ref: str, clock: Clock, lock: bool = False
+    session: Session, *, tenant_id: uuid.UUID, loan_ref: str, lock: bool = False
 ) -> tuple[Enrollment, str]:
-    """The enrolment and its customer's ref; a promise to pay's pause that has run out is
-    over (the loan is active again: its remaining steps were never held)."""
+    """The enrolment and its customer's ref; `lock` makes changes to one loan take turns."""
     found = repository.find(session, tenant_id=tenant_id, loan_ref=loan_ref, lock=lock)
     if found is None:
         raise NotFound(f"no enrolment of loan {loan_ref!r}")
-    enrollment, customer_ref = found
+    return found
+
+
+def _lapsed(enrollment: Enrollment, now: datetime) -> bool:
+    """A promise to pay's pause that has run out is over: the loan is active again (its later
+    steps were never held), though nothing has written so yet."""
     until = enrollment.paused_until
-    if enrollment.status == EnrollmentStatus.PAUSED and until and until <= clock.now():
-        states.resume(enrollment, now=clock.now())
-    return enrollment, customer_ref
+    return enrollment.status == EnrollmentStatus.PAUSED and until is not None and until <= now
+
+
+def lapse(enrollment: Enrollment, *, now: datetime) -> None:
+    """Writes down that a promise's pause is over, before a change builds on the status."""
+    if _lapsed(enrollment, now):
+        states.resume(enrollment, now=now)
 
 
 def get(session: Session, *, tenant_id: uuid.UUID, loan_ref: str, clock: Clock) -> EnrollmentOut:
-    enrollment, customer_ref = find(session, tenant_id=tenant_id, loan_ref=loan_ref, clock=clock)
+    enrollment, customer_ref = find(session, tenant_id=tenant_id, loan_ref=loan_ref)
     made: dict[str, StepReminder] = {}
     for step, id_, status, send_at in repository.step_reminders(
         session, tenant_id=tenant_id, enrollment_id=enrollment.id
@@ -376,7 +384,10 @@ def get(session: Session, *, tenant_id: uuid.UUID, loan_ref: str, clock: Clock) 
         # A step's reminder is its live one; a reschedule cancelled the ones before it.
         if step not in made or made[step].status == ReminderStatus.CANCELLED:
             made[step] = StepReminder(id=id_, status=status, send_at=send_at)
-    return _out(_values(enrollment), customer_ref, made)
+    row = _values(enrollment)
+    if _lapsed(enrollment, clock.now()):
+        row |= {"status": EnrollmentStatus.ACTIVE, "paused_until": None, "pause_reason": None}
+    return _out(row, customer_ref, made)
 
 
 def reschedule(
@@ -390,9 +401,10 @@ def reschedule(
 ) -> EnrollmentOut:
     """A new due date, amount or segment: the steps not yet handed to the dispatcher are
     planned again (cancelled and submitted anew); a step already sent is not sent again."""
-    enrollment, customer_ref = find(session, tenant_id=tenant_id, loan_ref=loan_ref, clock=clock)
+    enrollment, customer_ref = find(session, tenant_id=tenant_id, loan_ref=loan_ref)
     if enrollment.status == EnrollmentStatus.ENDED:
         raise Conflict(f"the plan of loan {loan_ref!r} has ended ({enrollment.ended_reason})")
+    lapse(enrollment, now=clock.now())
     amount = change.amount_due or enrollment.amount_due
     try:
         check_amount(amount, enrollment.currency)
@@ -428,6 +440,7 @@ def reschedule(
         pause=_pause(enrollment),
         reason=ReminderReason.RESCHEDULED,
     )
+    lapse(enrollment, now=clock.now())  # the replan read the enrolment again
     enrollment.due_date, enrollment.amount_due = loan.due_date, loan.amount_due
     enrollment.segment, enrollment.segment_rule = segment, rule
     session.flush()

@@ -257,3 +257,16 @@ def test_a_loan_whose_steps_have_all_passed_is_enrolled_with_nothing_to_send(
     body = enrol(tenant, due_date="2026-11-01")
     assert {step["skipped"] for step in body["steps"]} == {"past"}
     assert (count(db, Enrollment), count(db, Reminder)) == (1, 0)
+
+
+def test_a_batch_of_a_thousand_loans_is_enrolled_in_one_request(
+    tenant: Tenant, db: Session
+) -> None:
+    put_plan(tenant)
+    items = [loan(loan_ref=f"l-{i}", customer=customer(ref=f"c-{i % 400}")) for i in range(1000)]
+    response = tenant.client.post("/v1/enrollments/batch", json={"items": items})
+    assert response.status_code == 201, response.text[:500]
+    assert len(response.json()["items"]) == 1000
+    assert (count(db, Enrollment), count(db, Reminder)) == (1000, 3000)
+    too_many = tenant.client.post("/v1/enrollments/batch", json={"items": [*items, loan()]})
+    assert too_many.status_code == 422

@@ -156,3 +156,16 @@ def test_an_event_for_a_loan_not_enrolled_is_not_found(tenant: Tenant) -> None:
         "/v1/loans/nope/events", json={"type": "hardship", "event_id": "x"}
     )
     assert response.status_code == 404
+
+
+def test_a_promise_made_during_a_dispute_does_not_end_its_pause(
+    tenant: Tenant, clock: FrozenClock
+) -> None:
+    put_plan(tenant)
+    enrol(tenant)
+    event(tenant, "dispute", "d-1")
+    promised = event(tenant, "promise_to_pay", "p-1", promised_date="2026-11-28")
+    assert (promised["status"], promised["paused_until"]) == ("paused", None)
+    clock.set(D_PLUS_3)
+    body = tenant.client.get("/v1/enrollments/loan-1").json()
+    assert (body["status"], body["pause_reason"]) == ("paused", "dispute")
