@@ -15,6 +15,7 @@ from pydantic import (
     ConfigDict,
     Field,
     JsonValue,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -254,12 +255,15 @@ class PlanIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [PLAN_EXAMPLE]})
 
     description: str = Field("", max_length=500)
+    variants: list[Variant] | None = Field(
+        None, min_length=2, max_length=10, description="The first is the champion."
+    )
     steps: list[Step] = Field(
         default_factory=list,
         max_length=30,
+        validate_default=True,
         description="Ordered; may be empty only when every variant has its own steps.",
     )
-    variants: list[Variant] | None = Field(None, min_length=2, max_length=10)
     holdout: float = Field(
         0, ge=0, lt=1, description="Share of customers (0 to 1) that get no message: the control."
     )
@@ -271,8 +275,6 @@ class PlanIn(BaseModel):
     )
     digest: Digest = Field(default_factory=Digest)
 
-    _keys = field_validator("steps")(_distinct_keys)
-
     @field_validator("variants")
     @classmethod
     def _distinct_names(cls, variants: list[Variant] | None) -> list[Variant] | None:
@@ -281,13 +283,20 @@ class PlanIn(BaseModel):
             raise ValueError("variant names must be unique")
         return variants
 
-    @model_validator(mode="after")
-    def _has_steps(self) -> "PlanIn":
-        if not self.steps and any(v.steps is None for v in self.variants or ()):
-            raise ValueError("steps: a variant without steps of its own needs the plan's steps")
-        if not self.steps and not self.variants:
-            raise ValueError("steps: a plan needs at least one step")
-        return self
+    @field_validator("steps")
+    @classmethod
+    def _steps_for_every_arm(cls, steps: list[Step], info: ValidationInfo) -> list[Step]:
+        """Checked after `variants` (declared first); skipped when they were invalid."""
+        _distinct_keys(steps)
+        if steps or "variants" not in info.data:
+            return steps
+        variants: list[Variant] | None = info.data["variants"]
+        if not variants:
+            raise ValueError("a plan needs at least one step")
+        if without := [v.name for v in variants if v.steps is None]:
+            named = ", ".join(without)
+            raise ValueError(f"needed by the variants without steps of their own: {named}")
+        return steps
 
     def arms(self) -> dict[str, float]:
         """Each arm's weight, the holdout's share included; empty when the plan tests nothing

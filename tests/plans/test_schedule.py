@@ -1,10 +1,12 @@
 """The schedule is pure: each step's local moment and UTC send_at, across DST changes."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from app.plans.conditions import facts_of
 from app.plans.schedule import Skipped, schedule
@@ -87,3 +89,31 @@ def test_a_step_whose_conditions_fail_is_skipped_for_them() -> None:
     )
     planned = schedule(steps, due_date=date(2026, 12, 10), zone=SHANGHAI, now=LONG_AGO, facts=facts)
     assert [p.skipped for p in planned] == [Skipped.CONDITIONS, Skipped.CONDITIONS, None]
+
+
+ZONES = ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "America/Santiago", "UTC"]
+
+
+@given(
+    zone=st.sampled_from(ZONES).map(ZoneInfo),
+    day=st.dates(date(2020, 1, 1), date(2035, 12, 31)),
+    offset=st.integers(-30, 30),
+    minutes=st.integers(0, 24 * 60 - 1),
+)
+@example(zone=BERLIN, day=date(2026, 3, 30), offset=-1, minutes=150)  # 02:30 does not exist
+@example(zone=ZoneInfo("Australia/Lord_Howe"), day=date(2026, 10, 4), offset=0, minutes=135)
+@example(zone=NEW_YORK, day=date(2026, 11, 1), offset=0, minutes=90)  # 01:30 happens twice
+def test_a_step_lands_at_its_wall_time_or_just_after_a_gap_never_before(
+    zone: ZoneInfo, day: date, offset: int, minutes: int
+) -> None:
+    at = f"{minutes // 60:02d}:{minutes % 60:02d}"
+    sign = "-" if offset < 0 else "+"
+    [planned] = schedule([step(f"{sign}{abs(offset)}d", at)], due_date=day, zone=zone, now=LONG_AGO)
+    wall = datetime.combine(day + timedelta(days=offset), time(minutes // 60, minutes % 60))
+    shown = planned.local.replace(tzinfo=None)
+    assert planned.send_at.astimezone(zone) == planned.local
+    exists = wall.replace(tzinfo=zone).astimezone(UTC).astimezone(zone).replace(tzinfo=None) == wall
+    if exists:
+        assert shown == wall
+    else:  # skipped by the clocks: moved forward by the gap, at most an hour here
+        assert wall < shown <= wall + timedelta(hours=1)
