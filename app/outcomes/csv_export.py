@@ -14,9 +14,7 @@ def table(stats: OutcomeStats) -> str:
     measure. Amounts read `15000.00 CNY`, several currencies joined by `; `."""
     columns = ["row", *stats.group_by, *METRICS]
     buffer = io.StringIO()
-    writer = csv.DictWriter(
-        buffer, fieldnames=columns, lineterminator="\r\n", extrasaction="ignore"
-    )
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
     for label, group in [*(("group", group) for group in stats.groups), ("total", stats.total)]:
         cells = group.model_dump(mode="json") | {
