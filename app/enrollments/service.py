@@ -82,7 +82,9 @@ def enrol(
     """
     now = clock.now()
     _refuse_repeats(session, tenant_id=tenant_id, loans=loans, field_prefix=field_prefix)
-    merged = _merge_customers(session, tenant_id=tenant_id, loans=loans)
+    merged = reminders.merge_customers(
+        session, tenant_id=tenant_id, given=[loan.customer for loan in loans]
+    )
     fallback_zone = tenants.time_zone(session, tenant_id=tenant_id)
     segments = plans.get_segments(session, tenant_id=tenant_id)
     found: dict[str, PlanOut] = {}
@@ -174,18 +176,6 @@ def _refuse_repeats(
             f"loan {sorted(taken)[0]!r} is enrolled already; PATCH /v1/enrollments/{{loan_ref}} "
             "changes its due date, amount or segment"
         )
-
-
-def _merge_customers(
-    session: Session, *, tenant_id: uuid.UUID, loans: Sequence[EnrollmentIn]
-) -> dict[str, dict[str, Any]]:
-    """Each customer as it will be stored: the record, overlaid by each loan in turn."""
-    refs = {loan.customer.ref for loan in loans}
-    stored = customers.contacts_by_refs(session, tenant_id=tenant_id, refs=refs)
-    merged = {ref: stored.get(ref) or {"ref": ref} for ref in refs}
-    for loan in loans:
-        merged[loan.customer.ref].update(loan.customer.model_dump(exclude_none=True))
-    return merged
 
 
 def _zone(customer: CustomerIn, fallback: ZoneInfo) -> ZoneInfo:

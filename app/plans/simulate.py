@@ -7,6 +7,7 @@ history and opt-outs, so a simulation and the real sends cannot disagree.
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -60,20 +61,25 @@ def simulate(
     decided = {id(p): v for p, v in zip(due, verdicts, strict=True)}
     steps = []
     for p in planned:
-        step = SimulatedStep(
-            key=p.step.key,
-            templates=list(p.step.template_weights()),
-            channels=p.step.channels,
-            local=p.local,
-            send_at=p.send_at,
-            outcome="skipped",
-            skipped=p.skipped,
-        )
+        verdict: dict[str, Any] = {"outcome": "skipped", "skipped": p.skipped}
         if (send := decided.get(id(p))) is not None:
-            step.outcome, step.reason = send.verdict.action, send.verdict.reason
-            step.channel, step.sent_at = send.channel, send.sent_at
-            step.sent_local = send.sent_at and send.sent_at.astimezone(zone)
-        steps.append(step)
+            verdict = {
+                "outcome": send.verdict.action,
+                "reason": send.verdict.reason,
+                "channel": send.channel,
+                "sent_at": send.sent_at,
+                "sent_local": send.sent_at and send.sent_at.astimezone(zone),
+            }
+        steps.append(
+            SimulatedStep(
+                key=p.step.key,
+                templates=list(p.step.template_weights()),
+                channels=p.step.channels,
+                local=p.local,
+                send_at=p.send_at,
+                **verdict,
+            )
+        )
     return SimulateOut(
         plan=plan.key,
         version=plan.version,

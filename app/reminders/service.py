@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.customers import repository as customers
+from app.customers.schemas import CustomerIn
 from app.db import release_connection
 from app.errors import FieldError, NotFound, ValidationFailed
 from app.lifecycle import bulk as lifecycle
@@ -91,7 +92,7 @@ def check(
     pooled connection or lock is held, and the writes are one short transaction.
     """
     now = clock.now()
-    merged = _merge_customers(session, tenant_id=tenant_id, items=items)
+    merged = merge_customers(session, tenant_id=tenant_id, given=[item.customer for item in items])
     errors = [
         error
         for index, item in enumerate(items)
@@ -173,15 +174,16 @@ def _accepted(row: dict[str, Any], item: ReminderIn) -> ReminderOut:
     return ReminderOut.model_validate({**row, "customer_ref": item.customer.ref})
 
 
-def _merge_customers(
-    session: Session, *, tenant_id: uuid.UUID, items: Sequence[ReminderIn]
+def merge_customers(
+    session: Session, *, tenant_id: uuid.UUID, given: Sequence[CustomerIn]
 ) -> dict[str, dict[str, Any]]:
-    """What each customer will look like once stored: the record, overlaid by each item in turn."""
-    refs = {item.customer.ref for item in items}
+    """What each customer will look like once stored: the record, overlaid by each one given
+    in turn (an enrolment's customers too, which it stores before its reminders)."""
+    refs = {customer.ref for customer in given}
     stored = customers.contacts_by_refs(session, tenant_id=tenant_id, refs=refs)
     merged = {ref: stored.get(ref) or {"ref": ref} for ref in refs}
-    for item in items:
-        merged[item.customer.ref].update(item.customer.model_dump(exclude_none=True))
+    for customer in given:
+        merged[customer.ref].update(customer.model_dump(exclude_none=True))
     return merged
 
 
