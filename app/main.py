@@ -27,6 +27,7 @@ from app.openapi import with_problem_validation_errors
 from app.ops import endpoints as ops
 from app.optouts import endpoints as optouts
 from app.optouts import public as unsubscribe
+from app.outcomes import endpoints as outcomes
 from app.plans import endpoints as plans
 from app.policy import endpoints as policies
 from app.providers import mount
@@ -136,5 +137,6 @@ def create_app(
     mount(app, providers, settings=settings, sessions=session_factory, clock=clock)
     app.include_router(visits.router)
     app.include_router(deliveries.router)
+    app.include_router(outcomes.router)
     app.include_router(ops.router)
     return app

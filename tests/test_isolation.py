@@ -296,10 +296,15 @@ MATRIX: dict[tuple[str, str], Check] = {
     ("GET", "/v1/deliveries.csv"): (get("/v1/deliveries.csv"), {200}),
     ("GET", "/v1/deliveries/{delivery_id}"): (get("/v1/deliveries/{a.attempt_id}"), {404}),
     ("GET", "/v1/stats/deliveries"): (get("/v1/stats/deliveries?group_by=channel"), {200}),
+    ("GET", "/v1/stats/outcomes"): (
+        get("/v1/stats/outcomes?group_by=plan,step,arm,channel,segment"),
+        {200},
+    ),
     ("GET", "/ops/deliveries"): (get("/ops/deliveries"), {200}),
     ("GET", "/ops/reminders/{reminder_id}"): (get("/ops/reminders/{a.reminder_id}"), {404}),
     ("GET", "/ops/chart"): (get("/ops/chart"), {200}),
     ("GET", "/ops/backlog"): (get("/ops/backlog"), {200}),
+    ("GET", "/ops/outcomes"): (get("/ops/outcomes?group_by=plan&group_by=arm"), {200}),
 }
 
 
@@ -308,6 +313,7 @@ EMPTY_FOR_B: dict[tuple[str, str], Callable[[Any], bool]] = {
     ("GET", "/v1/opt-outs"): lambda body: body["items"] == [],
     ("GET", "/v1/deliveries"): lambda body: body["items"] == [],
     ("GET", "/v1/stats/deliveries"): lambda body: body["total"]["attempts"] == 0,
+    ("GET", "/v1/stats/outcomes"): lambda body: body["groups"] == [],
     ("GET", "/v1/audit/verify"): lambda body: body["entries"] == 0,
     ("GET", "/v1/tenant/providers"): lambda body: body == [],
     ("GET", "/v1/segments"): lambda body: body["rules"] == [],

@@ -10,7 +10,7 @@ from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qs, urlencode
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -30,7 +30,7 @@ from app.deliveries.schemas import ATTEMPT_STATUSES, DeliveryFilter
 from app.errors import FieldError, NotFound, ValidationFailed, not_one_of
 from app.fields import check_instant
 from app.models.states import PENDING, ReminderStatus
-from app.ops import chart
+from app.ops import chart, outcome_chart
 from app.ops.i18n import pick_language, translator
 from app.ops.session import (
     SESSION_COOKIE,
@@ -44,6 +44,8 @@ from app.ops.session import (
     sign_in_csrf,
 )
 from app.ops.times import local_input, moment
+from app.outcomes import service as outcomes
+from app.outcomes.schemas import Dimension
 from app.ratelimit import FailureThrottle
 from app.reminders import service as reminders
 from app.signing import same_token
@@ -55,6 +57,9 @@ templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.filters["moment"] = moment
 PAGE_SIZE = 50
 CHANNELS = tuple(Channel)
+DIMENSIONS = tuple(Dimension)
+OUTCOMES_BY = (Dimension.PLAN, Dimension.ARM)
+"""What the outcomes page groups by until the person picks: the experiments."""
 ChoiceT = TypeVar("ChoiceT", bound=str)
 logger = logging.getLogger(__name__)
 
@@ -363,5 +368,43 @@ def due_backlog(
             "table": backlog.counts,
             "oldest_minutes": None if oldest is None else int((now - oldest).total_seconds() // 60),
             "oldest": oldest,
+        },
+    )
+
+
+@router.get("/outcomes")
+def outcome_report(
+    request: Request,
+    session: SessionDep,
+    viewer: SignedIn,
+    group_by: Annotated[list[str] | None, Query()] = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> Response:
+    errors: list[FieldError] = []
+    chosen = [_choice("group_by", name, DIMENSIONS, errors) for name in group_by or ()]
+    dimensions = [dimension for dimension in DIMENSIONS if dimension in chosen] or OUTCOMES_BY
+    start = _time("since", since, viewer.zone, errors)
+    end = _time("until", until, viewer.zone, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    stats = outcomes.outcomes(
+        session,
+        tenant_id=viewer.principal.tenant_id,
+        group_by=dimensions,
+        since=start,
+        until=end,
+    )
+    return _page(
+        request,
+        "outcomes.html",
+        {
+            "viewer": viewer,
+            "stats": stats,
+            "dimensions": DIMENSIONS,
+            "group_by": dimensions,
+            "filters": {"since": since or "", "until": until or ""},
+            "chart": outcome_chart.lay_out(stats.groups, dimensions),
+            "width": outcome_chart.WIDTH,
         },
     )

@@ -57,6 +57,30 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "next_day": "Next 24 h",
         "later": "Later",
         "not_found": "No such reminder.",
+        "outcomes": "Outcomes",
+        "outcomes_note": "Reminders plans made, by when they were scheduled. A repayment counts "
+        "for the loan's last delivered reminder before it, within the plan's attribution window "
+        "(72 h unless the plan says); the holdout from when its steps would have gone out. "
+        "Conversion: enrolments repaid over enrolments, with its 95% Wilson interval; each arm "
+        "against its plan's champion (or the holdout) by a two-proportion z-test.",
+        "group_by": "Group by",
+        "plan": "Plan",
+        "step": "Step",
+        "arm": "Arm",
+        "segment": "Segment",
+        "enrolled": "Enrolled",
+        "sent": "Sent",
+        "delivered": "Delivered",
+        "repaid": "Repaid",
+        "repaid_amount": "Amount repaid",
+        "conversion": "Conversion",
+        "interval": "95% interval",
+        "median_hours": "Median hours to repay",
+        "compared_with": "Against",
+        "difference": "Difference",
+        "points": "pts",
+        "p_value": "p-value",
+        "total": "Total",
     },
     "zh": {
         "title": "Nudge 运营",
@@ -110,6 +134,30 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "next_day": "24 小时内",
         "later": "更晚",
         "not_found": "没有这条提醒。",
+        "outcomes": "还款成效",
+        "outcomes_note": "按计划发送时间统计各还款计划生成的提醒。"
+        "一笔还款计入该借款在还款前最后一条已送达的提醒，"
+        "须在计划的归因时间窗内（默认 72 小时）。对照组按其步骤本应发送的时间计算。"
+        "转化率：已还款的登记借款数 ÷ 登记借款数，附 95% Wilson 置信区间。"
+        "各实验组与本计划的冠军组（或对照组）做双比例 z 检验。",
+        "group_by": "分组",
+        "plan": "计划",
+        "step": "步骤",
+        "arm": "实验组",
+        "segment": "客群",
+        "enrolled": "登记借款",
+        "sent": "已发送",
+        "delivered": "已送达",
+        "repaid": "已还款",
+        "repaid_amount": "还款金额",
+        "conversion": "转化率",
+        "interval": "95% 置信区间",
+        "median_hours": "还款时长中位数（小时）",
+        "compared_with": "对比组",
+        "difference": "差值",
+        "points": "个百分点",
+        "p_value": "p 值",
+        "total": "合计",
     },
 }
 

@@ -3,6 +3,7 @@
 The arm comes from SHA-256 of the tenant, plan, experiment and customer, never from Python's
 `hash` (salted per process) or a random draw, so every replica, retry and re-enrolment of the
 same customer lands in the same arm, and the split follows the weights without a stored table.
+A plan's holdout is one more arm (`app.plans.schemas.PlanIn.arms`).
 """
 
 import hashlib
@@ -10,9 +11,6 @@ import json
 import math
 import uuid
 from collections.abc import Mapping
-
-HOLDOUT = "holdout"
-"""The arm that receives no message; its conversions are the baseline."""
 
 _SCALE = 2**64
 
@@ -57,16 +55,3 @@ def choose(
         if weight > 0 and point < reached:
             return name
     return next(name for name, weight in reversed(arms) if weight > 0)
-
-
-def with_holdout(weights: Mapping[str, int | float], share: float) -> dict[str, float]:
-    """`weights` scaled to `1 - share`, plus the `holdout` arm with `share` of customers."""
-    if not 0 <= share < 1:
-        raise ValueError("the holdout share is at least 0 and less than 1")
-    if HOLDOUT in weights:
-        raise ValueError(f"'{HOLDOUT}' is the holdout's arm name, not a variant's")
-    total = math.fsum(float(weight) for weight in weights.values())
-    if total <= 0:
-        raise ValueError("at least one arm needs a positive weight")
-    scaled = {name: float(weight) / total * (1 - share) for name, weight in weights.items()}
-    return scaled | ({HOLDOUT: share} if share else {})

@@ -35,6 +35,7 @@ class Repayment:
     loan_ref: str
     occurred_at: datetime
     amount: Decimal | None
+    currency: str | None
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from app.outcomes.arms import HOLDOUT, choose, position, with_holdout
+from app.outcomes.arms import choose, position
 
 ROOT = Path(__file__).resolve().parents[2]
 TENANT = uuid.UUID("6f1c2b0e-8a4d-4e8f-9b1a-3c5d7e9f0a21")
-WEIGHTS = {"champion": 50, "challenger": 30, HOLDOUT: 20}
+WEIGHTS = {"champion": 50, "challenger": 30, "holdout": 20}
 
 _IN_A_PROCESS = """
 import json, sys, uuid
@@ -98,7 +98,7 @@ def test_an_arm_is_pinned_to_sha256_of_the_four_names() -> None:
     [
         {"champion": 50, "challenger": 50},
         {"champion": 70, "challenger": 30},
-        {"a": 0.6, "b": 0.3, HOLDOUT: 0.1},
+        {"a": 0.6, "b": 0.3, "holdout": 0.1},
         {"champion": 1, "challenger": 1, "third": 2},
     ],
 )
@@ -167,20 +167,3 @@ def test_an_arm_with_no_weight_gets_nobody() -> None:
 def test_weights_that_cannot_split_are_refused(weights: dict[str, float]) -> None:
     with pytest.raises(ValueError, match="weight"):
         choose(tenant_id=TENANT, plan_key="p", experiment="e", customer_ref="c", weights=weights)
-
-
-def test_a_holdout_share_takes_its_part_and_the_variants_keep_their_ratio() -> None:
-    assert with_holdout({"champion": 3, "challenger": 1}, 0.2) == pytest.approx(
-        {"champion": 0.6, "challenger": 0.2, HOLDOUT: 0.2}
-    )
-    assert with_holdout({"champion": 1}, 0) == {"champion": 1.0}
-
-
-@pytest.mark.parametrize(
-    ("weights", "share"), [({"a": 1}, 1), ({"a": 1}, -0.1), ({HOLDOUT: 1}, 0.1), ({"a": 0}, 0.1)]
-)
-def test_a_holdout_that_leaves_no_variant_or_reuses_its_name_is_refused(
-    weights: dict[str, float], share: float
-) -> None:
-    with pytest.raises(ValueError, match=r"holdout|weight"):
-        with_holdout(weights, share)

@@ -11,7 +11,9 @@ FIRST, SECOND, THIRD = (uuid.UUID(int=n) for n in (1, 2, 3))
 
 
 def paid(at: datetime, *, loan: str = "loan-1", event: str = "ev-1") -> Repayment:
-    return Repayment(event_id=event, loan_ref=loan, occurred_at=at, amount=Decimal("100.00"))
+    return Repayment(
+        event_id=event, loan_ref=loan, occurred_at=at, amount=Decimal("100.00"), currency="CNY"
+    )
 
 
 def credited(

@@ -1,0 +1,139 @@
+"""The outcomes report: the tenant's plan-made reminders, what became of them and the
+repayments that followed, read through the repository and summed up by `report`."""
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.orm import Session
+
+from app.outcomes import repository
+from app.outcomes.attribution import DEFAULT_WINDOW, Repayment, Touch
+from app.outcomes.holdout import HeldOut, champion, would_have_sent
+from app.outcomes.report import Exposure, build
+from app.outcomes.schemas import Dimension, OutcomeStats
+from app.plans.schemas import HOLDOUT_ARM, PlanIn
+from app.policy import service as policies
+
+Plans = Mapping[tuple[str, int], PlanIn]
+
+
+def outcomes(
+    session: Session,
+    *,
+    tenant_id: uuid.UUID,
+    group_by: Sequence[Dimension],
+    since: datetime | None,
+    until: datetime | None,
+) -> OutcomeStats:
+    plans = {
+        version: PlanIn.model_validate(body)
+        for version, body in repository.plans(session, tenant_id=tenant_id).items()
+    }
+    reminders = repository.reminders(session, tenant_id=tenant_id, since=since, until=until)
+    words = repository.provider_words(session, tenant_id=tenant_id, since=since, until=until)
+    reached = repository.reached(session, tenant_id=tenant_id, since=since)
+    held = repository.holdouts(session, tenant_id=tenant_id, arm=HOLDOUT_ARM)
+    holdout = HeldOutSteps(since, until)
+    for row in held:
+        holdout.add(row, plans)
+    groups, total = build(
+        _reported(reminders, words) + holdout.exposures,
+        [Touch(row["id"], row["loan_ref"], row["at"], _window(plans, row)) for row in reached]
+        + holdout.touches,
+        [
+            Repayment(**row)
+            for row in repository.repayments(session, tenant_id=tenant_id, since=since)
+        ],
+        group_by=group_by,
+        champions={key: champion(plans[key, v]) for key, v in sorted(plans)},  # latest wins
+    )
+    return OutcomeStats(
+        group_by=list(group_by), since=since, until=until, groups=groups, total=total
+    )
+
+
+def _window(plans: Plans, row: RowMapping) -> timedelta:
+    plan = plans.get((row["plan_key"], row["plan_version"]))
+    return timedelta(hours=plan.attribution_hours) if plan else DEFAULT_WINDOW
+
+
+def _reported(reminders: Sequence[RowMapping], words: Iterable[RowMapping]) -> list[Exposure]:
+    """Each reminder with whether a provider accepted it, whether it reached the borrower and
+    on which channel (the first that reached, else the last that accepted)."""
+    sent: set[uuid.UUID] = set()
+    reached: set[uuid.UUID] = set()
+    channels: dict[uuid.UUID, str] = {}
+    for word in words:  # oldest first
+        reminder_id, channel = word["reminder_id"], (word["detail"] or {}).get("channel")
+        sent.add(reminder_id)
+        if reminder_id in reached:
+            continue
+        if word["kind"] in repository.REACHED:
+            reached.add(reminder_id)
+        if channel is not None:
+            channels[reminder_id] = channel
+    return [
+        Exposure(
+            reminder_id=row["id"],
+            enrollment_id=row["enrollment_id"],
+            plan=row["plan_key"],
+            step=row["plan_step"],
+            arm=row["arm"],
+            channel=channels.get(row["id"]),
+            segment=row["segment"],
+            sent=row["id"] in sent,
+            delivered=row["id"] in reached,
+        )
+        for row in reminders
+    ]
+
+
+@dataclass
+class HeldOutSteps:
+    """The holdout's would-be reminders: all of them touch their loans; those scheduled in
+    [since, until) are reported."""
+
+    since: datetime | None
+    until: datetime | None
+    exposures: list[Exposure] = field(default_factory=list)
+    touches: list[Touch] = field(default_factory=list)
+
+    def holds(self, moment: datetime) -> bool:
+        return (self.since is None or moment >= self.since) and (
+            self.until is None or moment < self.until
+        )
+
+    def add(self, row: RowMapping, plans: Plans) -> None:
+        plan = plans.get((row["plan_key"], row["plan_version"]))
+        if plan is None:
+            return
+        loan = HeldOut(
+            due_date=row["due_date"],
+            zone=policies.zones_for(
+                timezone=row["timezone"], phone=row["phone"], fallback=row["default_timezone"]
+            )[0],
+            enrolled_at=row["created_at"],
+            amount_due=row["amount_due"],
+            attributes=row["attributes"],
+            segment=row["segment"],
+        )
+        for step, moment in would_have_sent(plan, loan):
+            would_be = uuid.uuid5(row["id"], step)  # tells the steps apart for attribution
+            self.touches.append(Touch(would_be, row["loan_ref"], moment, _window(plans, row)))
+            if self.holds(moment):
+                self.exposures.append(
+                    Exposure(
+                        reminder_id=would_be,
+                        enrollment_id=row["id"],
+                        plan=row["plan_key"],
+                        step=step,
+                        arm=HOLDOUT_ARM,
+                        channel=None,
+                        segment=row["segment"],
+                        sent=False,
+                        delivered=False,
+                    )
+                )
