@@ -24,8 +24,6 @@ from app.reminders.schemas import ReminderIn
 
 DONE = "done"
 PAUSED = "paused"
-PLAN_EXPERIMENT = "plan"
-"""The experiment that puts a customer in one of a plan's variants (or its holdout)."""
 
 
 @dataclass(frozen=True)
@@ -71,20 +69,6 @@ class Planned:
             "local": self.local.isoformat(),
             "skipped": self.skipped,
         }
-
-
-def arm_of(plan: PlanOut, *, tenant_id: uuid.UUID, customer_ref: str) -> str | None:
-    """The customer's arm of the plan's experiment; None when the plan tests nothing."""
-    weights = plan.arms()
-    if not weights:
-        return None
-    return arms.choose(
-        tenant_id=tenant_id,
-        plan_key=plan.key,
-        experiment=PLAN_EXPERIMENT,
-        customer_ref=customer_ref,
-        weights=weights,
-    )
 
 
 def amount_text(amount: Decimal, currency: str) -> str:

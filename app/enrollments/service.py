@@ -27,7 +27,6 @@ from app.enrollments.planning import (
     Pause,
     Planned,
     amount_text,
-    arm_of,
     plan_steps,
 )
 from app.enrollments.schemas import (
@@ -48,6 +47,7 @@ from app.models.states import ReminderStatus
 from app.money import check_amount
 from app.plans import service as plans
 from app.plans.conditions import facts_of
+from app.plans.experiment import arm_of
 from app.plans.schemas import PlanOut, SegmentsOut
 from app.plans.segments import choose_segment
 from app.policy import service as policies

@@ -428,7 +428,7 @@ class SimulateIn(BaseModel):
     arm: Name | None = Field(
         None,
         description="The variant (or `holdout`, which gets no step) to simulate; default the "
-        "first variant.",
+        "customer's own arm, as their enrolment would draw it.",
     )
     version: Version | None = Field(None, description="Default: the current version.")
 

@@ -13,16 +13,20 @@ from sqlalchemy.orm import Session
 
 from app.errors import FieldError, ValidationFailed
 from app.plans.conditions import facts_of
+from app.plans.experiment import arm_of
 from app.plans.schedule import schedule
 from app.plans.schemas import PlanOut, SimulatedStep, SimulateIn, SimulateOut
 from app.plans.service import get_plan
 from app.policy import service as policy
 
 
-def _arm(plan: PlanOut, asked: str | None) -> str | None:
-    arms = list(plan.arms())
+def _arm(
+    plan: PlanOut, asked: str | None, *, tenant_id: uuid.UUID, customer_ref: str
+) -> str | None:
+    """The arm asked for, or the customer's own: the one their enrolment would draw."""
     if asked is None:
-        return arms[0] if arms else None
+        return arm_of(plan, tenant_id=tenant_id, customer_ref=customer_ref)
+    arms = list(plan.arms())
     if asked not in arms:
         known = ", ".join(arms) or "none: the plan tests nothing"
         raise ValidationFailed(
@@ -35,7 +39,7 @@ def simulate(
     session: Session, *, tenant_id: uuid.UUID, key: str, request: SimulateIn, now: datetime
 ) -> SimulateOut:
     plan = get_plan(session, tenant_id=tenant_id, key=key, version=request.version)
-    arm = _arm(plan, request.arm)
+    arm = _arm(plan, request.arm, tenant_id=tenant_id, customer_ref=request.customer.ref)
     tenant, customer = policy.described(session, tenant_id=tenant_id, customer=request.customer)
     [zone, *_] = policy.zones_for(
         timezone=customer.timezone, phone=customer.phone, fallback=tenant.default_timezone

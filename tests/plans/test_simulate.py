@@ -17,6 +17,7 @@ from app.models.deliveries import DeliveryAttempt
 from app.models.reminders import Reminder
 from tests.conftest import Tenant
 from tests.factories import customer, reminder
+from tests.helpers.enrollments import SHANGHAI_STEPS, enrol, put_plan
 
 BERLINER = {"ref": "berlin-1", "email": "anna@example.com", "timezone": "Europe/Berlin"}
 
@@ -129,7 +130,6 @@ def test_a_variant_is_simulated_by_name_and_the_holdout_gets_nothing(tenant: Ten
         {"name": "sms-first", "weight": 1, "steps": [step("d0", "0d", "12:00", "sms", "email")]},
     ]
     save(tenant, step("d0", "0d", "10:00", "email"), variants=variants, holdout=0.1)
-    assert simulate(tenant, due_date="2026-12-10")["arm"] == "champion"
     challenger = simulate(tenant, due_date="2026-12-10", arm="sms-first")
     assert [(s["key"], s["channels"], s["local"][11:16]) for s in challenger["steps"]] == [
         ("d0", ["sms", "email"], "12:00")
@@ -257,3 +257,19 @@ def test_the_worked_example_of_docs_plans_md_answers_as_its_table_says(tenant: T
         ),
         ("d+10", "2026-12-20T10:00:00+08:00", "skipped", None, None, None, "conditions"),
     ]
+
+
+def test_simulate_shows_each_customer_the_arm_their_enrolment_draws(tenant: Tenant) -> None:
+    challenger = {"name": "challenger", "weight": 1, "steps": SHANGHAI_STEPS[:1]}
+    put_plan(tenant, variants=[{"name": "champion", "weight": 1}, challenger], holdout=0.2)
+    drawn = []
+    for i in range(12):
+        person = customer(ref=f"cust-{i}")
+        simulated = tenant.client.post(
+            "/v1/plans/gentle/simulate", json={"customer": person, "due_date": "2026-12-10"}
+        )
+        assert simulated.status_code == 200, simulated.text
+        enrolled = enrol(tenant, loan_ref=f"loan-{i}", customer=person)
+        assert simulated.json()["arm"] == enrolled["arm"]
+        drawn.append(enrolled["arm"])
+    assert len(set(drawn)) > 1, drawn
