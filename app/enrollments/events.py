@@ -91,9 +91,17 @@ def record(
 
 
 def _repeat(seen: LoanEvent, loan_ref: str, event: LoanEventIn) -> LoanEventOut:
+    """The first answer again, for the same event only: an id reused for another loan, type,
+    amount or promised date is a lender's bug that a replay would hide."""
     if seen.loan_ref != loan_ref or seen.type != event.type:
         raise Conflict(
             f"event_id {event.event_id!r} was used for a {seen.type} of loan {seen.loan_ref!r}"
+        )
+    promised = event.promised_date.isoformat() if event.promised_date else None
+    if seen.amount != event.amount or seen.detail.get("promised_date") != promised:
+        raise Conflict(
+            f"event_id {event.event_id!r} was used for this {seen.type} with another amount "
+            "or promised date"
         )
     return LoanEventOut.model_validate(seen.outcome)
 

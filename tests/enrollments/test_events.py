@@ -61,6 +61,21 @@ def test_an_event_id_reused_for_another_event_is_a_conflict(tenant: Tenant) -> N
     assert reused.status_code == 409
 
 
+def test_an_event_id_reused_for_another_amount_is_a_conflict_and_changes_nothing(
+    tenant: Tenant,
+) -> None:
+    put_plan(tenant)
+    enrol(tenant)
+    first = event(tenant, "repayment", "pay-1", amount="300.00")
+    reused = tenant.client.post(
+        "/v1/loans/loan-1/events",
+        json={"type": "repayment", "event_id": "pay-1", "amount": "500.00"},
+    )
+    assert reused.status_code == 409, reused.text
+    assert event(tenant, "repayment", "pay-1", amount="300") == first
+    assert tenant.client.get("/v1/enrollments/loan-1").json()["amount_due"] == "700.00"
+
+
 async def test_a_partial_repayment_changes_the_amount_in_the_next_message(
     tenant: Tenant, make_dispatcher: DispatcherFactory, twilio: FakeTwilio, clock: FrozenClock
 ) -> None:
