@@ -16,6 +16,7 @@ reminder a dispatcher has already claimed is being sent and is not stopped.
 import uuid
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -149,9 +150,23 @@ def _repaid(
     updated = repository.set_variables(
         session,
         tenant_id=enrollment.tenant_id,
-        values=[(id_, variables | {"amount": shown}) for id_, variables in waiting],
+        values=[
+            (id_, _amount_shown(variables, enrollment.loan_ref, shown))
+            for id_, variables in waiting
+        ],
     )
     return {"updated": updated}
+
+
+def _amount_shown(variables: dict[str, Any], loan_ref: str, shown: str) -> dict[str, Any]:
+    """The new amount, in `loans` too (reminders made before it existed have none)."""
+    changed = variables | {"amount": shown}
+    if "loans" in variables:
+        changed["loans"] = [
+            loan | {"amount": shown} if loan["loan_ref"] == loan_ref else loan
+            for loan in variables["loans"]
+        ]
+    return changed
 
 
 def _paused(

@@ -77,12 +77,21 @@ def amount_text(amount: Decimal, currency: str) -> str:
 
 
 def loan_variables(loan: Loan) -> dict[str, Any]:
-    """The loan's own values win over the lender's extra variables of the same name."""
-    return {
-        **loan.variables,
+    """The loan's own values win over the lender's extra variables of the same name. `loans`
+    lists it as a digest of several loans would (app/templates/starters.py reads one loan as a
+    reminder of that loan); a template that does not declare it never sees it."""
+    own = {
+        "loan_ref": loan.loan_ref,
         "amount": amount_text(loan.amount_due, loan.currency),
         "currency": loan.currency,
         "due_date": loan.due_date.isoformat(),
+    }
+    return {
+        **loan.variables,
+        "amount": own["amount"],
+        "currency": loan.currency,
+        "due_date": own["due_date"],
+        "loans": [own],
     }
 
 

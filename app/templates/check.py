@@ -33,6 +33,7 @@ from app.templates.variables import (
     VariableType,
     empty,
     largest,
+    loans_in,
     money_errors,
     parse,
     sample,
@@ -198,6 +199,9 @@ def dry_run_values(body: TemplateIn, tenant: Mapping[str, Any], run: DryRun) -> 
     }
     if "currency" in raw:
         raw["currency"] = tenant["default_currency"]
+    for name, spec in body.variables.items():
+        if spec.type == VariableType.LOANS and name in raw:
+            raw[name] = loans_in(raw[name], tenant["default_currency"])
     values, _ = typed_values(body.variables, raw, currency=tenant["default_currency"])
     help_phone = {True: tenant.get("help_phone") or SAMPLE_HELP_PHONE, None: None, False: ""}
     # Customers abroad see the international form, the longest: the segment count is the most.

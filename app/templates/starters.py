@@ -15,7 +15,35 @@ from app.templates.schemas import TemplateIn
 HANS, HANT, EN = "zh-Hans", "zh-Hant", "en"
 LOCALES = (HANS, HANT, EN)
 NAME = "{{ tenant.display_name }}"
-AMOUNT, DUE = "{{ amount | money }}", "{{ due_date | date }}"
+SEVERAL = "loans and loans | length > 1"
+"""A digest (app/enrollments) lists several loans; a reminder of one loan reads as always."""
+AMOUNT = (
+    f"{{% if {SEVERAL} %}}{{{{ loans | sum(attribute='amount') | money }}}}"
+    "{% else %}{{ amount | money }}{% endif %}"
+)
+DUE = (
+    f"{{% if {SEVERAL} %}}{{{{ (loans | min(attribute='due_date')).due_date | date }}}}"
+    "{% else %}{{ due_date | date }}{% endif %}"
+)
+"""Several loans: their total and the earliest due date, so an SMS stays short."""
+N = "{{ loans | length }}"
+COUNT = {
+    locale: f"{{% if {SEVERAL} %}}{words}{{% endif %}}"
+    for locale, words in {
+        HANS: f"（{N}笔借款合计）",
+        HANT: f"（{N}筆借款合計）",
+        EN: f" (The total of your {N} loans; the earliest due date.)",
+    }.items()
+}
+LOAN_LINE = {
+    HANS: "{{ loan.loan_ref | mask }}：{{ loan.amount | money(loan.currency) }}，"
+    "{{ loan.due_date | date }}到期",
+    HANT: "{{ loan.loan_ref | mask }}：{{ loan.amount | money(loan.currency) }}，"
+    "{{ loan.due_date | date }}到期",
+    EN: "{{ loan.loan_ref | mask }}: {{ loan.amount | money(loan.currency) }}, "
+    "due {{ loan.due_date | date }}",
+}
+"""One line of an email's list of a digest's loans."""
 VOICES = {
     HANS: ("Polly.Zhiyu", "cmn-CN"),
     HANT: ("Google.cmn-TW-Standard-A", "cmn-TW"),
@@ -163,8 +191,10 @@ VARIABLES = {
     "currency": {"type": "text", "required": False, "max_length": 3},
     "due_date": {"type": "date", "required": True},
     "pay_url": {"type": "url", "required": False, "max_length": 500},
+    "loans": {"type": "loans", "required": False},
 }
-"""Payment links are often long signed URLs, hence 500; a currency is an ISO 4217 code."""
+"""Payment links are often long signed URLs, hence 500; a currency is an ISO 4217 code; `loans`
+comes with a plan's reminders."""
 
 
 def _variants(wording: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
@@ -172,11 +202,23 @@ def _variants(wording: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
     for locale in LOCALES:
         chinese = locale != EN
         message, tip = wording["message"][locale], wording["tip"][locale]
+        listed = f"{{% for loan in loans %}}\n- {LOAN_LINE[locale]}{{% endfor %}}"
+        listed_html = (
+            f"<ul>{{% for loan in loans %}}<li>{LOAN_LINE[locale]}</li>{{% endfor %}}</ul>"
+        )
         greeting = GREETING[locale].format(name=NAME)
         space = "" if chinese else " "
         signature = f"【{NAME}】" if chinese else f"{NAME}: "
         sms = f"{signature}{message}{space}{PAY[locale]}{HELP[locale]}"
+        message += COUNT[locale]  # an SMS has no room to say how many: its total is the sum
         paragraphs = [greeting, message, PAY[locale], HELP[locale].strip(), tip, THANKS[locale]]
+        text = "\n\n".join([*paragraphs, EMAIL_OPT_OUT[locale]])
+        html = "".join(f"<p>{p}</p>" for p in [*paragraphs, EMAIL_OPT_OUT[locale]])
+        # A digest's email lists its loans after the message.
+        text = text.replace(message, f"{message}{{% if {SEVERAL} %}}{listed}{{% endif %}}", 1)
+        html = html.replace(
+            f"{message}</p>", f"{message}</p>{{% if {SEVERAL} %}}{listed_html}{{% endif %}}", 1
+        )
         voice, language = VOICES[locale]
         variants += [
             {"channel": "sms", "locale": locale, "body": sms + SMS_OPT_OUT[locale]},
@@ -193,8 +235,8 @@ def _variants(wording: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
                 "channel": "email",
                 "locale": locale,
                 "subject": f"{NAME}{'：' if chinese else ': '}{wording['subject'][locale]}",
-                "text": "\n\n".join([*paragraphs, EMAIL_OPT_OUT[locale]]),
-                "html": "".join(f"<p>{p}</p>" for p in [*paragraphs, EMAIL_OPT_OUT[locale]]),
+                "text": text,
+                "html": html,
             },
         ]
     return variants

@@ -7,7 +7,7 @@ render, for values stored before the lint knew better: that channel then fails a
 reference in capitals is not shouting.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from app.errors import FieldError, ValidationFailed
@@ -24,15 +24,24 @@ def refused_values(
     """Each text value with prohibited wording, once, by field path (`items.3.variables.note`),
     its detail listing every rule the value breaks."""
     errors = []
-    for name, value in values.items():
-        if not isinstance(value, str):
-            continue
-        findings = lint_wording(value, field=f"{prefix}{name}", phrases=phrases)
+    for field, value in _texts(values, prefix):
+        findings = lint_wording(value, field=field, phrases=phrases)
         details = [f.detail for f in findings if f.rule == Rule.PROHIBITED]
         if details:
             detail = f"{Rule.PROHIBITED}: {'; '.join(details)}"
-            errors.append(FieldError(field=f"{prefix}{name}", detail=detail))
+            errors.append(FieldError(field=field, detail=detail))
     return errors
+
+
+def _texts(values: Mapping[str, Any], prefix: str) -> Iterator[tuple[str, str]]:
+    """Each text value by its field path, a digest's loans' too (`variables.loans.1.loan_ref`)."""
+    for name, value in values.items():
+        if isinstance(value, str):
+            yield f"{prefix}{name}", value
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, dict):
+                    yield from _texts(item, f"{prefix}{name}.{index}.")
 
 
 def refuse_values(values: Mapping[str, Any], *, phrases: Phrases) -> None:

@@ -24,6 +24,8 @@ class VariableType(StrEnum):
     TEXT = "text"
     URL = "url"
     INT = "int"
+    LOANS = "loans"
+    """A digest's loans: a list of {loan_ref, amount, currency, due_date}, all in one currency."""
 
 
 _DECIMAL = re.compile(r"^\d{1,15}(\.\d{1,6})?$")
@@ -76,12 +78,46 @@ def _text(value: Any, max_length: int) -> str:
     return value
 
 
+MAX_LOANS = 10
+"""The most loans one digest lists: a plan's digest covers no more (app/enrollments)."""
+MAX_LOAN_REF = 200
+LOAN_FIELDS = ("loan_ref", "amount", "currency", "due_date")
+MAX_LOANS_TOTAL = Decimal(10**15)
+"""The loans' total stays within money's 15 whole digits, so `sum` prints like any amount."""
+
+
+def _loans(value: Any, max_length: int) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not 1 <= len(value) <= MAX_LOANS:
+        raise ValueError(f"must be a list of 1 to {MAX_LOANS} loans")
+    loans: list[dict[str, Any]] = []
+    for index, item in enumerate(value):
+        if not isinstance(item, dict) or set(item) != set(LOAN_FIELDS):
+            raise ValueError(f"loan {index} must have exactly {', '.join(LOAN_FIELDS)}")
+        try:
+            currency = check_currency(_text(item["currency"], 3))
+            loan = {
+                "loan_ref": _text(item["loan_ref"], MAX_LOAN_REF),
+                "amount": check_amount(_money(item["amount"], 0), currency),
+                "currency": currency,
+                "due_date": _date(item["due_date"], 0),
+            }
+        except ValueError as error:
+            raise ValueError(f"loan {index}: {error}") from None
+        loans.append(loan)
+    if len({loan["currency"] for loan in loans}) > 1:
+        raise ValueError("must all be in one currency")
+    if sum(Decimal(loan["amount"]) for loan in loans) >= MAX_LOANS_TOTAL:
+        raise ValueError("must total less than 15 whole digits")
+    return loans
+
+
 PARSERS: dict[VariableType, Callable[[Any, int], Any]] = {
     VariableType.MONEY: _money,
     VariableType.DATE: _date,
     VariableType.TEXT: _text,
     VariableType.URL: _url,
     VariableType.INT: _int,
+    VariableType.LOANS: _loans,
 }
 
 SAMPLES: dict[VariableType, Any] = {
@@ -90,9 +126,14 @@ SAMPLES: dict[VariableType, Any] = {
     VariableType.TEXT: "Sample",
     VariableType.URL: "https://pay.example.com/loan-1",
     VariableType.INT: 3,
+    VariableType.LOANS: [
+        {"loan_ref": "loan-1", "amount": "1234", "currency": "USD", "due_date": "2026-12-01"},
+        {"loan_ref": "loan-2", "amount": "567", "currency": "USD", "due_date": "2026-12-03"},
+    ],
 }
 """What a dry run on save fills the declared variables with first (whole money: exact in any
-currency)."""
+currency). Loans are two, so the wording lint reads a digest's list; their currency is the
+tenant's (`loans_in`)."""
 
 EXTREMES: dict[VariableType, tuple[Any, Any]] = {
     VariableType.MONEY: ("999999999999999", "1"),
@@ -116,6 +157,16 @@ def _url_of_length(length: int) -> str:
     return start + "&" * (length - len(start))
 
 
+def _loans_of(loan_ref: str, amount: str, due_date: str) -> list[dict[str, str]]:
+    fields = {"loan_ref": loan_ref, "amount": amount, "currency": "USD", "due_date": due_date}
+    return [fields] * MAX_LOANS
+
+
+def loans_in(loans: list[dict[str, Any]], currency: str) -> list[dict[str, Any]]:
+    """A dry run's loans in the tenant's currency, as a plan's are in the loans'."""
+    return [loan | {"currency": currency} for loan in loans]
+
+
 def sample(kind: VariableType, max_length: int) -> Any:
     if kind == VariableType.TEXT:
         return SAMPLES[kind][:max_length]
@@ -130,6 +181,8 @@ def largest(kind: VariableType, max_length: int) -> Any:
         return WIDEST_CHARACTER * max_length
     if kind == VariableType.URL:
         return _url_of_length(max_length)
+    if kind == VariableType.LOANS:  # the most loans, the largest total
+        return _loans_of(WIDEST_CHARACTER * MAX_LOAN_REF, "9" * 14, "9999-12-31")
     return EXTREMES[kind][0]
 
 
@@ -140,12 +193,14 @@ def smallest(kind: VariableType, max_length: int) -> Any:
         return ESCAPED_CHARACTER * max_length
     if kind == VariableType.URL:
         return _url_of_length(max_length)
+    if kind == VariableType.LOANS:
+        return _loans_of(ESCAPED_CHARACTER * MAX_LOAN_REF, "1", "0001-01-01")
     return EXTREMES[kind][1]
 
 
 def empty(kind: VariableType, max_length: int) -> Any:
-    """Empty text, zero; a URL or a date cannot be empty, so their samples, and money is at
-    least one unit."""
+    """Empty text, zero; a URL, a date or loans cannot be empty, so their samples, and money is
+    at least one unit."""
     return {VariableType.TEXT: "", VariableType.INT: 0, VariableType.MONEY: "1"}.get(
         kind, sample(kind, max_length)
     )

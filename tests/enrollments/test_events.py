@@ -93,6 +93,27 @@ async def test_a_partial_repayment_changes_the_amount_in_the_next_message(
     assert read(tenant, steps(made)["d-3"]["reminder"]["id"])["status"] == "sent"
 
 
+def test_a_plan_made_reminder_lists_its_loan_and_a_partial_repayment_changes_it_there_too(
+    tenant: Tenant,
+) -> None:
+    put_plan(tenant)
+    made = enrol(tenant)
+    d0 = steps(made)["d0"]["reminder"]["id"]
+    listed = {
+        "loan_ref": "loan-1",
+        "amount": "1000.00",
+        "currency": "CNY",
+        "due_date": "2026-12-10",
+    }
+    assert read(tenant, d0)["variables"]["loans"] == [listed]
+
+    event(tenant, "repayment", "pay-1", amount="300.00")
+
+    variables = read(tenant, d0)["variables"]
+    assert variables["amount"] == "700.00"
+    assert variables["loans"] == [listed | {"amount": "700.00"}]
+
+
 async def test_a_promise_to_pay_pauses_the_plan_until_the_grace_ends_then_it_resumes(
     tenant: Tenant, make_dispatcher: DispatcherFactory, twilio: FakeTwilio, clock: FrozenClock
 ) -> None:

@@ -26,6 +26,7 @@ VALUES = {
     "due_date": date(2026, 12, 1),
     "pay_url": "https://pay.example.com/loan-7788",
     "currency": None,
+    "loans": None,
 }
 """As rendering sees them: an optional variable not given is None."""
 VARIANTS = [
@@ -44,9 +45,15 @@ SIMPLIFIED, TRADITIONAL = zip(*PAIRS.split(" "), strict=True)
 """Characters written differently in the two scripts (simplified, traditional)."""
 
 
-def rendered(variant: Variant, *, tenant: dict[str, Any] = TENANT, region: str = "CN") -> Rendered:
+def rendered(
+    variant: Variant,
+    *,
+    tenant: dict[str, Any] = TENANT,
+    region: str = "CN",
+    values: dict[str, Any] = VALUES,
+) -> Rendered:
     audience = Audience(variant.locale, "Asia/Shanghai", "CNY", "CN")
-    seen = template_values(VALUES, tenant, customer_region=region)
+    seen = template_values(values, tenant, customer_region=region)
     return render(variant, seen, audience, version=1, budget=RenderBudget())
 
 
@@ -104,3 +111,45 @@ def test_each_starter_is_written_in_its_own_script(variant: Variant) -> None:
 def test_traditional_starters_use_taiwans_wording(key: str, phrase: str) -> None:
     [sms] = [v for v in STARTERS[key].variants if (v.channel, v.locale) == ("sms", "zh-Hant")]
     assert phrase in (rendered(sms).body or "")
+
+
+def _loan(ref: str, amount: str, due: date) -> dict[str, Any]:
+    return {"loan_ref": ref, "amount": Decimal(amount), "currency": "CNY", "due_date": due}
+
+
+ONE_LOAN = VALUES | {"loans": [_loan("loan-7788", "1234.50", date(2026, 12, 1))]}
+TWO_LOANS = VALUES | {
+    "loans": [
+        _loan("loan-7788", "1234.50", date(2026, 12, 3)),
+        _loan("loan-9911", "100.00", date(2026, 12, 1)),
+    ]
+}
+"""A digest's values: the first loan's own, and every loan in `loans`."""
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_a_digest_of_one_loan_reads_exactly_as_a_reminder_of_that_loan(variant: Variant) -> None:
+    assert rendered(variant, values=ONE_LOAN) == rendered(variant)
+
+
+@pytest.mark.parametrize("variant", [v for v in VARIANTS if v.values[0].channel != "webhook"])
+def test_a_digest_of_two_loans_says_their_total_and_the_earliest_due_date(
+    variant: Variant,
+) -> None:
+    out = rendered(variant, values=TWO_LOANS)
+    words = out.body or out.script or out.text or ""
+    assert "1,334.50" in words
+    assert re.search(r"2026年12月1日|December 1, 2026", words)
+    if variant.channel != "sms":  # an SMS has room for the total only
+        assert re.search(r"2笔借款|2筆借款|your 2 loans", words), words
+
+
+@pytest.mark.parametrize("variant", [v for v in VARIANTS if v.values[0].channel == "email"])
+def test_a_digest_email_lists_each_loan_masked_with_its_amount_and_due_date(
+    variant: Variant,
+) -> None:
+    out = rendered(variant, values=TWO_LOANS)
+    for text in [out.text or "", out.html or ""]:
+        assert re.search(r"\*\*\*\*7788\W+(CN)?¥1,234\.50", text), text
+        assert re.search(r"\*\*\*\*9911\W+(CN)?¥100\.00", text), text
+    assert (out.html or "").count("<li>") == 2

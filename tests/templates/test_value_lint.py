@@ -101,3 +101,20 @@ def test_a_threat_in_a_preview_value_is_refused_naming_the_variable(tenant: Tena
     body = {"channel": "sms", "locale": "zh-CN", "variables": {**NOTE, "note": "我们知道你住哪"}}
     response = tenant.client.post("/v1/templates/with-note/preview", json=body)
     assert [field for field, _ in problem_fields(response)] == ["variables.note"]
+
+
+def test_a_threat_in_a_loan_of_a_digest_is_refused_naming_that_loan(tenant: Tenant) -> None:
+    body = template()
+    body["variables"]["loans"] = {"type": "loans"}
+    body["variants"][0]["body"] += "{% for l in loans or [] %}{{ l.loan_ref | mask }}{% endfor %}"
+    response = tenant.client.put("/v1/templates/digest", json=body)
+    assert response.status_code in (200, 201), response.text
+    loans = [
+        {"loan_ref": ref, "amount": "1234.50", "currency": "USD", "due_date": "2026-12-01"}
+        for ref in ["loan-1", THREAT]
+    ]
+    variables = {**NOTE, "loans": loans}
+    sent = reminder(template="digest", channels=["sms"], variables=variables)
+    [(field, detail)] = problem_fields(tenant.client.post("/v1/reminders", json=sent))
+    assert field == "variables.loans.1.loan_ref"
+    assert detail.startswith("prohibited-wording")
