@@ -18,14 +18,15 @@ NAME = "{{ tenant.display_name }}"
 SEVERAL = "loans and loans | length > 1"
 """A digest (app/enrollments) lists several loans; a reminder of one loan reads as always."""
 AMOUNT = (
-    f"{{% if {SEVERAL} %}}{{{{ loans | sum(attribute='amount') | money }}}}"
+    f"{{% if {SEVERAL} %}}{{{{ loans | sum(attribute='amount') | money(loans[0].currency) }}}}"
     "{% else %}{{ amount | money }}{% endif %}"
 )
 DUE = (
     f"{{% if {SEVERAL} %}}{{{{ (loans | min(attribute='due_date')).due_date | date }}}}"
     "{% else %}{{ due_date | date }}{% endif %}"
 )
-"""Several loans: their total and the earliest due date, so an SMS stays short."""
+"""Several loans: their total, in their own currency (they share one), and the earliest due
+date, so an SMS stays short."""
 N = "{{ loans | length }}"
 COUNT = {
     locale: f"{{% if {SEVERAL} %}}{words}{{% endif %}}"

@@ -79,7 +79,7 @@ def _text(value: Any, max_length: int) -> str:
 
 
 MAX_LOANS = 10
-"""The most loans one digest lists: a plan's digest covers no more (app/enrollments)."""
+"""The most loans one reminder lists: a longer list would not fit the shortest channel."""
 MAX_LOAN_REF = 200
 LOAN_FIELDS = ("loan_ref", "amount", "currency", "due_date")
 MAX_LOANS_TOTAL = Decimal(10**15)
