@@ -158,20 +158,30 @@ ATTEMPTS = (
     .where(DeliveryAttempt.id == sa.bindparam("attempt_id"))
     .values({name: sa.bindparam(f"new_{name}") for name in ANSWER})
 )
-REMINDERS = (
-    sa.update(Reminder)
-    .where(Reminder.id == sa.bindparam("reminder_id"))
-    .values(
-        status=sa.bindparam("target"),
-        updated_at=sa.bindparam("now", type_=Reminder.updated_at.type),
-        claimed_by=None,
-        lease_expires_at=None,
-        next_attempt_at=sa.func.coalesce(
-            sa.bindparam("next_at", type_=Reminder.next_attempt_at.type),
-            Reminder.next_attempt_at,
-        ),
+
+
+def moving(**also: Any) -> sa.Update:
+    """The executemany UPDATE that moves a reminder (`reminder_id`) to `target` at `now`,
+    releasing its claim and keeping its next attempt time unless `next_at` gives one; `also`
+    sets further columns. Recording answers and starting attempts both move reminders so."""
+    return (
+        sa.update(Reminder)
+        .where(Reminder.id == sa.bindparam("reminder_id"))
+        .values(
+            status=sa.bindparam("target"),
+            updated_at=sa.bindparam("now", type_=Reminder.updated_at.type),
+            claimed_by=None,
+            lease_expires_at=None,
+            next_attempt_at=sa.func.coalesce(
+                sa.bindparam("next_at", type_=Reminder.next_attempt_at.type),
+                Reminder.next_attempt_at,
+            ),
+            **also,
+        )
     )
-)
+
+
+REMINDERS = moving()
 
 
 def record(session: Session, *, answered: Sequence[Answered], now: datetime) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.lifecycle.answers import AttemptRow
+from app.lifecycle.answers import AttemptRow, moving
 from app.lifecycle.events import Event
 from app.lifecycle.timeline import Line, write
 from app.models.deliveries import DeliveryAttempt
@@ -44,21 +44,7 @@ STARTED = (
     .where(Reminder.id == sa.bindparam("reminder_id"))
     .values(attempt_count=Reminder.attempt_count + 1, round_failures=0)
 )
-MOVED = (
-    sa.update(Reminder)
-    .where(Reminder.id == sa.bindparam("reminder_id"))
-    .values(
-        status=sa.bindparam("target"),
-        updated_at=sa.bindparam("now", type_=Reminder.updated_at.type),
-        claimed_by=None,
-        lease_expires_at=None,
-        next_attempt_at=sa.func.coalesce(
-            sa.bindparam("next_at", type_=Reminder.next_attempt_at.type),
-            Reminder.next_attempt_at,
-        ),
-        round_failures=0,
-    )
-)
+MOVED = moving(round_failures=0)
 
 
 class Starts:
