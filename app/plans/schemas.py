@@ -22,6 +22,7 @@ from pydantic import (
 
 from app.customers.schemas import CustomerIn
 from app.money import check_currency
+from app.reminders.schemas import Channels
 from app.templates.schemas import TemplateKey, Version
 from channels.base import Channel
 
@@ -136,9 +137,7 @@ class Step(BaseModel):
         description="Local time of day in the customer's zone. A time the clocks skip that day "
         "is moved forward by the gap; a time they repeat is its first occurrence.",
     )
-    channels: list[Channel] = Field(
-        min_length=1, max_length=len(Channel), description="In order of preference."
-    )
+    channels: Channels = Field(description="In order of preference.")
     template: TemplateKey | None = Field(None, examples=["pre-due"])
     templates: list[WeightedTemplate] | None = Field(
         None,
@@ -154,13 +153,6 @@ class Step(BaseModel):
         if abs(_offset_days(offset)) > MAX_OFFSET_DAYS:
             raise ValueError(f"at most {MAX_OFFSET_DAYS} days from the due date")
         return offset
-
-    @field_validator("channels")
-    @classmethod
-    def _distinct(cls, channels: list[Channel]) -> list[Channel]:
-        if len(set(channels)) != len(channels):
-            raise ValueError("each channel may be listed once")
-        return channels
 
     @field_validator("templates")
     @classmethod

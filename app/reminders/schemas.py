@@ -2,9 +2,9 @@
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from app.customers.schemas import CustomerIn
 from app.fields import InstantIn
@@ -12,6 +12,18 @@ from app.masking import mask_text, mask_value
 from app.models.states import ReminderStatus
 from app.templates.schemas import TemplateKey
 from channels.base import Channel
+
+
+def _distinct(channels: list[Channel]) -> list[Channel]:
+    if len(set(channels)) != len(channels):
+        raise ValueError("each channel may be listed once")
+    return channels
+
+
+Channels = Annotated[
+    list[Channel], Field(min_length=1, max_length=len(Channel)), AfterValidator(_distinct)
+]
+"""Channels in order of preference, each at most once: a reminder's, or a plan step's."""
 
 BATCH_LIMIT = 1000
 
@@ -40,9 +52,7 @@ class ReminderIn(BaseModel):
     customer: CustomerIn
     loan_ref: str = Field(min_length=1, max_length=200, description="The lender's loan id.")
     template: TemplateKey
-    channels: list[Channel] = Field(
-        min_length=1,
-        max_length=len(Channel),
+    channels: Channels = Field(
         description="In order of preference: the first is tried first, the rest are fallbacks.",
     )
     variables: dict[str, Any] = Field(default_factory=dict, description="Template variables.")
@@ -58,13 +68,6 @@ class ReminderIn(BaseModel):
     metadata: dict[str, Any] = Field(
         default_factory=dict, max_length=50, description="Opaque to Nudge; returned as given."
     )
-
-    @field_validator("channels")
-    @classmethod
-    def _distinct(cls, channels: list[Channel]) -> list[Channel]:
-        if len(set(channels)) != len(channels):
-            raise ValueError("each channel may be listed once")
-        return channels
 
 
 class BatchIn(BaseModel):
