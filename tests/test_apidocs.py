@@ -12,7 +12,7 @@ from playwright.async_api import Request, Route, async_playwright
 
 from app.main import create_app
 from tests.conftest import app_settings
-from tests.helpers.browser import CHROMIUM_ARGS, chromium  # noqa: F401  (the fixture)
+from tests.helpers.browser import chromium, launch  # noqa: F401  (the fixture)
 from tests.servers import serving
 
 REFERENCES = re.compile(r"""(?:src|href|spec-url)="([^"]+)"|url: ?'([^']+)'""")
@@ -83,9 +83,7 @@ async def test_the_docs_render_the_operations_with_the_network_cut_off(
             await route.abort()
 
     async with async_playwright() as playwright:
-        context = await playwright.chromium.launch_persistent_context(
-            tmp_path / "profile", executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS
-        )
+        context = await launch(playwright, chromium, tmp_path / "profile")
         try:
             await context.route("**/*", loopback_only)
             page = await context.new_page()

@@ -2,8 +2,10 @@
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
+from playwright.async_api import BrowserContext, Playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -26,3 +28,12 @@ def chromium() -> Path:
             pytest.fail(f"{reason}; the browser test is required in CI")
         pytest.skip(reason)
     return CHROMIUM
+
+
+async def launch(
+    playwright: Playwright, chromium: Path, profile: Path, **options: Any
+) -> BrowserContext:
+    """Headless Chromium on a fresh profile, with the flags this closed network needs."""
+    return await playwright.chromium.launch_persistent_context(
+        profile, executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS, **options
+    )

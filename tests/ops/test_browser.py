@@ -14,7 +14,7 @@ from app.auth import Scope
 from app.clock import FrozenClock
 from tests.conftest import Server, Tenant
 from tests.factories import customer
-from tests.helpers.browser import CHROMIUM_ARGS, chromium  # noqa: F401  (the fixture)
+from tests.helpers.browser import chromium, launch  # noqa: F401  (the fixture)
 from tests.helpers.ops import Send, issue_key
 
 pytestmark = pytest.mark.anyio
@@ -42,12 +42,8 @@ async def test_ops_person_signs_in_filters_the_log_and_reads_a_reminders_timelin
     OUTPUT.mkdir(exist_ok=True)
 
     async with async_playwright() as playwright:
-        context = await playwright.chromium.launch_persistent_context(
-            tmp_path / "profile",
-            executable_path=str(chromium),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 800},
+        context = await launch(
+            playwright, chromium, tmp_path / "profile", viewport={"width": 1280, "height": 800}
         )
         try:
             page = await context.new_page()

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.auth import Scope
 from app.clock import FrozenClock
 from tests.conftest import Server, Tenant
-from tests.helpers.browser import CHROMIUM_ARGS, chromium  # noqa: F401  (the fixture)
+from tests.helpers.browser import chromium, launch  # noqa: F401  (the fixture)
 from tests.helpers.ops import issue_key
 from tests.helpers.outcomes import write_experiment
 
@@ -49,11 +49,10 @@ async def test_the_outcomes_page_draws_each_arm_and_its_interval_in_the_browser(
     backend = database_url.split(":", 1)[0].split("+", 1)[0]
     OUTPUT.mkdir(exist_ok=True)
     async with async_playwright() as playwright:
-        context = await playwright.chromium.launch_persistent_context(
+        context = await launch(
+            playwright,
+            chromium,
             tmp_path / "profile",
-            executable_path=str(chromium),
-            headless=True,
-            args=CHROMIUM_ARGS,
             viewport={"width": 1280, "height": 800},
             locale="zh-CN" if language == "zh" else "en-US",
         )
