@@ -3,7 +3,9 @@ reminder each other step submits. Pure: the service reads and writes around it.
 
 A step is skipped, first reason first, when its reminder was already handed to the dispatcher
 (`done`: a reschedule never sends a step twice), when its moment has passed or its conditions
-do not hold (app/plans/schedule.py), or when it falls due while the loan is paused (`paused`).
+do not hold (app/plans/schedule.py), when it falls due while the loan is paused (`paused`), or
+when the customer is in the step's holdout (`holdout`: no message at this step, measured by the
+outcomes report from the step's moment).
 """
 
 import uuid
@@ -16,14 +18,15 @@ from zoneinfo import ZoneInfo
 
 from app.customers.schemas import CustomerIn
 from app.money import minor_digits
-from app.outcomes import arms
 from app.plans.conditions import facts_of
+from app.plans.experiment import variant_of
 from app.plans.schedule import schedule
-from app.plans.schemas import PlanOut, Step
+from app.plans.schemas import HOLDOUT_ARM, PlanOut, Step
 from app.reminders.schemas import ReminderIn
 
 DONE = "done"
 PAUSED = "paused"
+HOLDOUT = HOLDOUT_ARM
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,9 @@ class Planned:
     send_at: datetime
     local: datetime
     skipped: str | None
+    variant: str | None
+    """The step's template variant the customer drew (`holdout` for none); None when the step
+    is skipped for another reason."""
     reminder: ReminderIn | None
     """What the step submits; None when it is skipped."""
 
@@ -123,34 +129,29 @@ def plan_steps(
             skipped = DONE
         elif skipped is None and pause is not None and pause.holds(scheduled.send_at):
             skipped = PAUSED
-        reminder = None
+        variant: str | None = None
+        reminder: ReminderIn | None = None
         if skipped is None:
-            reminder = _reminder(plan, scheduled.step, loan, scheduled.send_at)
-        planned.append(Planned(key, scheduled.send_at, scheduled.local, skipped, reminder))
+            variant = variant_of(
+                plan, scheduled.step, tenant_id=loan.tenant_id, customer_ref=loan.customer.ref
+            )
+            if variant == HOLDOUT:
+                skipped = HOLDOUT
+            else:
+                reminder = _reminder(plan, scheduled.step, variant, loan, scheduled.send_at)
+        planned.append(Planned(key, scheduled.send_at, scheduled.local, skipped, variant, reminder))
     return planned
 
 
-def _reminder(plan: PlanOut, step: Step, loan: Loan, send_at: datetime) -> ReminderIn:
+def _reminder(
+    plan: PlanOut, step: Step, template: str, loan: Loan, send_at: datetime
+) -> ReminderIn:
     return ReminderIn(
         customer=loan.customer,
         loan_ref=loan.loan_ref,
-        template=_template(plan, step, loan),
+        template=template,
         channels=step.channels,
         variables=loan_variables(loan),
         send_at=send_at,
         metadata={"plan": plan.key, "plan_version": plan.version, "step": step.key},
-    )
-
-
-def _template(plan: PlanOut, step: Step, loan: Loan) -> str:
-    """The step's template, or the customer's pick of its weighted ones (stable per customer)."""
-    weights = step.template_weights()
-    if len(weights) == 1:
-        return next(iter(weights))
-    return arms.choose(
-        tenant_id=loan.tenant_id,
-        plan_key=plan.key,
-        experiment=f"step:{step.key}",
-        customer_ref=loan.customer.ref,
-        weights=weights,
     )

@@ -122,7 +122,8 @@ class StepOut(BaseModel):
         examples=["past"],
         description="Why the step sends nothing: `past` (its moment had gone when it was "
         "planned), `conditions` (they do not hold for this loan), `paused` (due while the "
-        "plan was paused), `sent` (already sent before a reschedule); null when it is planned.",
+        "plan was paused), `done` (handed to the dispatcher before a reschedule), `holdout` (the "
+        "customer is in the step's holdout share); null when it is planned.",
     )
     reminder: StepReminder | None = Field(
         description="The reminder the step made (the latest, after a reschedule)."

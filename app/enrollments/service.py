@@ -144,10 +144,7 @@ def enrol(
         tenant_id=tenant_id,
         checked=checked,
         customer_ids=customer_ids,
-        columns=[
-            {"enrollment_id": rows[index]["id"], "plan_step": step.key, "arm": rows[index]["arm"]}
-            for index, step in made
-        ],
+        columns=[_columns(rows[index]["id"], step, rows[index]["arm"]) for index, step in made],
     )
     made_by_loan: list[dict[str, StepReminder]] = [{} for _ in rows]
     for (index, step), out in zip(made, stored, strict=True):
@@ -512,9 +509,7 @@ def replan(
         tenant_id=tenant_id,
         checked=checked,
         customer_ids={loan.customer.ref: enrollment.customer_id},
-        columns=[
-            {"enrollment_id": enrollment.id, "plan_step": step.key, "arm": arm} for _, step in kept
-        ],
+        columns=[_columns(enrollment.id, step, arm) for _, step in kept],
     )
     enrollment.steps = [
         step.stored() | ({"skipped": DONE} if step.key in claimed else {}) for step in steps
@@ -522,6 +517,16 @@ def replan(
     enrollment.plan_key, enrollment.plan_version, enrollment.arm = plan.key, plan.version, arm
     enrollment.updated_at = now
     return len(cancelled), len(stored)
+
+
+def _columns(enrollment_id: uuid.UUID, step: Planned, arm: str | None) -> dict[str, Any]:
+    """What a plan-made reminder records of where it came from, for the outcomes report."""
+    return {
+        "enrollment_id": enrollment_id,
+        "plan_step": step.key,
+        "arm": arm,
+        "step_variant": step.variant,
+    }
 
 
 def _pause(enrollment: Enrollment) -> Pause | None:

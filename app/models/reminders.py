@@ -98,6 +98,9 @@ class Reminder(Base):
     plan_step: Mapped[str | None] = mapped_column(sa.String(100))
     arm: Mapped[str | None] = mapped_column(sa.String(100))
     """The experiment arm it was sent in (app/outcomes/arms.py)."""
+    step_variant: Mapped[str | None] = mapped_column(sa.String(100))
+    """The template its step's customer drew (app/plans/experiment.py `variant_of`): one of
+    the step's weighted templates, or its only one; null for a reminder submitted."""
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -22,14 +22,17 @@ CSV = "text/csv"
     response_model=OutcomeStats,
     summary="Measure what plans' reminders brought in",
     description="Plan-made reminders scheduled in [`since`, `until`), grouped by any of plan, "
-    "step, arm, channel and segment: enrolments reached, reminders sent and delivered, "
-    "enrolments repaid and the amount, conversion (`repaid / enrolled`) with its 95% Wilson "
-    "interval and the median hours to repay. A repayment is credited to its loan's last "
-    "reminder that reached the borrower before it, within the plan's `attribution_hours` "
-    "(72 by default); the holdout is measured from when its steps would have been sent. "
-    "Grouped by arm, each arm is compared with its plan's champion (the first variant), else "
-    "the holdout: the difference in conversion and a pooled two-proportion z-test's two-sided "
-    "p-value. `format=csv` or `Accept: text/csv` gives the same as CSV.",
+    "step, arm, channel, segment and template (the step's template variant): enrolments "
+    "reached, reminders sent and delivered, enrolments repaid and the amount, conversion "
+    "(`repaid / enrolled`) with its 95% Wilson interval and the median hours to repay. A "
+    "repayment is credited to its loan's last reminder that reached the borrower before it, "
+    "within the plan's `attribution_hours` (72 by default); the holdout is measured from when "
+    "its steps would have been sent. Grouped by arm, each arm is compared with its plan's "
+    "champion (the first variant), else the holdout: the difference in conversion and a pooled "
+    "two-proportion z-test's two-sided p-value. Grouped by template, each of a step's template "
+    "variants is compared instead, with the step's champion (its first template), else the "
+    "step's `holdout` (its customers held out of that step, measured from when it would have "
+    "been sent). `format=csv` or `Accept: text/csv` gives the same as CSV.",
     responses={200: {"content": {CSV: {}}}, **problem_responses(401, 403, 422)},
 )
 def outcome_stats(
@@ -41,7 +44,7 @@ def outcome_stats(
         Query(
             pattern=rf"^({DIMENSION})(,({DIMENSION}))*$",
             max_length=100,
-            description="Comma-separated: `plan`, `step`, `arm`, `channel`, `segment`.",
+            description="Comma-separated: `plan`, `step`, `arm`, `channel`, `segment`, `template`.",
         ),
     ] = "plan,arm",
     since: Annotated[

@@ -1,4 +1,5 @@
-"""When the holdout's messages would have gone out: pure, from the plan and the loan.
+"""When the holdout's messages would have gone out, and what the arms and step variants are
+measured against: pure, from the plan and the loan.
 
 A holdout enrolment gets no reminder, so nothing marks when a repayment would count as a
 response. Its counterfactual touches are the champion's steps, scheduled as the enrolment would
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from app.plans.conditions import facts_of
 from app.plans.schedule import schedule
-from app.plans.schemas import CHAMPION_ARM, PlanIn
+from app.plans.schemas import CHAMPION_ARM, HOLDOUT_ARM, PlanIn
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,18 @@ class HeldOut:
 def champion(plan: PlanIn) -> str:
     """The arm a challenger is measured against: the plan's first variant."""
     return plan.variants[0].name if plan.variants else CHAMPION_ARM
+
+
+def split_steps(plan: PlanIn) -> dict[tuple[str | None, str], str]:
+    """Each (arm, step key) whose step splits its customers (weighted templates or a holdout),
+    with the step's champion template: what its other templates are measured against."""
+    arms: list[str | None] = [arm for arm in plan.arms() if arm != HOLDOUT_ARM] or [None]
+    return {
+        (arm, step.key): step.champion
+        for arm in arms
+        for step in plan.steps_of(arm)
+        if step.tests_templates
+    }
 
 
 def would_have_sent(plan: PlanIn, loan: HeldOut) -> list[tuple[str, datetime]]:

@@ -1,10 +1,10 @@
 """The outcomes report from plain records: pure, so a known scenario gives exact numbers.
 
 The unit is the enrolment. A group is a set of plan-made reminders (by plan, step, arm,
-channel, segment); it has enrolled the enrolments those reminders belong to and converted those
-with a repayment credited (see `attribution`) to one of them. Conversion over enrolments, not
-messages, keeps a plan with more steps from looking worse per message, and lets the holdout,
-which receives none, be compared.
+channel, segment, template); it has enrolled the enrolments those reminders belong to and
+converted those with a repayment credited (see `attribution`) to one of them. Conversion over
+enrolments, not messages, keeps a plan with more steps from looking worse per message, and
+lets the holdout, which receives none, be compared.
 
 The touches repayments are credited to are given apart from the reported reminders: a
 repayment goes to its loan's last delivered reminder even when that one is outside the period
@@ -13,7 +13,7 @@ reported (or was not made by a plan), and then counts for no group here.
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -40,6 +40,12 @@ class Exposure:
     segment: str | None
     sent: bool
     delivered: bool
+    template: str | None = None
+    """The step's template variant (`holdout` for a step's holdout share)."""
+
+
+StepAt = tuple[str, str | None, str]
+"""(plan, arm, step): a step that splits its customers, as the plan's arms have it."""
 
 
 def build(
@@ -49,10 +55,13 @@ def build(
     *,
     group_by: Sequence[Dimension],
     champions: Mapping[str, str],
+    step_champions: Mapping[StepAt, str] | None = None,
 ) -> tuple[list[OutcomeGroup], OutcomeGroup]:
-    """The groups in key order (nulls last), each arm compared with its baseline, and the total.
+    """The groups in key order (nulls last), each arm (or, grouped by template, each template
+    variant) compared with its baseline, and the total.
 
-    `champions`: each plan's champion arm (its first variant), for the comparisons.
+    `champions`: each plan's champion arm (its first variant); `step_champions`: each split
+    step's champion template (its first); for the comparisons.
     """
     credits: dict[uuid.UUID, list[Credit]] = defaultdict(list)
     for credit in attribute(touches, repayments):
@@ -64,8 +73,10 @@ def build(
         _summarise(dict(zip(group_by, key, strict=True)), members[key], credits)
         for key in sorted(members, key=lambda key: [(part is None, part or "") for part in key])
     ]
-    if Dimension.ARM in group_by:
-        _compare(groups, group_by, champions)
+    if Dimension.TEMPLATE in group_by:
+        _compare(groups, group_by, Dimension.TEMPLATE, _step_champion(group_by, step_champions))
+    elif Dimension.ARM in group_by:
+        _compare(groups, group_by, Dimension.ARM, _champion(champions))
     return groups, _summarise({}, exposures, credits)
 
 
@@ -101,38 +112,70 @@ def _summarise(
     )
 
 
+Champion = Callable[[Mapping[str | None, OutcomeGroup]], str | None]
+"""The champion among groups that differ only along the dimension compared, if known."""
+
+
 def _compare(
-    groups: list[OutcomeGroup], group_by: Sequence[Dimension], champions: Mapping[str, str]
+    groups: list[OutcomeGroup], group_by: Sequence[Dimension], along: Dimension, champion: Champion
 ) -> None:
-    """Each arm against its plan's champion, else the holdout; the champion against the holdout.
-    Groups that differ only in their arm are compared. Without the plan among the dimensions,
-    the champion is the one arm of the group that champions some plan, if there is one."""
-    others = [dimension for dimension in group_by if dimension is not Dimension.ARM]
-    arms: dict[Key, dict[str | None, OutcomeGroup]] = defaultdict(dict)
+    """Each value along `along` against its champion, else the holdout; the champion against
+    the holdout. Groups that differ only along `along` are compared."""
+    others = [dimension for dimension in group_by if dimension is not along]
+    rivals: dict[Key, dict[str | None, OutcomeGroup]] = defaultdict(dict)
     for group in groups:
-        arms[tuple(getattr(group, dimension) for dimension in others)][group.arm] = group
-    for same in arms.values():
-        champion = _champion(same, champions)
-        for arm, group in same.items():
-            if arm in (None, HOLDOUT_ARM):
+        rivals[tuple(getattr(group, dimension) for dimension in others)][getattr(group, along)] = (
+            group
+        )
+    for same in rivals.values():
+        best = champion(same)
+        for value, group in same.items():
+            if value in (None, HOLDOUT_ARM):
                 continue
-            rival = champion if champion not in (None, arm) else HOLDOUT_ARM
-            baseline = same.get(rival) or same.get(HOLDOUT_ARM)
+            baseline = same.get(best if best not in (None, value) else HOLDOUT_ARM) or same.get(
+                HOLDOUT_ARM
+            )
             if baseline is None or group.conversion is None or baseline.conversion is None:
                 continue
-            group.compared_with = baseline.arm
+            group.compared_with = getattr(baseline, along)
             group.difference = group.conversion - baseline.conversion
             group.p_value = two_proportion_p(
                 group.repaid, group.enrolled, baseline.repaid, baseline.enrolled
             )
 
 
-def _champion(same: Mapping[str | None, OutcomeGroup], champions: Mapping[str, str]) -> str | None:
-    plans = {group.plan for group in same.values()}
-    if len(plans) == 1 and (plan := plans.pop()) is not None:
-        return champions.get(plan)
-    candidates = [arm for arm in same if arm in set(champions.values())]
-    return candidates[0] if len(candidates) == 1 else None
+def _champion(champions: Mapping[str, str]) -> Champion:
+    """Arms: the plan's champion. Without the plan among the dimensions, the one arm of the
+    group that champions some plan, if there is one."""
+
+    def find(same: Mapping[str | None, OutcomeGroup]) -> str | None:
+        plans = {group.plan for group in same.values()}
+        if len(plans) == 1 and (plan := plans.pop()) is not None:
+            return champions.get(plan)
+        candidates = [arm for arm in same if arm in set(champions.values())]
+        return candidates[0] if len(candidates) == 1 else None
+
+    return find
+
+
+def _step_champion(
+    group_by: Sequence[Dimension], step_champions: Mapping[StepAt, str] | None
+) -> Champion:
+    """Template variants: the champion of the split steps the group can be (those of its plan,
+    arm and step, as far as it is grouped by them), if exactly one of them is in the group."""
+    at = (Dimension.PLAN, Dimension.ARM, Dimension.STEP)
+
+    def find(same: Mapping[str | None, OutcomeGroup]) -> str | None:
+        group = next(iter(same.values()))
+        wanted = [(i, getattr(group, d)) for i, d in enumerate(at) if d in group_by]
+        candidates = {
+            template
+            for step, template in (step_champions or {}).items()
+            if template in same and all(step[i] == value for i, value in wanted)
+        }
+        return candidates.pop() if len(candidates) == 1 else None
+
+    return find
 
 
 def _exact(amount: Decimal, currency: str) -> Decimal:

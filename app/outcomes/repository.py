@@ -1,13 +1,14 @@
 """Every query of the outcomes report, each scoped to the tenant.
 
 The report reads plan-made reminders (their enrolment's plan and segment), what providers said
-about them, the holdout's enrolments, the plans they were made with and the loans' repayments.
+about them, the holdout's enrolments (and those held out of a step), the plans they were made
+with and the loans' repayments.
 Reminders are reached from their enrolment by (tenant, loan) so the reminders' loan index
 serves the join; `reminders.enrollment_id` has none.
 """
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -38,6 +39,7 @@ def _plan_made(
             E.plan_version,
             R.plan_step,
             R.arm,
+            R.step_variant,
             E.segment,
         )
         .join(
@@ -134,6 +136,29 @@ def holdouts(session: Session, *, tenant_id: uuid.UUID, arm: str) -> Sequence[Ro
             .join(Customer, Customer.id == E.customer_id)
             .join(Tenant, Tenant.id == E.tenant_id)
             .where(E.tenant_id == tenant_id, E.arm == arm)
+        )
+        .mappings()
+        .all()
+    )
+
+
+def step_holdouts(
+    session: Session, *, tenant_id: uuid.UUID, plans: Collection[tuple[str, int]]
+) -> Sequence[RowMapping]:
+    """Enrolments in those plan versions (the ones with a step holdout), with their planned
+    steps (`enrollments.steps`: which the customer was held out of, and when)."""
+    if not plans:
+        return []
+    return (
+        session.execute(
+            sa.select(
+                E.id, E.loan_ref, E.plan_key, E.plan_version, E.arm, E.segment, E.steps
+            ).where(
+                E.tenant_id == tenant_id,
+                sa.or_(
+                    *(sa.and_(E.plan_key == key, E.plan_version == v) for key, v in sorted(plans))
+                ),
+            )
         )
         .mappings()
         .all()

@@ -15,6 +15,8 @@ class Dimension(StrEnum):
     ARM = "arm"
     CHANNEL = "channel"
     SEGMENT = "segment"
+    TEMPLATE = "template"
+    """The step's template variant: its template, or `holdout` for its holdout share."""
 
 
 class Money(BaseModel):
@@ -31,6 +33,11 @@ class OutcomeGroup(BaseModel):
     arm: str | None = None
     channel: str | None = Field(default=None, description="The channel that delivered.")
     segment: str | None = None
+    template: str | None = Field(
+        default=None,
+        description="The step's template variant the reminders were sent in; `holdout` for "
+        "the step's holdout share, which got no message at that step.",
+    )
     enrolled: int = Field(description="Enrolments with a plan-made reminder in the group.")
     sent: int = Field(description="Reminders sent to a provider.")
     delivered: int = Field(description="Reminders that reached the borrower.")
@@ -47,12 +54,14 @@ class OutcomeGroup(BaseModel):
     )
     compared_with: str | None = Field(
         default=None,
-        description="The arm this one is compared with: its plan's champion (the first "
-        "variant) in the same group, else the `holdout`; the champion is compared with the "
-        "holdout. Null when there is neither, or for the holdout.",
+        description="Grouped by arm: the arm this one is compared with, its plan's champion "
+        "(the first variant) in the same group, else the `holdout`; the champion is compared "
+        "with the holdout. Grouped by template: the template variant this one is compared "
+        "with, the step's champion (its first template) in the same group, else the step's "
+        "`holdout`. Null when there is neither, or for a holdout.",
     )
     difference: float | None = Field(
-        default=None, description="This arm's conversion minus `compared_with`'s."
+        default=None, description="This group's conversion minus `compared_with`'s."
     )
     p_value: float | None = Field(
         default=None,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.outcomes import repository
 from app.outcomes.attribution import DEFAULT_WINDOW, Repayment, Touch
-from app.outcomes.holdout import HeldOut, champion, would_have_sent
+from app.outcomes.holdout import HeldOut, champion, split_steps, would_have_sent
 from app.outcomes.report import Exposure, build
 from app.outcomes.schemas import Dimension, OutcomeStats
 from app.plans.schemas import HOLDOUT_ARM, PlanIn
@@ -39,6 +39,12 @@ def outcomes(
     holdout = HeldOutSteps(since, until)
     for row in held:
         holdout.add(row, plans)
+    with_step_holdout = {
+        version for version, plan in plans.items() if any(s.holdout for _, s in plan.all_steps())
+    }
+    for row in repository.step_holdouts(session, tenant_id=tenant_id, plans=with_step_holdout):
+        holdout.add_steps(row, plans)
+    latest = {key: plans[key, v] for key, v in sorted(plans)}  # the latest version wins
     groups, total = build(
         _reported(reminders, words) + holdout.exposures,
         [Touch(row["id"], row["loan_ref"], row["at"], _window(plans, row)) for row in reached]
@@ -48,7 +54,12 @@ def outcomes(
             for row in repository.repayments(session, tenant_id=tenant_id, since=since)
         ],
         group_by=group_by,
-        champions={key: champion(plans[key, v]) for key, v in sorted(plans)},  # latest wins
+        champions={key: champion(plan) for key, plan in latest.items()},
+        step_champions={
+            (key, arm, step): template
+            for key, plan in latest.items()
+            for (arm, step), template in split_steps(plan).items()
+        },
     )
     return OutcomeStats(
         group_by=list(group_by), since=since, until=until, groups=groups, total=total
@@ -84,6 +95,7 @@ def _reported(reminders: Sequence[RowMapping], words: Iterable[RowMapping]) -> l
             arm=row["arm"],
             channel=channels.get(row["id"]),
             segment=row["segment"],
+            template=row["step_variant"],
             sent=row["id"] in sent,
             delivered=row["id"] in reached,
         )
@@ -93,8 +105,9 @@ def _reported(reminders: Sequence[RowMapping], words: Iterable[RowMapping]) -> l
 
 @dataclass
 class HeldOutSteps:
-    """The holdout's would-be reminders: all of them touch their loans; those scheduled in
-    [since, until) are reported."""
+    """The holdouts' would-be reminders (the plan's holdout's, and those of customers held out
+    of a step): all of them touch their loans; those scheduled in [since, until) are
+    reported."""
 
     since: datetime | None
     until: datetime | None
@@ -121,19 +134,39 @@ class HeldOutSteps:
             segment=row["segment"],
         )
         for step, moment in would_have_sent(plan, loan):
-            would_be = uuid.uuid5(row["id"], step)  # tells the steps apart for attribution
-            self.touches.append(Touch(would_be, row["loan_ref"], moment, _window(plans, row)))
-            if self.holds(moment):
-                self.exposures.append(
-                    Exposure(
-                        reminder_id=would_be,
-                        enrollment_id=row["id"],
-                        plan=row["plan_key"],
-                        step=step,
-                        arm=HOLDOUT_ARM,
-                        channel=None,
-                        segment=row["segment"],
-                        sent=False,
-                        delivered=False,
-                    )
+            self._hold(row, plans, step, moment, arm=HOLDOUT_ARM, template=None)
+
+    def add_steps(self, row: RowMapping, plans: Plans) -> None:
+        """An enrolment's steps it was held out of, at the moments they were planned for."""
+        for step in row["steps"]:
+            if step["skipped"] == HOLDOUT_ARM:
+                moment = datetime.fromisoformat(step["send_at"])
+                self._hold(row, plans, step["key"], moment, arm=row["arm"], template=HOLDOUT_ARM)
+
+    def _hold(
+        self,
+        row: RowMapping,
+        plans: Plans,
+        step: str,
+        moment: datetime,
+        *,
+        arm: str | None,
+        template: str | None,
+    ) -> None:
+        would_be = uuid.uuid5(row["id"], step)  # tells the steps apart for attribution
+        self.touches.append(Touch(would_be, row["loan_ref"], moment, _window(plans, row)))
+        if self.holds(moment):
+            self.exposures.append(
+                Exposure(
+                    reminder_id=would_be,
+                    enrollment_id=row["id"],
+                    plan=row["plan_key"],
+                    step=step,
+                    arm=arm,
+                    channel=None,
+                    segment=row["segment"],
+                    sent=False,
+                    delivered=False,
+                    template=template,
                 )
+            )

@@ -143,7 +143,15 @@ class Step(BaseModel):
         None,
         min_length=2,
         max_length=10,
-        description="Instead of `template`: weighted template variants, one chosen per customer.",
+        description="Instead of `template`: weighted template variants, one chosen per customer; "
+        "the first is the step's champion.",
+    )
+    holdout: float = Field(
+        0,
+        ge=0,
+        lt=1,
+        description="Share of customers (0 to 1) that get no message at this step: the step's "
+        "control, recorded as its template variant `holdout`.",
     )
     conditions: StepConditions | None = None
 
@@ -165,6 +173,8 @@ class Step(BaseModel):
     def _one_template(self) -> "Step":
         if (self.template is None) == (self.templates is None):
             raise ValueError("give exactly one of template or templates")
+        if self.holdout and HOLDOUT_ARM in self.template_weights():
+            raise ValueError(f"with a holdout, no template of the step may be '{HOLDOUT_ARM}'")
         return self
 
     @property
@@ -183,6 +193,26 @@ class Step(BaseModel):
             assert self.template is not None
             return {self.template: 1}
         return {t.template: t.weight for t in self.templates}
+
+    def variants(self) -> dict[str, float]:
+        """Each template variant's share, the holdout's included; without a holdout, the
+        templates' weights as they are (so adding this changed no customer's template)."""
+        weights = self.template_weights()
+        if not self.holdout:
+            return dict(weights)
+        total = sum(weights.values())
+        shares = {key: weight * (1 - self.holdout) / total for key, weight in weights.items()}
+        return shares | {HOLDOUT_ARM: self.holdout}
+
+    @property
+    def champion(self) -> str:
+        """The template a challenger template (or the step's holdout) is measured against."""
+        return next(iter(self.template_weights()))
+
+    @property
+    def tests_templates(self) -> bool:
+        """Whether customers at this step are split: weighted templates or a holdout."""
+        return len(self.variants()) > 1
 
 
 Steps = Annotated[list[Step], Field(min_length=1, max_length=30)]
@@ -428,13 +458,18 @@ class SimulateIn(BaseModel):
 class SimulatedStep(BaseModel):
     key: str
     templates: list[str] = Field(description="The step's template, or its weighted ones.")
+    template: str | None = Field(
+        None, description="The one this customer would be sent; null when the step sends nothing."
+    )
     channels: list[Channel]
     local: datetime = Field(description="The step's moment in the customer's zone.")
     send_at: datetime = Field(description="The same moment in UTC.")
     outcome: Literal["send", "defer", "suppress", "expire", "skipped"] = Field(
         description="`skipped`: see `skipped`; otherwise the contact policy's verdict then."
     )
-    skipped: Literal["past", "conditions"] | None = None
+    skipped: Literal["past", "conditions", "holdout"] | None = Field(
+        None, description="`holdout`: the customer is in the step's holdout share."
+    )
     reason: str | None = Field(None, description="Why not then, e.g. `QUIET_HOURS`, `OPTED_OUT`.")
     channel: Channel | None = Field(None, description="The channel it would go out on.")
     sent_at: datetime | None = Field(None, description="When it would go out (UTC).")

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from app.errors import FieldError, ValidationFailed
 from app.plans.conditions import facts_of
-from app.plans.experiment import arm_of
+from app.plans.experiment import arm_of, variant_of
 from app.plans.schedule import schedule
-from app.plans.schemas import PlanOut, SimulatedStep, SimulateIn, SimulateOut
+from app.plans.schemas import HOLDOUT_ARM, PlanOut, SimulatedStep, SimulateIn, SimulateOut
 from app.plans.service import get_plan
 from app.policy import service as policy
 
@@ -54,7 +54,12 @@ def simulate(
     planned = schedule(
         plan.steps_of(arm), due_date=request.due_date, zone=zone, now=now, facts=facts
     )
-    due = [p for p in planned if p.skipped is None]
+    variants = {
+        id(p): variant_of(plan, p.step, tenant_id=tenant_id, customer_ref=request.customer.ref)
+        for p in planned
+        if p.skipped is None
+    }
+    due = [p for p in planned if variants.get(id(p)) not in (None, HOLDOUT_ARM)]
     verdicts = policy.dry_run_series(
         session,
         tenant=tenant,
@@ -66,6 +71,8 @@ def simulate(
     steps = []
     for p in planned:
         verdict: dict[str, Any] = {"outcome": "skipped", "skipped": p.skipped}
+        if variants.get(id(p)) == HOLDOUT_ARM:
+            verdict["skipped"] = HOLDOUT_ARM
         if (send := decided.get(id(p))) is not None:
             verdict = {
                 "outcome": send.verdict.action,
@@ -78,6 +85,7 @@ def simulate(
             SimulatedStep(
                 key=p.step.key,
                 templates=list(p.step.template_weights()),
+                template=variants.get(id(p)) if id(p) in decided else None,
                 channels=p.step.channels,
                 local=p.local,
                 send_at=p.send_at,
