@@ -36,12 +36,12 @@ def champion(plan: PlanIn) -> str:
     return plan.variants[0].name if plan.variants else CHAMPION_ARM
 
 
-def split_steps(plan: PlanIn) -> dict[tuple[str | None, str], str]:
+def split_steps(plan: PlanIn) -> dict[tuple[str | None, str], list[str]]:
     """Each (arm, step key) whose step splits its customers (weighted templates or a holdout),
-    with the step's champion template: what its other templates are measured against."""
+    with the step's variants: its champion template first, `holdout` last if it has one."""
     arms: list[str | None] = [arm for arm in plan.arms() if arm != HOLDOUT_ARM] or [None]
     return {
-        (arm, step.key): step.champion
+        (arm, step.key): list(step.variants())
         for arm in arms
         for step in plan.steps_of(arm)
         if step.tests_templates

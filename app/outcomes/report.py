@@ -13,7 +13,7 @@ reported (or was not made by a plan), and then counts for no group here.
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -55,13 +55,13 @@ def build(
     *,
     group_by: Sequence[Dimension],
     champions: Mapping[str, str],
-    step_champions: Mapping[StepAt, str] | None = None,
+    splits: Mapping[StepAt, Sequence[str]] | None = None,
 ) -> tuple[list[OutcomeGroup], OutcomeGroup]:
     """The groups in key order (nulls last), each arm (or, grouped by template, each template
     variant) compared with its baseline, and the total.
 
-    `champions`: each plan's champion arm (its first variant); `step_champions`: each split
-    step's champion template (its first); for the comparisons.
+    `champions`: each plan's champion arm (its first variant); `splits`: each split step's
+    template variants, its champion first (and `holdout` if it has one); for the comparisons.
     """
     credits: dict[uuid.UUID, list[Credit]] = defaultdict(list)
     for credit in attribute(touches, repayments):
@@ -74,9 +74,9 @@ def build(
         for key in sorted(members, key=lambda key: [(part is None, part or "") for part in key])
     ]
     if Dimension.TEMPLATE in group_by:
-        _compare(groups, group_by, Dimension.TEMPLATE, _step_champion(group_by, step_champions))
+        _compare(groups, group_by, Dimension.TEMPLATE, _template_rivals(group_by, splits or {}))
     elif Dimension.ARM in group_by:
-        _compare(groups, group_by, Dimension.ARM, _champion(champions))
+        _compare(groups, group_by, Dimension.ARM, _arm_rivals(champions))
     return groups, _summarise({}, exposures, credits)
 
 
@@ -112,12 +112,14 @@ def _summarise(
     )
 
 
-Champion = Callable[[Mapping[str | None, OutcomeGroup]], str | None]
-"""The champion among groups that differ only along the dimension compared, if known."""
+Rivals = tuple[str | None, Collection[str | None]]
+"""Among groups that differ only along the dimension compared: the champion, if known, and the
+values that take part in its experiment (the others are compared with nothing)."""
+FindRivals = Callable[[Mapping[str | None, OutcomeGroup]], Rivals]
 
 
 def _compare(
-    groups: list[OutcomeGroup], group_by: Sequence[Dimension], along: Dimension, champion: Champion
+    groups: list[OutcomeGroup], group_by: Sequence[Dimension], along: Dimension, find: FindRivals
 ) -> None:
     """Each value along `along` against its champion, else the holdout; the champion against
     the holdout. Groups that differ only along `along` are compared."""
@@ -128,13 +130,13 @@ def _compare(
             group
         )
     for same in rivals.values():
-        best = champion(same)
-        for value, group in same.items():
+        champion, members = find(same)
+        taking_part = {value: group for value, group in same.items() if value in members}
+        for value, group in taking_part.items():
             if value in (None, HOLDOUT_ARM):
                 continue
-            baseline = same.get(best if best not in (None, value) else HOLDOUT_ARM) or same.get(
-                HOLDOUT_ARM
-            )
+            rival = champion if champion not in (None, value) else HOLDOUT_ARM
+            baseline = taking_part.get(rival) or taking_part.get(HOLDOUT_ARM)
             if baseline is None or group.conversion is None or baseline.conversion is None:
                 continue
             group.compared_with = getattr(baseline, along)
@@ -144,36 +146,42 @@ def _compare(
             )
 
 
-def _champion(champions: Mapping[str, str]) -> Champion:
-    """Arms: the plan's champion. Without the plan among the dimensions, the one arm of the
-    group that champions some plan, if there is one."""
+def _arm_rivals(champions: Mapping[str, str]) -> FindRivals:
+    """Arms: every arm takes part; the champion is the plan's. Without the plan among the
+    dimensions, it is the one arm of the group that champions some plan, if there is one."""
 
-    def find(same: Mapping[str | None, OutcomeGroup]) -> str | None:
+    def find(same: Mapping[str | None, OutcomeGroup]) -> Rivals:
         plans = {group.plan for group in same.values()}
         if len(plans) == 1 and (plan := plans.pop()) is not None:
-            return champions.get(plan)
+            return champions.get(plan), same.keys()
         candidates = [arm for arm in same if arm in set(champions.values())]
-        return candidates[0] if len(candidates) == 1 else None
+        return (candidates[0] if len(candidates) == 1 else None), same.keys()
 
     return find
 
 
-def _step_champion(
-    group_by: Sequence[Dimension], step_champions: Mapping[StepAt, str] | None
-) -> Champion:
-    """Template variants: the champion of the split steps the group can be (those of its plan,
-    arm and step, as far as it is grouped by them), if exactly one of them is in the group."""
+def _template_rivals(
+    group_by: Sequence[Dimension], splits: Mapping[StepAt, Sequence[str]]
+) -> FindRivals:
+    """Template variants: those of the one split step the groups can be at (its plan, arm and
+    step, as far as they are grouped by them) with a template among them, if there is exactly
+    one such step; its first template is the champion. A template of another step, met when
+    the report is not grouped by step, is compared with nothing."""
     at = (Dimension.PLAN, Dimension.ARM, Dimension.STEP)
 
-    def find(same: Mapping[str | None, OutcomeGroup]) -> str | None:
+    def find(same: Mapping[str | None, OutcomeGroup]) -> Rivals:
         group = next(iter(same.values()))
         wanted = [(i, getattr(group, d)) for i, d in enumerate(at) if d in group_by]
         candidates = {
-            template
-            for step, template in (step_champions or {}).items()
-            if template in same and all(step[i] == value for i, value in wanted)
+            tuple(variants)
+            for step, variants in splits.items()
+            if all(step[i] == value for i, value in wanted)
+            and any(v in same for v in variants if v != HOLDOUT_ARM)
         }
-        return candidates.pop() if len(candidates) == 1 else None
+        if len(candidates) != 1:
+            return None, ()
+        variants = candidates.pop()
+        return variants[0], variants
 
     return find
 

@@ -55,10 +55,10 @@ def outcomes(
         ],
         group_by=group_by,
         champions={key: champion(plan) for key, plan in latest.items()},
-        step_champions={
-            (key, arm, step): template
+        splits={
+            (key, arm, step): variants
             for key, plan in latest.items()
-            for (arm, step), template in split_steps(plan).items()
+            for (arm, step), variants in split_steps(plan).items()
         },
     )
     return OutcomeStats(

@@ -195,19 +195,15 @@ class Step(BaseModel):
         return {t.template: t.weight for t in self.templates}
 
     def variants(self) -> dict[str, float]:
-        """Each template variant's share, the holdout's included; without a holdout, the
-        templates' weights as they are (so adding this changed no customer's template)."""
+        """Each template variant's share, the first the step's champion, the holdout's last;
+        without a holdout, the templates' weights as they are (so no customer's template
+        changed when holdouts came)."""
         weights = self.template_weights()
         if not self.holdout:
             return dict(weights)
         total = sum(weights.values())
         shares = {key: weight * (1 - self.holdout) / total for key, weight in weights.items()}
         return shares | {HOLDOUT_ARM: self.holdout}
-
-    @property
-    def champion(self) -> str:
-        """The template a challenger template (or the step's holdout) is measured against."""
-        return next(iter(self.template_weights()))
 
     @property
     def tests_templates(self) -> bool:

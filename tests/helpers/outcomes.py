@@ -51,6 +51,7 @@ class Ledger:
         timezone: str | None = None,
         enrolled_at: datetime | None = None,
         version: int = 1,
+        steps: list[dict[str, Any]] | None = None,
     ) -> uuid.UUID:
         customer_id = self._add(
             Customer, ref=f"cust-{loan_ref}", timezone=timezone, updated_at=self.now
@@ -69,7 +70,7 @@ class Ledger:
             currency="CNY",
             variables={},
             attributes={},
-            steps=[],
+            steps=steps or [],
             status="active",
             created_at=enrolled_at or self.now,
             updated_at=enrolled_at or self.now,
@@ -87,6 +88,7 @@ class Ledger:
         delivered_at: datetime | None = None,
         channel: str = "sms",
         reminder_id: uuid.UUID | None = None,
+        template: str = "pre-due",
     ) -> uuid.UUID:
         customer_id = next(
             row["customer_id"]
@@ -98,7 +100,7 @@ class Ledger:
             id=reminder_id or uuid.uuid4(),
             customer_id=customer_id,
             loan_ref=loan_ref,
-            template="pre-due",
+            template=template,
             template_version=1,
             channels=[channel],
             variables={},
@@ -111,6 +113,7 @@ class Ledger:
             enrollment_id=enrollment_id,
             plan_step=step,
             arm=arm,
+            step_variant=template,
             updated_at=send_at,
         )
         said = {"channel": channel, "provider": "twilio", "attempt_id": str(uuid.uuid4())}
