@@ -50,6 +50,16 @@ def test_a_holdout_without_variants_splits_the_plan_from_its_control() -> None:
     assert plan.steps_of("champion") == plan.steps
 
 
+def test_a_steps_holdout_is_taken_from_its_templates_in_proportion() -> None:
+    templates = [{"template": "a", "weight": 1}, {"template": "b", "weight": 3}]
+    step = {**STEP, "template": None, "templates": templates, "holdout": 0.2}
+    [split] = PlanIn.model_validate({"steps": [step]}).steps
+    assert split.variants() == pytest.approx({"a": 0.2, "b": 0.6, "holdout": 0.2})
+    assert list(split.variants()) == ["a", "b", "holdout"]  # the champion first
+    [alone] = PlanIn.model_validate({"steps": [STEP]}).steps
+    assert (alone.variants(), alone.tests_templates) == ({STEP["template"]: 1}, False)
+
+
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
@@ -84,6 +94,14 @@ def test_a_holdout_without_variants_splits_the_plan_from_its_control() -> None:
                 ]
             },
             [("steps.0.templates", "each template may be listed once")],
+        ),
+        (
+            {"steps": [{**STEP, "template": "holdout", "holdout": 0.1}]},
+            [("steps.0", "with a holdout, no template of the step may be 'holdout'")],
+        ),
+        (
+            {"steps": [{**STEP, "holdout": 1}]},
+            [("steps.0.holdout", "Input should be less than 1")],
         ),
     ],
 )
