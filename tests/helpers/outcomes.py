@@ -180,3 +180,37 @@ def write_experiment(db: Session, clock: FrozenClock, tenant: Tenant) -> None:
             if number < repaying:
                 ledger.repay(loan, SENT_AT + timedelta(hours=6), Decimal("100.00"))
     ledger.commit()
+
+
+SPLIT_STEP = STEPS[0] | {
+    "template": None,
+    "templates": [{"template": "pre-due", "weight": 1}, {"template": "pre-due-b", "weight": 1}],
+    "holdout": 0.2,
+}
+
+
+def write_step_experiment(db: Session, clock: FrozenClock, tenant: Tenant) -> None:
+    """Step `d-1` of a plan without arms: `pre-due` 3 of 10 repay within a day, `pre-due-b`
+    2 of 10, the 5 customers held out of the step 1 of 5."""
+    ledger = Ledger(db=db, tenant_id=tenant.id, now=clock.now())
+    ledger.plan("gentle", {"steps": [SPLIT_STEP]})
+    held = {"key": "d-1", "send_at": SENT_AT.isoformat(), "local": "", "skipped": "holdout"}
+    for template, customers, repaying in (("pre-due", 10, 3), ("pre-due-b", 10, 2), (None, 5, 1)):
+        for number in range(customers):
+            loan = f"{template or 'held'}-{number}"
+            enrollment = ledger.enrol(
+                loan, plan="gentle", arm=None, steps=[] if template else [held]
+            )
+            if template is not None:
+                ledger.remind(
+                    enrollment,
+                    loan,
+                    step="d-1",
+                    arm=None,
+                    send_at=SENT_AT,
+                    delivered_at=SENT_AT,
+                    template=template,
+                )
+            if number < repaying:
+                ledger.repay(loan, SENT_AT + timedelta(hours=6), Decimal("100.00"))
+    ledger.commit()

@@ -11,7 +11,7 @@ from app.ops.outcome_chart import LABEL, PAD, WIDTH, lay_out
 from app.outcomes.schemas import Dimension, OutcomeGroup
 from tests.conftest import Tenant
 from tests.helpers.ops import SignIn
-from tests.helpers.outcomes import write_experiment
+from tests.helpers.outcomes import write_experiment, write_step_experiment
 
 DASH = "\u2013"
 
@@ -53,6 +53,21 @@ def test_grouping_and_the_period_are_the_reports_own(
     before = browser.get("/ops/outcomes", params={"until": "2026-11-19T00:00"}).text
     assert '<g class="arm"' not in before
     assert "Nothing matches." in before
+
+
+def test_grouped_by_template_a_steps_challenger_is_compared_with_its_champion(
+    signed_in: SignIn, tenant: Tenant, db: Session, clock: FrozenClock
+) -> None:
+    write_step_experiment(db, clock, tenant)
+    browser = signed_in(Scope.DELIVERIES_READ)
+    page = browser.get("/ops/outcomes", params={"group_by": ["step", "template"]}).text
+    assert 'value="template" checked' in page
+    assert "<th>Template</th>" in page
+    for label, conversion in (("pre-due", "0.3"), ("pre-due-b", "0.2"), ("holdout", "0.2")):
+        assert f'data-label="d-1 · {label}" data-conversion="{conversion}"' in page
+    assert "<td>pre-due-b</td>\n<td>10</td><td>10</td><td>10</td><td>2</td>" in page
+    assert "<td>pre-due</td>\n<td>-10.0 pts</td>" in page
+    assert "<td>holdout</td>\n<td>+10.0 pts</td>" in page
 
 
 @pytest.mark.parametrize(

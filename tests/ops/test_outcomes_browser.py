@@ -29,8 +29,8 @@ async def bar_widths(page: Page) -> dict[str, float]:
 
 
 @pytest.mark.parametrize(
-    ("language", "heading", "conversion"),
-    [("en", "Outcomes", "Conversion"), ("zh", "还款成效", "转化率")],
+    ("language", "heading", "conversion", "template"),
+    [("en", "Outcomes", "Conversion", "Template"), ("zh", "还款成效", "转化率", "模板")],
 )
 async def test_the_outcomes_page_draws_each_arm_and_its_interval_in_the_browser(
     chromium: Path,  # noqa: F811
@@ -43,6 +43,7 @@ async def test_the_outcomes_page_draws_each_arm_and_its_interval_in_the_browser(
     language: str,
     heading: str,
     conversion: str,
+    template: str,
 ) -> None:
     write_experiment(db, clock, tenant)
     secret = issue_key(db, clock, tenant, Scope.DELIVERIES_READ)
@@ -84,6 +85,13 @@ async def test_the_outcomes_page_draws_each_arm_and_its_interval_in_the_browser(
             await page.click("form.filters button[type=submit]")
             await page.wait_for_url("**/ops/outcomes?*group_by=step*")
             assert set(await bar_widths(page)) == {"d-1 · champion", "d-1 · challenger"}
+
+            await page.uncheck("input[name=group_by][value=arm]")
+            await page.check("input[name=group_by][value=template]")
+            await page.click("form.filters button[type=submit]")
+            await page.wait_for_url("**/ops/outcomes?*group_by=template*")
+            assert set(await bar_widths(page)) == {"d-1 · pre-due"}
+            assert template in await page.locator("#outcomes thead").inner_text()
         finally:
             await context.close()
     assert (OUTPUT / f"ops-outcomes-{language}-{backend}.png").stat().st_size > 0
