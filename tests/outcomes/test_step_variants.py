@@ -18,6 +18,7 @@ import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -253,3 +254,28 @@ def test_a_period_reports_the_holdout_by_when_its_step_would_have_gone_out(
     assert {g["template"]: g["enrolled"] for g in groups} == {"pre-due": 400, "pre-due-b": 100}
     later = outcomes(tenant, group_by="template", since="2026-11-01T10:20:00Z")["groups"]
     assert {g["template"]: g["enrolled"] for g in later}["holdout"] == 200
+
+
+def test_docs_plans_md_reads_a_steps_test_as_the_report_gives_it(
+    tenant: Tenant, ledger_for: Any
+) -> None:
+    text = (Path(__file__).parents[2] / "docs" / "plans.md").read_text()
+    section = text.split("**Reading a step's test.**", 1)[1].split("`d0` splits nothing", 1)[0]
+    table = [line for line in section.splitlines() if line.startswith("| ")][2:]
+    written = [[cell.strip().strip("`") for cell in line.strip("|").split("|")] for line in table]
+    write_scenario(ledger_for(tenant.id))
+    groups = outcomes(tenant, group_by="step,template")["groups"]
+    assert written == [
+        [
+            g["step"],
+            g["template"],
+            str(g["enrolled"]),
+            str(g["sent"]),
+            str(g["repaid"]),
+            f"{g['conversion'] * 100:.1f}%",
+            g["compared_with"] or "",
+            f"{g['difference'] * 100:+.1f} points" if g["difference"] is not None else "",
+            f"{g['p_value']:.2g}" if g["p_value"] is not None else "",
+        ]
+        for g in groups
+    ]
