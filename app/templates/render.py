@@ -8,6 +8,7 @@ email HTML is autoescaped; a voice script stays plain text, and the voice adapte
 builder (twilio's `VoiceResponse`) escapes it, once.
 """
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -44,7 +45,7 @@ from app.templates.schemas import (
     WebhookVariant,
 )
 from app.templates.sms import measure
-from app.templates.webhook import fill, payload_object
+from app.templates.webhook import data_of, fill, payload_object
 from channels.base import Channel
 
 UNSPACED_LANGUAGES = frozenset({"zh", "ja", "ko", "th"})
@@ -274,7 +275,20 @@ def render(
             opt_out_footer=footer,
         )
     if isinstance(variant, WebhookVariant):
-        return Rendered(**common, payload=fill(payload_object(variant.payload), source))
+
+        def value(path: str, template: str) -> Any:
+            is_data, data = data_of(template, values)
+            if not is_data:
+                return source(path, template)
+            try:
+                with metering(meter):  # the data weighs what it would as text
+                    meter.write(json.dumps(data, ensure_ascii=False))
+            except RenderBudgetExceeded as exceeded:
+                exceeded.field = path
+                raise
+            return data
+
+        return Rendered(**common, payload=fill(payload_object(variant.payload), value))
     assert isinstance(variant, VoiceVariant)
     return Rendered(
         **common,

@@ -246,8 +246,19 @@ def _variants(wording: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
 # Webhook variants: the lender's own system gets the facts as data (amount and date in ISO
 # form, for machines) beside the words the customer would read.
 WEBHOOK_CURRENCY = (
-    "{% if currency %}{{ currency }}{% else %}{{ tenant.default_currency }}{% endif %}"
+    f"{{% if {SEVERAL} %}}{{{{ loans[0].currency }}}}"
+    "{% elif currency %}{{ currency }}{% else %}{{ tenant.default_currency }}{% endif %}"
 )
+WEBHOOK_AMOUNT = (
+    f"{{% if {SEVERAL} %}}{{{{ loans | sum(attribute='amount') }}}}{{% else %}}{{{{ amount }}}}"
+    "{% endif %}"
+)
+WEBHOOK_DUE = (
+    f"{{% if {SEVERAL} %}}{{{{ (loans | min(attribute='due_date')).due_date }}}}"
+    "{% else %}{{ due_date }}{% endif %}"
+)
+"""Several loans: their total in their own currency and the earliest due date, as the texts
+say; `loans` lists each (app/templates/webhook.py sends a whole `{{ loans }}` as the list)."""
 
 
 def _webhook_variants(key: str, wording: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
@@ -257,9 +268,10 @@ def _webhook_variants(key: str, wording: dict[str, dict[str, str]]) -> list[dict
             "locale": locale,
             "payload": {
                 "event": key,
-                "amount": "{{ amount }}",
+                "amount": WEBHOOK_AMOUNT,
                 "currency": WEBHOOK_CURRENCY,
-                "due_date": "{{ due_date }}",
+                "due_date": WEBHOOK_DUE,
+                "loans": "{{ loans }}",
                 "pay_url": "{% if pay_url %}{{ pay_url }}{% endif %}",
                 "message": wording["message"][locale],
             },

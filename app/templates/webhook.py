@@ -5,10 +5,18 @@ the same metered sandbox and under one budget for the whole payload, so what is 
 the JSON the tenant wrote with its strings filled in: a value cannot break the document's
 structure, whatever it holds. The payload may be given as an object or as a string holding one;
 anything else is refused on save with its field path.
+
+One string is data rather than text: a value that is exactly one variable (`"{{ loans }}"`)
+holding a list sends the list itself (a digest's loans, each field a JSON string as templates
+print them), and one left absent sends `null`. The list is the typed value submission checked,
+so it carries its own structure, and a receiver reads the loans without parsing text.
 """
 
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 MAX_SOURCE = 20_000
@@ -61,7 +69,33 @@ def sources(payload: dict[str, Any], path: str = "payload") -> Iterator[tuple[st
             yield from sources(value, where)  # type: ignore[arg-type]
 
 
-def fill(value: Any, render: Callable[[str, str], str], path: str = "payload") -> Any:
+WHOLE_VARIABLE = re.compile(r"^\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$")
+
+
+def data_of(source: str, values: Mapping[str, Any]) -> tuple[bool, Any]:
+    """(True, the value as JSON data) when `source` is exactly a variable holding a list or
+    left absent; (False, None) when it is a text to render."""
+    match = WHOLE_VARIABLE.match(source)
+    if match is None or match[1] not in values:
+        return False, None
+    value = values[match[1]]
+    if value is None or isinstance(value, list):
+        return True, _json_ready(value)
+    return False, None
+
+
+def _json_ready(value: Any) -> Any:
+    """Money as its decimal string and dates in ISO 8601, as `{{ amount }}` prints them."""
+    if isinstance(value, list):
+        return [_json_ready(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _json_ready(item) for key, item in value.items()}
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def fill(value: Any, render: Callable[[str, str], Any], path: str = "payload") -> Any:
     """The payload with each string value replaced by `render(path, source)`."""
     if isinstance(value, str):
         return render(path, value)

@@ -1,6 +1,7 @@
 """One reminder for several loans of a customer: the lender lists them in `loans` and the
 customer gets one message, counted once."""
 
+import secrets
 from datetime import UTC, datetime
 
 import pytest
@@ -9,6 +10,7 @@ from app.clock import FrozenClock
 from tests.conftest import DispatcherFactory, Tenant
 from tests.factories import reminder
 from tests.fakes.twilio_server import FakeTwilio
+from tests.fakes.webhook_receiver import webhook_receiver
 
 pytestmark = pytest.mark.anyio
 
@@ -43,3 +45,26 @@ async def test_loans_in_two_currencies_are_refused_naming_the_field(tenant: Tena
     refused = tenant.client.post("/v1/reminders", json=body)
     assert refused.status_code == 422, refused.text
     assert refused.json()["errors"][0]["field"].startswith("variables.loans")
+
+
+async def test_two_loans_go_to_the_lenders_webhook_with_their_total_and_each_loan(
+    tenant: Tenant, make_dispatcher: DispatcherFactory, clock: FrozenClock
+) -> None:
+    secret = secrets.token_urlsafe(32)
+    with webhook_receiver(secret.encode()) as receiver:
+        target = {"display_name": "acme", "webhook_url": receiver.url, "webhook_secret": secret}
+        assert tenant.client.put("/v1/tenant", json=target).status_code == 200
+        body = reminder(
+            channels=["webhook"],
+            variables={"amount": "1000.00", "due_date": "2026-12-10", "loans": LOANS},
+        )
+        submitted = tenant.client.post("/v1/reminders", json=body)
+        assert submitted.status_code == 202, submitted.text
+        clock.set(datetime(2026, 12, 5, 2, tzinfo=UTC))
+        assert await make_dispatcher().run_once() == 1
+
+    [delivery] = receiver.received
+    assert delivery.signature_valid
+    data = delivery.payload["data"]
+    assert (data["amount"], data["currency"], data["due_date"]) == ("1234.50", "CNY", "2026-12-08")
+    assert data["loans"] == LOANS

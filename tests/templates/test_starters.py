@@ -129,7 +129,35 @@ TWO_LOANS = VALUES | {
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_a_digest_of_one_loan_reads_exactly_as_a_reminder_of_that_loan(variant: Variant) -> None:
-    assert rendered(variant, values=ONE_LOAN) == rendered(variant)
+    digest, alone = rendered(variant, values=ONE_LOAN), rendered(variant)
+    if digest.payload is not None and alone.payload is not None:  # the webhook lists it too
+        assert digest.payload.pop("loans") == [
+            {
+                "loan_ref": "loan-7788",
+                "amount": "1234.50",
+                "currency": "CNY",
+                "due_date": "2026-12-01",
+            }
+        ]
+        assert alone.payload.pop("loans") is None
+    assert digest == alone
+
+
+@pytest.mark.parametrize("variant", [v for v in VARIANTS if v.values[0].channel == "webhook"])
+def test_a_digest_webhook_carries_the_total_in_the_loans_currency_and_each_loan(
+    variant: Variant,
+) -> None:
+    usd = {"currency": "USD"}  # the reminder's own currency differs from the loans'
+    payload = rendered(variant, values=TWO_LOANS | usd).payload or {}
+    assert (payload["amount"], payload["currency"], payload["due_date"]) == (
+        "1334.50",
+        "CNY",
+        "2026-12-01",
+    )
+    assert payload["loans"] == [
+        {"loan_ref": "loan-7788", "amount": "1234.50", "currency": "CNY", "due_date": "2026-12-03"},
+        {"loan_ref": "loan-9911", "amount": "100.00", "currency": "CNY", "due_date": "2026-12-01"},
+    ]
 
 
 @pytest.mark.parametrize("variant", [v for v in VARIANTS if v.values[0].channel != "webhook"])

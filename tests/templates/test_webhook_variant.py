@@ -1,5 +1,6 @@
 """The webhook variant: a JSON payload whose strings are templates, checked on save."""
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -94,3 +95,46 @@ def test_only_strings_are_rendered_and_the_rest_is_sent_as_written() -> None:
         "count": 3,
         "flags": [True, None, "2"],
     }
+
+
+def test_a_string_that_is_exactly_a_list_variable_is_sent_as_the_list_and_absent_as_null() -> None:
+    variant = WebhookVariant.model_validate(
+        {
+            "channel": "webhook",
+            "locale": "en",
+            "payload": {
+                "loans": "{{ loans }}",
+                "count": "{{ loans | length }} loans",
+                "spare": "{{spare}}",
+                "amount": "{{ amount }}",
+            },
+        }
+    )
+    loan = {
+        "loan_ref": "loan-1",
+        "amount": Decimal("12.50"),
+        "currency": "USD",
+        "due_date": date(2026, 12, 1),
+    }
+    rendered = render(
+        variant,
+        {"loans": [loan], "spare": None, "amount": Decimal("12.50")},
+        Audience("en-US", "UTC", "USD", None),
+        version=1,
+        budget=RenderBudget(),
+    )
+    assert rendered.payload == {
+        "loans": [
+            {"loan_ref": "loan-1", "amount": "12.50", "currency": "USD", "due_date": "2026-12-01"}
+        ],
+        "count": "1 loans",
+        "spare": None,
+        "amount": "12.50",
+    }
+
+
+def test_a_payload_listing_the_loans_is_saved(tenant: Tenant) -> None:
+    body = webhook({"loans": "{{ loans }}", "a": "{{ amount }}"})
+    body["variables"] = VARIABLES | {"loans": {"type": "loans", "required": False}}
+    response = tenant.client.put("/v1/templates/crm-note", json=body)
+    assert response.status_code == 200, response.text
