@@ -15,11 +15,13 @@ from app import migrate
 from app.accounts import service as accounts
 from app.accounts.vault import Vault
 from app.db import Base, create_db_engine
+from app.models.reminders import Reminder
 from bench.scratch import fresh_database
 from channels.webhook.account import NAME as WEBHOOK
 from channels.webhook.account import WebhookAccount
 from tests.conftest import settings
 from tests.databases import BACKENDS
+from tests.helpers.outcomes import SENT_AT, Ledger
 
 
 def drift(engine: sa.Engine) -> list[object]:
@@ -143,5 +145,38 @@ def test_a_webhook_secret_stored_in_clear_moves_into_the_sealed_store_and_back(
                     sa.text("SELECT webhook_url, webhook_secret FROM tenants")
                 )
                 assert back.one() == (url, secret)
+        finally:
+            engine.dispose()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_plan_made_reminders_from_before_step_variants_record_their_template(
+    backend: str, tmp_path: Path
+) -> None:
+    with fresh_database(backend, tmp_path) as url:
+        engine = create_db_engine(url)
+        try:
+            tenant_as_of_0001(engine, name="old")
+            migrate.upgrade(engine, "0022")
+            with Session(engine) as session:
+                tenant_id = session.scalar(sa.text("SELECT id FROM tenants"))
+                ledger = Ledger(db=session, tenant_id=uuid.UUID(str(tenant_id)), now=SENT_AT)
+                enrollment = ledger.enrol("loan-1", plan="gentle", arm=None)
+                ledger.remind(enrollment, "loan-1", step="d-1", arm=None, send_at=SENT_AT)
+                ledger.remind(
+                    enrollment, "loan-1", step="d0", arm=None, send_at=SENT_AT, template="due-today"
+                )
+                ledger.rows[Reminder][-1].update(enrollment_id=None, plan_step=None)  # submitted
+                for row in ledger.rows[Reminder]:
+                    del row["step_variant"]  # the column 0023 adds
+                ledger.commit()
+            migrate.upgrade(engine)
+            with engine.connect() as connection:
+                recorded = connection.execute(
+                    sa.text("SELECT plan_step, template, step_variant FROM reminders")
+                ).all()
+            assert sorted(map(tuple, recorded), key=str) == sorted(
+                [("d-1", "pre-due", "pre-due"), (None, "due-today", None)], key=str
+            )
         finally:
             engine.dispose()

@@ -41,7 +41,7 @@ def split_steps(plan: PlanIn) -> dict[tuple[str | None, str], list[str]]:
     with the step's variants: its champion template first, `holdout` last if it has one."""
     arms: list[str | None] = [arm for arm in plan.arms() if arm != HOLDOUT_ARM] or [None]
     return {
-        (arm, step.key): list(step.variants())
+        (arm, step.key): list(step.template_shares())
         for arm in arms
         for step in plan.steps_of(arm)
         if step.tests_templates

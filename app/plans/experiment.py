@@ -29,7 +29,7 @@ def arm_of(plan: PlanOut, *, tenant_id: uuid.UUID, customer_ref: str) -> str | N
 
 def variant_of(plan: PlanOut, step: Step, *, tenant_id: uuid.UUID, customer_ref: str) -> str:
     """The customer's template of the step, or `holdout` (no message at this step)."""
-    variants = step.variants()
+    variants = step.template_shares()
     if len(variants) == 1:
         return next(iter(variants))
     return arms.choose(

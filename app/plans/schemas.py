@@ -194,7 +194,7 @@ class Step(BaseModel):
             return {self.template: 1}
         return {t.template: t.weight for t in self.templates}
 
-    def variants(self) -> dict[str, float]:
+    def template_shares(self) -> dict[str, float]:
         """Each template variant's share, the first the step's champion, the holdout's last;
         without a holdout, the templates' weights as they are (so no customer's template
         changed when holdouts came)."""
@@ -208,7 +208,7 @@ class Step(BaseModel):
     @property
     def tests_templates(self) -> bool:
         """Whether customers at this step are split: weighted templates or a holdout."""
-        return len(self.variants()) > 1
+        return len(self.template_shares()) > 1
 
 
 Steps = Annotated[list[Step], Field(min_length=1, max_length=30)]

@@ -20,6 +20,11 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     # Nullable: SQLite adds it in place, never a batch rebuild of `reminders`.
     op.add_column("reminders", sa.Column("step_variant", sa.String(length=100), nullable=True))
+    # What plan-made reminders drew so far is their template (plans arrived in 0021).
+    op.execute(
+        "UPDATE reminders SET step_variant = template "
+        "WHERE enrollment_id IS NOT NULL AND step_variant IS NULL"
+    )
 
 
 def downgrade() -> None:

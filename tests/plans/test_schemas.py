@@ -54,10 +54,10 @@ def test_a_steps_holdout_is_taken_from_its_templates_in_proportion() -> None:
     templates = [{"template": "a", "weight": 1}, {"template": "b", "weight": 3}]
     step = {**STEP, "template": None, "templates": templates, "holdout": 0.2}
     [split] = PlanIn.model_validate({"steps": [step]}).steps
-    assert split.variants() == pytest.approx({"a": 0.2, "b": 0.6, "holdout": 0.2})
-    assert list(split.variants()) == ["a", "b", "holdout"]  # the champion first
+    assert split.template_shares() == pytest.approx({"a": 0.2, "b": 0.6, "holdout": 0.2})
+    assert list(split.template_shares()) == ["a", "b", "holdout"]  # the champion first
     [alone] = PlanIn.model_validate({"steps": [STEP]}).steps
-    assert (alone.variants(), alone.tests_templates) == ({STEP["template"]: 1}, False)
+    assert (alone.template_shares(), alone.tests_templates) == ({STEP["template"]: 1}, False)
 
 
 @pytest.mark.parametrize(
