@@ -109,6 +109,11 @@ class StepReminder(BaseModel):
     id: uuid.UUID
     status: ReminderStatus
     send_at: datetime
+    loans: list[str] = Field(
+        examples=[["loan-7788", "loan-7790"]],
+        description="The loans the reminder lists: this one, and the customer's other loans "
+        "it shares the message with when the plan merges them (a digest).",
+    )
 
 
 class StepOut(BaseModel):
@@ -125,7 +130,8 @@ class StepOut(BaseModel):
         "plan was paused), `sent` (already sent before a reschedule); null when it is planned.",
     )
     reminder: StepReminder | None = Field(
-        description="The reminder the step made (the latest, after a reschedule)."
+        description="The reminder that sends the step (the latest, after a reschedule): its "
+        "own, or a digest shared with the customer's other loans."
     )
 
 
