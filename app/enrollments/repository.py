@@ -137,17 +137,24 @@ def add_event(session: Session, *, row: dict[str, Any]) -> None:
 def lock_customers(
     session: Session, *, tenant_id: uuid.UUID, customer_ids: Collection[uuid.UUID]
 ) -> None:
-    """Holds the customers' rows until the transaction ends (PostgreSQL; SQLite's writer lock
-    serialises anyway): every change to a customer's digests takes turns, so two loans enrolled
-    at once never make two digests, nor one loan's leaving lose another's joining. In id order,
-    so two batches sharing customers cannot deadlock."""
-    if customer_ids:
+    """Holds the customers' rows until the transaction ends: every change to a customer's
+    digests takes turns, so two loans enrolled at once never make two digests, nor one loan's
+    leaving lose another's joining. In id order, so two batches sharing customers cannot
+    deadlock; the dispatcher skips a customer held (app/policy/repository.py). SQLite has no
+    row locks: a no-op UPDATE takes its single writer lock now, rather than upgrading a read
+    later, which it refuses when another writer got in between."""
+    if not customer_ids:
+        return
+    these = [Customer.tenant_id == tenant_id, Customer.id.in_(sorted(customer_ids))]
+    if session.get_bind().dialect.name == "postgresql":
         session.execute(
-            sa.select(Customer.id)
-            .where(Customer.tenant_id == tenant_id, Customer.id.in_(sorted(customer_ids)))
-            .order_by(Customer.id)
-            .with_for_update()
+            sa.select(Customer.id).where(*these).order_by(Customer.id).with_for_update()
         ).all()
+        return
+    session.execute(
+        sa.update(Customer).where(*these).values(updated_at=Customer.updated_at),
+        execution_options={"synchronize_session": False},
+    )
 
 
 DIGEST_COLUMNS = (
