@@ -59,6 +59,13 @@ def listed(tenant: Tenant, reminder_id: str) -> list[str]:
     return [entry["loan_ref"] for entry in read(tenant, reminder_id)["variables"]["loans"]]
 
 
+def rescheduled(tenant: Tenant, loan_ref: str, **change: str) -> dict[str, Any]:
+    """PATCHes the loan; the reminder its `d-3` step is on then."""
+    moved = tenant.client.patch(f"/v1/enrollments/{loan_ref}", json=change)
+    assert moved.status_code == 200, moved.text
+    return dict(steps(moved.json())["d-3"]["reminder"])
+
+
 def two_loans(tenant: Tenant, **plan: Any) -> None:
     put_plan(tenant, **({"digest": DIGEST} | plan))
     enrol(tenant)
@@ -187,10 +194,8 @@ def test_rescheduling_one_loan_moves_it_out_of_the_digest(tenant: Tenant) -> Non
     two_loans(tenant)
     shared = reminder_of(tenant, "loan-1")
 
-    moved = tenant.client.patch("/v1/enrollments/loan-2", json={"due_date": "2026-12-20"})
+    own = rescheduled(tenant, "loan-2", due_date="2026-12-20")
 
-    assert moved.status_code == 200, moved.text
-    own = steps(moved.json())["d-3"]["reminder"]
     assert (own["loans"], own["send_at"]) == (["loan-2"], "2026-12-17T02:00:00Z")
     assert own["id"] != shared["id"]
     assert reminder_of(tenant, "loan-1") == shared | {"loans": ["loan-1"]}
@@ -201,10 +206,8 @@ def test_rescheduling_the_owner_next_to_the_other_keeps_one_digest(tenant: Tenan
     two_loans(tenant)
     shared = reminder_of(tenant, "loan-1")
 
-    moved = tenant.client.patch("/v1/enrollments/loan-1", json={"amount_due": "900.00"})
+    again = rescheduled(tenant, "loan-1", amount_due="900.00")
 
-    assert moved.status_code == 200, moved.text
-    again = steps(moved.json())["d-3"]["reminder"]
     assert again["id"] == shared["id"]  # loan-2 took it over, loan-1 joined back
     assert sorted(again["loans"]) == ["loan-1", "loan-2"]
     entries = read(tenant, shared["id"])["variables"]["loans"]
