@@ -220,7 +220,10 @@ class LoanEventOut(BaseModel):
     type: LoanEventType
     loan_ref: str
     occurred_at: datetime
-    cancelled: int = Field(description="Pending reminders this event cancelled.")
+    cancelled: int = Field(
+        description="Pending reminders this event cancelled, and digests shared with the "
+        "customer's other loans that this loan left (they are still sent for those)."
+    )
     created: int = Field(description="Reminders it planned again (a lifted pause).")
     updated: int = Field(description="Pending reminders whose amount it changed.")
     amount_due: str = Field(description="What is still owed after it.")
