@@ -29,7 +29,7 @@ from app.models.reminders import Reminder
 from app.models.states import ReminderStatus
 from app.plans.schemas import PlanOut
 from app.reminders import service as reminders
-from app.reminders.schemas import ReminderIn
+from app.reminders.schemas import ReminderIn, ReminderOut
 
 
 def window_of(plan: PlanOut) -> timedelta | None:
@@ -60,19 +60,8 @@ def store(
         ):
             pending[row.id] = row
             digests.append(_digest(row, members))
-    placed: dict[int, Digest] = {}
-    owners: dict[uuid.UUID, int] = {}
-    for index in sorted(merging, key=lambda i: (items[i].send_at, i)):
-        kind, member = _step(items[index], columns[index], customer_ids)
-        window = windows[index]
-        assert window is not None
-        digest = grouping.join(digests, kind, member, window)
-        if digest is None:
-            digest = Digest(kind=kind, members=[member], reminder_id=uuid.uuid4(), new=True)
-            digests.append(digest)
-            owners[digest.reminder_id] = index
-        placed[index] = digest
-    own = [index for index in range(len(items)) if index not in placed or index in owners.values()]
+    placed = _place(digests, merging, items, columns, windows, customer_ids)
+    own = [i for i in range(len(items)) if i not in placed or _owns(placed[i], columns[i])]
     stored = reminders.store(
         session,
         tenant_id=tenant_id,
@@ -81,27 +70,58 @@ def store(
         columns=[columns[i] | ({"id": placed[i].reminder_id} if i in placed else {}) for i in own],
     )
     _write(session, tenant_id=tenant_id, digests=digests, pending=pending, now=checked.now)
-    made = {
-        index: StepReminder(
-            id=out.id,
-            status=out.status,
-            send_at=out.send_at,
-            loans=[loan["loan_ref"] for loan in out.variables["loans"]],
-        )
-        for index, out in zip(own, stored, strict=True)
-    }
+    made = dict(zip(own, stored, strict=True))
     return [
-        made.get(index)
-        or StepReminder(
-            id=placed[index].reminder_id,
-            status=pending[placed[index].reminder_id].status
-            if placed[index].reminder_id in pending
-            else ReminderStatus.SCHEDULED,
-            send_at=placed[index].send_at,
-            loans=[loan["loan_ref"] for loan in placed[index].loans()],
-        )
+        _shown(made[index]) if index in made else _shown_digest(placed[index], pending)
         for index in range(len(items))
     ]
+
+
+def _place(
+    digests: list[Digest],
+    merging: Sequence[int],
+    items: Sequence[ReminderIn],
+    columns: Sequence[dict[str, Any]],
+    windows: Sequence[timedelta | None],
+    customer_ids: Mapping[str, uuid.UUID],
+) -> dict[int, Digest]:
+    """The digest each merging step is in, earliest step first: the pending ones, or new ones
+    (added to `digests`) that the step starting them owns."""
+    alike: dict[Kind, list[Digest]] = {}  # a batch's thousand loans: look only among alike
+    for digest in digests:
+        alike.setdefault(digest.kind, []).append(digest)
+    placed: dict[int, Digest] = {}
+    for index in sorted(merging, key=lambda i: (items[i].send_at, i)):
+        kind, member = _step(items[index], columns[index], customer_ids)
+        window = windows[index]
+        assert window is not None
+        joined = grouping.join(alike.setdefault(kind, []), kind, member, window)
+        if joined is None:
+            joined = Digest(kind=kind, members=[member], reminder_id=uuid.uuid4(), new=True)
+            alike[kind].append(joined)
+            digests.append(joined)
+        placed[index] = joined
+    return placed
+
+
+def _owns(digest: Digest, columns: Mapping[str, Any]) -> bool:
+    """A new digest is stored as the reminder of the step that started it."""
+    return digest.new and digest.members[0].enrollment_id == columns["enrollment_id"]
+
+
+def _shown(out: ReminderOut) -> StepReminder:
+    loans = [loan["loan_ref"] for loan in out.variables["loans"]]
+    return StepReminder(id=out.id, status=out.status, send_at=out.send_at, loans=loans)
+
+
+def _shown_digest(digest: Digest, pending: Mapping[uuid.UUID, sa.Row[Any]]) -> StepReminder:
+    row = pending.get(digest.reminder_id)
+    return StepReminder(
+        id=digest.reminder_id,
+        status=ReminderStatus.SCHEDULED if row is None else row.status,
+        send_at=digest.send_at,
+        loans=[loan["loan_ref"] for loan in digest.loans()],
+    )
 
 
 def _step(

@@ -3,17 +3,20 @@ window as one message, counted once by the caps, and every change to one loan ta
 loan out of it."""
 
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.auth import Scope
 from app.clock import FrozenClock
 from app.models.enrollments import DigestLoan, Enrollment
 from app.models.reminders import Reminder
+from app.models.states import ReminderStatus
 from tests.conftest import DispatcherFactory, Tenant, count
 from tests.factories import customer
 from tests.fakes.twilio_server import FakeTwilio
@@ -328,3 +331,79 @@ def test_concurrent_enrolments_of_one_customers_loans_make_one_digest_and_lose_n
         assert reminder_of(tenant, f"r{round_}-l1", "d0") == shared
         assert sorted(shared["loans"]) == [f"r{round_}-l0", f"r{round_}-l1"]
     assert (count(db, Reminder), count(db, DigestLoan)) == (3 * rounds, 6 * rounds)
+
+
+def test_a_digest_the_dispatcher_has_claimed_is_not_edited(tenant: Tenant, db: Session) -> None:
+    two_loans(tenant)
+    claimed = reminder_of(tenant, "loan-1")
+    db.execute(
+        sa.update(Reminder)
+        .where(Reminder.id == uuid.UUID(claimed["id"]))
+        .values(status=ReminderStatus.DISPATCHING)
+    )
+    db.commit()
+
+    paid = event(tenant, "loan-2", "repayment", "pay-2", full=True)
+
+    assert paid["cancelled"] == 2  # d0 and d+3; d-3 is being sent with both loans
+    assert listed(tenant, claimed["id"]) == ["loan-1", "loan-2"]
+    assert reminder_of(tenant, "loan-2")["status"] == "dispatching"
+    assert read(tenant, reminder_of(tenant, "loan-1", "d0")["id"])["variables"]["loans"] == [
+        {"loan_ref": "loan-1", "amount": "1000.00", "currency": "CNY", "due_date": "2026-12-10"}
+    ]
+
+
+def test_a_repayment_racing_an_enrolment_of_the_same_customer_loses_no_loan(
+    tenant: Tenant, db: Session, clock: FrozenClock
+) -> None:
+    put_plan(tenant, digest=DIGEST)
+    rounds = 4
+    for round_ in range(rounds):
+        enrol(tenant, loan_ref=f"paid-{round_}", customer=customer(ref=f"c-{round_}"))
+    clients = [tenant.key(db, clock, Scope.REMINDERS_WRITE, Scope.REMINDERS_READ) for _ in range(2)]
+    ready = threading.Barrier(2)
+
+    def race(index: int) -> list[int]:
+        codes = []
+        for round_ in range(rounds):
+            ready.wait()
+            if index == 0:
+                response = clients[0].post(
+                    f"/v1/loans/paid-{round_}/events",
+                    json={"type": "repayment", "event_id": f"pay-{round_}", "full": True},
+                )
+            else:
+                body = loan(loan_ref=f"new-{round_}", customer=customer(ref=f"c-{round_}"))
+                response = clients[1].post("/v1/enrollments", json=body)
+            codes.append(response.status_code)
+        return codes
+
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            zero, one = pool.map(race, range(2))
+    finally:
+        for client in clients:
+            client.close()
+
+    assert (set(zero), set(one)) == ({200}, {201})
+    for round_ in range(rounds):
+        for key in ("d-3", "d0", "d+3"):
+            made = reminder_of(tenant, f"new-{round_}", key)
+            assert (made["status"], made["loans"]) == ("scheduled", [f"new-{round_}"])
+            assert read(tenant, made["id"])["loan_ref"] == f"new-{round_}"
+
+
+def test_a_batch_of_a_thousand_loans_makes_one_digest_per_customer_and_step(
+    tenant: Tenant, db: Session
+) -> None:
+    put_plan(tenant, digest=DIGEST)
+    items = [loan(loan_ref=f"l-{i}", customer=customer(ref=f"c-{i % 400}")) for i in range(1000)]
+    response = tenant.client.post("/v1/enrollments/batch", json={"items": items})
+    assert response.status_code == 201, response.text[:500]
+    assert (count(db, Enrollment), count(db, Reminder), count(db, DigestLoan)) == (
+        1000,
+        1200,
+        3000,
+    )
+    first = steps(response.json()["items"][0])["d0"]["reminder"]
+    assert first["loans"] == ["l-0", "l-400", "l-800"]
