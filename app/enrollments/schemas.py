@@ -131,7 +131,9 @@ class StepOut(BaseModel):
     )
     reminder: StepReminder | None = Field(
         description="The reminder that sends the step (the latest, after a reschedule): its "
-        "own, or a digest shared with the customer's other loans."
+        "own, or a digest shared with the customer's other loans; null when the step made "
+        "none, or the loan left the digest it was in (repaid, paused...: it is still sent "
+        "for the others)."
     )
 
 
