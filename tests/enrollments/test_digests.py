@@ -407,3 +407,31 @@ def test_a_batch_of_a_thousand_loans_makes_one_digest_per_customer_and_step(
     )
     first = steps(response.json()["items"][0])["d0"]["reminder"]
     assert first["loans"] == ["l-0", "l-400", "l-800"]
+
+
+async def test_the_worked_example_of_the_digests_section_happens_as_written(
+    tenant: Tenant, make_dispatcher: DispatcherFactory, twilio: FakeTwilio, clock: FrozenClock
+) -> None:
+    one_message_a_day(tenant)
+    two_loans(tenant)
+    made = {key: reminder_of(tenant, "loan-1", key) for key in ("d-3", "d0", "d+3")}
+    assert {key: r["send_at"] for key, r in made.items()} == {
+        "d-3": "2026-12-07T02:00:00Z",
+        "d0": "2026-12-10T02:00:00Z",
+        "d+3": "2026-12-13T10:00:00Z",
+    }
+    assert {tuple(r["loans"]) for r in made.values()} == {("loan-1", "loan-2")}
+    dispatcher = make_dispatcher()
+    clock.set(D_MINUS_3)
+    assert await dispatcher.run_once() == 1
+
+    clock.set(datetime(2026, 12, 8, 2, tzinfo=UTC))
+    paid = event(tenant, "loan-1", "repayment", "pay-1", full=True)
+
+    assert paid["cancelled"] == 2
+    assert reminder_of(tenant, "loan-2", "d0")["id"] == made["d0"]["id"]
+    clock.set(datetime(2026, 12, 10, 2, tzinfo=UTC))
+    assert await dispatcher.run_once() == 1
+    first, second = (sms.form["Body"] for sms in twilio.received)
+    assert ("¥1,234.50" in first, "12月10日" in first) == (True, True)
+    assert "¥234.50" in second
