@@ -7,6 +7,11 @@ total), listing fewer than the most loans a reminder may list, not carrying this
 and whose loans' moments all stay within the plan's window with this one's. The reminder goes
 out at the earliest of its loans' moments: no loan's step is ever sent later than planned, and
 none more than the window earlier.
+
+A step that may call (`voice` among its channels) is never merged: per-loan caps count a
+reminder for the loan that owns it, and call caps are per debt (Regulation F counts each call
+attempt against every debt it is about), so a call about several loans would go uncounted for
+all but one.
 """
 
 import uuid
@@ -15,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app.templates.variables import MAX_LOANS
+from channels.base import Channel
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,8 @@ def ordered(members: list[Member]) -> list[Member]:
 def join(digests: list[Digest], kind: Kind, member: Member, window: timedelta) -> Digest | None:
     """Adds the step to the earliest-sent digest that takes it and returns that digest; None
     when none does (the step starts a digest of its own)."""
+    if Channel.VOICE in kind.channels:
+        return None
     fitting = [digest for digest in digests if digest.takes(kind, member, window)]
     if not fitting:
         return None

@@ -435,3 +435,14 @@ async def test_the_worked_example_of_the_digests_section_happens_as_written(
     first, second = (sms.form["Body"] for sms in twilio.received)
     assert ("¥1,234.50" in first, "12月10日" in first) == (True, True)
     assert "¥234.50" in second
+
+
+def test_steps_that_may_call_are_never_merged(tenant: Tenant) -> None:
+    calls = [
+        {"key": "d0", "offset": "0d", "at": "10:00", "channels": ["voice"], "template": "due-today"}
+    ]
+    put_plan(tenant, steps=calls, digest=DIGEST)
+    enrol(tenant)
+    enrol(tenant, **SECOND)
+    assert reminder_of(tenant, "loan-1", "d0")["loans"] == ["loan-1"]
+    assert reminder_of(tenant, "loan-2", "d0")["loans"] == ["loan-2"]
