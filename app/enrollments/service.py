@@ -477,9 +477,9 @@ def replan(
 ) -> tuple[int, int]:
     """Cancels the enrolment's waiting reminders (taking the loan out of the digests it shares)
     and submits its steps' anew (a step already handed to the dispatcher is `done`); returns
-    (cancelled or left, created). The enrolment takes the
-    plan's version and the customer's arm in it. The caller changes the enrolment only after
-    this returns: the check in between ends the transaction, and the enrolment is read again."""
+    (cancelled or left, created). The enrolment takes the plan's version and the customer's
+    arm in it. The caller changes the enrolment only after this returns: the check in between
+    ends the transaction, and the enrolment is read again."""
     now = clock.now()
     tenant_id = enrollment.tenant_id
     made = repository.step_reminders(session, tenant_id=tenant_id, enrollment_id=enrollment.id)
