@@ -446,3 +446,24 @@ def test_steps_that_may_call_are_never_merged(tenant: Tenant) -> None:
     enrol(tenant, **SECOND)
     assert reminder_of(tenant, "loan-1", "d0")["loans"] == ["loan-1"]
     assert reminder_of(tenant, "loan-2", "d0")["loans"] == ["loan-2"]
+
+
+def test_a_loan_due_earlier_moves_the_digest_earlier_and_back_when_it_leaves(
+    tenant: Tenant,
+) -> None:
+    put_plan(tenant, digest=DIGEST)
+    enrol(tenant)
+    enrol(tenant, loan_ref="earlier", due_date="2026-12-09")  # its d-3: a day before loan-1's
+
+    shared = reminder_of(tenant, "loan-1")
+    assert (shared["loans"], shared["send_at"]) == (["earlier", "loan-1"], "2026-12-06T02:00:00Z")
+    assert read(tenant, shared["id"])["next_attempt_at"] == "2026-12-06T02:00:00Z"
+
+    event(tenant, "earlier", "dispute", "d-1")
+
+    back = read(tenant, shared["id"])
+    assert (back["send_at"], back["next_attempt_at"]) == (
+        "2026-12-07T02:00:00Z",
+        "2026-12-07T02:00:00Z",
+    )
+    assert listed(tenant, shared["id"]) == ["loan-1"]
