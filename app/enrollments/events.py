@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
-from app.enrollments import repository, service
+from app.enrollments import digests, repository, service
 from app.enrollments.planning import PAUSED, amount_text
 from app.enrollments.schemas import LoanEventIn, LoanEventOut
 from app.errors import Conflict, FieldError, ValidationFailed
@@ -121,9 +121,10 @@ def _apply(
     if event.type in PAUSES:
         return _paused(session, enrollment, customer_ref, event, clock)
     if event.type == LoanEventType.WRITTEN_OFF:
+        left = digests.leave(session, enrollment=enrollment, now=clock.now())
         cancelled = _cancel(session, enrollment, clock, ReminderReason.WRITTEN_OFF)
         states.end(enrollment, reason="written_off", now=clock.now())
-        return {"cancelled": cancelled}
+        return {"cancelled": len(left) + cancelled}
     return _lifted(session, enrollment, customer_ref, clock, budget)
 
 
@@ -132,12 +133,13 @@ def _repaid(
 ) -> dict[str, int]:
     left = enrollment.amount_due - (event.amount or Decimal(0))
     if event.full or (event.full is None and left <= 0):
+        shared = digests.leave(session, enrollment=enrollment, now=clock.now())
         cancelled = reminders.cancel_loan(
             session, tenant_id=enrollment.tenant_id, loan_ref=enrollment.loan_ref, clock=clock
         )
         enrollment.amount_due = Decimal(0)
         states.end(enrollment, reason="repaid", now=clock.now())
-        return {"cancelled": cancelled}
+        return {"cancelled": len(shared) + cancelled}
     if left <= 0:  # the lender said it does not clear the loan: what is owed is not known
         raise ValidationFailed(
             [FieldError(field="amount", detail="covers what is owed; say full: true")]
@@ -151,16 +153,24 @@ def _repaid(
         session,
         tenant_id=enrollment.tenant_id,
         values=[
-            (id_, _amount_shown(variables, enrollment.loan_ref, shown))
-            for id_, variables in waiting
+            (
+                id_,
+                _amount_shown(
+                    variables, enrollment.loan_ref, shown, owned=owner == enrollment.loan_ref
+                ),
+            )
+            for id_, owner, variables in waiting
         ],
     )
     return {"updated": updated}
 
 
-def _amount_shown(variables: dict[str, Any], loan_ref: str, shown: str) -> dict[str, Any]:
-    """The new amount, in `loans` too (reminders made before it existed have none)."""
-    changed = variables | {"amount": shown}
+def _amount_shown(
+    variables: dict[str, Any], loan_ref: str, shown: str, *, owned: bool
+) -> dict[str, Any]:
+    """The new amount in `loans` (reminders made before it existed have none), and as the
+    reminder's own `amount` when it is this loan's (a digest it joined shows its owner's)."""
+    changed = variables | ({"amount": shown} if owned else {})
     if "loans" in variables:
         changed["loans"] = [
             loan | {"amount": shown} if loan["loan_ref"] == loan_ref else loan
@@ -193,16 +203,24 @@ def _paused(
         until = datetime.combine(last_day + timedelta(days=1), time(), tzinfo=zone)
         until = until.astimezone(UTC)
     states.pause(enrollment, reason=str(event.type), until=until, now=clock.now())
+    # A digest going out during the pause would chase this loan: it leaves, whenever its own
+    # step was due.
+    left = {
+        step
+        for _, step in digests.leave(session, enrollment=enrollment, now=clock.now(), before=until)
+    }
     held = [Reminder.send_at < until] if until is not None else []
     cancelled = _cancel(session, enrollment, clock, ReminderReason.PAUSED, *held)
     enrollment.steps = [
         step | {"skipped": PAUSED}
         if step["skipped"] is None
-        and (until is None or datetime.fromisoformat(step["send_at"]) < until)
+        and (
+            until is None or datetime.fromisoformat(step["send_at"]) < until or step["key"] in left
+        )
         else step
         for step in enrollment.steps
     ]
-    return {"cancelled": cancelled}
+    return {"cancelled": len(left) + cancelled}
 
 
 def _lifted(

@@ -92,12 +92,20 @@ def loan_variables(loan: Loan) -> dict[str, Any]:
         "currency": loan.currency,
         "due_date": loan.due_date.isoformat(),
     }
+    return owned_variables(loan.variables, own, [own])
+
+
+def owned_variables(
+    extra: Mapping[str, Any], own: Mapping[str, Any], loans: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A reminder's variables: its owner's (the loan it was made for: its lender's variables,
+    amount, currency and due date), and every loan it lists (several in a digest)."""
     return {
-        **loan.variables,
+        **extra,
         "amount": own["amount"],
-        "currency": loan.currency,
+        "currency": own["currency"],
         "due_date": own["due_date"],
-        "loans": [own],
+        "loans": loans,
     }
 
 

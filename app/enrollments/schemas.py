@@ -109,6 +109,11 @@ class StepReminder(BaseModel):
     id: uuid.UUID
     status: ReminderStatus
     send_at: datetime
+    loans: list[str] = Field(
+        examples=[["loan-7788", "loan-7790"]],
+        description="The loans the reminder lists: this one, and the customer's other loans "
+        "it shares the message with when the plan merges them (a digest).",
+    )
 
 
 class StepOut(BaseModel):
@@ -126,7 +131,10 @@ class StepOut(BaseModel):
         "customer is in the step's holdout share); null when it is planned.",
     )
     reminder: StepReminder | None = Field(
-        description="The reminder the step made (the latest, after a reschedule)."
+        description="The reminder that sends the step (the latest, after a reschedule): its "
+        "own, or a digest shared with the customer's other loans; null when the step made "
+        "none, or the loan left the digest it was in (repaid, paused...: it is still sent "
+        "for the others)."
     )
 
 
@@ -215,7 +223,10 @@ class LoanEventOut(BaseModel):
     type: LoanEventType
     loan_ref: str
     occurred_at: datetime
-    cancelled: int = Field(description="Pending reminders this event cancelled.")
+    cancelled: int = Field(
+        description="Pending reminders this event cancelled, and digests shared with the "
+        "customer's other loans that this loan left (they are still sent for those)."
+    )
     created: int = Field(description="Reminders it planned again (a lifted pause).")
     updated: int = Field(description="Pending reminders whose amount it changed.")
     amount_due: str = Field(description="What is still owed after it.")

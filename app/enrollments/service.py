@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from app.clock import Clock
 from app.customers import repository as customers
 from app.customers.schemas import CustomerIn
-from app.enrollments import repository
+from app.enrollments import digests, repository
 from app.enrollments.planning import (
     DONE,
     Loan,
@@ -139,18 +139,17 @@ def enrol(
         repository.insert(session, rows=rows)
     except IntegrityError:
         raise Conflict("one of these loans was enrolled by another request meanwhile") from None
-    stored = reminders.store(
+    stored = digests.store(
         session,
         tenant_id=tenant_id,
         checked=checked,
         customer_ids=customer_ids,
         columns=[_columns(rows[index]["id"], step, rows[index]["arm"]) for index, step in made],
+        windows=[digests.window_of(enrolments[index][1].plan) for index, _ in made],
     )
     made_by_loan: list[dict[str, StepReminder]] = [{} for _ in rows]
     for (index, step), out in zip(made, stored, strict=True):
-        made_by_loan[index][step.key] = StepReminder(
-            id=out.id, status=out.status, send_at=out.send_at
-        )
+        made_by_loan[index][step.key] = out
     return [
         _out(row, loan.customer.ref, made_by_loan[index])
         for index, (row, (_, _, loan, _, _)) in enumerate(zip(rows, enrolments, strict=True))
@@ -365,12 +364,12 @@ def lapse(enrollment: Enrollment, *, now: datetime) -> None:
 def get(session: Session, *, tenant_id: uuid.UUID, loan_ref: str, clock: Clock) -> EnrollmentOut:
     enrollment, customer_ref = find(session, tenant_id=tenant_id, loan_ref=loan_ref)
     made: dict[str, StepReminder] = {}
-    for step, id_, status, send_at in repository.step_reminders(
+    for step, id_, status, send_at, loans in repository.step_reminders(
         session, tenant_id=tenant_id, enrollment_id=enrollment.id
     ):
         # A step's reminder is its live one; a reschedule cancelled the ones before it.
         if step not in made or made[step].status == ReminderStatus.CANCELLED:
-            made[step] = StepReminder(id=id_, status=status, send_at=send_at)
+            made[step] = StepReminder(id=id_, status=status, send_at=send_at, loans=loans)
     row = _values(enrollment)
     if _lapsed(enrollment, clock.now()):
         row |= {"status": EnrollmentStatus.ACTIVE, "paused_until": None, "pause_reason": None}
@@ -473,15 +472,16 @@ def replan(
     pause: Pause | None,
     reason: ReminderReason,
 ) -> tuple[int, int]:
-    """Cancels the enrolment's waiting reminders and submits its steps' anew (a step already
-    handed to the dispatcher is `done`); returns (cancelled, created). The enrolment takes the
-    plan's version and the customer's arm in it. The caller changes the enrolment only after
-    this returns: the check in between ends the transaction, and the enrolment is read again."""
+    """Cancels the enrolment's waiting reminders (taking the loan out of the digests it shares)
+    and submits its steps' anew (a step already handed to the dispatcher is `done`); returns
+    (cancelled or left, created). The enrolment takes the plan's version and the customer's
+    arm in it. The caller changes the enrolment only after this returns: the check in between
+    ends the transaction, and the enrolment is read again."""
     now = clock.now()
     tenant_id = enrollment.tenant_id
     made = repository.step_reminders(session, tenant_id=tenant_id, enrollment_id=enrollment.id)
     settled = {ReminderStatus.CANCELLED, *repository.WAITING}
-    done = {step for step, _, status, _ in made if status not in settled}
+    done = {step for step, _, status, *_ in made if status not in settled}
     arm = arm_of(plan, tenant_id=tenant_id, customer_ref=loan.customer.ref)
     steps = plan_steps(plan, loan=loan, arm=arm, now=now, pause=pause, done=done)
     submitted = [("", step) for step in steps if step.reminder is not None]
@@ -489,6 +489,7 @@ def replan(
     session.refresh(enrollment, with_for_update=True)  # the check's reads ended its transaction
     if enrollment.status == EnrollmentStatus.ENDED:
         raise Conflict(f"the plan of loan {enrollment.loan_ref!r} ended meanwhile")
+    left = {id_ for id_, _ in digests.leave(session, enrollment=enrollment, now=now)}
     cancelled = set(
         lifecycle.move_where(
             session,
@@ -499,24 +500,25 @@ def replan(
         )
     )
     # A waiting reminder a dispatcher claimed since it was read is being sent: not again.
-    claimed = {step for step, id_, status, _ in made if status in repository.WAITING} - {
-        step for step, id_, _, _ in made if id_ in cancelled
+    claimed = {step for step, _, status, *_ in made if status in repository.WAITING} - {
+        step for step, id_, *_ in made if id_ in cancelled | left
     }
     kept = [(prefix, step) for prefix, step in submitted if step.key not in claimed]
     checked = replace(checked, items=[step.reminder for _, step in kept if step.reminder])
-    stored = reminders.store(
+    stored = digests.store(
         session,
         tenant_id=tenant_id,
         checked=checked,
         customer_ids={loan.customer.ref: enrollment.customer_id},
         columns=[_columns(enrollment.id, step, arm) for _, step in kept],
+        windows=[digests.window_of(plan)] * len(kept),
     )
     enrollment.steps = [
         step.stored() | ({"skipped": DONE} if step.key in claimed else {}) for step in steps
     ]
     enrollment.plan_key, enrollment.plan_version, enrollment.arm = plan.key, plan.version, arm
     enrollment.updated_at = now
-    return len(cancelled), len(stored)
+    return len(cancelled | left), len(stored)
 
 
 def _columns(enrollment_id: uuid.UUID, step: Planned, arm: str | None) -> dict[str, Any]:

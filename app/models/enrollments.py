@@ -88,3 +88,31 @@ class LoanEvent(Base):
     outcome: Mapped[dict[str, Any]]
     """What the event did (the answer a repeat of it gets)."""
     created_at: Mapped[datetime]
+
+
+class DigestLoan(Base):
+    """One loan's step carried by a reminder of a plan with digests on (app/enrollments/digests).
+
+    Every reminder such a plan makes has a row for the loan that made it (its owner, the
+    reminder's `enrollment_id`); each loan of the customer that joined it adds one. A loan that
+    leaves the reminder loses its row, so the rows are the loans it will list when sent.
+    """
+
+    __tablename__ = "digest_loans"
+    __table_args__ = (
+        sa.PrimaryKeyConstraint("reminder_id", "enrollment_id"),
+        sa.Index("ix_digest_loans_tenant_enrollment", "tenant_id", "enrollment_id"),
+    )
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("tenants.id", ondelete="CASCADE"))
+    reminder_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("reminders.id", ondelete="CASCADE")
+    )
+    enrollment_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("enrollments.id", ondelete="CASCADE")
+    )
+    plan_step: Mapped[str] = mapped_column(sa.String(100))
+    """The loan's own step that the reminder sends."""
+    moment: Mapped[datetime]
+    """When the loan's step falls due: the reminder goes out at its loans' earliest."""
+    created_at: Mapped[datetime]

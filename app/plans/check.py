@@ -11,6 +11,7 @@ from app.errors import FieldError
 from app.plans.schemas import PlanIn, Step
 from app.templates.locales import pick_variant
 from app.templates.schemas import TemplateIn
+from app.templates.variables import VariableType
 
 
 def check_plan(
@@ -22,7 +23,28 @@ def check_plan(
     errors = []
     for path, step in plan.all_steps():
         errors += _step_errors(step, path, templates, default_locale)
+        if plan.digest.enabled:
+            errors += _digest_errors(step, path, templates)
     return errors
+
+
+def _digest_errors(step: Step, path: str, templates: Mapping[str, TemplateIn]) -> list[FieldError]:
+    """A digest's message lists several loans: a template that does not read `loans` would
+    show the borrower one loan's amount as if it were all they owe."""
+    return [
+        FieldError(
+            field=field,
+            detail=f"the plan merges loans (digest): template '{key}' must declare the "
+            "variable `loans` (type `loans`), as the starters do",
+        )
+        for field, key in _template_paths(step, path)
+        if key in templates and not _reads_loans(templates[key])
+    ]
+
+
+def _reads_loans(template: TemplateIn) -> bool:
+    spec = template.variables.get("loans")
+    return spec is not None and spec.type == VariableType.LOANS
 
 
 def _template_paths(step: Step, path: str) -> list[tuple[str, str]]:

@@ -137,6 +137,11 @@ def test_saving_checks_every_template_and_channel_any_arm_can_reach(tenant: Tena
             "variants.1.steps.1.channels.0",
             "no-variant: template 'sms-only' has no email variant in any locale",
         ),
+        (
+            "variants.1.steps.1.template",
+            "the plan merges loans (digest): template 'sms-only' must declare the variable "
+            "`loans` (type `loans`), as the starters do",
+        ),
     ]
     assert tenant.client.get("/v1/plans/gentle").status_code == 404
 
@@ -151,9 +156,20 @@ def test_weighted_templates_of_a_step_must_speak_the_same_languages(tenant: Tena
         "channels": ["sms"],
         "templates": [{"template": "pre-due", "weight": 1}, {"template": "zh-only", "weight": 1}],
     }
-    [(field, detail)] = errors(tenant.client.put("/v1/plans/p", json=plan(steps=[step])))
+    merging_nothing = plan(steps=[step], digest={"enabled": False})
+    [(field, detail)] = errors(tenant.client.put("/v1/plans/p", json=merging_nothing))
     assert field == "steps.0.templates"
     assert "must offer the same sms locales" in detail
+
+
+def test_a_plan_that_merges_loans_needs_templates_that_list_them(tenant: Tenant) -> None:
+    one_loan = template(variants=[{"channel": "sms", "locale": "zh-CN", "body": "{{ amount }}"}])
+    tenant.client.put("/v1/templates/one-loan", json=one_loan)
+    step = {"key": "d0", "offset": "0d", "at": "10:00", "channels": ["sms"], "template": "one-loan"}
+    [(field, detail)] = errors(tenant.client.put("/v1/plans/p", json=plan(steps=[step])))
+    assert (field, "`loans`" in detail) == ("steps.0.template", True)
+    alone = plan(steps=[step], digest={"enabled": False})
+    assert tenant.client.put("/v1/plans/p", json=alone).status_code == 200
 
 
 def test_saving_a_plan_needs_templates_write_and_reading_it_reminders_read(
