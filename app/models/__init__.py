@@ -20,6 +20,7 @@ from app.models.policy import PolicyRecord
 from app.models.reminders import Reminder, ReminderEvent
 from app.models.templates import TemplateLintSettings, TemplateVersion
 from app.models.tenants import ApiKey, Tenant
+from app.models.tips import TipLibraryVersion
 from app.models.visits import VisitOutcome
 
 __all__ = [
@@ -45,5 +46,6 @@ __all__ = [
     "TemplateLintSettings",
     "TemplateVersion",
     "Tenant",
+    "TipLibraryVersion",
     "VisitOutcome",
 ]
