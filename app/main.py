@@ -35,6 +35,7 @@ from app.ratelimit import FailureThrottle, TokenBuckets
 from app.reminders import endpoints as reminders
 from app.templates import endpoints as templates
 from app.tenants import endpoints as tenants
+from app.tips import endpoints as tips
 from app.visits import endpoints as visits
 from channels.registry import Providers
 
@@ -133,6 +134,7 @@ def create_app(
     app.include_router(unsubscribe.router)
     app.include_router(audit.router)
     app.include_router(templates.router)
+    app.include_router(tips.router)
     app.include_router(plans.router)
     mount(app, providers, settings=settings, sessions=session_factory, clock=clock)
     app.include_router(visits.router)

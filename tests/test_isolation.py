@@ -157,6 +157,19 @@ A_ENROLMENT = {
     "amount_due": "100.00",
     "currency": "CNY",
 }
+A_TIP_SECRET = "alpha tip 7731"
+A_TIPS = {
+    "tips": [
+        {
+            "key": "alpha-tip",
+            "topic": "budgeting",
+            "title": A_TIP_SECRET,
+            "body": "Set the repayment aside first.",
+            "short": "Set the repayment aside first.",
+        }
+    ]
+}
+B_TIPS = {"tips": [{**A_TIPS["tips"][0], "title": "beta tip"}]}
 A_POLICY_BODY = {"windows": {"any": [{"start": "08:00", "end": "21:00"}]}, "description": "alpha"}
 
 Call = Callable[[httpx.Client, Alpha], httpx.Response]
@@ -256,6 +269,10 @@ MATRIX: dict[tuple[str, str], Check] = {
     ("GET", "/v1/audit/verify"): (get("/v1/audit/verify"), {200}),
     ("GET", "/v1/templates"): (get("/v1/templates"), {200}),
     ("GET", "/v1/templates/_lint"): (get("/v1/templates/_lint"), {200}),
+    ("GET", "/v1/tips"): (get("/v1/tips"), {200}),
+    # B reads the starters where A has saved its own, and saves its own library.
+    ("GET", "/v1/tips/{locale}"): (get("/v1/tips/en-GB"), {200}),
+    ("PUT", "/v1/tips/{locale}"): (put("/v1/tips/en-GB", B_TIPS), OWN),
     ("PUT", "/v1/templates/_lint"): (put("/v1/templates/_lint", {}), {200}),
     ("PUT", "/v1/templates/{key}"): (put(f"/v1/templates/{A_TEMPLATE}", A_TEMPLATE_BODY), OWN),
     ("GET", "/v1/templates/{key}"): (get(f"/v1/templates/{A_TEMPLATE}"), {404}),
@@ -317,6 +334,8 @@ EMPTY_FOR_B: dict[tuple[str, str], Callable[[Any], bool]] = {
     ("GET", "/v1/audit/verify"): lambda body: body["entries"] == 0,
     ("GET", "/v1/tenant/providers"): lambda body: body == [],
     ("GET", "/v1/segments"): lambda body: body["rules"] == [],
+    ("GET", "/v1/tips"): lambda body: body == [],
+    ("GET", "/v1/tips/{locale}"): lambda body: body["source"] == "starter",
 }
 """Listings and counts that must show B nothing at all: A's rows are not B's."""
 
@@ -344,6 +363,7 @@ async def alpha(
     assert a.client.put(f"/v1/templates/{A_TEMPLATE}", json=A_TEMPLATE_BODY).status_code == 200
     assert a.client.put(f"/v1/plans/{A_PLAN}", json=A_PLAN_BODY).status_code == 200
     assert a.client.put("/v1/segments", json=A_SEGMENTS).status_code == 200
+    assert a.client.put("/v1/tips/en-GB", json=A_TIPS).status_code == 200
     assert opt_out.status_code == 201, opt_out.text
     opt_out_id = opt_out.json()["id"]
     enrolled = a.client.post("/v1/enrollments", json=A_ENROLMENT)
@@ -352,6 +372,7 @@ async def alpha(
     assert own.status_code == 200, own.text
     secrets = (A_REF, A_LOAN, A_PHONE[3:], reminder_id, attempt["id"], opt_out_id)
     secrets += (A_TWILIO_SID, A_TWILIO_NUMBER, A_TWILIO["auth_token"], A_PLAN_SECRET, A_RULE)
+    secrets += (A_TIP_SECRET,)
     return a, Alpha(reminder_id, attempt["id"], opt_out_id, secrets, str(a.id))
 
 
@@ -389,6 +410,7 @@ async def test_tenant_b_never_reaches_tenant_a(
     assert after["status"] == "sent", "B changed A's reminder"
     assert a.client.get(f"/v1/policies/{A_POLICY}").json()["policy"]["description"] == "alpha"
     assert a.client.get(f"/v1/templates/{A_TEMPLATE}").json()["version"] == 1
+    assert a.client.get("/v1/tips/en-GB").json()["tips"][0]["title"] == A_TIP_SECRET
     enrolment = a.client.get(f"/v1/enrollments/{A_LOAN}").json()
     assert (enrolment["status"], enrolment["due_date"]) == ("active", "2026-12-10")
     account = a.client.get("/v1/tenant/providers/twilio").json()

@@ -257,6 +257,7 @@ def read_every_get_route(
         "name": names[:1],
         "token": [unsubscribe_token(app)],
         "loan_ref": [ENROLLED_LOAN],
+        "locale": ["zh-CN"],
     }
     assert sign_in(browser, key).status_code == 303
     urls: list[str] = []
