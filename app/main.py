@@ -12,6 +12,9 @@ from app.accounts.vault import check_key_for_stored
 from app.apidocs import install_docs
 from app.audit import endpoints as audit
 from app.auth import VerifiedKeys
+from app.borrower import endpoints as borrower_links
+from app.borrower import public as borrower_page
+from app.borrower.throttle import BorrowerLimits
 from app.clock import Clock, SystemClock
 from app.config import Settings, get_settings
 from app.db import create_db_engine, create_session_factory
@@ -106,6 +109,7 @@ def create_app(
         per_second=settings.rate_limit_per_second, burst=settings.rate_limit_burst
     )
     app.state.verified_keys = VerifiedKeys(seconds=settings.api_key_cache_seconds)
+    app.state.borrower_limits = BorrowerLimits(settings)
     app.state.sign_in_failures = FailureThrottle(
         max_failures=settings.ops_sign_in_max_failures,
         window_seconds=settings.ops_sign_in_window_seconds,
@@ -113,6 +117,7 @@ def create_app(
 
     app.openapi = with_problem_validation_errors(app)  # type: ignore[method-assign]
     install_error_handlers(app)
+    app.add_exception_handler(borrower_page.Refused, borrower_page.refused_page)
     app.add_middleware(RefuseUnstorableText)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
@@ -132,6 +137,8 @@ def create_app(
     app.include_router(policies.router)
     app.include_router(optouts.router)
     app.include_router(unsubscribe.router)
+    app.include_router(borrower_page.router)
+    app.include_router(borrower_links.router)
     app.include_router(audit.router)
     app.include_router(templates.router)
     app.include_router(tips.router)

@@ -7,6 +7,7 @@ drift test). Nothing here imports a service, an endpoint or a domain package.
 from app.db import Base
 from app.models.accounts import ProviderAccount
 from app.models.audit import AuditEntry
+from app.models.borrower_links import BorrowerLink
 from app.models.customers import Customer
 from app.models.deliveries import DeliveryAttempt
 from app.models.dispatch import DispatchHeartbeat
@@ -27,6 +28,7 @@ __all__ = [
     "ApiKey",
     "AuditEntry",
     "Base",
+    "BorrowerLink",
     "Customer",
     "DeliveryAttempt",
     "DispatchHeartbeat",

@@ -13,6 +13,7 @@ from typing import Any
 
 from jinja2 import TemplateSyntaxError, meta
 
+from app.borrower.links import sample_url
 from app.errors import FieldError
 from app.templates.budget import RenderBudget, RenderBudgetExceeded
 from app.templates.helpline import template_values
@@ -190,8 +191,11 @@ def _static_errors(source: str, allowed: set[str], path: str) -> list[FieldError
     return [FieldError(field=path, detail=problem) for problem in problems]
 
 
-def dry_run_values(body: TemplateIn, tenant: Mapping[str, Any], run: DryRun) -> dict[str, Any]:
-    """What templates see in one dry run: typed values of the run's kind, and the tenant."""
+def dry_run_values(
+    body: TemplateIn, tenant: Mapping[str, Any], run: DryRun, *, manage_url: str
+) -> dict[str, Any]:
+    """What templates see in one dry run: typed values of the run's kind, the tenant, and a
+    borrower link as long as a real one."""
     raw = {
         name: run.value(spec.type, spec.limit)
         for name, spec in body.variables.items()
@@ -206,7 +210,10 @@ def dry_run_values(body: TemplateIn, tenant: Mapping[str, Any], run: DryRun) -> 
     help_phone = {True: tenant.get("help_phone") or SAMPLE_HELP_PHONE, None: None, False: ""}
     # Customers abroad see the international form, the longest: the segment count is the most.
     return template_values(
-        values, {**tenant, "help_phone": help_phone[run.help_phone]}, customer_region=None
+        values,
+        {**tenant, "help_phone": help_phone[run.help_phone]},
+        customer_region=None,
+        manage_url=manage_url,
     )
 
 
@@ -220,7 +227,8 @@ def check_template(
 ) -> tuple[list[FieldError], list[Finding]]:
     """Errors that refuse the save (field paths like `variants.2.body`), and lint warnings."""
     allowed = set(body.variables) | RESERVED_NAMES
-    runs = [(run.label, dry_run_values(body, tenant, run)) for run in DRY_RUNS]
+    link = sample_url(budget.public_url)
+    runs = [(run.label, dry_run_values(body, tenant, run, manage_url=link)) for run in DRY_RUNS]
     errors = [
         FieldError(field=field, detail=detail)
         for field, detail in visit_template_problems(body.variables, body.variants)

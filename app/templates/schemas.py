@@ -37,8 +37,9 @@ VariableName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,49}$")]
 Source = Annotated[str, Field(min_length=1, max_length=20_000)]
 Version = Annotated[int, Field(ge=1, le=INT4_MAX)]
 """A template version number asked for; versions are stored as `INTEGER`."""
-RESERVED_NAMES = frozenset({"tenant"})
-"""Names templates already see: the tenant's settings as `tenant.display_name` etc."""
+RESERVED_NAMES = frozenset({"tenant", "manage_url"})
+"""Names templates already see: the tenant's settings as `tenant.display_name` etc., and the
+link to the borrower's own page."""
 
 
 SIZED_TYPES = frozenset({VariableType.TEXT, VariableType.URL})
@@ -230,7 +231,7 @@ class TemplateIn(BaseModel):
     @classmethod
     def _not_reserved(cls, variables: dict[str, VariableSpec]) -> dict[str, VariableSpec]:
         if taken := RESERVED_NAMES & set(variables):
-            raise ValueError(f"'{sorted(taken)[0]}' is reserved for the tenant's settings")
+            raise ValueError(f"'{sorted(taken)[0]}' is reserved: templates see it already")
         if "currency" in variables and variables["currency"].type != VariableType.TEXT:
             raise ValueError("'currency' holds an ISO 4217 code: declare it as text")
         return variables

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.borrower.links import sample_url
 from app.clock import Clock
 from app.customers.jurisdiction import jurisdiction_of
 from app.db import release_connection
@@ -243,7 +244,9 @@ def _render(
     raw: Mapping[str, Any],
     budget: RenderBudget,
     phrases: Phrases,
+    manage_url: str | None = None,
 ) -> Rendered:
+    """`manage_url` is the customer's link; None in a preview, which shows a sample one."""
     body = body or _body(row)
     variant = pick_variant(body.variants, channel, locale, tenant["default_locale"])
     if variant is None:
@@ -262,7 +265,8 @@ def _render(
         timezone=timezone,
         jurisdiction=jurisdiction,
     )
-    seen = template_values(values, tenant, customer_region=region)
+    link = manage_url or sample_url(budget.public_url)
+    seen = template_values(values, tenant, customer_region=region, manage_url=link)
     return render(variant, seen, audience, version=row.version, budget=budget)
 
 
@@ -346,6 +350,7 @@ def render_for_reminders(
     *,
     sends: Sequence[tuple[Reminder, Customer, Channel]],
     budget: RenderBudget,
+    manage_urls: Mapping[uuid.UUID, str],
 ) -> list[Rendered | Exception]:
     """What the dispatcher sends and records: each reminder's pinned version, never newer.
 
@@ -378,6 +383,7 @@ def render_for_reminders(
                     raw=reminder.variables,
                     budget=budget,
                     phrases=pinned.phrases[reminder.tenant_id],
+                    manage_url=manage_urls[reminder.id],
                 )
             )
         except Exception as error:

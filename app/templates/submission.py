@@ -21,6 +21,7 @@ the errors their own render would have given.
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
+from app.borrower.links import sample_url
 from app.customers.jurisdiction import jurisdiction_of
 from app.errors import FieldError
 from app.reminders.schemas import ReminderIn
@@ -191,7 +192,9 @@ def _render_outcome(
     region: str | None,
     budget: RenderBudget,
 ) -> list[tuple[str, str]]:
-    seen = template_values(values, tenant, customer_region=region)
+    seen = template_values(
+        values, tenant, customer_region=region, manage_url=sample_url(budget.public_url)
+    )
     try:
         render(variant, seen, audience, version=0, budget=budget)
     except Exception as error:  # whatever it is, it would fail the send

@@ -114,7 +114,10 @@ def render(db: Session, stored: Reminder, person: Customer, channel: Channel) ->
         db, reminders=[stored], tenants=[db.get_one(TenantRow, stored.tenant_id)]
     )
     [rendered] = templates.render_for_reminders(
-        pinned, sends=[(stored, person, channel)], budget=RenderBudget()
+        pinned,
+        sends=[(stored, person, channel)],
+        budget=RenderBudget(),
+        manage_urls={stored.id: "https://nudge.example.com/m/AAAAAAAAAAAAAAAAAAAA"},
     )
     assert isinstance(rendered, Rendered), rendered
     return rendered

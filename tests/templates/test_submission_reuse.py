@@ -39,7 +39,10 @@ def rendered(db: Session, reminder_ids: list[str]) -> list[Rendered]:
     sends = [(r, db.get_one(Customer, r.customer_id), Channel.SMS) for r in stored]
     tenants = {r.tenant_id: db.get_one(TenantRow, r.tenant_id) for r in stored}
     pinned = templates.pin(db, reminders=stored, tenants=list(tenants.values()))
-    out = templates.render_for_reminders(pinned, sends=sends, budget=RenderBudget())
+    links = {r.id: "https://nudge.example.com/m/AAAAAAAAAAAAAAAAAAAA" for r in stored}
+    out = templates.render_for_reminders(
+        pinned, sends=sends, budget=RenderBudget(), manage_urls=links
+    )
     assert all(isinstance(one, Rendered) for one in out), out
     return [one for one in out if isinstance(one, Rendered)]
 
