@@ -17,6 +17,7 @@ from app.models.optouts import OptOut
 from app.models.pending_callbacks import PendingCallback
 from app.models.plans import PlanVersion, SegmentRuleSet
 from app.models.policy import PolicyRecord
+from app.models.preferences import CustomerEvent, CustomerPreferences, LenderNotice
 from app.models.reminders import Reminder, ReminderEvent
 from app.models.templates import TemplateLintSettings, TemplateVersion
 from app.models.tenants import ApiKey, Tenant
@@ -27,12 +28,15 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Customer",
+    "CustomerEvent",
+    "CustomerPreferences",
     "DeliveryAttempt",
     "DispatchHeartbeat",
     "Enrollment",
     "IdempotencyRecord",
     "InboundMessage",
     "InboundReceipt",
+    "LenderNotice",
     "LoanEvent",
     "OptOut",
     "PendingCallback",
