@@ -18,6 +18,7 @@ from app.models.optouts import OptOut
 from app.models.pending_callbacks import PendingCallback
 from app.models.plans import PlanVersion, SegmentRuleSet
 from app.models.policy import PolicyRecord
+from app.models.preferences import CustomerEvent, CustomerPreferences, LenderNotice
 from app.models.reminders import Reminder, ReminderEvent
 from app.models.templates import TemplateLintSettings, TemplateVersion
 from app.models.tenants import ApiKey, Tenant
@@ -30,12 +31,15 @@ __all__ = [
     "Base",
     "BorrowerLink",
     "Customer",
+    "CustomerEvent",
+    "CustomerPreferences",
     "DeliveryAttempt",
     "DispatchHeartbeat",
     "Enrollment",
     "IdempotencyRecord",
     "InboundMessage",
     "InboundReceipt",
+    "LenderNotice",
     "LoanEvent",
     "OptOut",
     "PendingCallback",

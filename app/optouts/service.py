@@ -118,7 +118,9 @@ class Addressee:
 
     @classmethod
     def of(cls, customer: Customer, tenant: Tenant) -> "Addressee":
-        return cls(sender=tenant.display_name, locale=customer.locale or tenant.default_locale)
+        return cls(
+            sender=tenant.display_name, locale=customer.message_locale or tenant.default_locale
+        )
 
 
 def _named_by(session: Session, link: Unsubscribe) -> tuple[Customer, Tenant]:

@@ -374,7 +374,7 @@ def render_for_reminders(
                     row,
                     body=body,
                     channel=channel,
-                    locale=customer.locale,
+                    locale=customer.message_locale,
                     timezone=customer.timezone,
                     jurisdiction=jurisdiction_of(
                         stated=customer.jurisdiction, phone=customer.phone
