@@ -13,8 +13,6 @@ from app.apidocs import install_docs
 from app.audit import endpoints as audit
 from app.auth import VerifiedKeys
 from app.borrower import endpoints as borrower_links
-from app.borrower import public as borrower_page
-from app.borrower.throttle import BorrowerLimits
 from app.clock import Clock, SystemClock
 from app.config import Settings, get_settings
 from app.db import create_db_engine, create_session_factory
@@ -23,6 +21,8 @@ from app.dispatch.scheduler import dispatching
 from app.enrollments import endpoints as enrollments
 from app.errors import install_error_handlers
 from app.heap import steady_heap
+from app.manage import public as borrower_page
+from app.manage.throttle import BorrowerLimits
 from app.middleware import Admission, BodySizeLimit, RefuseUnstorableText, RequestId
 from app.migrate import head_revision
 from app.observability import endpoints as observability

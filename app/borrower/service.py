@@ -84,7 +84,8 @@ def summary(session: Session, *, link: Opened, language: str) -> Summary:
     shown = None
     if amount is not None:
         shown = mask_amount(format_currency(amount, currency, locale=_babel(language)))
-    return Summary(tenant.display_name, shown, due, customer.locale or tenant.default_locale)
+    locale = customer.message_locale or tenant.default_locale
+    return Summary(tenant.display_name, shown, due, locale)
 
 
 def date_text(day: date, language: str) -> str:

@@ -3,8 +3,10 @@
 import re
 from typing import Any
 
+from app.dispatch.worker import Dispatcher
 from tests.conftest import Tenant
 from tests.fakes.twilio_server import FakeTwilio
+from tests.helpers.api import submit
 
 KEY = "with-link"
 LINK = re.compile(r"https://nudge\.example(/m/[A-Za-z0-9_-]+)")
@@ -58,4 +60,20 @@ def link_in(text: str) -> str:
     """The link's path (after the public URL)."""
     found = LINK.search(text)
     assert found, text
+    return found.group(1)
+
+
+async def sent_link(
+    tenant: Tenant, dispatcher: Dispatcher, twilio: FakeTwilio, **fields: Any
+) -> str:
+    """The path of the link in the SMS a reminder of `link_template` sent."""
+    before = len(texts_to(twilio))
+    submit(tenant, template=KEY, **{"channels": ["sms"]} | fields)
+    await dispatcher.run_once()
+    return link_in(texts_to(twilio)[before])
+
+
+def csrf_of(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, page
     return found.group(1)

@@ -11,8 +11,9 @@ import hashlib
 from datetime import datetime
 from pathlib import Path as FilePath
 from typing import Annotated, Any
+from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
@@ -20,7 +21,10 @@ from sqlalchemy.orm import Session
 
 from app.borrower import service
 from app.borrower.links import PREFIX, digest
-from app.borrower.texts import (
+from app.clock import ClockDep
+from app.config import Settings, SettingsDep
+from app.db import SessionDep
+from app.manage.texts import (
     CALLBACKS,
     CHANNELS,
     LANGUAGES,
@@ -29,11 +33,7 @@ from app.borrower.texts import (
     language_of,
     reason_label,
 )
-from app.borrower.throttle import BorrowerLimits
-from app.clock import ClockDep
-from app.config import Settings, SettingsDep
-from app.db import SessionDep
-from app.errors import problem_responses
+from app.manage.throttle import BorrowerLimits
 from app.preferences import service as preferences
 from app.preferences.schemas import HARDSHIP_REASONS, PreferencesIn
 from app.signing import mac_bytes, same_token
@@ -64,7 +64,6 @@ POSTED: dict[int | str, dict[str, Any]] = {
     **{k: v for k, v in PAGE.items() if k != 200},
     303: {"description": "Back to the page, saying what was saved."},
     403: {"content": {"text/html": {}}, "description": "The form's token is not this page's."},
-    **problem_responses(422),
 }
 LinkToken = Annotated[
     str, Path(max_length=64, description="The link's 20 characters, as the message gave them.")
@@ -113,11 +112,6 @@ BorrowerLink = Annotated[service.Opened, Depends(borrower_link)]
 
 def csrf_token(settings: Settings, opened: service.Opened) -> str:
     return base64.urlsafe_b64encode(mac_bytes(settings, "manage-csrf", opened.digest)[:16]).decode()
-
-
-def _check_csrf(settings: Settings, opened: service.Opened, given: str) -> None:
-    if not same_token(csrf_token(settings, opened), given):
-        raise Refused(403, "forbidden")
 
 
 def _back(link: str, lang: str, **outcome: str | int) -> RedirectResponse:
@@ -174,6 +168,7 @@ def show_page(
         "summary": summary,
         "due_date": service.date_text(summary.due_date, language) if summary.due_date else None,
         "prefs": current,
+        "windows": [w.model_dump(mode="json") for w in current.inconvenient],
         "message_locale": current.locale or summary.locale,
         "channels": CHANNELS,
         "message_locales": MESSAGE_LOCALES,
@@ -188,63 +183,97 @@ def show_page(
     return templates.TemplateResponse(request, "page.html", context, headers=HEADERS)
 
 
-Csrf = Annotated[str, Form(max_length=100)]
-Lang = Annotated[str, Form(max_length=5)]
+class Posted:
+    """A page's urlencoded form (no multipart here, so no extra parser dependency): each
+    field's first value, or every value of a repeated one, cut to `limit` characters."""
+
+    def __init__(self, fields: dict[str, list[str]]) -> None:
+        self.fields = fields
+
+    def one(self, name: str, limit: int = 100) -> str:
+        return (self.fields.get(name) or [""])[0][:limit]
+
+    def every(self, name: str, limit: int = 10) -> list[str]:
+        return [value[:limit] for value in self.fields.get(name, [])[:10]]
+
+
+async def posted(request: Request) -> Posted:
+    body = (await request.body()).decode("utf-8", "replace")
+    return Posted(parse_qs(body, keep_blank_values=True))
+
+
+PostedForm = Annotated[Posted, Depends(posted)]
+FORM_BODY: dict[str, Any] = {
+    "requestBody": {
+        "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}}
+    }
+}
+
+
+def _posting(settings: Settings, opened: service.Opened, form: Posted) -> str:
+    """The form's token checked against the page's (a 403 page otherwise); the page's
+    language, one of a closed set."""
+    if not same_token(csrf_token(settings, opened), form.one("csrf")):
+        raise Refused(403, "forbidden")
+    lang = form.one("lang", 5)
+    return lang if lang in LANGUAGES else ""
 
 
 @router.post(
     PREFIX + "{link}/channels",
     summary="Borrower page: channels",
-    description="Turns channels off and names the preferred one (source `borrower`).",
+    description="Turns channels off (`off`, repeated) and names the preferred one "
+    "(`preferred`), with source `borrower`.",
     status_code=303,
     response_class=RedirectResponse,
     responses=POSTED,
+    openapi_extra=FORM_BODY,
 )
 def save_channels(
     link: LinkToken,
     opened: BorrowerLink,
+    form: PostedForm,
     session: SessionDep,
     settings: SettingsDep,
     clock: ClockDep,
-    csrf: Csrf,
-    lang: Lang = "",
-    off: Annotated[list[str] | None, Form(max_length=len(CHANNELS))] = None,
-    preferred: Annotated[str, Form(max_length=10)] = "",
 ) -> RedirectResponse:
-    _check_csrf(settings, opened, csrf)
-    change = _change(channels_off=off or [], preferred=[preferred] if preferred else [])
+    lang = _posting(settings, opened, form)
+    preferred = form.one("preferred", 10)
+    change = _change(channels_off=form.every("off"), preferred=[preferred] if preferred else [])
     return _save(session, opened, change, clock.now(), link=link, lang=lang, section="channels")
 
 
 @router.post(
     PREFIX + "{link}/times",
     summary="Borrower page: inconvenient times",
-    description="Adds a weekly window the borrower is not to be contacted in, in their own "
-    "time zone, or (`action=clear`) removes them all.",
+    description="Adds a weekly window (`weekday` repeated, `start`, `end`) the borrower is not "
+    "to be contacted in, in their own time zone, or (`action=clear`) removes them all.",
     status_code=303,
     response_class=RedirectResponse,
     responses=POSTED,
+    openapi_extra=FORM_BODY,
 )
 def save_times(
     link: LinkToken,
     opened: BorrowerLink,
+    form: PostedForm,
     session: SessionDep,
     settings: SettingsDep,
     clock: ClockDep,
-    csrf: Csrf,
-    lang: Lang = "",
-    action: Annotated[str, Form(max_length=10)] = "add",
-    weekday: Annotated[list[str] | None, Form(max_length=7)] = None,
-    start: Annotated[str, Form(max_length=5)] = "",
-    end: Annotated[str, Form(max_length=5)] = "",
 ) -> RedirectResponse:
-    _check_csrf(settings, opened, csrf)
-    current = preferences.read(session, tenant_id=opened.tenant_id, customer_id=opened.customer_id)
-    if action == "clear":
+    lang = _posting(settings, opened, form)
+    if form.one("action", 10) == "clear":
         change = _change(inconvenient=[])
     else:
-        window = {"weekdays": weekday or [], "start": start, "end": end}
-        kept = [w.model_dump() for w in current.inconvenient]
+        current = preferences.read(
+            session, tenant_id=opened.tenant_id, customer_id=opened.customer_id
+        )
+        window = {
+            "weekdays": form.every("weekday", 2),
+            "start": form.one("start", 5),
+            "end": form.one("end", 5),
+        }
+        kept = [w.model_dump(mode="json") for w in current.inconvenient]
         change = _change(inconvenient=[*kept, window])
     return _save(session, opened, change, clock.now(), link=link, lang=lang, section="times")
 
@@ -252,21 +281,22 @@ def save_times(
 @router.post(
     PREFIX + "{link}/language",
     summary="Borrower page: language of messages",
+    description="The language of the customer's future messages (`locale`).",
     status_code=303,
     response_class=RedirectResponse,
     responses=POSTED,
+    openapi_extra=FORM_BODY,
 )
 def save_language(
     link: LinkToken,
     opened: BorrowerLink,
+    form: PostedForm,
     session: SessionDep,
     settings: SettingsDep,
     clock: ClockDep,
-    csrf: Csrf,
-    lang: Lang = "",
-    locale: Annotated[str, Form(max_length=35)] = "",
 ) -> RedirectResponse:
-    _check_csrf(settings, opened, csrf)
+    lang = _posting(settings, opened, form)
+    locale = form.one("locale", 35)
     change = _change(locale=locale) if locale in MESSAGE_LOCALES else None
     return _save(session, opened, change, clock.now(), link=link, lang=lang, section="language")
 
@@ -274,33 +304,33 @@ def save_language(
 @router.post(
     PREFIX + "{link}/hardship",
     summary="Borrower page: hardship help",
-    description="Pauses the customer's enrolled loans and tells the lender through its signed "
-    "webhook; the page then says what happens next.",
+    description="Asks for help (`reason`, optional `note` and `callback`): pauses the "
+    "customer's enrolled loans and tells the lender through its signed webhook; the page then "
+    "says what happens next.",
     status_code=303,
     response_class=RedirectResponse,
     responses=POSTED,
+    openapi_extra=FORM_BODY,
 )
 def ask_for_help(
     link: LinkToken,
     opened: BorrowerLink,
+    form: PostedForm,
     session: SessionDep,
     settings: SettingsDep,
     clock: ClockDep,
-    csrf: Csrf,
-    lang: Lang = "",
-    reason: Annotated[str, Form(max_length=40)] = "",
-    note: Annotated[str, Form(max_length=500)] = "",
-    callback: Annotated[str, Form(max_length=20)] = "",
 ) -> RedirectResponse:
-    _check_csrf(settings, opened, csrf)
-    if reason not in HARDSHIP_REASONS or (callback and callback not in CALLBACKS):
+    lang = _posting(settings, opened, form)
+    reason, callback = form.one("reason", 40), form.one("callback", 20)
+    note = form.one("note", 501).strip()
+    if reason not in HARDSHIP_REASONS or callback not in ("", *CALLBACKS) or len(note) > 500:
         return _back(link, lang, error="hardship")
     hardship = preferences.request_hardship(
         session,
         tenant_id=opened.tenant_id,
         customer_id=opened.customer_id,
         reason=reason,
-        note=note.strip() or None,
+        note=note or None,
         callback=callback or None,
         now=clock.now(),
     )
