@@ -33,6 +33,7 @@ from app.optouts import public as unsubscribe
 from app.outcomes import endpoints as outcomes
 from app.plans import endpoints as plans
 from app.policy import endpoints as policies
+from app.preferences import endpoints as customers
 from app.providers import mount
 from app.ratelimit import FailureThrottle, TokenBuckets
 from app.reminders import endpoints as reminders
@@ -136,6 +137,7 @@ def create_app(
     app.include_router(accounts.router_for(providers.accounts()))
     app.include_router(policies.router)
     app.include_router(optouts.router)
+    app.include_router(customers.router)
     app.include_router(unsubscribe.router)
     app.include_router(borrower_page.router)
     app.include_router(borrower_links.router)

@@ -50,6 +50,11 @@ def register(
     return _out(record)
 
 
+def of_customer(session: Session, *, customer: Customer) -> list[OptOutOut]:
+    """The opt-outs that keep the customer from being contacted, oldest first."""
+    return [_out(row) for row in repository.concerning(session, customer=customer)]
+
+
 def _out(record: OptOut) -> OptOutOut:
     return OptOutOut(
         id=record.id,

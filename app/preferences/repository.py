@@ -16,6 +16,12 @@ def customer(session: Session, *, tenant_id: uuid.UUID, customer_id: uuid.UUID) 
     )
 
 
+def customer_by_ref(session: Session, *, tenant_id: uuid.UUID, ref: str) -> uuid.UUID | None:
+    return session.scalar(
+        sa.select(Customer.id).where(Customer.tenant_id == tenant_id, Customer.ref == ref)
+    )
+
+
 def stored(
     session: Session, *, tenant_id: uuid.UUID, customer_id: uuid.UUID
 ) -> CustomerPreferences | None:

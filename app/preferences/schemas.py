@@ -2,9 +2,10 @@
 hardship request. Windows are in the customer's own zone; `end` before `start` crosses
 midnight."""
 
+import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -17,6 +18,7 @@ from pydantic import (
 )
 
 from app.customers.schemas import normalize_locale
+from app.optouts.schemas import OptOutOut
 from app.policy.spec import ClockTime
 
 MAX_WINDOWS = 14
@@ -159,3 +161,52 @@ class Hardship(BaseModel):
         description="A signed notice to the lender's webhook is queued (it has a webhook set)."
     )
     requested_at: datetime
+
+
+class LoanState(BaseModel):
+    """An enrolled loan's plan, as the customer's page of the API shows it."""
+
+    loan_ref: str
+    status: str = Field(description="`active`, `paused` or `ended`.")
+    pause_reason: str | None = Field(description="`hardship`, `dispute`, `promise_to_pay`.")
+    paused_until: datetime | None = Field(description="Null while paused until lifted.")
+
+
+class RecentContact(BaseModel):
+    """One attempt to reach the customer: the channel, when, and what came of it."""
+
+    reminder_id: uuid.UUID
+    loan_ref: str
+    channel: str
+    status: str
+    started_at: datetime
+
+
+class TimelineLine(BaseModel):
+    """Something the customer (or the lender for them) did: a preference changed, hardship
+    asked for, an opt-out."""
+
+    at: datetime
+    kind: str = Field(description="`preferences_changed`, `hardship_requested` or `opted_out`.")
+    source: str = Field(
+        description="`borrower`, `lender`; for an opt-out its own source (`inbound_stop`...)."
+    )
+    detail: dict[str, Any]
+
+
+class CustomerOut(BaseModel):
+    """The customer as Nudge knows them; phone and email masked without `pii:read`."""
+
+    ref: str
+    phone: str | None
+    email: str | None
+    locale: str | None = Field(description="The lender's; `preferences.locale` outranks it.")
+    timezone: str | None
+    jurisdiction: str | None
+    created_at: datetime
+    updated_at: datetime
+    preferences: Preferences
+    opt_outs: list[OptOutOut]
+    loans: list[LoanState]
+    recent_contacts: list[RecentContact] = Field(description="The newest 20, newest first.")
+    timeline: list[TimelineLine] = Field(description="The newest 50 lines, newest first.")

@@ -7,14 +7,31 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.clock import FrozenClock
+from app.enrollments import events as loan_events
+from app.enrollments import service as enrollments
+from app.enrollments.schemas import LoanEventIn
 from app.errors import NotFound
 from app.lifecycle import customers as timeline
 from app.models.customers import Customer
+from app.models.enrollments import EnrollmentStatus, LoanEventType
 from app.models.preferences import CustomerPreferences
+from app.notices import service as notices
 from app.preferences import repository
-from app.preferences.schemas import Preferences, PreferencesIn, Source
+from app.preferences.schemas import Hardship, HardshipReason, Preferences, PreferencesIn, Source
+from app.templates.budget import RenderBudget
 
 CHANGED = "preferences_changed"
+HARDSHIP = "hardship_requested"
+
+
+def customer_id_of(session: Session, *, tenant_id: uuid.UUID, ref: str) -> uuid.UUID:
+    """The customer's id from the lender's reference; NotFound for one not seen (or another
+    tenant's)."""
+    found = repository.customer_by_ref(session, tenant_id=tenant_id, ref=ref)
+    if found is None:
+        raise NotFound(f"no customer {ref!r}")
+    return found
 
 
 def read(session: Session, *, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> Preferences:
@@ -69,6 +86,61 @@ def save(
     )
     session.flush()
     return _resolved(customer, row)
+
+
+def request_hardship(
+    session: Session,
+    *,
+    tenant_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    reason: str,
+    note: str | None,
+    callback: str | None,
+    now: datetime,
+    source: str = Source.BORROWER,
+) -> Hardship:
+    """Pauses every enrolled loan of the customer as a `hardship` loan event does (until the
+    lender sends `lifted`), puts the request on the customer's timeline and the audit chain,
+    and queues a signed notice to the lender's webhook, sent once this commits."""
+    why, who = HardshipReason(reason), Source(source)
+    customer = _customer(session, tenant_id, customer_id)
+    paused = []
+    for loan in enrollments.of_customer(session, tenant_id=tenant_id, customer_id=customer_id):
+        if loan.status == EnrollmentStatus.ENDED:
+            continue
+        loan_events.record(
+            session,
+            tenant_id=tenant_id,
+            loan_ref=loan.loan_ref,
+            event=LoanEventIn(
+                type=LoanEventType.HARDSHIP,
+                event_id=f"nudge-hardship-{uuid.uuid4()}",
+                occurred_at=now,
+                detail={"source": who, "reason": why},
+            ),
+            clock=FrozenClock(now),
+            budget=RenderBudget(),  # a pause renders nothing
+        )
+        paused.append(loan.loan_ref)
+    request = {"reason": why, "note": note, "callback": callback, "paused_loans": paused}
+    notified = notices.queue(
+        session,
+        tenant_id=tenant_id,
+        kind="hardship",
+        body={"customer_ref": customer.ref, "source": who, "requested_at": now.isoformat()}
+        | request,
+        now=now,
+    )
+    timeline.record(
+        session,
+        tenant_id=tenant_id,
+        customer_id=customer_id,
+        kind=HARDSHIP,
+        source=who,
+        detail=request | {"lender_notified": notified},
+        now=now,
+    )
+    return Hardship(paused=len(paused), lender_notified=notified, requested_at=now)
 
 
 def _merged(before: Preferences, change: PreferencesIn) -> Preferences:
