@@ -31,8 +31,8 @@ def link_template(tenant: Tenant) -> None:
             {
                 "channel": "sms",
                 "locale": "en",
-                "body": "{{ tenant.display_name }}: your payment of {{ amount | money }} is due "
-                "{{ due_date | date }}. Your settings: {{ manage_url }}",
+                "body": "{{ tenant.display_name }}: {{ amount | money }} due {{ due_date | date }}."
+                " Settings: {{ manage_url }}",
             },
             {
                 "channel": "voice",
