@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from app.auth import Scope, authenticate
 from app.clock import FrozenClock
 from app.main import create_app
+from app.manage.public import borrower_link
 from app.ops.endpoints import _signed_in
 from app.optouts.public import signed_link
 from app.visits.endpoints import _signed_task
@@ -46,9 +47,10 @@ PUBLIC = {
 }
 """Routes anyone may call, and why."""
 
-GUARDS = (authenticate, _signed_in, signed_link, _signed_task)
-"""An API key, a dashboard session, an unsubscribe link Nudge signed or the tenant's webhook
-signature: every other route needs one, except a provider plugin's own."""
+GUARDS = (authenticate, _signed_in, signed_link, _signed_task, borrower_link)
+"""An API key, a dashboard session, an unsubscribe link Nudge signed, the tenant's webhook
+signature or a borrower link Nudge issued: every other route needs one, except a provider
+plugin's own."""
 
 
 def plugin_route(path: str) -> bool:
@@ -170,6 +172,7 @@ A_TIPS = {
     ]
 }
 B_TIPS = {"tips": [{**A_TIPS["tips"][0], "title": "beta tip"}]}
+A_GUESSED_LINK = "/m/" + "A" * 20
 A_POLICY_BODY = {"windows": {"any": [{"start": "08:00", "end": "21:00"}]}, "description": "alpha"}
 
 Call = Callable[[httpx.Client, Alpha], httpx.Response]
@@ -317,6 +320,13 @@ MATRIX: dict[tuple[str, str], Check] = {
         get("/v1/stats/outcomes?group_by=plan,step,arm,channel,segment"),
         {200},
     ),
+    ("DELETE", "/v1/customers/{ref}/links"): (delete(f"/v1/customers/{A_REF}/links"), {404}),
+    # The borrower page takes no key: its link is the credential, and B has none of A's.
+    ("GET", "/m/{link}"): (get(A_GUESSED_LINK), {404}),
+    ("POST", "/m/{link}/channels"): (post(A_GUESSED_LINK + "/channels"), {404}),
+    ("POST", "/m/{link}/times"): (post(A_GUESSED_LINK + "/times"), {404}),
+    ("POST", "/m/{link}/language"): (post(A_GUESSED_LINK + "/language"), {404}),
+    ("POST", "/m/{link}/hardship"): (post(A_GUESSED_LINK + "/hardship"), {404}),
     ("GET", "/ops/deliveries"): (get("/ops/deliveries"), {200}),
     ("GET", "/ops/reminders/{reminder_id}"): (get("/ops/reminders/{a.reminder_id}"), {404}),
     ("GET", "/ops/chart"): (get("/ops/chart"), {200}),

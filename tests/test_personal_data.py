@@ -11,6 +11,7 @@ a traceback) is searched.
 import logging
 import logging.config
 import re
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,9 +23,12 @@ from sqlalchemy.orm import Session
 
 from app import onboarding
 from app.auth import Scope
+from app.borrower.links import Issue, ManageLinks, digest
+from app.borrower.repository import store
 from app.clock import FrozenClock
 from app.main import create_app
 from app.models.customers import Customer
+from app.models.reminders import Reminder
 from app.observability import logs
 from app.optouts.links import UnsubscribeLinks
 from app.tenants import service as tenants
@@ -239,6 +243,26 @@ def unsubscribe_token(app: FastAPI) -> str:
     return link.rsplit("/", 1)[1]
 
 
+def manage_token(app: FastAPI, reminder_id: str) -> str:
+    """The token of the borrower link a message of this reminder would carry, stored as the
+    dispatcher stores it when the send starts."""
+    links = ManageLinks(app.state.settings)
+    token = links.token(uuid.UUID(reminder_id))
+    with Session(app.state.engine) as session, session.begin():
+        sent = session.get_one(Reminder, uuid.UUID(reminder_id))
+        now = app.state.clock.now()
+        issue = Issue(
+            digest(token),
+            sent.tenant_id,
+            sent.customer_id,
+            sent.id,
+            issued_at=now,
+            expires_at=now + links.lifetime,
+        )
+        store(session, [issue])
+    return token
+
+
 def read_every_get_route(
     app: FastAPI, ids: dict[str, str], reader: httpx.Client, browser: httpx.Client, key: str
 ) -> dict[str, list[str]]:
@@ -256,6 +280,7 @@ def read_every_get_route(
         "key": ["pre-due"],
         "name": names[:1],
         "token": [unsubscribe_token(app)],
+        "link": [manage_token(app, ids["sent"])],
         "loan_ref": [ENROLLED_LOAN],
         "locale": ["zh-CN"],
     }
