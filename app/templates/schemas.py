@@ -39,6 +39,10 @@ Version = Annotated[int, Field(ge=1, le=INT4_MAX)]
 """A template version number asked for; versions are stored as `INTEGER`."""
 RESERVED_NAMES = frozenset({"tenant"})
 """Names templates already see: the tenant's settings as `tenant.display_name` etc."""
+PROVIDED_NAMES = frozenset({"tip"})
+"""Values Nudge fills in for each send without a declaration: `tip`, a financial-literacy tip
+for the customer's situation (app/tips). A template that declares a variable of the same name
+(saved before Nudge provided it) keeps its own value."""
 
 
 SIZED_TYPES = frozenset({VariableType.TEXT, VariableType.URL})

@@ -81,3 +81,30 @@ def text_for(tip: Tip | None, channel: Channel) -> str:
     if tip is None:
         return ""
     return tip.short if channel == Channel.SMS else tip.body
+
+
+def due_of(values: Mapping[str, object]) -> date | None:
+    """A reminder's due date as its values give it: `due_date`, else its loans' earliest."""
+    due = values.get("due_date")
+    if isinstance(due, date):
+        return due
+    loans = values.get("loans")
+    if isinstance(loans, list):
+        dates = [loan["due_date"] for loan in loans if isinstance(loan, dict)]
+        return min((d for d in dates if isinstance(d, date)), default=None)
+    return None
+
+
+def tip_text(
+    libraries: Libraries,
+    *,
+    locale: str,
+    channel: Channel,
+    values: Mapping[str, object],
+    today: date,
+    seed: bytes,
+) -> str:
+    """What `{{ tip }}` prints in one message: a tip for the reminder's situation from the
+    library of the variant's locale, rotated by `seed`."""
+    situation = situation_of(due_of(values), today)
+    return text_for(rotating(library_for(libraries, locale), situation, seed), channel)
