@@ -210,8 +210,8 @@ STARTER_EXAMPLE: dict[str, Any] = {
             "channel": "email",
             "locale": "en-US",
             "subject": "Your payment of {{ amount | money }} is due {{ due_date | date }}",
-            "text": "Hello, this is {{ tenant.display_name }}.",
-            "html": "<p>Hello, this is {{ tenant.display_name }}.</p>",
+            "text": "Hello, this is {{ tenant.display_name }}.\n\nTip: {{ tip }}",
+            "html": "<p>Hello, this is {{ tenant.display_name }}.</p><p>Tip: {{ tip }}</p>",
         },
         {
             "channel": "voice",
