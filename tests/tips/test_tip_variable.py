@@ -2,11 +2,13 @@
 the short form in SMS (held to the segment limit when the template is saved), the body in
 email, the same one when a reminder is retried."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 
 from app.clock import FrozenClock
 from app.tips.starters import STARTERS
@@ -190,3 +192,41 @@ def test_a_template_declaring_its_own_tip_variable_keeps_its_value(tenant: Tenan
 
     assert preview.status_code == 200, preview.text
     assert "】我们自己的话" in preview.json()["body"]
+
+
+@pytest.fixture
+def tip_queries(engine: Engine) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(*args: Any) -> None:
+        if "tip_library_versions" in args[2]:
+            seen.append(args[2])
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    sa.event.remove(engine, "before_cursor_execute", record)
+
+
+async def test_a_round_reads_every_tenants_tips_in_one_query_and_each_gets_its_own(
+    new_tenant: Callable[[str], Tenant],
+    make_dispatcher: DispatcherFactory,
+    twilio: FakeTwilio,
+    tip_queries: list[str],
+) -> None:
+    own_tips = {}
+    for name in ("alpha", "beta"):
+        tenant = new_tenant(name)
+        own = {"key": name, "topic": "budgeting", "title": name, "body": name, "short": name}
+        assert tenant.client.put("/v1/tips/zh-CN", json={"tips": [own]}).status_code == 200
+        with_tips(tenant, SMS)
+        ids = [submit(tenant, DUE_SOON, channels=["sms"], loan_ref=f"l-{n}") for n in range(5)]
+        own_tips.update(dict.fromkeys(ids, name))
+    tip_queries.clear()
+
+    assert await make_dispatcher().run_once() == 10
+
+    assert len(tip_queries) == 1
+    assert {
+        reminder_id: body.split("到期。")[1].removesuffix("回复TD退订")
+        for reminder_id, body in bodies(twilio).items()
+    } == own_tips
