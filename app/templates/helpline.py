@@ -41,4 +41,4 @@ def template_values(
     """What a template sees: the variables, the tenant's settings as `tenant`, its help
     line written for this customer, and the link to the customer's own page."""
     help_phone = as_dialled(tenant.get("help_phone"), customer_region=customer_region)
-    return {**values, "tenant": {**tenant, "help_phone": help_phone}, "manage_url": manage_url}
+    return {"manage_url": manage_url, **values, "tenant": {**tenant, "help_phone": help_phone}}

@@ -37,9 +37,13 @@ VariableName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,49}$")]
 Source = Annotated[str, Field(min_length=1, max_length=20_000)]
 Version = Annotated[int, Field(ge=1, le=INT4_MAX)]
 """A template version number asked for; versions are stored as `INTEGER`."""
-RESERVED_NAMES = frozenset({"tenant", "manage_url"})
-"""Names templates already see: the tenant's settings as `tenant.display_name` etc., and the
-link to the borrower's own page."""
+RESERVED_NAMES = frozenset({"tenant"})
+"""Names templates already see: the tenant's settings as `tenant.display_name` etc."""
+PROVIDED_NAMES = frozenset({"tip", "manage_url"})
+"""Values Nudge fills in for each send without a declaration: `tip`, a financial-literacy tip
+for the customer's situation (app/tips), and `manage_url`, the short link to the borrower's own
+page (app/borrower). A template that declares a variable of the same name (saved before Nudge
+provided it) keeps its own value."""
 
 
 SIZED_TYPES = frozenset({VariableType.TEXT, VariableType.URL})
@@ -207,8 +211,8 @@ STARTER_EXAMPLE: dict[str, Any] = {
             "channel": "email",
             "locale": "en-US",
             "subject": "Your payment of {{ amount | money }} is due {{ due_date | date }}",
-            "text": "Hello, this is {{ tenant.display_name }}.",
-            "html": "<p>Hello, this is {{ tenant.display_name }}.</p>",
+            "text": "Hello, this is {{ tenant.display_name }}.\n\nTip: {{ tip }}",
+            "html": "<p>Hello, this is {{ tenant.display_name }}.</p><p>Tip: {{ tip }}</p>",
         },
         {
             "channel": "voice",

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from app.templates.locales import maximized, negotiate, same_script
-from app.tips.schemas import Situation, Tip, TipIn
+from app.tips.schemas import Situation, Tip, Topic
 from app.tips.starters import STARTERS
 from channels.base import Channel
 
@@ -36,9 +36,20 @@ def situation_of(due_date: date | None, today: date) -> Situation:
     return Situation.LONG_OVERDUE
 
 
-def tips_of(stored: Sequence[Mapping[str, object]]) -> tuple[Tip, ...]:
-    """A stored library's tips (validated on save) as `Tip`s."""
-    return tuple(Tip.of(TipIn.model_validate(tip)) for tip in stored)
+def tips_of(stored: Sequence[Mapping[str, str]]) -> tuple[Tip, ...]:
+    """A stored library's tips as `Tip`s. They were validated when saved, and a dispatch round
+    reads every library of its tenants, so they are not validated again."""
+    return tuple(
+        Tip(
+            key=tip["key"],
+            situation=Situation(tip["situation"]),
+            topic=Topic(tip["topic"]),
+            title=tip["title"],
+            body=tip["body"],
+            short=tip["short"],
+        )
+        for tip in stored
+    )
 
 
 def starters_for(locale: str) -> tuple[Tip, ...]:
@@ -81,3 +92,30 @@ def text_for(tip: Tip | None, channel: Channel) -> str:
     if tip is None:
         return ""
     return tip.short if channel == Channel.SMS else tip.body
+
+
+def due_of(values: Mapping[str, object]) -> date | None:
+    """A reminder's due date as its values give it: `due_date`, else its loans' earliest."""
+    due = values.get("due_date")
+    if isinstance(due, date):
+        return due
+    loans = values.get("loans")
+    if isinstance(loans, list):
+        dates = [loan["due_date"] for loan in loans if isinstance(loan, dict)]
+        return min((d for d in dates if isinstance(d, date)), default=None)
+    return None
+
+
+def tip_text(
+    libraries: Libraries,
+    *,
+    locale: str,
+    channel: Channel,
+    values: Mapping[str, object],
+    today: date,
+    seed: bytes,
+) -> str:
+    """What `{{ tip }}` prints in one message: a tip for the reminder's situation from the
+    library of the variant's locale, rotated by `seed`."""
+    situation = situation_of(due_of(values), today)
+    return text_for(rotating(library_for(libraries, locale), situation, seed), channel)

@@ -78,17 +78,6 @@ async def test_a_template_without_the_link_stores_none(
     assert db.scalars(sa.select(BorrowerLink)).all() == []
 
 
-def test_a_template_may_not_declare_its_own_manage_url(tenant: Tenant) -> None:
-    body = {
-        "variables": {"manage_url": {"type": "url"}},
-        "variants": [{"channel": "sms", "locale": "en", "body": "{{ manage_url }}"}],
-    }
-    refused = tenant.client.put("/v1/templates/mine", json=body)
-
-    assert refused.status_code == 422
-    assert "reserved" in refused.text
-
-
 def test_a_preview_counts_a_link_as_long_as_a_real_one(tenant: Tenant) -> None:
     link_template(tenant)
     preview = tenant.client.post(
