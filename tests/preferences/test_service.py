@@ -1,7 +1,6 @@
 """The borrower's preferences as the page stores them: merged field by field, each change one
 line on the customer's timeline and on the audit chain."""
 
-
 import pytest
 import sqlalchemy as sa
 from pydantic import ValidationError
