@@ -269,6 +269,11 @@ MATRIX: dict[tuple[str, str], Check] = {
     # The link's token is the credential: B can only present one Nudge did not sign for A.
     ("GET", "/v1/unsubscribe/{token}"): (get("/v1/unsubscribe/{a.opt_out_id}.00"), {404}),
     ("POST", "/v1/unsubscribe/{token}"): (post("/v1/unsubscribe/{a.opt_out_id}.00"), {404}),
+    ("GET", "/v1/customers/{ref}"): (get(f"/v1/customers/{A_REF}"), {404}),
+    ("PUT", "/v1/customers/{ref}/preferences"): (
+        put(f"/v1/customers/{A_REF}/preferences", {"channels_off": ["sms"]}),
+        {404},
+    ),
     ("GET", "/v1/audit/verify"): (get("/v1/audit/verify"), {200}),
     ("GET", "/v1/templates"): (get("/v1/templates"), {200}),
     ("GET", "/v1/templates/_lint"): (get("/v1/templates/_lint"), {200}),
@@ -380,6 +385,8 @@ async def alpha(
     assert enrolled.status_code == 201, enrolled.text
     own = a.client.put("/v1/tenant/providers/twilio", json=A_TWILIO)
     assert own.status_code == 200, own.text
+    stated = a.client.put(f"/v1/customers/{A_REF}/preferences", json={"preferred": ["sms"]})
+    assert stated.status_code == 200, stated.text
     secrets = (A_REF, A_LOAN, A_PHONE[3:], reminder_id, attempt["id"], opt_out_id)
     secrets += (A_TWILIO_SID, A_TWILIO_NUMBER, A_TWILIO["auth_token"], A_PLAN_SECRET, A_RULE)
     secrets += (A_TIP_SECRET,)
@@ -425,3 +432,5 @@ async def test_tenant_b_never_reaches_tenant_a(
     assert (enrolment["status"], enrolment["due_date"]) == ("active", "2026-12-10")
     account = a.client.get("/v1/tenant/providers/twilio").json()
     assert account["settings"]["account_sid"] == A_TWILIO_SID, "B changed A's Twilio account"
+    stated = a.client.get(f"/v1/customers/{A_REF}").json()["preferences"]
+    assert (stated["channels_off"], stated["preferred"]) == ([], ["sms"]), "B changed A's say"

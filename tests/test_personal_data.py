@@ -31,6 +31,7 @@ from app.models.customers import Customer
 from app.models.reminders import Reminder
 from app.observability import logs
 from app.optouts.links import UnsubscribeLinks
+from app.preferences import service as preferences
 from app.tenants import service as tenants
 from tests.conftest import DispatcherFactory, app_providers, app_settings
 from tests.factories import reminder
@@ -115,6 +116,7 @@ async def test_no_contact_detail_is_shown_or_logged_in_clear_without_pii_read(
         browser = httpx.Client(base_url=url, timeout=30)
         with admin, reader, browser:
             ids = await feed_contact_details(admin, twilio, make_dispatcher)
+            ask_for_help_in_own_words(db, clock)
             log_a_database_error(app)
 
             seen = read_every_get_route(app, ids, reader, browser, reader_key)
@@ -124,6 +126,9 @@ async def test_no_contact_detail_is_shown_or_logged_in_clear_without_pii_read(
             )
             assert "13755501234" in clear
             assert EMAIL in clear
+            customer_page = admin.get(f"/v1/customers/{CUSTOMER_REF}").text
+            assert "13755501234" in customer_page
+            assert "13987654321" in customer_page  # the borrower's own note
 
     written = logged.readouterr().err
     assert '"GET /v1/opt-outs?phone=' in written  # uvicorn's access log was captured
@@ -202,6 +207,25 @@ async def feed_contact_details(
 
 
 ENROLLED_LOAN = "loan-enrolled"
+CUSTOMER_REF = reminder()["customer"]["ref"]
+
+
+def ask_for_help_in_own_words(db: Session, clock: FrozenClock) -> None:
+    """A hardship request whose note gives other contact details, as a borrower may write."""
+    customer_id = db.scalar(sa.select(Customer.id).where(Customer.ref == CUSTOMER_REF))
+    assert customer_id is not None
+    tenant_id = db.scalar(sa.select(Customer.tenant_id).where(Customer.id == customer_id))
+    assert tenant_id is not None
+    preferences.request_hardship(
+        db,
+        tenant_id=tenant_id,
+        customer_id=customer_id,
+        reason="illness",
+        note=f"In hospital; my brother answers on {OTHER_PHONE}, or write to {OTHER_EMAIL}",
+        callback=None,
+        now=clock.now(),
+    )
+    db.commit()
 
 
 def twilio_posts(client: httpx.Client, path: str, form: dict[str, str]) -> httpx.Response:
@@ -283,6 +307,7 @@ def read_every_get_route(
         "link": [manage_token(app, ids["sent"])],
         "loan_ref": [ENROLLED_LOAN],
         "locale": ["zh-CN"],
+        "ref": [CUSTOMER_REF],
     }
     assert sign_in(browser, key).status_code == 303
     urls: list[str] = []

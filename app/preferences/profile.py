@@ -2,6 +2,7 @@
 own each part, and masked as every other answer is without `pii:read`."""
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -12,23 +13,31 @@ from app.deliveries.schemas import DeliveryFilter
 from app.enrollments import service as enrollments
 from app.errors import NotFound
 from app.masking import mask_address, mask_text
+from app.models.customers import Customer
 from app.optouts import service as optouts
+from app.optouts.schemas import OptOutOut
 from app.preferences import repository
-from app.preferences.schemas import CustomerOut, LoanState, RecentContact, TimelineLine
+from app.preferences.schemas import (
+    CustomerOut,
+    LoanState,
+    Preferences,
+    RecentContact,
+    TimelineLine,
+)
 from app.preferences.service import read
 
 CONTACTS, LINES = 20, 50
 
 
-def profile(session: Session, *, tenant_id: uuid.UUID, ref: str, reveal: bool) -> CustomerOut:
-    customer = customers.find_by_refs(session, tenant_id=tenant_id, refs=[ref]).get(ref)
-    if customer is None:
-        raise NotFound(f"no customer {ref!r}")
-    opt_outs = optouts.of_customer(session, customer=customer)
+def said(
+    session: Session, *, customer: Customer, opt_outs: Sequence[OptOutOut], reveal: bool
+) -> list[TimelineLine]:
+    """The customer's own timeline and their opt-outs as one, newest first (the API's and the
+    dashboard's)."""
     lines = [
         TimelineLine(at=line.at, kind=line.kind, source=line.source, detail=line.detail)
         for line in repository.timeline(
-            session, tenant_id=tenant_id, customer_id=customer.id, limit=LINES
+            session, tenant_id=customer.tenant_id, customer_id=customer.id, limit=LINES
         )
     ] + [
         TimelineLine(
@@ -36,6 +45,35 @@ def profile(session: Session, *, tenant_id: uuid.UUID, ref: str, reveal: bool) -
         )
         for out in opt_outs
     ]
+    return sorted(
+        (line if reveal else _masked(line) for line in lines),
+        key=lambda line: line.at,
+        reverse=True,
+    )[:LINES]
+
+
+def borrower_says(
+    session: Session, *, tenant_id: uuid.UUID, ref: str, reveal: bool
+) -> tuple[Preferences, list[TimelineLine]] | None:
+    """What the customer stated and their timeline, for the dashboard's reminder page; None
+    for a customer not stored."""
+    customer = _customer(session, tenant_id, ref)
+    if customer is None:
+        return None
+    opt_outs = optouts.of_customer(session, customer=customer)
+    stated = read(session, tenant_id=tenant_id, customer_id=customer.id)
+    return stated, said(session, customer=customer, opt_outs=opt_outs, reveal=reveal)
+
+
+def _customer(session: Session, tenant_id: uuid.UUID, ref: str) -> Customer | None:
+    return customers.find_by_refs(session, tenant_id=tenant_id, refs=[ref]).get(ref)
+
+
+def profile(session: Session, *, tenant_id: uuid.UUID, ref: str, reveal: bool) -> CustomerOut:
+    customer = _customer(session, tenant_id, ref)
+    if customer is None:
+        raise NotFound(f"no customer {ref!r}")
+    opt_outs = optouts.of_customer(session, customer=customer)
     contacts = deliveries.list_page(
         session,
         tenant_id=tenant_id,
@@ -68,11 +106,7 @@ def profile(session: Session, *, tenant_id: uuid.UUID, ref: str, reveal: bool) -
         recent_contacts=[
             RecentContact.model_validate(contact, from_attributes=True) for contact in contacts
         ],
-        timeline=sorted(
-            (line if reveal else _masked(line) for line in lines),
-            key=lambda line: line.at,
-            reverse=True,
-        )[:LINES],
+        timeline=said(session, customer=customer, opt_outs=opt_outs, reveal=reveal),
     )
 
 

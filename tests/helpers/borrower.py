@@ -1,9 +1,18 @@
-"""A lender whose reminders carry the borrower link, and the link as the borrower got it."""
+"""Acting as the borrower does: the link their messages carry and the service calls their
+page makes for a known customer."""
 
 import re
+import uuid
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.clock import FrozenClock
 from app.dispatch.worker import Dispatcher
+from app.models.customers import Customer
+from app.preferences import service
+from app.preferences.schemas import Hardship, Preferences, PreferencesIn
 from tests.conftest import Tenant
 from tests.fakes.twilio_server import FakeTwilio
 from tests.helpers.api import submit
@@ -77,3 +86,48 @@ def csrf_of(page: str) -> str:
     found = re.search(r'name="csrf" value="([^"]+)"', page)
     assert found, page
     return found.group(1)
+
+
+def customer_id(db: Session, tenant: Tenant, ref: str = "cust-1") -> uuid.UUID:
+    db.rollback()  # see what the API committed
+    found = db.scalar(
+        sa.select(Customer.id).where(Customer.tenant_id == tenant.id, Customer.ref == ref)
+    )
+    assert found is not None, f"no customer {ref!r}"
+    return found
+
+
+def state(
+    db: Session,
+    tenant: Tenant,
+    clock: FrozenClock,
+    *,
+    ref: str = "cust-1",
+    source: str = "borrower",
+    **fields: Any,
+) -> Preferences:
+    """Saves the form's fields and commits, as the page's request does."""
+    saved = service.save(
+        db,
+        tenant_id=tenant.id,
+        customer_id=customer_id(db, tenant, ref),
+        change=PreferencesIn.model_validate(fields),
+        source=source,
+        now=clock.now(),
+    )
+    db.commit()
+    return saved
+
+
+def ask_for_help(
+    db: Session, tenant: Tenant, clock: FrozenClock, *, ref: str = "cust-1", **fields: Any
+) -> Hardship:
+    """The hardship form, not committed: the caller commits or rolls back."""
+    request = {"reason": "job_loss", "note": None, "callback": None} | fields
+    return service.request_hardship(
+        db,
+        tenant_id=tenant.id,
+        customer_id=customer_id(db, tenant, ref),
+        now=clock.now(),
+        **request,
+    )

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit
 from app.clock import FrozenClock
 from app.errors import NotFound
-from app.models.customers import Customer
 from app.models.preferences import LenderNotice
 from app.notices.delivery import Notices
 from app.preferences import service
@@ -25,6 +24,7 @@ from app.preferences.schemas import Hardship
 from tests.conftest import DispatcherFactory, Tenant
 from tests.fakes.webhook_receiver import Reply, WebhookReceiver, webhook_receiver
 from tests.helpers.audit import link
+from tests.helpers.borrower import ask_for_help
 from tests.helpers.enrollments import enrol, put_plan
 
 pytestmark = pytest.mark.anyio
@@ -51,19 +51,13 @@ def notices(make_dispatcher: DispatcherFactory, clock: FrozenClock) -> Notices:
     )
 
 
-def ask_for_help(db: Session, tenant: Tenant, clock: FrozenClock) -> Hardship:
-    """What the borrower's page does with the hardship form."""
-    db.rollback()
-    customer_id = db.scalar(sa.select(Customer.id).where(Customer.tenant_id == tenant.id))
-    assert customer_id is not None
-    return service.request_hardship(
+def ask_for_help_in_words(db: Session, tenant: Tenant, clock: FrozenClock) -> Hardship:
+    return ask_for_help(
         db,
-        tenant_id=tenant.id,
-        customer_id=customer_id,
-        reason="job_loss",
+        tenant,
+        clock,
         note="Lost my job, call 13812345678",
         callback="weekday mornings",
-        now=clock.now(),
     )
 
 
@@ -78,7 +72,7 @@ async def test_hardship_pauses_every_loan_and_the_lender_receives_it_signed(
     put_plan(tenant)
     enrol(tenant, loan_ref="loan-1")
     enrol(tenant, loan_ref="loan-2")
-    answer = ask_for_help(db, tenant, clock)
+    answer = ask_for_help_in_words(db, tenant, clock)
     assert receiver.received == []  # nothing leaves before the request commits
     db.commit()
     assert (answer.paused, answer.lender_notified) == (2, True)

@@ -7,17 +7,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
-from app.models.customers import Customer
-from app.preferences import service
-from app.preferences.schemas import PreferencesIn
 from tests.conftest import DispatcherFactory, Tenant
 from tests.factories import customer
 from tests.fakes.twilio_server import FakeTwilio
 from tests.helpers.api import read, submit
+from tests.helpers.borrower import state
 
 pytestmark = pytest.mark.anyio
 
@@ -38,21 +35,7 @@ def restrict(
     person = person or customer()
     tomorrow = (clock.now() + timedelta(days=1)).isoformat()
     submit(tenant, customer=person, channels=["sms"], send_at=tomorrow, loan_ref="loan-1")
-    db.rollback()
-    customer_id = db.scalar(
-        sa.select(Customer.id).where(Customer.tenant_id == tenant.id, Customer.ref == person["ref"])
-    )
-    assert customer_id is not None
-    change = PreferencesIn.model_validate(fields)
-    service.save(
-        db,
-        tenant_id=tenant.id,
-        customer_id=customer_id,
-        change=change,
-        source="borrower",
-        now=clock.now(),
-    )
-    db.commit()
+    state(db, tenant, clock, ref=person["ref"], **fields)
 
 
 def timeline(tenant: Tenant, reminder_id: str) -> list[tuple[str, str | None]]:

@@ -1,8 +1,6 @@
 """The borrower's preferences as the page stores them: merged field by field, each change one
 line on the customer's timeline and on the audit chain."""
 
-import uuid
-
 import pytest
 import sqlalchemy as sa
 from pydantic import ValidationError
@@ -11,7 +9,6 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit
 from app.clock import FrozenClock
 from app.errors import NotFound
-from app.models.customers import Customer
 from app.models.preferences import CustomerEvent
 from app.preferences import service
 from app.preferences.schemas import PreferencesIn
@@ -19,15 +16,7 @@ from tests.conftest import Tenant
 from tests.factories import customer
 from tests.helpers.api import submit
 from tests.helpers.audit import link
-
-
-def customer_id(db: Session, tenant: Tenant, ref: str = "cust-1") -> uuid.UUID:
-    db.rollback()
-    found = db.scalar(
-        sa.select(Customer.id).where(Customer.tenant_id == tenant.id, Customer.ref == ref)
-    )
-    assert found is not None
-    return found
+from tests.helpers.borrower import customer_id
 
 
 def test_nothing_stated_reads_as_empty_lists(db: Session, tenant: Tenant) -> None:
