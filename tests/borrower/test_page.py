@@ -16,6 +16,7 @@ from app.preferences import service as preferences
 from tests.conftest import START, DispatcherFactory, Server, Tenant, app_providers, app_settings
 from tests.fakes.twilio_server import FakeTwilio
 from tests.helpers.borrower import csrf_of, link_template, sent_link
+from tests.helpers.enrollments import enrol, put_plan
 from tests.servers import serving
 
 pytestmark = pytest.mark.anyio
@@ -236,3 +237,24 @@ async def test_a_link_and_a_client_are_each_limited(
         assert client.get(second).status_code == 429  # the client's six are spent
         clock.advance(timedelta(minutes=1))
         assert client.get(first).status_code == 200
+
+
+async def test_a_hardship_request_with_a_reason_not_offered_changes_nothing(
+    page: httpx.Client, link: str, tenant: Tenant
+) -> None:
+    put_plan(tenant)
+    enrol(tenant, loan_ref="loan-plan")
+    form = {"csrf": csrf_of(page.get(link).text), "reason": "bored", "callback": "evening"}
+    answer = page.post(f"{link}/hardship", data=form)
+
+    assert answer.headers["location"] == f"{link}?error=hardship"
+    assert tenant.client.get("/v1/enrollments/loan-plan").json()["status"] == "active"
+
+
+async def test_the_page_runs_no_script_and_sends_none(page: httpx.Client, link: str) -> None:
+    shown = page.get(link)
+
+    assert "<script" not in shown.text
+    policy = shown.headers["content-security-policy"]
+    assert "default-src 'none'" in policy
+    assert "script-src" not in policy
