@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -38,3 +38,15 @@ def revoke(session: Session, *, tenant_id: uuid.UUID, customer_id: uuid.UUID, no
         .values(revoked_at=now)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+STALE_AFTER = timedelta(days=90)
+"""How long an expired link still says "expired" (410) rather than "not valid" (404)."""
+
+
+def delete_stale(session: Session, *, now: datetime) -> int:
+    """Links expired long ago: they open nothing, and left alone they grow with every send."""
+    deleted = session.execute(
+        sa.delete(BorrowerLink).where(BorrowerLink.expires_at <= now - STALE_AFTER)
+    )
+    return int(deleted.rowcount or 0)  # type: ignore[attr-defined]

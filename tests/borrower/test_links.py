@@ -8,6 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
+from app.db import create_session_factory
+from app.deliveries import retention
 from app.models.borrower_links import BorrowerLink
 from tests.conftest import START, DispatcherFactory, Tenant
 from tests.fakes.twilio_server import FakeTwilio, Reply
@@ -111,3 +113,26 @@ def test_revoking_an_unknown_customers_links_is_a_404(tenant: Tenant) -> None:
 
     assert answer.status_code == 404
     assert answer.headers["content-type"] == "application/problem+json"
+
+
+async def test_the_daily_retention_pass_deletes_links_expired_for_90_days(
+    tenant: Tenant, make_dispatcher: DispatcherFactory, clock: FrozenClock, db: Session
+) -> None:
+    link_template(tenant)
+    dispatcher = make_dispatcher()
+    submit(tenant, template=KEY, channels=["sms"])
+    await dispatcher.run_once()
+    clock.set(START + timedelta(days=1))
+    submit(tenant, template=KEY, channels=["sms"], loan_ref="loan-2")
+    await dispatcher.run_once()
+    sessions = create_session_factory(db.get_bind())  # type: ignore[arg-type]
+    ninety_after_the_first_expired = START + timedelta(days=30 + 90)
+
+    erased = retention.run(
+        sessions, now=ninety_after_the_first_expired, days=0, pending_ttl=timedelta(hours=1)
+    )
+
+    assert erased.links == 1
+    db.rollback()
+    [kept] = db.scalars(sa.select(BorrowerLink)).all()
+    assert kept.issued_at == START + timedelta(days=1)
