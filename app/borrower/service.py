@@ -10,6 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from babel.numbers import format_currency
@@ -69,27 +70,37 @@ class Summary:
     """All the page shows of the loan and the lender."""
 
     lender: str
-    amount: str | None
-    """Masked: `¥1,***.**`."""
+    amount: Decimal | None
+    currency: str
     due_date: date | None
     locale: str
     """The customer's (for the page's language), else the tenant's default."""
+    timezone: str
+    """The customer's, else the tenant's default: whose date says whether the loan is due."""
+
+    def today(self, now: datetime) -> date:
+        return now.astimezone(ZoneInfo(self.timezone)).date()
+
+    def amount_text(self, language: str) -> str | None:
+        """Masked: `¥1,***.**`."""
+        if self.amount is None:
+            return None
+        return mask_amount(format_currency(self.amount, self.currency, locale=_babel(language)))
+
+    def due_text(self, language: str) -> str | None:
+        if self.due_date is None:
+            return None
+        return str(format_date(self.due_date, "long", locale=_babel(language)))
 
 
-def summary(session: Session, *, link: Opened, language: str) -> Summary:
+def summary(session: Session, *, link: Opened) -> Summary:
     tenant = session.get_one(Tenant, link.tenant_id)
     customer = session.get_one(Customer, link.customer_id)
     reminder = session.get_one(Reminder, link.reminder_id)
     amount, currency, due = _due(reminder.variables, tenant.default_currency)
-    shown = None
-    if amount is not None:
-        shown = mask_amount(format_currency(amount, currency, locale=_babel(language)))
     locale = customer.message_locale or tenant.default_locale
-    return Summary(tenant.display_name, shown, due, locale)
-
-
-def date_text(day: date, language: str) -> str:
-    return str(format_date(day, "long", locale=_babel(language)))
+    zone = customer.timezone or tenant.default_timezone
+    return Summary(tenant.display_name, amount, currency, due, locale, zone)
 
 
 def mask_amount(text: str) -> str:

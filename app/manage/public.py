@@ -145,12 +145,10 @@ def show_page(
     paused: Annotated[int, Query(ge=0, le=10_000)] = 0,
     told: Annotated[int, Query(ge=0, le=1)] = 0,
 ) -> HTMLResponse:
-    summary = service.summary(session, link=opened, language="en")
+    summary = service.summary(session, link=opened)
     language = lang if lang in LANGUAGES else language_of(summary.locale)
-    summary = service.summary(session, link=opened, language=language)
     current = preferences.read(session, tenant_id=opened.tenant_id, customer_id=opened.customer_id)
-    today = clock.now().date()
-    situation = tips.situation_of(summary.due_date, today)
+    situation = tips.situation_of(summary.due_date, summary.today(clock.now()))
     chosen = tips.choose(
         session,
         tenant_id=opened.tenant_id,
@@ -166,7 +164,8 @@ def show_page(
         "link": link,
         "csrf": csrf_token(settings, opened),
         "summary": summary,
-        "due_date": service.date_text(summary.due_date, language) if summary.due_date else None,
+        "amount": summary.amount_text(language),
+        "due_date": summary.due_text(language),
         "prefs": current,
         "windows": [w.model_dump(mode="json") for w in current.inconvenient],
         "message_locale": current.locale or summary.locale,
