@@ -54,16 +54,17 @@ def save(
     (with the new values of what changed) and its audit entry. A channel turned off leaves
     the preferred ones."""
     who = Source(source)
-    customer = _customer(session, tenant_id, customer_id)
+    customer = _customer(session, tenant_id, customer_id, lock=True)
     row = repository.stored(session, tenant_id=tenant_id, customer_id=customer_id)
     before = _resolved(customer, row)
     after = _merged(before, change)
+    was = before.model_dump(mode="json")
     changed = {
         name: value
         for name, value in after.model_dump(
             mode="json", include=set(PreferencesIn.model_fields)
         ).items()
-        if value != before.model_dump(mode="json")[name]
+        if value != was[name]
     }
     if not changed:
         return before
@@ -150,8 +151,11 @@ def _merged(before: Preferences, change: PreferencesIn) -> Preferences:
     return after
 
 
-def _customer(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> Customer:
-    found = repository.customer(session, tenant_id=tenant_id, customer_id=customer_id)
+def _customer(
+    session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID, *, lock: bool = False
+) -> Customer:
+    """`lock`: two changes to one customer's preferences take turns (PostgreSQL)."""
+    found = repository.customer(session, tenant_id=tenant_id, customer_id=customer_id, lock=lock)
     if found is None:
         raise NotFound(f"no customer {customer_id}")
     return found
