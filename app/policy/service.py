@@ -147,8 +147,8 @@ def gate(
     verdicts = []
     for candidate in candidates:
         name, policy = chosen[id(candidate)]
-        history = histories[candidate.customer.id]
         customer_id = candidate.customer.id
+        history = histories[customer_id]
         verdict = _decide(
             candidate,
             name,

@@ -10,10 +10,13 @@ from app.models.customers import Customer
 from app.models.preferences import CustomerEvent, CustomerPreferences
 
 
-def customer(session: Session, *, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> Customer | None:
-    return session.scalar(
-        sa.select(Customer).where(Customer.id == customer_id, Customer.tenant_id == tenant_id)
-    )
+def customer(
+    session: Session, *, tenant_id: uuid.UUID, customer_id: uuid.UUID, lock: bool = False
+) -> Customer | None:
+    """`lock`: FOR NO KEY UPDATE, as the dispatcher's gate takes it (which skips a customer
+    held), so a submission inserting the customer's reminders is not kept waiting."""
+    query = sa.select(Customer).where(Customer.id == customer_id, Customer.tenant_id == tenant_id)
+    return session.scalar(query.with_for_update(key_share=True) if lock else query)
 
 
 def customer_by_ref(session: Session, *, tenant_id: uuid.UUID, ref: str) -> uuid.UUID | None:

@@ -3,7 +3,7 @@ hardship request. Windows are in the customer's own zone; `end` before `start` c
 midnight."""
 
 import uuid
-from datetime import datetime
+from datetime import datetime, time
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -60,7 +60,8 @@ Channels = Annotated[list[BorrowerChannel], AfterValidator(_each_once), Field(ma
 
 
 class Window(BaseModel):
-    """An inconvenient time: on these weekdays (0 = Monday), from `start` to `end` local time."""
+    """An inconvenient time: on these weekdays (0 = Monday), from `start` to `end` local time;
+    `00:00` to `24:00` is the whole day."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -77,8 +78,8 @@ class Window(BaseModel):
     def _a_real_span(self) -> "Window":
         if len(set(self.weekdays)) != len(self.weekdays):
             raise ValueError("weekdays names a day twice")
-        if self.start == self.end:
-            raise ValueError("start and end are the same time: the window would be empty")
+        if self.start == self.end != time(0):
+            raise ValueError("start and end are the same time; 00:00 to 24:00 is the whole day")
         self.weekdays = sorted(self.weekdays)
         return self
 

@@ -11,14 +11,21 @@ from app.clock import FrozenClock
 from app.enrollments import events as loan_events
 from app.enrollments import service as enrollments
 from app.enrollments.schemas import LoanEventIn
-from app.errors import NotFound
+from app.errors import NotFound, ValidationFailed, not_one_of
 from app.lifecycle import customers as timeline
 from app.models.customers import Customer
 from app.models.enrollments import EnrollmentStatus, LoanEventType
 from app.models.preferences import CustomerPreferences
 from app.notices import service as notices
 from app.preferences import repository
-from app.preferences.schemas import Hardship, HardshipReason, Preferences, PreferencesIn, Source
+from app.preferences.schemas import (
+    HARDSHIP_REASONS,
+    Hardship,
+    HardshipReason,
+    Preferences,
+    PreferencesIn,
+    Source,
+)
 from app.templates.budget import RenderBudget
 
 CHANGED = "preferences_changed"
@@ -54,16 +61,17 @@ def save(
     (with the new values of what changed) and its audit entry. A channel turned off leaves
     the preferred ones."""
     who = Source(source)
-    customer = _customer(session, tenant_id, customer_id)
+    customer = _customer(session, tenant_id, customer_id, lock=True)
     row = repository.stored(session, tenant_id=tenant_id, customer_id=customer_id)
     before = _resolved(customer, row)
     after = _merged(before, change)
+    was = before.model_dump(mode="json")
     changed = {
         name: value
         for name, value in after.model_dump(
             mode="json", include=set(PreferencesIn.model_fields)
         ).items()
-        if value != before.model_dump(mode="json")[name]
+        if value != was[name]
     }
     if not changed:
         return before
@@ -102,6 +110,8 @@ def request_hardship(
     """Pauses every enrolled loan of the customer as a `hardship` loan event does (until the
     lender sends `lifted`), puts the request on the customer's timeline and the audit chain,
     and queues a signed notice to the lender's webhook, sent once this commits."""
+    if reason not in HARDSHIP_REASONS:
+        raise ValidationFailed([not_one_of("reason", HARDSHIP_REASONS)])
     why, who = HardshipReason(reason), Source(source)
     customer = _customer(session, tenant_id, customer_id)
     paused = []
@@ -150,8 +160,11 @@ def _merged(before: Preferences, change: PreferencesIn) -> Preferences:
     return after
 
 
-def _customer(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> Customer:
-    found = repository.customer(session, tenant_id=tenant_id, customer_id=customer_id)
+def _customer(
+    session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID, *, lock: bool = False
+) -> Customer:
+    """`lock`: two changes to one customer's preferences take turns (PostgreSQL)."""
+    found = repository.customer(session, tenant_id=tenant_id, customer_id=customer_id, lock=lock)
     if found is None:
         raise NotFound(f"no customer {customer_id}")
     return found

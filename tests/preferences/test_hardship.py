@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.clock import FrozenClock
-from app.errors import NotFound
+from app.errors import NotFound, ValidationFailed
 from app.models.preferences import LenderNotice
 from app.notices.delivery import Notices
 from app.preferences import service
@@ -179,3 +179,15 @@ def test_an_unknown_customer_is_not_found(db: Session, tenant: Tenant, clock: Fr
             callback=None,
             now=clock.now(),
         )
+
+
+def test_a_reason_off_the_list_is_refused_at_its_field_and_pauses_nothing(
+    db: Session, tenant: Tenant, clock: FrozenClock
+) -> None:
+    put_plan(tenant)
+    enrol(tenant)
+    with pytest.raises(ValidationFailed) as refused:
+        ask_for_help(db, tenant, clock, reason="bored")
+    assert [error.field for error in refused.value.errors] == ["reason"]
+    db.rollback()
+    assert tenant.client.get("/v1/enrollments/loan-1").json()["status"] == "active"

@@ -135,8 +135,14 @@ async def test_an_inconvenient_time_defers_the_reminder_to_its_end_in_the_custom
             {"weekdays": [5], "start": "22:00", "end": "11:00"},
             datetime(2026, 11, 1, 16, 0, tzinfo=UTC),
         ),
+        # All of Friday: on to Saturday, whose quiet hours end at 08:00
+        (
+            datetime(2026, 11, 27, 13, 30, tzinfo=UTC),
+            {"weekdays": [4], "start": "00:00", "end": "24:00"},
+            datetime(2026, 11, 28, 13, 0, tzinfo=UTC),
+        ),
     ],
-    ids=["crosses-midnight", "crosses-the-fall-back"],
+    ids=["crosses-midnight", "crosses-the-fall-back", "a-whole-day"],
 )
 async def test_an_inconvenient_time_across_midnight_ends_at_its_local_end(
     db: Session,
