@@ -355,7 +355,8 @@ def run_retention() -> None:
     click.echo(
         f"erased {erased.attempts} attempt bodies, {erased.customers} customers' contact "
         f"details and {erased.replies} replies; deleted {erased.callbacks} expired status "
-        f"callbacks and {erased.idempotency_keys} expired idempotency keys"
+        f"callbacks, {erased.idempotency_keys} expired idempotency keys and {erased.links} "
+        "stale borrower links"
     )
 
 

@@ -221,7 +221,27 @@ class Settings(BaseSettings):
     public_url: str = Field(
         "http://127.0.0.1:8000",
         description="Where providers and customers reach Nudge; status-callback URLs and "
-        "the unsubscribe links in emails are built from it.",
+        "the unsubscribe links in emails and the borrower links (`{{ manage_url }}`) are built "
+        "from it.",
+    )
+    manage_link_days: int = Field(
+        30,
+        ge=1,
+        le=365,
+        description="Days a borrower's `{{ manage_url }}` link opens their page after the "
+        "message carrying it was first sent; later it shows a polite 'link expired' page.",
+    )
+    manage_link_rate_per_minute: int = Field(
+        30,
+        ge=1,
+        description="Requests one borrower link may make a minute (a minute's worth at once), "
+        "over which the page answers 429 with Retry-After.",
+    )
+    manage_client_rate_per_minute: int = Field(
+        120,
+        ge=1,
+        description="Requests one client address may make a minute to borrower pages, whatever "
+        "the link, so guessing links is slow as well as hopeless.",
     )
     sms_adapter: str = Field(
         "", description="Adapter for SMS; empty picks the configured provider's, or console."

@@ -12,6 +12,7 @@ from app.accounts.vault import check_key_for_stored
 from app.apidocs import install_docs
 from app.audit import endpoints as audit
 from app.auth import VerifiedKeys
+from app.borrower import endpoints as borrower_links
 from app.clock import Clock, SystemClock
 from app.config import Settings, get_settings
 from app.db import create_db_engine, create_session_factory
@@ -20,6 +21,8 @@ from app.dispatch.scheduler import dispatching
 from app.enrollments import endpoints as enrollments
 from app.errors import install_error_handlers
 from app.heap import steady_heap
+from app.manage import public as borrower_page
+from app.manage.throttle import BorrowerLimits
 from app.middleware import Admission, BodySizeLimit, RefuseUnstorableText, RequestId
 from app.migrate import head_revision
 from app.observability import endpoints as observability
@@ -30,11 +33,13 @@ from app.optouts import public as unsubscribe
 from app.outcomes import endpoints as outcomes
 from app.plans import endpoints as plans
 from app.policy import endpoints as policies
+from app.preferences import endpoints as customers
 from app.providers import mount
 from app.ratelimit import FailureThrottle, TokenBuckets
 from app.reminders import endpoints as reminders
 from app.templates import endpoints as templates
 from app.tenants import endpoints as tenants
+from app.tips import endpoints as tips
 from app.visits import endpoints as visits
 from channels.registry import Providers
 
@@ -105,6 +110,7 @@ def create_app(
         per_second=settings.rate_limit_per_second, burst=settings.rate_limit_burst
     )
     app.state.verified_keys = VerifiedKeys(seconds=settings.api_key_cache_seconds)
+    app.state.borrower_limits = BorrowerLimits(settings)
     app.state.sign_in_failures = FailureThrottle(
         max_failures=settings.ops_sign_in_max_failures,
         window_seconds=settings.ops_sign_in_window_seconds,
@@ -112,6 +118,7 @@ def create_app(
 
     app.openapi = with_problem_validation_errors(app)  # type: ignore[method-assign]
     install_error_handlers(app)
+    app.add_exception_handler(borrower_page.Refused, borrower_page.refused_page)
     app.add_middleware(RefuseUnstorableText)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
@@ -130,9 +137,13 @@ def create_app(
     app.include_router(accounts.router_for(providers.accounts()))
     app.include_router(policies.router)
     app.include_router(optouts.router)
+    app.include_router(customers.router)
     app.include_router(unsubscribe.router)
+    app.include_router(borrower_page.router)
+    app.include_router(borrower_links.router)
     app.include_router(audit.router)
     app.include_router(templates.router)
+    app.include_router(tips.router)
     app.include_router(plans.router)
     mount(app, providers, settings=settings, sessions=session_factory, clock=clock)
     app.include_router(visits.router)

@@ -2,7 +2,8 @@
 
 FastAPI declares a 422 `application/json` body (`HTTPValidationError`) on each operation that
 takes parameters, and puts a declared response's model under `application/json`; Nudge answers
-every error as RFC 9457 problem+json, so the document says exactly that.
+every error as RFC 9457 problem+json, so the document says exactly that; except the errors
+of the borrower's page (app/manage), which a person reads in a browser: those are HTML.
 """
 
 from collections.abc import Callable
@@ -38,5 +39,6 @@ def _problems_only(responses: dict[str, Any]) -> None:
     for status, response in responses.items():
         if status == "422" and PROBLEM_MEDIA_TYPE not in response.get("content", {}):
             response["description"] = "Invalid parameters or body (field paths in `errors`)."
-        if status.isdigit() and int(status) >= 400:
+        page = "text/html" in response.get("content", {})  # the borrower's polite pages
+        if status.isdigit() and int(status) >= 400 and not page:
             response["content"] = problem

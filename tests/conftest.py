@@ -77,6 +77,8 @@ def app_settings(database_url: str, **overrides: Any) -> Settings:
         "rate_limit_per_second": 1_000_000,
         "rate_limit_burst": 1_000_000,
         "ops_sign_in_max_failures": 1_000_000,
+        "manage_link_rate_per_minute": 1_000_000,
+        "manage_client_rate_per_minute": 1_000_000,
         # A burst on a busy test machine may wait its turn longer than production would let
         # it: the admission limit is tested in tests/test_admission.py and
         # tests/reminders/test_submit_overload.py.

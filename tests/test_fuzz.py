@@ -23,12 +23,21 @@ schema = schemathesis.openapi.from_dict(create_app(app_settings("sqlite:///:memo
 
 
 def errors_are_problem_json(ctx: CheckContext, response: Response, case: Any) -> bool | None:
+    """Problem+json, but where the operation documents an HTML page for that status (the
+    borrower's page answers a person, in a browser, with a polite page)."""
     if response.status_code >= 400:
         media_type = response.headers.get("content-type", [""])[0].split(";")[0]
+        if media_type == "text/html" and _html_documented(case, response.status_code):
+            return None
         assert media_type == PROBLEM_MEDIA_TYPE, (
             f"{case.method} {case.path} answered {response.status_code} as {media_type}"
         )
     return None
+
+
+def _html_documented(case: Any, status: int) -> bool:
+    documented = case.operation.definition.raw.get("responses", {}).get(str(status), {})
+    return "text/html" in documented.get("content", {})
 
 
 @schema.parametrize()

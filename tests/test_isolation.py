@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from app.auth import Scope, authenticate
 from app.clock import FrozenClock
 from app.main import create_app
+from app.manage.public import borrower_link
 from app.ops.endpoints import _signed_in
 from app.optouts.public import signed_link
 from app.visits.endpoints import _signed_task
@@ -46,9 +47,10 @@ PUBLIC = {
 }
 """Routes anyone may call, and why."""
 
-GUARDS = (authenticate, _signed_in, signed_link, _signed_task)
-"""An API key, a dashboard session, an unsubscribe link Nudge signed or the tenant's webhook
-signature: every other route needs one, except a provider plugin's own."""
+GUARDS = (authenticate, _signed_in, signed_link, _signed_task, borrower_link)
+"""An API key, a dashboard session, an unsubscribe link Nudge signed, the tenant's webhook
+signature or a borrower link Nudge issued: every other route needs one, except a provider
+plugin's own."""
 
 
 def plugin_route(path: str) -> bool:
@@ -157,6 +159,20 @@ A_ENROLMENT = {
     "amount_due": "100.00",
     "currency": "CNY",
 }
+A_TIP_SECRET = "alpha tip 7731"
+A_TIPS = {
+    "tips": [
+        {
+            "key": "alpha-tip",
+            "topic": "budgeting",
+            "title": A_TIP_SECRET,
+            "body": "Set the repayment aside first.",
+            "short": "Set the repayment aside first.",
+        }
+    ]
+}
+B_TIPS = {"tips": [{**A_TIPS["tips"][0], "title": "beta tip"}]}
+A_GUESSED_LINK = "/m/" + "A" * 20
 A_POLICY_BODY = {"windows": {"any": [{"start": "08:00", "end": "21:00"}]}, "description": "alpha"}
 
 Call = Callable[[httpx.Client, Alpha], httpx.Response]
@@ -253,9 +269,18 @@ MATRIX: dict[tuple[str, str], Check] = {
     # The link's token is the credential: B can only present one Nudge did not sign for A.
     ("GET", "/v1/unsubscribe/{token}"): (get("/v1/unsubscribe/{a.opt_out_id}.00"), {404}),
     ("POST", "/v1/unsubscribe/{token}"): (post("/v1/unsubscribe/{a.opt_out_id}.00"), {404}),
+    ("GET", "/v1/customers/{ref}"): (get(f"/v1/customers/{A_REF}"), {404}),
+    ("PUT", "/v1/customers/{ref}/preferences"): (
+        put(f"/v1/customers/{A_REF}/preferences", {"channels_off": ["sms"]}),
+        {404},
+    ),
     ("GET", "/v1/audit/verify"): (get("/v1/audit/verify"), {200}),
     ("GET", "/v1/templates"): (get("/v1/templates"), {200}),
     ("GET", "/v1/templates/_lint"): (get("/v1/templates/_lint"), {200}),
+    ("GET", "/v1/tips"): (get("/v1/tips"), {200}),
+    # B reads the starters where A has saved its own, and saves its own library.
+    ("GET", "/v1/tips/{locale}"): (get("/v1/tips/en-GB"), {200}),
+    ("PUT", "/v1/tips/{locale}"): (put("/v1/tips/en-GB", B_TIPS), OWN),
     ("PUT", "/v1/templates/_lint"): (put("/v1/templates/_lint", {}), {200}),
     ("PUT", "/v1/templates/{key}"): (put(f"/v1/templates/{A_TEMPLATE}", A_TEMPLATE_BODY), OWN),
     ("GET", "/v1/templates/{key}"): (get(f"/v1/templates/{A_TEMPLATE}"), {404}),
@@ -300,6 +325,13 @@ MATRIX: dict[tuple[str, str], Check] = {
         get("/v1/stats/outcomes?group_by=plan,step,arm,channel,segment"),
         {200},
     ),
+    ("DELETE", "/v1/customers/{ref}/links"): (delete(f"/v1/customers/{A_REF}/links"), {404}),
+    # The borrower page takes no key: its link is the credential, and B has none of A's.
+    ("GET", "/m/{link}"): (get(A_GUESSED_LINK), {404}),
+    ("POST", "/m/{link}/channels"): (post(A_GUESSED_LINK + "/channels"), {404}),
+    ("POST", "/m/{link}/times"): (post(A_GUESSED_LINK + "/times"), {404}),
+    ("POST", "/m/{link}/language"): (post(A_GUESSED_LINK + "/language"), {404}),
+    ("POST", "/m/{link}/hardship"): (post(A_GUESSED_LINK + "/hardship"), {404}),
     ("GET", "/ops/deliveries"): (get("/ops/deliveries"), {200}),
     ("GET", "/ops/reminders/{reminder_id}"): (get("/ops/reminders/{a.reminder_id}"), {404}),
     ("GET", "/ops/chart"): (get("/ops/chart"), {200}),
@@ -317,6 +349,8 @@ EMPTY_FOR_B: dict[tuple[str, str], Callable[[Any], bool]] = {
     ("GET", "/v1/audit/verify"): lambda body: body["entries"] == 0,
     ("GET", "/v1/tenant/providers"): lambda body: body == [],
     ("GET", "/v1/segments"): lambda body: body["rules"] == [],
+    ("GET", "/v1/tips"): lambda body: body == [],
+    ("GET", "/v1/tips/{locale}"): lambda body: body["source"] == "starter",
 }
 """Listings and counts that must show B nothing at all: A's rows are not B's."""
 
@@ -344,14 +378,18 @@ async def alpha(
     assert a.client.put(f"/v1/templates/{A_TEMPLATE}", json=A_TEMPLATE_BODY).status_code == 200
     assert a.client.put(f"/v1/plans/{A_PLAN}", json=A_PLAN_BODY).status_code == 200
     assert a.client.put("/v1/segments", json=A_SEGMENTS).status_code == 200
+    assert a.client.put("/v1/tips/en-GB", json=A_TIPS).status_code == 200
     assert opt_out.status_code == 201, opt_out.text
     opt_out_id = opt_out.json()["id"]
     enrolled = a.client.post("/v1/enrollments", json=A_ENROLMENT)
     assert enrolled.status_code == 201, enrolled.text
     own = a.client.put("/v1/tenant/providers/twilio", json=A_TWILIO)
     assert own.status_code == 200, own.text
+    stated = a.client.put(f"/v1/customers/{A_REF}/preferences", json={"preferred": ["sms"]})
+    assert stated.status_code == 200, stated.text
     secrets = (A_REF, A_LOAN, A_PHONE[3:], reminder_id, attempt["id"], opt_out_id)
     secrets += (A_TWILIO_SID, A_TWILIO_NUMBER, A_TWILIO["auth_token"], A_PLAN_SECRET, A_RULE)
+    secrets += (A_TIP_SECRET,)
     return a, Alpha(reminder_id, attempt["id"], opt_out_id, secrets, str(a.id))
 
 
@@ -389,7 +427,10 @@ async def test_tenant_b_never_reaches_tenant_a(
     assert after["status"] == "sent", "B changed A's reminder"
     assert a.client.get(f"/v1/policies/{A_POLICY}").json()["policy"]["description"] == "alpha"
     assert a.client.get(f"/v1/templates/{A_TEMPLATE}").json()["version"] == 1
+    assert a.client.get("/v1/tips/en-GB").json()["tips"][0]["title"] == A_TIP_SECRET
     enrolment = a.client.get(f"/v1/enrollments/{A_LOAN}").json()
     assert (enrolment["status"], enrolment["due_date"]) == ("active", "2026-12-10")
     account = a.client.get("/v1/tenant/providers/twilio").json()
     assert account["settings"]["account_sid"] == A_TWILIO_SID, "B changed A's Twilio account"
+    stated = a.client.get(f"/v1/customers/{A_REF}").json()["preferences"]
+    assert (stated["channels_off"], stated["preferred"]) == ([], ["sms"]), "B changed A's say"

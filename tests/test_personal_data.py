@@ -11,6 +11,7 @@ a traceback) is searched.
 import logging
 import logging.config
 import re
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,11 +23,15 @@ from sqlalchemy.orm import Session
 
 from app import onboarding
 from app.auth import Scope
+from app.borrower.links import Issue, ManageLinks, digest
+from app.borrower.repository import store
 from app.clock import FrozenClock
 from app.main import create_app
 from app.models.customers import Customer
+from app.models.reminders import Reminder
 from app.observability import logs
 from app.optouts.links import UnsubscribeLinks
+from app.preferences import service as preferences
 from app.tenants import service as tenants
 from tests.conftest import DispatcherFactory, app_providers, app_settings
 from tests.factories import reminder
@@ -111,6 +116,7 @@ async def test_no_contact_detail_is_shown_or_logged_in_clear_without_pii_read(
         browser = httpx.Client(base_url=url, timeout=30)
         with admin, reader, browser:
             ids = await feed_contact_details(admin, twilio, make_dispatcher)
+            ask_for_help_in_own_words(db, clock)
             log_a_database_error(app)
 
             seen = read_every_get_route(app, ids, reader, browser, reader_key)
@@ -120,6 +126,9 @@ async def test_no_contact_detail_is_shown_or_logged_in_clear_without_pii_read(
             )
             assert "13755501234" in clear
             assert EMAIL in clear
+            customer_page = admin.get(f"/v1/customers/{CUSTOMER_REF}").text
+            assert "13755501234" in customer_page
+            assert "13987654321" in customer_page  # the borrower's own note
 
     written = logged.readouterr().err
     assert '"GET /v1/opt-outs?phone=' in written  # uvicorn's access log was captured
@@ -198,6 +207,25 @@ async def feed_contact_details(
 
 
 ENROLLED_LOAN = "loan-enrolled"
+CUSTOMER_REF = reminder()["customer"]["ref"]
+
+
+def ask_for_help_in_own_words(db: Session, clock: FrozenClock) -> None:
+    """A hardship request whose note gives other contact details, as a borrower may write."""
+    customer_id = db.scalar(sa.select(Customer.id).where(Customer.ref == CUSTOMER_REF))
+    assert customer_id is not None
+    tenant_id = db.scalar(sa.select(Customer.tenant_id).where(Customer.id == customer_id))
+    assert tenant_id is not None
+    preferences.request_hardship(
+        db,
+        tenant_id=tenant_id,
+        customer_id=customer_id,
+        reason="illness",
+        note=f"In hospital; my brother answers on {OTHER_PHONE}, or write to {OTHER_EMAIL}",
+        callback=None,
+        now=clock.now(),
+    )
+    db.commit()
 
 
 def twilio_posts(client: httpx.Client, path: str, form: dict[str, str]) -> httpx.Response:
@@ -239,6 +267,26 @@ def unsubscribe_token(app: FastAPI) -> str:
     return link.rsplit("/", 1)[1]
 
 
+def manage_token(app: FastAPI, reminder_id: str) -> str:
+    """The token of the borrower link a message of this reminder would carry, stored as the
+    dispatcher stores it when the send starts."""
+    links = ManageLinks(app.state.settings)
+    token = links.token(uuid.UUID(reminder_id))
+    with Session(app.state.engine) as session, session.begin():
+        sent = session.get_one(Reminder, uuid.UUID(reminder_id))
+        now = app.state.clock.now()
+        issue = Issue(
+            digest(token),
+            sent.tenant_id,
+            sent.customer_id,
+            sent.id,
+            issued_at=now,
+            expires_at=now + links.lifetime,
+        )
+        store(session, [issue])
+    return token
+
+
 def read_every_get_route(
     app: FastAPI, ids: dict[str, str], reader: httpx.Client, browser: httpx.Client, key: str
 ) -> dict[str, list[str]]:
@@ -256,7 +304,10 @@ def read_every_get_route(
         "key": ["pre-due"],
         "name": names[:1],
         "token": [unsubscribe_token(app)],
+        "link": [manage_token(app, ids["sent"])],
         "loan_ref": [ENROLLED_LOAN],
+        "locale": ["zh-CN"],
+        "ref": [CUSTOMER_REF],
     }
     assert sign_in(browser, key).status_code == 303
     urls: list[str] = []

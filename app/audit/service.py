@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session
 from app.audit.chain import Break, Link, first_break
 from app.models.audit import AuditEntry
 from app.models.deliveries import DeliveryAttempt
+from app.models.preferences import CustomerEvent
 from app.models.reminders import ReminderEvent
 
-EVENT, ATTEMPT = "event", "attempt"
+EVENT, ATTEMPT, CUSTOMER_EVENT = "event", "attempt", "customer_event"
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -36,6 +37,17 @@ def event_payload(event: Mapping[str, Any]) -> dict[str, Any]:
         "reminder_id": str(event["reminder_id"]),
         "kind": str(event["kind"]),
         "reason": event["reason"],
+        "detail": event["detail"],
+        "at": _iso(event["at"]),
+    }
+
+
+def customer_event_payload(event: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": event["id"],
+        "customer_id": str(event["customer_id"]),
+        "kind": event["kind"],
+        "source": event["source"],
         "detail": event["detail"],
         "at": _iso(event["at"]),
     }
@@ -100,16 +112,22 @@ def append(
     events: Sequence[Mapping[str, Any]],
     attempts: Iterable[AttemptState],
     now: datetime,
+    customer_events: Sequence[Mapping[str, Any]] = (),
 ) -> None:
-    """Appends `events` (rows as inserted, with their ids) and `attempts` (as they stand now: a
-    new one, or a changed status) to their tenants' chains.
+    """Appends `events` (rows as inserted, with their ids), `attempts` (as they stand now: a
+    new one, or a changed status) and `customer_events` (a customer's own timeline) to their
+    tenants' chains.
 
     Only the lifecycle (app/lifecycle/) calls this, as part of every change it makes, so no
     change can reach the database without its entry."""
     _append(
         session,
         [(a.tenant_id, ATTEMPT, str(a.id), attempt_payload(a), now) for a in attempts]
-        + [(e["tenant_id"], EVENT, str(e["id"]), event_payload(e), e["at"]) for e in events],
+        + [(e["tenant_id"], EVENT, str(e["id"]), event_payload(e), e["at"]) for e in events]
+        + [
+            (e["tenant_id"], CUSTOMER_EVENT, str(e["id"]), customer_event_payload(e), e["at"])
+            for e in customer_events
+        ],
     )
 
 
@@ -248,6 +266,17 @@ def _rows_disagree(
         .execution_options(yield_per=1000)
     ):
         current[(ATTEMPT, str(attempt.id))] = attempt_payload(attempt)
+    for line in session.scalars(
+        sa.select(CustomerEvent)
+        .where(CustomerEvent.tenant_id == tenant_id)
+        .execution_options(yield_per=1000)
+    ):
+        current[(CUSTOMER_EVENT, str(line.id))] = customer_event_payload(
+            {
+                name: getattr(line, name)
+                for name in ("id", "customer_id", "kind", "source", "detail", "at")
+            }
+        )
     problems = [
         Break(
             entry.seq,

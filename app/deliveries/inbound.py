@@ -88,7 +88,7 @@ def _act(session: Session, *, inbound: InboundText, provider: str, clock: Clock)
         _opt_out(session, tenant_id=tenant.id, phone=inbound.from_phone, clock=clock)
     elif word is Keyword.START:
         optouts.lift_sms(session, tenant_id=tenant.id, phone=inbound.from_phone)
-    locale = customer.locale or tenant.default_locale
+    locale = customer.message_locale or tenant.default_locale
     return confirmation(
         word,
         chinese=locale.lower().startswith("zh"),

@@ -9,7 +9,8 @@ and opt-outs (the do-not-contact registry must keep working) are never touched.
 The same pass deletes, whatever `days` is, what is not history: status callbacks kept for a
 message that was never recorded (reports that found nothing to apply to), and Idempotency-Key
 records past their `expires_at` (a retry that late takes the key over anyway, so the stored
-response would never be replayed; left alone they grow with every keyed request).
+response would never be replayed; left alone they grow with every keyed request), and borrower
+links expired for 90 days.
 """
 
 import hashlib
@@ -21,6 +22,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.borrower import repository as borrower_links
 from app.deliveries import pending
 from app.models.customers import Customer
 from app.models.deliveries import DeliveryAttempt
@@ -46,6 +48,8 @@ class Erased:
     """Status callbacks kept for a message never recorded, deleted after their TTL."""
     idempotency_keys: int = 0
     """Idempotency-Key records deleted once expired."""
+    links: int = 0
+    """Borrower links expired for 90 days (app/borrower), deleted."""
 
 
 def erase_expired(session: Session, *, now: datetime, days: int) -> Erased:
@@ -145,14 +149,17 @@ def run(
             erased,
             callbacks=pending.expire(session, now=now, ttl=pending_ttl),
             idempotency_keys=delete_expired_idempotency_keys(session, now=now),
+            links=borrower_links.delete_stale(session, now=now),
         )
     logger.info(
         "retention erased %d attempt bodies, %d customers' contact details and %d replies, "
-        "and deleted %d expired status callbacks and %d expired idempotency keys",
+        "and deleted %d expired status callbacks, %d expired idempotency keys and %d stale "
+        "borrower links",
         erased.attempts,
         erased.customers,
         erased.replies,
         erased.callbacks,
         erased.idempotency_keys,
+        erased.links,
     )
     return erased

@@ -61,7 +61,7 @@ def claim_batch(
     recover_expired(session, now=now)
     claimed = claim_due(session, worker=worker, now=now, limit=limit, lease=lease)
     if not claimed:
-        return Batch([], Pinned({}, {}))
+        return Batch([], Pinned({}, {}, now=now))
     rows = session.execute(
         sa.select(Reminder, Customer, Tenant)
         .join(Customer, Customer.id == Reminder.customer_id)
@@ -83,5 +83,6 @@ def claim_batch(
         session,
         reminders=[item.reminder for item in items],
         tenants={item.tenant.id: item.tenant for item in items}.values(),
+        now=now,
     )
     return Batch(items, pinned, accounts.sealed_of(session, {item.tenant.id for item in items}))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from app.accounts import service as accounts
 from app.accounts.vault import Vault
+from app.borrower.links import ManageLinks
 from app.dispatch.batch import Batch
 from app.dispatch.compose import compose, text_of
 from app.dispatch.failures import describe, render_reason
@@ -32,6 +33,8 @@ class Draft:
     text: str
     locale: str
     """The variant's locale, as locale negotiation chose it."""
+    manage_token: str | None = None
+    """The token of the borrower link the text carries, stored when the send starts."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ def draft_batch(
     *,
     budget: RenderBudget,
     links: UnsubscribeLinks,
+    manage: ManageLinks,
     vault: Vault,
     registry: Registry,
 ) -> Drafts:
@@ -62,9 +66,10 @@ def draft_batch(
         item.reminder.id: {} for item in batch.items
     }
     tenants = {item.reminder.id: item.tenant for item in batch.items}
-    for (reminder, customer, channel), rendered in zip(
-        sends, render_for_reminders(batch.pinned, sends=sends, budget=budget), strict=True
-    ):
+    tokens = {item.reminder.id: manage.token(item.reminder.id) for item in batch.items}
+    urls = {reminder_id: manage.url(token) for reminder_id, token in tokens.items()}
+    renders = render_for_reminders(batch.pinned, sends=sends, budget=budget, manage_urls=urls)
+    for (reminder, customer, channel), rendered in zip(sends, renders, strict=True):
         if isinstance(rendered, Exception):
             failure = Failure(channel, render_reason(rendered), describe(rendered))
             drafts[reminder.id][channel] = failure
@@ -86,7 +91,9 @@ def draft_batch(
                 channel, DispatchReason.COMPOSE_ERROR, describe(error)
             )
             continue
+        text = text_of(rendered, message)
+        carried = tokens[reminder.id] if urls[reminder.id] in text else None
         drafts[reminder.id][channel] = Draft(
-            message, adapter.name, text_of(rendered, message), rendered.locale
+            message, adapter.name, text, rendered.locale, manage_token=carried
         )
     return drafts

@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app.borrower.links import Issue, digest
+from app.borrower.repository import store as store_links
 from app.customers.repository import CONTACT_FIELDS
 from app.db import among
 from app.dispatch.batch import Claimed
@@ -72,13 +74,16 @@ def start_sends(
     due_again_at: datetime,
     fallback: Fallback,
     rng: random.Random,
+    link_lifetime: timedelta,
 ) -> Prepared:
     """Gates the claimed reminders whose customers it can lock and starts the allowed sends,
-    each with the text rendered for its channel before this transaction began. A reminder it
-    cannot take now is due again at `due_again_at`."""
+    each with the text rendered for its channel before this transaction began, and stores the
+    borrower links those texts carry (valid for `link_lifetime`). A reminder it cannot take
+    now is due again at `due_again_at`."""
     taken = _take(session, items, worker=worker, now=now, lease=lease, due_again_at=due_again_at)
     claimed = {item.reminder.id: item for item in items}
     started: list[Started] = []
+    links: list[Issue] = []
     with starts(session, now=now) as round_:
         candidates = _candidates(round_, taken, claimed, drafts, fallback)
         for candidate, verdict in zip(
@@ -108,7 +113,19 @@ def start_sends(
                 locale=draft.locale,
             )
             started.append(Started(attempt_id, reminder.id, draft.message, provider))
+            if draft.manage_token is not None:
+                links.append(
+                    Issue(
+                        digest(draft.manage_token),
+                        reminder.tenant_id,
+                        reminder.customer_id,
+                        reminder.id,
+                        issued_at=now,
+                        expires_at=now + link_lifetime,
+                    )
+                )
         failures = [str(event.reason) for event in round_.events if _alone(event)]
+    store_links(session, links)
     session.flush()
     return Prepared(started, failures)
 

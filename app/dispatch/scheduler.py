@@ -14,6 +14,7 @@ from app.clock import Clock
 from app.config import Settings
 from app.deliveries import retention
 from app.dispatch.worker import Dispatcher
+from app.notices.delivery import Notices
 from channels.registry import Providers, Registry
 
 
@@ -31,6 +32,23 @@ async def dispatching(
         "interval",
         seconds=settings.dispatch_interval,
         id="dispatch",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+        next_run_time=clock.now(),
+    )
+    notices = Notices(
+        sessions=sessions,
+        registry=registry,
+        vault=dispatcher.vault,
+        clock=clock,
+        retry=dispatcher.retry,
+    )
+    scheduler.add_job(
+        notices.run_once,
+        "interval",
+        seconds=settings.dispatch_interval,
+        id="lender-notices",
         max_instances=1,
         coalesce=True,
         misfire_grace_time=None,

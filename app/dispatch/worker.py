@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.accounts.vault import Vault
+from app.borrower.links import ManageLinks
 from app.clock import Clock
 from app.config import Settings
 from app.dispatch import heartbeat
@@ -67,6 +68,7 @@ class Dispatcher:
         self.name = name or worker_name()
         self.budget = RenderBudget.from_settings(settings)
         self.links = UnsubscribeLinks(settings)
+        self.manage = ManageLinks(settings)
         self.vault = Vault(settings)
         self.retry = RetryStrategy(
             max_attempts=settings.dispatch_max_attempts,
@@ -152,6 +154,7 @@ class Dispatcher:
             batch,
             budget=self.budget,
             links=self.links,
+            manage=self.manage,
             vault=self.vault,
             registry=self.registry,
         )
@@ -201,6 +204,7 @@ class Dispatcher:
                     due_again_at=now + timedelta(seconds=self.settings.dispatch_interval),
                     fallback=self.fallback,
                     rng=self.rng,
+                    link_lifetime=self.manage.lifetime,
                 )
             for reason in prepared.failures:  # counted once committed
                 metrics.ITEM_FAILURES.labels(reason).inc()

@@ -42,6 +42,16 @@ def find(
     return None if row is None else (row[0], row[1])
 
 
+def of_customer(
+    session: Session, *, tenant_id: uuid.UUID, customer_id: uuid.UUID
+) -> Sequence[Enrollment]:
+    return session.scalars(
+        sa.select(Enrollment)
+        .where(Enrollment.tenant_id == tenant_id, Enrollment.customer_id == customer_id)
+        .order_by(Enrollment.loan_ref)
+    ).all()
+
+
 def insert(session: Session, *, rows: Sequence[dict[str, Any]]) -> None:
     session.execute(sa.insert(Enrollment), rows)
 

@@ -348,6 +348,13 @@ def find(
     return found
 
 
+def of_customer(
+    session: Session, *, tenant_id: uuid.UUID, customer_id: uuid.UUID
+) -> Sequence[Enrollment]:
+    """The customer's enrolled loans, by loan reference."""
+    return repository.of_customer(session, tenant_id=tenant_id, customer_id=customer_id)
+
+
 def _lapsed(enrollment: Enrollment, now: datetime) -> bool:
     """A promise to pay's pause that has run out is over: the loan is active again (its later
     steps were never held), though nothing has written so yet."""

@@ -7,6 +7,7 @@ drift test). Nothing here imports a service, an endpoint or a domain package.
 from app.db import Base
 from app.models.accounts import ProviderAccount
 from app.models.audit import AuditEntry
+from app.models.borrower_links import BorrowerLink
 from app.models.customers import Customer
 from app.models.deliveries import DeliveryAttempt
 from app.models.dispatch import DispatchHeartbeat
@@ -17,22 +18,28 @@ from app.models.optouts import OptOut
 from app.models.pending_callbacks import PendingCallback
 from app.models.plans import PlanVersion, SegmentRuleSet
 from app.models.policy import PolicyRecord
+from app.models.preferences import CustomerEvent, CustomerPreferences, LenderNotice
 from app.models.reminders import Reminder, ReminderEvent
 from app.models.templates import TemplateLintSettings, TemplateVersion
 from app.models.tenants import ApiKey, Tenant
+from app.models.tips import TipLibraryVersion
 from app.models.visits import VisitOutcome
 
 __all__ = [
     "ApiKey",
     "AuditEntry",
     "Base",
+    "BorrowerLink",
     "Customer",
+    "CustomerEvent",
+    "CustomerPreferences",
     "DeliveryAttempt",
     "DispatchHeartbeat",
     "Enrollment",
     "IdempotencyRecord",
     "InboundMessage",
     "InboundReceipt",
+    "LenderNotice",
     "LoanEvent",
     "OptOut",
     "PendingCallback",
@@ -45,5 +52,6 @@ __all__ = [
     "TemplateLintSettings",
     "TemplateVersion",
     "Tenant",
+    "TipLibraryVersion",
     "VisitOutcome",
 ]

@@ -32,7 +32,8 @@ class AuditEntry(Base):
     seq: Mapped[int | None]
     """1, 2, 3... per tenant once linked (a gap is a deleted entry); null until then."""
     kind: Mapped[str] = mapped_column(sa.String(16))
-    """`event` (a reminder timeline line) or `attempt` (a delivery attempt's state)."""
+    """`event` (a reminder timeline line), `attempt` (a delivery attempt's state) or
+    `customer_event` (a line of a customer's own timeline)."""
     ref: Mapped[str] = mapped_column(sa.String(40))
     """The id of the event or attempt row this entry vouches for."""
     payload: Mapped[dict[str, Any]]

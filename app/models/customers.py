@@ -24,5 +24,13 @@ class Customer(Base):
     locale: Mapped[str | None] = mapped_column(sa.String(35))
     timezone: Mapped[str | None] = mapped_column(sa.String(64))
     jurisdiction: Mapped[str | None] = mapped_column(sa.String(8))
+    chosen_locale: Mapped[str | None] = mapped_column(sa.String(35))
+    """The language the borrower (or the lender for them) chose for future messages
+    (app/preferences/); it outranks `locale`, which each submission may overwrite."""
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+    @property
+    def message_locale(self) -> str | None:
+        """The language messages to this customer are written in, as far as they know it."""
+        return self.chosen_locale or self.locale

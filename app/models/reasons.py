@@ -54,6 +54,9 @@ class PolicyReason(StrEnum):
 
     EXPIRED = "EXPIRED"
     OPTED_OUT = "OPTED_OUT"
+    BORROWER_RESTRICTED = "BORROWER_RESTRICTED"
+    """The borrower turned the channel off, or named this time inconvenient (their page, or the
+    lender for them: app/preferences/)."""
     NO_CONTACT_WINDOW = "NO_CONTACT_WINDOW"
     """No moment ahead is allowed on any of its channels."""
     QUIET_HOURS = "QUIET_HOURS"

@@ -46,6 +46,7 @@ from app.ops.session import (
 from app.ops.times import local_input, moment
 from app.outcomes import service as outcomes
 from app.outcomes.schemas import Dimension
+from app.preferences.profile import borrower_says
 from app.ratelimit import FailureThrottle
 from app.reminders import service as reminders
 from app.signing import same_token
@@ -323,6 +324,9 @@ def timeline(
     contacts = customers.contacts(
         session, tenant_id=viewer.principal.tenant_id, ref=reminder.customer_ref, reveal=pii
     )
+    stated, said = borrower_says(
+        session, tenant_id=viewer.principal.tenant_id, ref=reminder.customer_ref, reveal=pii
+    ) or (None, [])
     return _page(
         request,
         "timeline.html",
@@ -330,6 +334,8 @@ def timeline(
             "viewer": viewer,
             "reminder": reminder if pii else reminder.masked(),
             "contacts": contacts,
+            "stated": stated,
+            "said": said,
         },
     )
 

@@ -64,6 +64,24 @@ def _applies(row: OptOut, channel: str) -> bool:
     return channel in ("sms", "voice") if row.phone else channel == "email"
 
 
+def concerning(session: Session, *, customer: Customer) -> Sequence[OptOut]:
+    """Every opt-out that covers the customer: by their reference, phone or email; oldest
+    first."""
+    rows = session.scalars(
+        sa.select(OptOut)
+        .where(
+            OptOut.tenant_id == customer.tenant_id,
+            sa.or_(
+                OptOut.customer_ref == customer.ref,
+                *([OptOut.phone == customer.phone] if customer.phone else []),
+                *([OptOut.email == customer.email] if customer.email else []),
+            ),
+        )
+        .order_by(OptOut.created_at, OptOut.id)
+    ).all()
+    return [row for row in rows if _concerns(row, customer)]
+
+
 def customer_and_tenant(
     session: Session, *, tenant_id: uuid.UUID, customer_id: uuid.UUID
 ) -> tuple[Customer, Tenant] | None:

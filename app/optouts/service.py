@@ -50,6 +50,11 @@ def register(
     return _out(record)
 
 
+def of_customer(session: Session, *, customer: Customer) -> list[OptOutOut]:
+    """The opt-outs that keep the customer from being contacted, oldest first."""
+    return [_out(row) for row in repository.concerning(session, customer=customer)]
+
+
 def _out(record: OptOut) -> OptOutOut:
     return OptOutOut(
         id=record.id,
@@ -118,7 +123,9 @@ class Addressee:
 
     @classmethod
     def of(cls, customer: Customer, tenant: Tenant) -> "Addressee":
-        return cls(sender=tenant.display_name, locale=customer.locale or tenant.default_locale)
+        return cls(
+            sender=tenant.display_name, locale=customer.message_locale or tenant.default_locale
+        )
 
 
 def _named_by(session: Session, link: Unsubscribe) -> tuple[Customer, Tenant]:

@@ -10,6 +10,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from app.models.reasons import PolicyReason
+from app.policy.restrictions import Inconvenient, inconvenient_until
 from app.policy.spec import Cap, Policy
 from app.policy.windows import is_holiday, next_open
 from channels.base import Channel
@@ -48,13 +49,15 @@ def evaluate(
     now: datetime,
     history: Sequence[Contact],
     loan_ref: str | None,
+    inconvenient: Sequence[Inconvenient] = (),
 ) -> Decision:
     """Walks forward from `now` past every rule until one moment satisfies them all.
 
-    `loan_ref` None: the loan is not known, so per-loan caps count every loan's contacts."""
+    `loan_ref` None: the loan is not known, so per-loan caps count every loan's contacts.
+    `inconvenient`: the times the customer named, blocked like quiet hours in their zones."""
     moment, first_reason = now, None
     for _ in range(MAX_STEPS):
-        blocked = _first_block(policy, channel, zones, moment, history, loan_ref)
+        blocked = _first_block(policy, channel, zones, moment, history, loan_ref, inconvenient)
         if blocked is None:
             if moment == now:
                 return Decision(allowed=True, reason=None, next_allowed_at=None)
@@ -74,6 +77,7 @@ def _first_block(
     moment: datetime,
     history: Sequence[Contact],
     loan_ref: str | None,
+    inconvenient: Sequence[Inconvenient],
 ) -> tuple[str, datetime | None] | None:
     """The first rule `moment` breaks, and the earliest moment that rule alone would allow."""
     for zone in zones:
@@ -83,6 +87,9 @@ def _first_block(
             return (
                 PolicyReason.HOLIDAY if is_holiday(policy, local_day) else PolicyReason.QUIET_HOURS
             ), opens
+        until = inconvenient_until(inconvenient, zone, moment)
+        if until is not None:
+            return PolicyReason.BORROWER_RESTRICTED, until
     if channel is Channel.VOICE and policy.after_conversation is not None:
         talks = [c.at for c in history if c.channel == Channel.VOICE and c.connected]
         if talks and moment < max(talks) + policy.after_conversation:

@@ -13,8 +13,10 @@ from app.db import among
 from app.models.customers import Customer
 from app.models.deliveries import DeliveryAttempt
 from app.models.policy import PolicyRecord
+from app.models.preferences import CustomerPreferences
 from app.models.reminders import Reminder
 from app.policy.evaluate import Contact
+from app.policy.restrictions import Restrictions
 from app.templates.webhook import VISIT
 from channels.base import Channel
 
@@ -41,6 +43,26 @@ def names(session: Session, *, tenant_id: uuid.UUID) -> Sequence[str]:
         .where(PolicyRecord.tenant_id == tenant_id)
         .order_by(PolicyRecord.name)
     ).all()
+
+
+def restrictions(
+    session: Session, *, customers: Collection[Customer]
+) -> dict[uuid.UUID, Restrictions]:
+    """The restrictions of those customers who stated any, in one query for all of them."""
+    if not customers:
+        return {}
+    stated = CustomerPreferences
+    rows = session.execute(
+        sa.select(stated.customer_id, stated.channels_off, stated.preferred, stated.inconvenient)
+        .where(among(session, stated.customer_id, [c.id for c in customers]))
+        .where(stated.tenant_id.in_({c.tenant_id for c in customers}))
+    )
+    return {
+        row.customer_id: Restrictions.of(
+            channels_off=row.channels_off, preferred=row.preferred, inconvenient=row.inconvenient
+        )
+        for row in rows
+    }
 
 
 def lock_customers(session: Session, customer_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:

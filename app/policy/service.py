@@ -28,6 +28,7 @@ from app.optouts import repository as optouts
 from app.policy import repository
 from app.policy.evaluate import Contact, evaluate
 from app.policy.presets import PRESETS
+from app.policy.restrictions import NONE, Restrictions
 from app.policy.schemas import EvaluateIn, EvaluateOut, PolicyList, PolicySummary
 from app.policy.spec import Cap, Policy
 from app.templates.webhook import VISIT
@@ -128,6 +129,7 @@ def gate(
     """
     customers = list({c.customer.id: c.customer for c in candidates}.values())
     blocked = optouts.blocked_channels(session, customers=customers)
+    restricted = repository.restrictions(session, customers=customers)
     policies: dict[tuple[uuid.UUID, str | None, str | None], tuple[str, Policy]] = {}
     chosen = {}
     for candidate in candidates:  # a batch names few policies: resolve each once
@@ -145,9 +147,17 @@ def gate(
     verdicts = []
     for candidate in candidates:
         name, policy = chosen[id(candidate)]
-        history = histories[candidate.customer.id]
+        customer_id = candidate.customer.id
+        history = histories[customer_id]
         verdict = _decide(
-            candidate, name, policy, blocked[candidate.customer.id], history, now, rng
+            candidate,
+            name,
+            policy,
+            blocked[customer_id],
+            restricted.get(customer_id, NONE),
+            history,
+            now,
+            rng,
         )
         if verdict.action == "send":
             assert verdict.channel is not None
@@ -231,13 +241,15 @@ def _decide(
     name: str,
     policy: Policy,
     blocked: set[str],
+    restricted: Restrictions,
     history: list[Contact],
     now: datetime,
     rng: random.Random,
 ) -> Verdict:
     customer, reminder = candidate.customer, candidate.reminder
-    if reminder.task == VISIT:  # visits have their own hours and caps
-        policy, history = visit_policy(policy), visits_only(history)
+    inconvenient = restricted.inconvenient
+    if reminder.task == VISIT:  # visits have their own hours and caps, on the lender's side
+        policy, history, inconvenient = visit_policy(policy), visits_only(history), ()
     zones = tuple(
         zones_for(
             timezone=customer.timezone,
@@ -246,8 +258,11 @@ def _decide(
         )
     )
 
+    channels = restricted.ordered(candidate.channels)
     refusals: dict[Channel, str] = {
-        channel: PolicyReason.OPTED_OUT for channel in candidate.channels if channel in blocked
+        channel: PolicyReason.OPTED_OUT if channel in blocked else PolicyReason.BORROWER_RESTRICTED
+        for channel in channels
+        if channel in blocked or channel in restricted.channels_off
     }
 
     def verdict(
@@ -261,9 +276,9 @@ def _decide(
 
     if reminder.expires_at is not None and now >= reminder.expires_at:
         return verdict("expire", PolicyReason.EXPIRED)
-    reachable = [channel for channel in candidate.channels if channel not in blocked]
+    reachable = [channel for channel in channels if channel not in refusals]
     if not reachable:
-        return verdict("suppress", PolicyReason.OPTED_OUT)
+        return verdict("suppress", next(iter(refusals.values()), PolicyReason.OPTED_OUT))
     decisions = {
         channel: evaluate(
             policy,
@@ -272,6 +287,7 @@ def _decide(
             now=now,
             history=history,
             loan_ref=reminder.loan_ref,
+            inconvenient=inconvenient,
         )
         for channel in reachable
     }
@@ -370,6 +386,7 @@ def dry_run_series(
     if not sends:
         return []
     blocked = optouts.blocked_channels(session, customers=[customer])[customer.id]
+    restricted = repository.restrictions(session, customers=[customer]).get(customer.id, NONE)
     jurisdiction = jurisdiction_of(stated=customer.jurisdiction, phone=customer.phone)
     name, policy = choose(session, tenant=tenant, requested=None, jurisdiction=jurisdiction)
     since = min(at for at, _ in sends) - lookback(policy)
@@ -382,7 +399,7 @@ def dry_run_series(
         unsent = Reminder(policy=None, loan_ref=loan_ref, expires_at=None)
         candidate = Candidate(reminder=unsent, customer=customer, tenant=tenant, channels=channels)
         history = [contact for contact in contacts if contact.at <= at]
-        return _decide(candidate, name, policy, blocked, history, at, spread)
+        return _decide(candidate, name, policy, blocked, restricted, history, at, spread)
 
     series = []
     for at, channels in sends:

@@ -45,6 +45,9 @@ class RenderBudget:
     max_bytes_voice: int = 2048
     max_bytes_email: int = 262_144
     max_bytes_webhook: int = 16_384
+    public_url: str = "http://127.0.0.1:8000"
+    """Where links in messages start (`{{ manage_url }}`): their length counts in a text's size,
+    so dry runs and previews print a sample link as long as a real one."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "RenderBudget":
@@ -55,6 +58,7 @@ class RenderBudget:
             max_bytes_voice=settings.render_max_bytes_voice,
             max_bytes_email=settings.render_max_bytes_email,
             max_bytes_webhook=settings.render_max_bytes_webhook,
+            public_url=settings.public_url,
         )
 
     def max_bytes(self, channel: Channel) -> int:

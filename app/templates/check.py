@@ -13,6 +13,7 @@ from typing import Any
 
 from jinja2 import TemplateSyntaxError, meta
 
+from app.borrower.links import sample_url
 from app.errors import FieldError
 from app.templates.budget import RenderBudget, RenderBudgetExceeded
 from app.templates.helpline import template_values
@@ -20,6 +21,7 @@ from app.templates.lint import Finding, Phrases, Rule, Severity, lint_wording, v
 from app.templates.locales import maximized
 from app.templates.render import Audience, environment, render, render_text, unsafe_constructs
 from app.templates.schemas import (
+    PROVIDED_NAMES,
     RESERVED_NAMES,
     TEXT_FIELDS,
     Rendered,
@@ -40,6 +42,7 @@ from app.templates.variables import (
     smallest,
 )
 from app.templates.webhook import payload_object, sources, visit_template_problems
+from app.tips import budget as tips
 from channels.base import Channel
 
 SAMPLE_HELP_PHONE = "+864001234567"
@@ -55,14 +58,30 @@ class DryRun:
     """Whether optional variables get a value too (else they are absent: None)."""
     help_phone: bool | None = True
     """The tenant's help line (a sample when it has none), None, or empty."""
+    tip: Callable[[Channel, str], str] = tips.longest
+    """What `{{ tip }}` prints in a variant of that channel and locale (`app/tips/budget.py`)."""
 
 
 DRY_RUNS = (
     DryRun("sample values", sample),
-    DryRun("only the required values and no help line", sample, optional=False, help_phone=None),
-    DryRun("empty values", empty, help_phone=False),
-    DryRun("the longest values (4-byte characters), largest numbers and last dates", largest),
-    DryRun("the longest values HTML escaping widens, smallest numbers and first dates", smallest),
+    DryRun(
+        "only the required values, no help line and no tip",
+        sample,
+        optional=False,
+        help_phone=None,
+        tip=tips.no_tip,
+    ),
+    DryRun("empty values", empty, help_phone=False, tip=tips.no_tip),
+    DryRun(
+        "the longest values (4-byte characters), largest numbers and last dates",
+        largest,
+        tip=tips.widest,
+    ),
+    DryRun(
+        "the longest values HTML escaping widens, smallest numbers and first dates",
+        smallest,
+        tip=tips.most_escaped,
+    ),
 )
 """Long values find the loops and sizes that only hurt at length; empty and extreme ones find
 the errors that depend on a value (`{% if n > 5 %}{{ 1 // 0 }}{% endif %}`)."""
@@ -190,8 +209,11 @@ def _static_errors(source: str, allowed: set[str], path: str) -> list[FieldError
     return [FieldError(field=path, detail=problem) for problem in problems]
 
 
-def dry_run_values(body: TemplateIn, tenant: Mapping[str, Any], run: DryRun) -> dict[str, Any]:
-    """What templates see in one dry run: typed values of the run's kind, and the tenant."""
+def dry_run_values(
+    body: TemplateIn, tenant: Mapping[str, Any], run: DryRun, *, manage_url: str
+) -> dict[str, Any]:
+    """What templates see in one dry run: typed values of the run's kind, the tenant, and a
+    borrower link as long as a real one."""
     raw = {
         name: run.value(spec.type, spec.limit)
         for name, spec in body.variables.items()
@@ -206,7 +228,10 @@ def dry_run_values(body: TemplateIn, tenant: Mapping[str, Any], run: DryRun) -> 
     help_phone = {True: tenant.get("help_phone") or SAMPLE_HELP_PHONE, None: None, False: ""}
     # Customers abroad see the international form, the longest: the segment count is the most.
     return template_values(
-        values, {**tenant, "help_phone": help_phone[run.help_phone]}, customer_region=None
+        values,
+        {**tenant, "help_phone": help_phone[run.help_phone]},
+        customer_region=None,
+        manage_url=manage_url,
     )
 
 
@@ -219,8 +244,9 @@ def check_template(
     budget: RenderBudget,
 ) -> tuple[list[FieldError], list[Finding]]:
     """Errors that refuse the save (field paths like `variants.2.body`), and lint warnings."""
-    allowed = set(body.variables) | RESERVED_NAMES
-    runs = [(run.label, dry_run_values(body, tenant, run)) for run in DRY_RUNS]
+    allowed = set(body.variables) | RESERVED_NAMES | PROVIDED_NAMES
+    link = sample_url(budget.public_url)
+    runs = [(run, dry_run_values(body, tenant, run, manage_url=link)) for run in DRY_RUNS]
     errors = [
         FieldError(field=field, detail=detail)
         for field, detail in visit_template_problems(body.variables, body.variants)
@@ -247,7 +273,11 @@ def check_template(
             tenant["default_currency"],
             jurisdiction_of(variant.locale),
         )
-        outcome = _dry_run(variant, runs, audience, budget=budget, prefix=prefix)
+        channel = Channel(variant.channel)
+        with_tips = [
+            (run.label, {"tip": run.tip(channel, variant.locale), **values}) for run, values in runs
+        ]
+        outcome = _dry_run(variant, with_tips, audience, budget=budget, prefix=prefix)
         if isinstance(outcome, Rendered):
             findings += lint_rendered(
                 outcome, phrases=phrases, segment_limit=segment_limit, prefix=prefix

@@ -166,6 +166,7 @@ def preview(
     principal: ReminderReader,
     session: SessionDep,
     settings: SettingsDep,
+    clock: ClockDep,
 ) -> PreviewOut:
     return service.preview(
         session,
@@ -174,6 +175,7 @@ def preview(
         request=body,
         budget=RenderBudget.from_settings(settings),
         sign_name=_aliyun_sign_name(session, principal.tenant_id),
+        clock=clock,
     )
 
 

@@ -32,9 +32,13 @@ def home_region(phone: str | None, jurisdiction: str | None) -> str | None:
 
 
 def template_values(
-    values: Mapping[str, Any], tenant: Mapping[str, Any], *, customer_region: str | None
+    values: Mapping[str, Any],
+    tenant: Mapping[str, Any],
+    *,
+    customer_region: str | None,
+    manage_url: str,
 ) -> dict[str, Any]:
-    """What a template sees: the variables, and the tenant's settings as `tenant`, its help
-    line written for this customer."""
+    """What a template sees: the variables, the tenant's settings as `tenant`, its help
+    line written for this customer, and the link to the customer's own page."""
     help_phone = as_dialled(tenant.get("help_phone"), customer_region=customer_region)
-    return {**values, "tenant": {**tenant, "help_phone": help_phone}}
+    return {"manage_url": manage_url, **values, "tenant": {**tenant, "help_phone": help_phone}}

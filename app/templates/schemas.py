@@ -39,6 +39,11 @@ Version = Annotated[int, Field(ge=1, le=INT4_MAX)]
 """A template version number asked for; versions are stored as `INTEGER`."""
 RESERVED_NAMES = frozenset({"tenant"})
 """Names templates already see: the tenant's settings as `tenant.display_name` etc."""
+PROVIDED_NAMES = frozenset({"tip", "manage_url"})
+"""Values Nudge fills in for each send without a declaration: `tip`, a financial-literacy tip
+for the customer's situation (app/tips), and `manage_url`, the short link to the borrower's own
+page (app/borrower). A template that declares a variable of the same name (saved before Nudge
+provided it) keeps its own value."""
 
 
 SIZED_TYPES = frozenset({VariableType.TEXT, VariableType.URL})
@@ -206,8 +211,8 @@ STARTER_EXAMPLE: dict[str, Any] = {
             "channel": "email",
             "locale": "en-US",
             "subject": "Your payment of {{ amount | money }} is due {{ due_date | date }}",
-            "text": "Hello, this is {{ tenant.display_name }}.",
-            "html": "<p>Hello, this is {{ tenant.display_name }}.</p>",
+            "text": "Hello, this is {{ tenant.display_name }}.\n\nTip: {{ tip }}",
+            "html": "<p>Hello, this is {{ tenant.display_name }}.</p><p>Tip: {{ tip }}</p>",
         },
         {
             "channel": "voice",
@@ -230,7 +235,7 @@ class TemplateIn(BaseModel):
     @classmethod
     def _not_reserved(cls, variables: dict[str, VariableSpec]) -> dict[str, VariableSpec]:
         if taken := RESERVED_NAMES & set(variables):
-            raise ValueError(f"'{sorted(taken)[0]}' is reserved for the tenant's settings")
+            raise ValueError(f"'{sorted(taken)[0]}' is reserved: templates see it already")
         if "currency" in variables and variables["currency"].type != VariableType.TEXT:
             raise ValueError("'currency' holds an ISO 4217 code: declare it as text")
         return variables

@@ -5,10 +5,12 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.borrower.links import sample_url
 from app.clock import Clock
 from app.customers.jurisdiction import jurisdiction_of
 from app.db import release_connection
@@ -38,6 +40,8 @@ from app.templates.schemas import (
 from app.templates.starters import STARTERS
 from app.templates.value_lint import refuse_values
 from app.tenants.schemas import TenantSettings
+from app.tips import service as tips
+from app.tips.pick import Libraries, tip_text
 from channels.base import Channel
 
 
@@ -243,7 +247,14 @@ def _render(
     raw: Mapping[str, Any],
     budget: RenderBudget,
     phrases: Phrases,
+    libraries: Libraries,
+    now: datetime,
+    seed: bytes,
+    manage_url: str | None = None,
 ) -> Rendered:
+    """One send's text; `{{ tip }}` is a tip from `libraries` for the reminder's situation on
+    the customer's own date, rotated by `seed` (the reminder's id); `{{ manage_url }}` the
+    customer's link, or in a preview a sample one as long."""
     body = body or _body(row)
     variant = pick_variant(body.variants, channel, locale, tenant["default_locale"])
     if variant is None:
@@ -262,7 +273,16 @@ def _render(
         timezone=timezone,
         jurisdiction=jurisdiction,
     )
-    seen = template_values(values, tenant, customer_region=region)
+    tip = tip_text(
+        libraries,
+        locale=variant.locale,
+        channel=channel,
+        values=values,
+        today=now.astimezone(ZoneInfo(audience.timezone)).date(),
+        seed=seed,
+    )
+    link = manage_url or sample_url(budget.public_url)
+    seen = {"tip": tip, **template_values(values, tenant, customer_region=region, manage_url=link)}
     return render(variant, seen, audience, version=row.version, budget=budget)
 
 
@@ -274,12 +294,15 @@ def preview(
     request: PreviewIn,
     budget: RenderBudget,
     sign_name: str | None,
+    clock: Clock,
 ) -> PreviewOut:
     """One channel rendered with the given values; a render that fails or goes over the budget
     with them is a 422 on `variables`, as it would be at submission. It changes nothing, and
-    renders and lints with no connection held."""
+    renders and lints with no connection held. `{{ tip }}` shows one of the tips for the
+    situation the values' due date gives today."""
     row = _find(session, tenant_id=tenant_id, key=key, version=request.version)
     tenant = _tenant(session, tenant_id)
+    libraries = tips.libraries_of(session, tenant_ids=[tenant_id])[tenant_id]
     lint = read_lint_settings(session, tenant_id=tenant_id)
     phrases = phrase_lists(lint.extra_phrases)
     release_connection(session)
@@ -295,6 +318,9 @@ def preview(
             raw=request.variables,
             budget=budget,
             phrases=phrases,
+            libraries=libraries,
+            now=clock.now(),
+            seed=b"",
         )
     except ValidationFailed:
         raise
@@ -325,12 +351,21 @@ class Pinned:
     tenants: Mapping[uuid.UUID, Mapping[str, Any]]
     phrases: Mapping[uuid.UUID, Phrases] = field(default_factory=dict)
     """Each tenant's additions to the wording lint, which values are linted with at render."""
+    tips: Mapping[uuid.UUID, Libraries] = field(default_factory=dict)
+    """Each tenant's tip libraries, read once for the round (`{{ tip }}`)."""
+    now: datetime = field(kw_only=True)
+    """When the round claimed its reminders: a tip suits the situation on that day."""
 
 
 def pin(
-    session: Session, *, reminders: Collection[Reminder], tenants: Collection[Tenant]
+    session: Session,
+    *,
+    reminders: Collection[Reminder],
+    tenants: Collection[Tenant],
+    now: datetime,
 ) -> Pinned:
-    """Every template version `reminders` are pinned to, in one query."""
+    """Every template version `reminders` are pinned to, in one query, and every tip library
+    of their tenants, in one more."""
     versions = repository.pinned(
         session, wanted={(r.tenant_id, r.template, r.template_version) for r in reminders}
     )
@@ -338,6 +373,8 @@ def pin(
         versions,
         {tenant.id: settings_of(tenant) for tenant in tenants},
         {tenant.id: _phrases(session, tenant.id) for tenant in tenants},
+        tips.libraries_of(session, tenant_ids=[tenant.id for tenant in tenants]),
+        now=now,
     )
 
 
@@ -346,6 +383,7 @@ def render_for_reminders(
     *,
     sends: Sequence[tuple[Reminder, Customer, Channel]],
     budget: RenderBudget,
+    manage_urls: Mapping[uuid.UUID, str],
 ) -> list[Rendered | Exception]:
     """What the dispatcher sends and records: each reminder's pinned version, never newer.
 
@@ -369,7 +407,7 @@ def render_for_reminders(
                     row,
                     body=body,
                     channel=channel,
-                    locale=customer.locale,
+                    locale=customer.message_locale,
                     timezone=customer.timezone,
                     jurisdiction=jurisdiction_of(
                         stated=customer.jurisdiction, phone=customer.phone
@@ -378,6 +416,10 @@ def render_for_reminders(
                     raw=reminder.variables,
                     budget=budget,
                     phrases=pinned.phrases[reminder.tenant_id],
+                    libraries=pinned.tips.get(reminder.tenant_id, {}),
+                    now=pinned.now,
+                    seed=reminder.id.bytes,
+                    manage_url=manage_urls[reminder.id],
                 )
             )
         except Exception as error:

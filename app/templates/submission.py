@@ -21,6 +21,7 @@ the errors their own render would have given.
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
+from app.borrower.links import sample_url
 from app.customers.jurisdiction import jurisdiction_of
 from app.errors import FieldError
 from app.reminders.schemas import ReminderIn
@@ -32,6 +33,7 @@ from app.templates.locales import pick_variant
 from app.templates.render import Audience, audience_for, render
 from app.templates.schemas import TemplateIn, Variant
 from app.templates.value_lint import refused_values
+from app.tips import budget as tips
 from channels.base import Channel
 
 
@@ -191,7 +193,9 @@ def _render_outcome(
     region: str | None,
     budget: RenderBudget,
 ) -> list[tuple[str, str]]:
-    seen = template_values(values, tenant, customer_region=region)
+    tip = tips.widest(Channel(variant.channel), variant.locale)  # whichever tip it gets
+    link = sample_url(budget.public_url)
+    seen = {"tip": tip, **template_values(values, tenant, customer_region=region, manage_url=link)}
     try:
         render(variant, seen, audience, version=0, budget=budget)
     except Exception as error:  # whatever it is, it would fail the send

@@ -205,7 +205,12 @@ async def test_a_claim_that_expired_while_rendering_is_never_sent_by_its_first_w
             fallback=slow.fallback,
         )
     drafts = draft_batch(
-        batch, budget=slow.budget, links=slow.links, vault=slow.vault, registry=slow.registry
+        batch,
+        budget=slow.budget,
+        links=slow.links,
+        manage=slow.manage,
+        vault=slow.vault,
+        registry=slow.registry,
     )
     clock.advance(slow.lease + timedelta(seconds=1))  # a render slower than the lease
     assert await other.run_once() == 1  # recovers the claim, takes it and sends it
@@ -221,6 +226,7 @@ async def test_a_claim_that_expired_while_rendering_is_never_sent_by_its_first_w
             due_again_at=clock.now(),
             fallback=slow.fallback,
             rng=slow.rng,
+            link_lifetime=slow.manage.lifetime,
         )
     assert prepared.started == []
     assert sent_to_twilio(twilio, str(reminder_id)) == ["Messages"]
@@ -249,6 +255,7 @@ async def test_a_customer_changed_between_render_and_prepare_is_rendered_again_n
         batch,
         budget=dispatcher.budget,
         links=dispatcher.links,
+        manage=dispatcher.manage,
         vault=dispatcher.vault,
         registry=dispatcher.registry,
     )  # in Chinese, as the customer's locale says
@@ -266,6 +273,7 @@ async def test_a_customer_changed_between_render_and_prepare_is_rendered_again_n
             due_again_at=clock.now() + timedelta(seconds=2),
             fallback=dispatcher.fallback,
             rng=dispatcher.rng,
+            link_lifetime=dispatcher.manage.lifetime,
         )
     assert prepared.started == []
     body = read(tenant, str(reminder_id))

@@ -53,7 +53,8 @@ def rendered(
     values: dict[str, Any] = VALUES,
 ) -> Rendered:
     audience = Audience(variant.locale, "Asia/Shanghai", "CNY", "CN")
-    seen = template_values(values, tenant, customer_region=region)
+    link = "https://nudge.example.com/m/AAAAAAAAAAAAAAAAAAAA"
+    seen = template_values(values, tenant, customer_region=region, manage_url=link)
     return render(variant, seen, audience, version=1, budget=RenderBudget())
 
 

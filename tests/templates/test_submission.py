@@ -15,7 +15,7 @@ from app.templates import service as templates
 from app.templates.budget import RenderBudget
 from app.templates.schemas import Rendered
 from channels.base import Channel
-from tests.conftest import Server, Tenant
+from tests.conftest import START, Server, Tenant
 from tests.factories import customer, reminder
 from tests.helpers.api import template
 
@@ -111,10 +111,13 @@ def test_a_batch_reads_all_its_templates_in_one_query(
 def render(db: Session, stored: Reminder, person: Customer, channel: Channel) -> Rendered:
     """What the dispatcher renders for this send, from the template version it is pinned to."""
     pinned = templates.pin(
-        db, reminders=[stored], tenants=[db.get_one(TenantRow, stored.tenant_id)]
+        db, reminders=[stored], tenants=[db.get_one(TenantRow, stored.tenant_id)], now=START
     )
     [rendered] = templates.render_for_reminders(
-        pinned, sends=[(stored, person, channel)], budget=RenderBudget()
+        pinned,
+        sends=[(stored, person, channel)],
+        budget=RenderBudget(),
+        manage_urls={stored.id: "https://nudge.example.com/m/AAAAAAAAAAAAAAAAAAAA"},
     )
     assert isinstance(rendered, Rendered), rendered
     return rendered

@@ -15,7 +15,7 @@ from app.templates import service as templates
 from app.templates.budget import RenderBudget
 from app.templates.schemas import Rendered
 from channels.base import Channel
-from tests.conftest import Tenant, count
+from tests.conftest import START, Tenant, count
 from tests.factories import customer, reminder
 from tests.helpers.api import template
 
@@ -38,8 +38,11 @@ def rendered(db: Session, reminder_ids: list[str]) -> list[Rendered]:
     stored = [db.get_one(Reminder, uuid.UUID(reminder_id)) for reminder_id in reminder_ids]
     sends = [(r, db.get_one(Customer, r.customer_id), Channel.SMS) for r in stored]
     tenants = {r.tenant_id: db.get_one(TenantRow, r.tenant_id) for r in stored}
-    pinned = templates.pin(db, reminders=stored, tenants=list(tenants.values()))
-    out = templates.render_for_reminders(pinned, sends=sends, budget=RenderBudget())
+    pinned = templates.pin(db, reminders=stored, tenants=list(tenants.values()), now=START)
+    links = {r.id: "https://nudge.example.com/m/AAAAAAAAAAAAAAAAAAAA" for r in stored}
+    out = templates.render_for_reminders(
+        pinned, sends=sends, budget=RenderBudget(), manage_urls=links
+    )
     assert all(isinstance(one, Rendered) for one in out), out
     return [one for one in out if isinstance(one, Rendered)]
 
