@@ -157,7 +157,7 @@ def test_plan_made_reminders_from_before_step_variants_record_their_template(
         engine = create_db_engine(url)
         try:
             tenant_as_of_0001(engine, name="old")
-            migrate.upgrade(engine, "0022")
+            migrate.upgrade(engine, "0025")
             with Session(engine) as session:
                 tenant_id = session.scalar(sa.text("SELECT id FROM tenants"))
                 ledger = Ledger(db=session, tenant_id=uuid.UUID(str(tenant_id)), now=SENT_AT)
@@ -168,7 +168,7 @@ def test_plan_made_reminders_from_before_step_variants_record_their_template(
                 )
                 ledger.rows[Reminder][-1].update(enrollment_id=None, plan_step=None)  # submitted
                 for row in ledger.rows[Reminder]:
-                    del row["step_variant"]  # the column 0023 adds
+                    del row["step_variant"]  # the column 0026 adds
                 ledger.commit()
             migrate.upgrade(engine)
             with engine.connect() as connection:
