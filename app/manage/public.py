@@ -74,7 +74,7 @@ class Refused(Exception):
     """A request the page answers with the polite error page, which shows no data."""
 
     def __init__(self, status: int, reason: str, *, retry_after: int | None = None) -> None:
-        self.status, self.reason, self.retry_after = status, reason, retry_after
+        self.status_code, self.reason, self.retry_after = status, reason, retry_after
 
 
 def refused_page(request: Request, error: Exception) -> HTMLResponse:
@@ -84,7 +84,7 @@ def refused_page(request: Request, error: Exception) -> HTMLResponse:
         request,
         "error.html",
         {"texts": TEXTS, "reason": error.reason, "style": STYLE},
-        status_code=error.status,
+        status_code=error.status_code,
         headers=HEADERS,
     )
     if error.retry_after is not None:
