@@ -354,8 +354,9 @@ def run_retention() -> None:
         )
     click.echo(
         f"erased {erased.attempts} attempt bodies, {erased.customers} customers' contact "
-        f"details and {erased.replies} replies; deleted {erased.callbacks} expired status "
-        f"callbacks and {erased.idempotency_keys} expired idempotency keys"
+        f"details, {erased.replies} replies and {erased.notes} hardship notes; deleted "
+        f"{erased.callbacks} expired status callbacks and {erased.idempotency_keys} expired "
+        "idempotency keys"
     )
 
 
