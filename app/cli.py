@@ -338,7 +338,8 @@ def rotate_credentials() -> None:
 
 @main.group()
 def retention() -> None:
-    """Erase old message bodies and stale contact details (NUDGE_RETENTION_DAYS)."""
+    """Erase old message bodies, stale contact details and hardship notes
+    (NUDGE_RETENTION_DAYS)."""
 
 
 @retention.command("run")
