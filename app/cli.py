@@ -338,7 +338,8 @@ def rotate_credentials() -> None:
 
 @main.group()
 def retention() -> None:
-    """Erase old message bodies and stale contact details (NUDGE_RETENTION_DAYS)."""
+    """Erase old message bodies, stale contact details and hardship notes
+    (NUDGE_RETENTION_DAYS)."""
 
 
 @retention.command("run")
@@ -354,9 +355,9 @@ def run_retention() -> None:
         )
     click.echo(
         f"erased {erased.attempts} attempt bodies, {erased.customers} customers' contact "
-        f"details and {erased.replies} replies; deleted {erased.callbacks} expired status "
-        f"callbacks, {erased.idempotency_keys} expired idempotency keys and {erased.links} "
-        "stale borrower links"
+        f"details, {erased.replies} replies and {erased.notes} hardship notes; deleted "
+        f"{erased.callbacks} expired status callbacks, {erased.idempotency_keys} expired "
+        f"idempotency keys and {erased.links} stale borrower links"
     )
 
 

@@ -127,8 +127,8 @@ class Settings(BaseSettings):
     retention_days: int = Field(
         365,
         ge=0,
-        description="Days after which message bodies and stale contact details are erased by "
-        "the daily retention job; 0 keeps them forever.",
+        description="Days after which message bodies, stale contact details and hardship "
+        "requests' notes are erased by the daily retention job; 0 keeps them forever.",
     )
     pending_callback_ttl_seconds: int = Field(
         3600,

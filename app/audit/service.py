@@ -4,8 +4,9 @@ Every timeline event and every state a delivery attempt reaches is appended, per
 `hash = SHA-256(prev_hash + canonical JSON)`. Verification walks the chain and then compares
 the rows in the database with what the chain says they were: an entry edited or deleted, an
 event or attempt edited, deleted or added behind Nudge's back, each shows as the first broken
-link. Message bodies enter the chain only as SHA-256 digests, so retention can erase them and
-the chain still verifies.
+link. Message bodies, and the borrower's own words on their timeline (a hardship request's
+`note` and `callback`), enter the chain only as SHA-256 digests, so retention can erase them
+and the chain still verifies.
 """
 
 import hashlib
@@ -25,6 +26,9 @@ from app.models.preferences import CustomerEvent
 from app.models.reminders import ReminderEvent
 
 EVENT, ATTEMPT, CUSTOMER_EVENT = "event", "attempt", "customer_event"
+FREE_TEXT = ("note", "callback")
+"""A customer timeline line's fields in the borrower's own words: retention erases them to
+null beside a `<field>_sha256` digest (app/deliveries/retention.py)."""
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -42,15 +46,33 @@ def event_payload(event: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def customer_event_payload(event: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "id": event["id"],
         "customer_id": str(event["customer_id"]),
         "kind": event["kind"],
         "source": event["source"],
-        "detail": event["detail"],
+        "detail": sealed(event["detail"]),
         "at": _iso(event["at"]),
     }
+
+
+def sealed(detail: Mapping[str, Any]) -> dict[str, Any]:
+    """`detail` with each free-text field as its digest: the text while it is kept, the
+    stored digest once erased, so both give the same entry."""
+    hidden = {*FREE_TEXT, *(f"{name}_sha256" for name in FREE_TEXT)}
+    kept = {name: value for name, value in detail.items() if name not in hidden}
+    for name in FREE_TEXT:
+        if name in detail:
+            text = detail[name]
+            kept[f"{name}_sha256"] = (
+                digest(text) if text is not None else detail.get(f"{name}_sha256")
+            )
+    return kept
 
 
 class AttemptState(Protocol):
@@ -86,11 +108,7 @@ class AttemptState(Protocol):
 
 
 def attempt_payload(attempt: AttemptState) -> dict[str, Any]:
-    digest = (
-        hashlib.sha256(attempt.body.encode()).hexdigest()
-        if attempt.body is not None
-        else attempt.body_sha256
-    )
+    body_sha256 = digest(attempt.body) if attempt.body is not None else attempt.body_sha256
     return {
         "id": str(attempt.id),
         "reminder_id": str(attempt.reminder_id),
@@ -102,7 +120,7 @@ def attempt_payload(attempt: AttemptState) -> dict[str, Any]:
         "error_code": attempt.error_code,
         "started_at": _iso(attempt.started_at),
         "finished_at": _iso(attempt.finished_at),
-        "body_sha256": digest,
+        "body_sha256": body_sha256,
     }
 
 

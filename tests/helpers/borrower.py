@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 from app.clock import FrozenClock
 from app.dispatch.worker import Dispatcher
 from app.models.customers import Customer
+from app.notices.delivery import Notices
 from app.preferences import service
 from app.preferences.schemas import Hardship, Preferences, PreferencesIn
-from tests.conftest import Tenant
+from tests.conftest import DispatcherFactory, Tenant
 from tests.fakes.twilio_server import FakeTwilio
 from tests.helpers.api import submit
 
@@ -130,4 +131,16 @@ def ask_for_help(
         customer_id=customer_id(db, tenant, ref),
         now=clock.now(),
         **request,
+    )
+
+
+def notices(make_dispatcher: DispatcherFactory, clock: FrozenClock) -> Notices:
+    """The worker's notice sender, as the scheduler builds it beside the dispatcher."""
+    dispatcher = make_dispatcher()
+    return Notices(
+        sessions=dispatcher.sessions,
+        registry=dispatcher.registry,
+        vault=dispatcher.vault,
+        clock=clock,
+        retry=dispatcher.retry,
     )

@@ -5,9 +5,7 @@ fails), and the request is on the customer's timeline and audit chain."""
 import hashlib
 import hmac
 import json
-import secrets
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -18,37 +16,15 @@ from app.audit import service as audit
 from app.clock import FrozenClock
 from app.errors import NotFound, ValidationFailed
 from app.models.preferences import LenderNotice
-from app.notices.delivery import Notices
 from app.preferences import service
 from app.preferences.schemas import Hardship
 from tests.conftest import DispatcherFactory, Tenant
-from tests.fakes.webhook_receiver import Reply, WebhookReceiver, webhook_receiver
+from tests.fakes.webhook_receiver import Reply, WebhookReceiver
 from tests.helpers.audit import link
-from tests.helpers.borrower import ask_for_help
+from tests.helpers.borrower import ask_for_help, notices
 from tests.helpers.enrollments import enrol, put_plan
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def receiver(tenant: Tenant) -> Iterator[WebhookReceiver]:
-    secret = secrets.token_urlsafe(32)
-    with webhook_receiver(secret.encode()) as receiver:
-        body = {"display_name": "acme", "webhook_url": receiver.url, "webhook_secret": secret}
-        assert tenant.client.put("/v1/tenant", json=body).status_code == 200
-        yield receiver
-
-
-def notices(make_dispatcher: DispatcherFactory, clock: FrozenClock) -> Notices:
-    """The worker's notice sender, as the scheduler builds it beside the dispatcher."""
-    dispatcher = make_dispatcher()
-    return Notices(
-        sessions=dispatcher.sessions,
-        registry=dispatcher.registry,
-        vault=dispatcher.vault,
-        clock=clock,
-        retry=dispatcher.retry,
-    )
 
 
 def ask_for_help_in_words(db: Session, tenant: Tenant, clock: FrozenClock) -> Hardship:
