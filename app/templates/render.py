@@ -9,6 +9,7 @@ builder (twilio's `VoiceResponse`) escapes it, once.
 """
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -50,6 +51,9 @@ from channels.base import Channel
 
 UNSPACED_LANGUAGES = frozenset({"zh", "ja", "ko", "th"})
 """Languages whose sentences run on without a space before the footer."""
+ENDS_WITH_LINK = re.compile(r"https?://\S+$")
+"""A text ending in a link gets a space before the footer in every language: a phone reads a
+link on to the first space, so `…/m/xxxx回复TD退订` would open a page that does not exist."""
 MAX_DATE_PATTERN = 64
 
 
@@ -197,9 +201,11 @@ def render_text(
 
 
 def _with_footer(text: str, footer: str, locale: str, *, separator: str | None = None) -> str:
+    text = text.rstrip()
     if separator is None:
-        separator = "" if locale.split("-")[0] in UNSPACED_LANGUAGES else " "
-    return f"{text.rstrip()}{separator}{footer}"
+        run_on = locale.split("-")[0] in UNSPACED_LANGUAGES and not ENDS_WITH_LINK.search(text)
+        separator = "" if run_on else " "
+    return f"{text}{separator}{footer}"
 
 
 def _aliyun(template: AliyunTemplate, source: Callable[[str, str], str]) -> AliyunRendered:

@@ -109,6 +109,15 @@ def test_sms_gets_the_jurisdictions_opt_out_footer_and_its_final_segment_count()
     )
 
 
+def test_a_chinese_sms_ending_in_a_link_gets_a_space_before_its_footer() -> None:
+    body = "设置提醒：https://nudge.example/m/abcdefghijklmnopqrst"
+    rendered = render(
+        SmsVariant(channel="sms", locale="zh-CN", body=body), VALUES, ZH, version=1, budget=BUDGET
+    )
+    assert rendered.body == body + " 回复TD退订"  # else a phone reads the footer into the link
+    assert rendered.segments == 1
+
+
 def test_no_footer_is_added_where_the_message_already_has_one_or_none_is_required() -> None:
     variant = SmsVariant(channel="sms", locale="en-US", body="Due soon. Reply STOP to opt out")
     assert render(variant, VALUES, US, version=1, budget=BUDGET).opt_out_footer is None
