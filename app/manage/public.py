@@ -8,9 +8,10 @@ request names. Requests are rate-limited per link and per client address.
 
 import base64
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path as FilePath
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -209,6 +210,23 @@ FORM_BODY: dict[str, Any] = {
 }
 
 
+Handler = TypeVar("Handler", bound=Callable[..., RedirectResponse])
+
+
+def page_form(section: str, *, summary: str, description: str) -> Callable[[Handler], Handler]:
+    """A form of the page: posted urlencoded to `/m/{link}/<section>`, answered with a
+    redirect back to the page."""
+    return router.post(
+        PREFIX + "{link}/" + section,
+        summary=summary,
+        description=description,
+        status_code=303,
+        response_class=RedirectResponse,
+        responses=POSTED,
+        openapi_extra=FORM_BODY,
+    )
+
+
 def _posting(settings: Settings, opened: service.Opened, form: Posted) -> str:
     """The form's token checked against the page's (a 403 page otherwise); the page's
     language, one of a closed set."""
@@ -218,15 +236,11 @@ def _posting(settings: Settings, opened: service.Opened, form: Posted) -> str:
     return lang if lang in LANGUAGES else ""
 
 
-@router.post(
-    PREFIX + "{link}/channels",
+@page_form(
+    "channels",
     summary="Borrower page: channels",
     description="Turns channels off (`off`, repeated) and names the preferred one "
     "(`preferred`), with source `borrower`.",
-    status_code=303,
-    response_class=RedirectResponse,
-    responses=POSTED,
-    openapi_extra=FORM_BODY,
 )
 def save_channels(
     link: LinkToken,
@@ -242,15 +256,11 @@ def save_channels(
     return _save(session, opened, change, clock.now(), link=link, lang=lang, section="channels")
 
 
-@router.post(
-    PREFIX + "{link}/times",
+@page_form(
+    "times",
     summary="Borrower page: inconvenient times",
     description="Adds a weekly window (`weekday` repeated, `start`, `end`) the borrower is not "
     "to be contacted in, in their own time zone, or (`action=clear`) removes them all.",
-    status_code=303,
-    response_class=RedirectResponse,
-    responses=POSTED,
-    openapi_extra=FORM_BODY,
 )
 def save_times(
     link: LinkToken,
@@ -277,14 +287,10 @@ def save_times(
     return _save(session, opened, change, clock.now(), link=link, lang=lang, section="times")
 
 
-@router.post(
-    PREFIX + "{link}/language",
+@page_form(
+    "language",
     summary="Borrower page: language of messages",
     description="The language of the customer's future messages (`locale`).",
-    status_code=303,
-    response_class=RedirectResponse,
-    responses=POSTED,
-    openapi_extra=FORM_BODY,
 )
 def save_language(
     link: LinkToken,
@@ -300,16 +306,12 @@ def save_language(
     return _save(session, opened, change, clock.now(), link=link, lang=lang, section="language")
 
 
-@router.post(
-    PREFIX + "{link}/hardship",
+@page_form(
+    "hardship",
     summary="Borrower page: hardship help",
     description="Asks for help (`reason`, optional `note` and `callback`): pauses the "
     "customer's enrolled loans and tells the lender through its signed webhook; the page then "
     "says what happens next.",
-    status_code=303,
-    response_class=RedirectResponse,
-    responses=POSTED,
-    openapi_extra=FORM_BODY,
 )
 def ask_for_help(
     link: LinkToken,
