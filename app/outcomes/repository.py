@@ -17,12 +17,12 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session
 
 from app.models.customers import Customer
-from app.models.enrollments import Enrollment, LoanEvent, LoanEventType
+from app.models.enrollments import DigestLoan, Enrollment, LoanEvent, LoanEventType
 from app.models.plans import PlanVersion
 from app.models.reminders import EventKind, Reminder, ReminderEvent
 from app.models.tenants import Tenant
 
-E, R = Enrollment, Reminder
+E, R, D = Enrollment, Reminder, DigestLoan
 REACHED = (EventKind.DELIVERED, EventKind.ANSWERED)
 """A provider's word that the message reached the borrower (or the call was picked up)."""
 
@@ -60,6 +60,39 @@ def reminders(
 ) -> Sequence[RowMapping]:
     """Reminders that plans made with `send_at` in [since, until)."""
     return session.execute(_plan_made(tenant_id, since, until)).mappings().all()
+
+
+def _listed(tenant_id: uuid.UUID) -> sa.Select[*tuple[Any, ...]]:
+    """A digest's other loans: each loan a reminder lists that is not the one it was made for,
+    with that loan's own enrolment, plan and step."""
+    return (
+        sa.select(
+            R.id,
+            D.enrollment_id,
+            E.loan_ref,
+            E.plan_key,
+            E.plan_version,
+            D.plan_step,
+            R.arm,
+            R.step_variant,
+            E.segment,
+        )
+        .join(R, sa.and_(R.tenant_id == D.tenant_id, R.id == D.reminder_id))
+        .join(E, sa.and_(E.tenant_id == D.tenant_id, E.id == D.enrollment_id))
+        .where(D.tenant_id == tenant_id, D.enrollment_id != R.enrollment_id)
+    )
+
+
+def listed_loans(
+    session: Session, *, tenant_id: uuid.UUID, since: datetime | None, until: datetime | None
+) -> Sequence[RowMapping]:
+    """The other loans of the digests among `reminders`: each is exposed to the message too."""
+    query = _listed(tenant_id)
+    if since is not None:
+        query = query.where(R.send_at >= since)
+    if until is not None:
+        query = query.where(R.send_at < until)
+    return session.execute(query).mappings().all()
 
 
 def provider_words(
@@ -108,6 +141,28 @@ def reached(
         .join(ReminderEvent, ReminderEvent.reminder_id == R.id)
         .where(R.tenant_id == tenant_id, ReminderEvent.kind.in_(REACHED))
         .group_by(R.id, R.loan_ref, E.plan_key, E.plan_version)
+    )
+    if since is not None:
+        query = query.having(sa.func.min(ReminderEvent.at) >= since)
+    return session.execute(query).mappings().all()
+
+
+def reached_listed(
+    session: Session, *, tenant_id: uuid.UUID, since: datetime | None
+) -> Sequence[RowMapping]:
+    """As `reached`, for a digest's other loans: the message touched each loan it listed."""
+    listed = _listed(tenant_id).subquery()
+    query = (
+        sa.select(
+            listed.c.id,
+            listed.c.loan_ref,
+            sa.func.min(ReminderEvent.at).label("at"),
+            listed.c.plan_key,
+            listed.c.plan_version,
+        )
+        .join(ReminderEvent, ReminderEvent.reminder_id == listed.c.id)
+        .where(ReminderEvent.tenant_id == tenant_id, ReminderEvent.kind.in_(REACHED))
+        .group_by(listed.c.id, listed.c.loan_ref, listed.c.plan_key, listed.c.plan_version)
     )
     if since is not None:
         query = query.having(sa.func.min(ReminderEvent.at) >= since)

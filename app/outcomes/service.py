@@ -33,8 +33,10 @@ def outcomes(
         for version, body in repository.plans(session, tenant_id=tenant_id).items()
     }
     reminders = repository.reminders(session, tenant_id=tenant_id, since=since, until=until)
+    listed = repository.listed_loans(session, tenant_id=tenant_id, since=since, until=until)
     words = repository.provider_words(session, tenant_id=tenant_id, since=since, until=until)
     reached = repository.reached(session, tenant_id=tenant_id, since=since)
+    reached_listed = repository.reached_listed(session, tenant_id=tenant_id, since=since)
     held = repository.holdouts(session, tenant_id=tenant_id, arm=HOLDOUT_ARM)
     holdout = HeldOutSteps(since, until)
     for row in held:
@@ -46,8 +48,12 @@ def outcomes(
         holdout.add_steps(row, plans)
     latest = {key: plans[key, v] for key, v in sorted(plans)}  # the latest version wins
     groups, total = build(
-        _reported(reminders, words) + holdout.exposures,
+        _reported(reminders, listed, words) + holdout.exposures,
         [Touch(row["id"], row["loan_ref"], row["at"], _window(plans, row)) for row in reached]
+        + [
+            Touch(_listed_id(row), row["loan_ref"], row["at"], _window(plans, row))
+            for row in reached_listed
+        ]
         + holdout.touches,
         [
             Repayment(**row)
@@ -71,9 +77,19 @@ def _window(plans: Plans, row: RowMapping) -> timedelta:
     return timedelta(hours=plan.attribution_hours) if plan else DEFAULT_WINDOW
 
 
-def _reported(reminders: Sequence[RowMapping], words: Iterable[RowMapping]) -> list[Exposure]:
+def _listed_id(row: RowMapping) -> uuid.UUID:
+    """A digest's message as it reached one of its other loans: that loan's repayment is
+    credited to it there, never to the loan that owns the message."""
+    return uuid.uuid5(row["id"], row["loan_ref"])
+
+
+def _reported(
+    reminders: Sequence[RowMapping], listed: Sequence[RowMapping], words: Iterable[RowMapping]
+) -> list[Exposure]:
     """Each reminder with whether a provider accepted it, whether it reached the borrower and
-    on which channel (the first that reached, else the last that accepted)."""
+    on which channel (the first that reached, else the last that accepted). A digest's other
+    loans are exposed to its message too, but it is counted sent and delivered once, for its
+    owner: `sent` and `delivered` count messages, `enrolled` and `repaid` loans."""
     sent: set[uuid.UUID] = set()
     reached: set[uuid.UUID] = set()
     channels: dict[uuid.UUID, str] = {}
@@ -86,9 +102,10 @@ def _reported(reminders: Sequence[RowMapping], words: Iterable[RowMapping]) -> l
             reached.add(reminder_id)
         if channel is not None:
             channels[reminder_id] = channel
-    return [
-        Exposure(
-            reminder_id=row["id"],
+
+    def exposure(row: RowMapping, reminder_id: uuid.UUID, *, owner: bool) -> Exposure:
+        return Exposure(
+            reminder_id=reminder_id,
             enrollment_id=row["enrollment_id"],
             plan=row["plan_key"],
             step=row["plan_step"],
@@ -96,10 +113,12 @@ def _reported(reminders: Sequence[RowMapping], words: Iterable[RowMapping]) -> l
             channel=channels.get(row["id"]),
             segment=row["segment"],
             template=row["step_variant"],
-            sent=row["id"] in sent,
-            delivered=row["id"] in reached,
+            sent=owner and row["id"] in sent,
+            delivered=owner and row["id"] in reached,
         )
-        for row in reminders
+
+    return [exposure(row, row["id"], owner=True) for row in reminders] + [
+        exposure(row, _listed_id(row), owner=False) for row in listed
     ]
 
 

@@ -5,9 +5,10 @@ loan out of it."""
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -22,6 +23,7 @@ from tests.factories import customer
 from tests.fakes.twilio_server import FakeTwilio
 from tests.helpers.api import read
 from tests.helpers.enrollments import enrol, loan, put_plan, steps
+from tests.helpers.twilio import message_status
 
 pytestmark = pytest.mark.anyio
 
@@ -467,3 +469,30 @@ def test_a_loan_due_earlier_moves_the_digest_earlier_and_back_when_it_leaves(
         "2026-12-07T02:00:00Z",
     )
     assert listed(tenant, shared["id"]) == ["loan-1"]
+
+
+async def test_a_repayment_of_either_loan_is_credited_to_the_digest_that_listed_it(
+    tenant: Tenant,
+    anonymous: httpx.Client,
+    make_dispatcher: DispatcherFactory,
+    twilio: FakeTwilio,
+    clock: FrozenClock,
+) -> None:
+    two_loans(tenant)
+    shared = reminder_of(tenant, "loan-1")
+    clock.set(D_MINUS_3)
+    assert await make_dispatcher().run_once() == 1
+    [attempt] = tenant.client.get("/v1/deliveries").json()["items"]
+    clock.set(D_MINUS_3 + timedelta(minutes=5))
+    delivered = message_status(anonymous, shared["id"], attempt["provider_message_id"], "delivered")
+    assert delivered.status_code == 200, delivered.text
+
+    clock.set(D_MINUS_3 + timedelta(hours=30))
+    event(tenant, "loan-2", "repayment", "pay-2", full=True, amount="234.50", currency="CNY")
+
+    body = tenant.client.get("/v1/stats/outcomes", params={"group_by": "plan,step"}).json()
+    [group] = [group for group in body["groups"] if group["step"] == "d-3"]
+    assert (group["enrolled"], group["sent"], group["delivered"]) == (2, 1, 1)  # one message
+    assert group["repaid"] == 1  # loan-2 paid after the message listing it, though loan-1 owns it
+    assert group["repaid_amount"] == [{"currency": "CNY", "amount": "234.50"}]
+    assert group["median_hours_to_repay"] == pytest.approx(30 - 5 / 60)
