@@ -57,7 +57,8 @@ class Notices:
     async def run_once(self) -> int:
         """Sends the notices due now; how many it tried."""
         outgoing = await asyncio.to_thread(self._claim)
-        results = [await self._send(item) for item in outgoing]
+        # At once: one tenant's slow receiver must not hold up another's notice.
+        results = list(await asyncio.gather(*(self._send(item) for item in outgoing)))
         await asyncio.to_thread(self._record, outgoing, results)
         return len(outgoing)
 
