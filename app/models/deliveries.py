@@ -18,10 +18,10 @@ class DeliveryAttempt(Base):
 
     __tablename__ = "delivery_attempts"
     __table_args__ = (
-        sa.Index("ix_delivery_attempts_contacts", "tenant_id", "customer_id", "started_at"),
-        sa.Index(  # the contact policy's newest conversation (app/policy/repository.py)
+        # the contact policy's lookups by customer (app/policy/repository.py, migration 0028)
+        sa.Index("ix_delivery_attempts_contacts", "customer_id", "started_at"),
+        sa.Index(
             "ix_delivery_attempts_conversations",
-            "tenant_id",
             "customer_id",
             "started_at",
             postgresql_where=sa.text("channel = 'voice' AND status = 'answered'"),
