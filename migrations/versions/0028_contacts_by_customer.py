@@ -9,6 +9,10 @@ dispatch run slowed from about 1,000 reminders a second to 100-200 for seconds a
 PostgreSQL busy on that scan (docs/benchmarks.md). A customer id is unique across tenants, so
 the lookups now name only the customer, and only these indexes can answer them.
 
+The two indexes are rebuilt in the migration's transaction, so writes to `delivery_attempts`
+wait while they build, which takes longer the larger the table (not measured here). On a
+large table, run it when dispatch can pause: stop the workers, `nudge migrate`, start them.
+
 Revision ID: 0028
 Revises: 0027
 Create Date: 2026-12-06
