@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.audit.chain import Break, Link, first_break
+from app.db import insert_rows
 from app.models.audit import AuditEntry
 from app.models.deliveries import DeliveryAttempt
 from app.models.preferences import CustomerEvent
@@ -161,12 +162,13 @@ def _append(session: Session, entries: list[Entry]) -> None:
     The caller's pending changes are flushed first, so an entry's id is taken after the row
     it records was written (and locked, for an update): a later change of the same row can
     only be inserted after this transaction ends, with a higher id, and so is linked after
-    this one; a row's latest entry is always its latest state. The insert itself is Core's
-    `executemany`: the ORM's bulk insert only added its own pass over every entry."""
+    this one; a row's latest entry is always its latest state. The insert itself is one bulk
+    insert (`insert_rows`)."""
     if entries:
         session.flush()
-        session.connection().execute(
-            sa.insert(AuditEntry),
+        insert_rows(
+            session,
+            AuditEntry,
             [
                 {"tenant_id": tenant_id, "kind": kind, "ref": ref, "payload": payload, "at": at}
                 for tenant_id, kind, ref, payload, at in entries

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app.db import insert_rows
 from app.lifecycle.events import Accepted, Event
 from app.lifecycle.timeline import Line, write
 from app.models.reminders import Reminder
@@ -25,10 +26,9 @@ def accept(
     """Inserts new reminders (keyed by the table's column names: `metadata`, not the model's
     `meta`) as `scheduled`, each with its `accepted` line; returns the rows as inserted.
 
-    One Core `executemany`: the caller made the ids, so nothing is read back, and the ORM's
-    bulk insert would only add its own pass over every row."""
+    One bulk insert (`insert_rows`): the caller made the ids, so nothing is read back."""
     rows = [row | {"status": ReminderStatus.SCHEDULED, "attempt_count": 0} for row in reminders]
-    session.connection().execute(sa.insert(Reminder), rows)
+    insert_rows(session, Reminder, rows)
     event = Accepted()
     write(
         session,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.audit.service import AttemptState
+from app.db import insert_rows
 from app.lifecycle.events import Event
 from app.models.reminders import ReminderEvent
 
@@ -67,8 +68,7 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> list[int]:
         sa.select(sa.func.nextval(sequence)).select_from(sa.func.generate_series(1, len(rows)))
     )
     ids = sorted(taken)  # ascending in the lines' order, as the timeline reads them
-    session.connection().execute(
-        sa.insert(ReminderEvent),
-        [row | {"id": id_} for row, id_ in zip(rows, ids, strict=True)],
+    insert_rows(
+        session, ReminderEvent, [row | {"id": id_} for row, id_ in zip(rows, ids, strict=True)]
     )
     return ids

@@ -96,7 +96,10 @@ def test_a_batch_is_one_bulk_insert_per_table_whatever_its_size(
     batch = [reminder(customer=customer(ref=f"big-{i}")) for i in range(1000)]
     assert tenant.client.post("/v1/reminders/batch", json={"items": batch}).status_code == 202
     assert statements == small
-    assert statements.count("INSERT") == 4  # customers, reminders, events, audit entries
+    # customers, reminders, events, audit entries; on PostgreSQL all but the customers' upsert
+    # are one COPY each, which SQLAlchemy's events do not see (app.db.insert_rows)
+    postgres = db.get_bind().dialect.name == "postgresql"
+    assert statements.count("INSERT") == (1 if postgres else 4)
     assert count(db, Reminder) == 1002
     assert count(db, ReminderEvent) == 1002
 
@@ -119,3 +122,17 @@ def test_a_batch_of_known_and_new_customers_files_each_reminder_under_its_own_cu
         [("loan-1", "known")] + [(f"loan-{ref}", ref) for ref in refs]
     )
     assert {customer_id for _, ref, customer_id in filed if ref == "known"} == {stored}
+
+
+def test_a_batch_stores_text_a_bulk_copy_must_escape_exactly_as_sent(tenant: Tenant) -> None:
+    """Tabs, newlines, backslashes, quotes and text outside the BMP mean something to
+    PostgreSQL's COPY format, which stores batches there (app.db.insert_rows)."""
+    awkward = "tab\there\nnew line \\N \\\\ \"quoted\" 'single' 还款 🙂 \r end"
+    metadata = {"note": awkward, "nested": {"list": [awkward, 1, None, True]}, "": "empty key"}
+    batch = [reminder(customer=customer(ref=f"esc-{i}"), metadata=metadata) for i in range(3)]
+    answer = tenant.client.post("/v1/reminders/batch", json={"items": batch})
+    assert answer.status_code == 202, answer.text
+    for reminder_id in answer.json()["ids"]:
+        stored = tenant.client.get(f"/v1/reminders/{reminder_id}").json()
+        assert stored["metadata"] == metadata
+        assert [event["kind"] for event in stored["events"]] == ["accepted"]
