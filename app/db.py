@@ -142,7 +142,8 @@ def insert_rows(session: Session, model: type["Base"], rows: Sequence[Mapping[st
 
     Every row has the first row's keys, which include each column whose default is made in
     Python (an id): a column left out gets the database's default. Values pass through their
-    column types' bind processors, as in any statement."""
+    column types' bind processors, and a failure is raised as SQLAlchemy's exception for it
+    (`IntegrityError`, `OperationalError`...), as for any statement."""
     if not rows:
         return
     table = cast(sa.Table, model.__table__)
@@ -156,15 +157,22 @@ def insert_rows(session: Session, model: type["Base"], rows: Sequence[Mapping[st
         for name in names
     ]
     listed = ", ".join(f'"{name}"' for name in names)
+    statement = f'COPY "{table.name}" ({listed}) FROM STDIN'
     driver = cast("psycopg.Connection[Any]", connection.connection.driver_connection)
-    with (
-        driver.cursor() as cursor,
-        cursor.copy(f'COPY "{table.name}" ({listed}) FROM STDIN') as copy,
-    ):
-        for row in rows:
-            copy.write_row(
-                [process(row[name]) for name, process in zip(names, processors, strict=True)]
-            )
+    dbapi = connection.dialect.loaded_dbapi
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(
+                    [process(row[name]) for name, process in zip(names, processors, strict=True)]
+                )
+    except dbapi.Error as error:  # as SQLAlchemy raises it for a statement of its own
+        gone = connection.dialect.is_disconnect(error, connection.connection, None)
+        if gone:
+            connection.invalidate(error)
+        raise sa.exc.DBAPIError.instance(
+            statement, None, error, dbapi.Error, connection_invalidated=gone
+        ) from error
 
 
 def _unchanged(value: Any) -> Any:
