@@ -152,14 +152,15 @@ def insert_rows(session: Session, model: type["Base"], rows: Sequence[Mapping[st
         connection.execute(sa.insert(table), list(rows))
         return
     names = list(rows[0])
+    dialect = connection.dialect
     processors = [
-        table.c[name].type._cached_bind_processor(connection.dialect) or _unchanged
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) or _unchanged
         for name in names
     ]
     listed = ", ".join(f'"{name}"' for name in names)
     statement = f'COPY "{table.name}" ({listed}) FROM STDIN'
     driver = cast("psycopg.Connection[Any]", connection.connection.driver_connection)
-    dbapi = connection.dialect.loaded_dbapi
+    dbapi = dialect.loaded_dbapi
     try:
         with driver.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:
@@ -167,7 +168,7 @@ def insert_rows(session: Session, model: type["Base"], rows: Sequence[Mapping[st
                     [process(row[name]) for name, process in zip(names, processors, strict=True)]
                 )
     except dbapi.Error as error:  # as SQLAlchemy raises it for a statement of its own
-        gone = connection.dialect.is_disconnect(error, connection.connection, None)
+        gone = dialect.is_disconnect(error, connection.connection, None)
         if gone:
             connection.invalidate(error)
         raise sa.exc.DBAPIError.instance(
