@@ -214,3 +214,11 @@ def write_step_experiment(db: Session, clock: FrozenClock, tenant: Tenant) -> No
             if number < repaying:
                 ledger.repay(loan, SENT_AT + timedelta(hours=6), Decimal("100.00"))
     ledger.commit()
+
+
+def outcomes(tenant: Tenant, **params: str) -> dict[str, Any]:
+    """The outcomes report through the API, asserting it answered."""
+    response = tenant.client.get("/v1/stats/outcomes", params=params)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.auth import Scope
 from app.clock import FrozenClock
 from tests.conftest import Tenant
-from tests.helpers.outcomes import EXPERIMENT, STEPS, Ledger
+from tests.helpers.outcomes import EXPERIMENT, STEPS, Ledger, outcomes
 from tests.outcomes import scenario
 from tests.outcomes.independent import pearson_p, score_test_bound
 
@@ -38,13 +38,6 @@ def write_scenario(ledger: Ledger) -> None:
         if person.repaid_at is not None:
             ledger.repay(person.loan_ref, person.repaid_at, person.amount)
     ledger.commit()
-
-
-def outcomes(tenant: Tenant, **params: str) -> dict[str, Any]:
-    response = tenant.client.get("/v1/stats/outcomes", params=params)
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def test_the_scenario_through_the_api_gives_exact_counts_intervals_and_p_value(

@@ -27,7 +27,7 @@ from app.outcomes import arms
 from app.plans.experiment import variant_of
 from app.plans.schemas import PlanOut
 from tests.conftest import Tenant
-from tests.helpers.outcomes import Ledger
+from tests.helpers.outcomes import Ledger, outcomes
 from tests.outcomes.independent import pearson_p, score_test_bound
 
 T0 = datetime(2026, 11, 1, 2, tzinfo=UTC)
@@ -165,13 +165,6 @@ def write_scenario(ledger: Ledger) -> None:
         if (at := repaid_at(number, first)) is not None:
             ledger.repay(loan, at, Decimal("100.00"))
     ledger.commit()
-
-
-def outcomes(tenant: Tenant, **params: str) -> dict[str, Any]:
-    response = tenant.client.get("/v1/stats/outcomes", params=params)
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def test_each_challenger_template_is_compared_with_the_steps_champion_and_holdout(
