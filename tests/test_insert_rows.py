@@ -47,9 +47,8 @@ def test_a_bulk_insert_on_a_lost_connection_raises_operational_error_and_drops_i
             with Session(engine) as session, engine.connect() as other:
                 backend = session.connection().exec_driver_sql("SELECT pg_backend_pid()")
                 other.execute(sa.select(sa.func.pg_terminate_backend(backend.scalar_one())))
-                row = {**event_of(uuid.uuid4(), uuid.uuid4())}
                 with pytest.raises(sa.exc.OperationalError) as raised:
-                    insert_rows(session, ReminderEvent, [row])
+                    insert_rows(session, ReminderEvent, [event_of(uuid.uuid4(), uuid.uuid4())])
                 assert raised.value.connection_invalidated
         finally:
             engine.dispose()
