@@ -9,6 +9,7 @@ request names. Requests are rate-limited per link and per client address.
 import base64
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path as FilePath
 from typing import Annotated, Any, TypeVar
@@ -115,14 +116,6 @@ def csrf_token(settings: Settings, opened: service.Opened) -> str:
     return base64.urlsafe_b64encode(mac_bytes(settings, "manage-csrf", opened.digest)[:16]).decode()
 
 
-def _back(link: str, lang: str, **outcome: str | int) -> RedirectResponse:
-    """To this page only: the path is the link's own (checked by the guard), the query made
-    of closed values."""
-    language = lang if lang in LANGUAGES else ""
-    query = "&".join(f"{k}={v}" for k, v in {"lang": language, **outcome}.items() if v != "")
-    return RedirectResponse(f"{PREFIX}{link}?{query}", status_code=303, headers=HEADERS)
-
-
 @router.get(
     PREFIX + "{link}",
     response_class=HTMLResponse,
@@ -227,13 +220,36 @@ def page_form(section: str, *, summary: str, description: str) -> Callable[[Hand
     )
 
 
-def _posting(settings: Settings, opened: service.Opened, form: Posted) -> str:
-    """The form's token checked against the page's (a 403 page otherwise); the page's
-    language, one of a closed set."""
+@dataclass(frozen=True)
+class Posting:
+    """A form posted to the page by its own link, the form's token checked."""
+
+    link: str
+    opened: service.Opened
+    form: Posted
+    lang: str
+    """The page's language, one of a closed set."""
+
+    def back(self, **outcome: str | int) -> RedirectResponse:
+        """To this page only: the path is the link's own (checked by the guard), the query
+        made of closed values."""
+        language = self.lang if self.lang in LANGUAGES else ""
+        query = "&".join(f"{k}={v}" for k, v in {"lang": language, **outcome}.items() if v != "")
+        return RedirectResponse(f"{PREFIX}{self.link}?{query}", status_code=303, headers=HEADERS)
+
+
+async def posting(
+    link: LinkToken, opened: BorrowerLink, form: PostedForm, settings: SettingsDep
+) -> Posting:
+    """The page's guard, then the form's token checked against the page's (a 403 page
+    otherwise). Async because it does no I/O: a sync dependency costs a hop to a thread."""
     if not same_token(csrf_token(settings, opened), form.one("csrf")):
         raise Refused(403, "forbidden")
     lang = form.one("lang", 5)
-    return lang if lang in LANGUAGES else ""
+    return Posting(link, opened, form, lang if lang in LANGUAGES else "")
+
+
+PostingDep = Annotated[Posting, Depends(posting)]
 
 
 @page_form(
@@ -242,18 +258,11 @@ def _posting(settings: Settings, opened: service.Opened, form: Posted) -> str:
     description="Turns channels off (`off`, repeated) and names the preferred one "
     "(`preferred`), with source `borrower`.",
 )
-def save_channels(
-    link: LinkToken,
-    opened: BorrowerLink,
-    form: PostedForm,
-    session: SessionDep,
-    settings: SettingsDep,
-    clock: ClockDep,
-) -> RedirectResponse:
-    lang = _posting(settings, opened, form)
+def save_channels(posting: PostingDep, session: SessionDep, clock: ClockDep) -> RedirectResponse:
+    form = posting.form
     preferred = form.one("preferred", 10)
     change = _change(channels_off=form.every("off"), preferred=[preferred] if preferred else [])
-    return _save(session, opened, change, clock.now(), link=link, lang=lang, section="channels")
+    return _save(session, posting, change, clock.now(), section="channels")
 
 
 @page_form(
@@ -262,15 +271,8 @@ def save_channels(
     description="Adds a weekly window (`weekday` repeated, `start`, `end`) the borrower is not "
     "to be contacted in, in their own time zone, or (`action=clear`) removes them all.",
 )
-def save_times(
-    link: LinkToken,
-    opened: BorrowerLink,
-    form: PostedForm,
-    session: SessionDep,
-    settings: SettingsDep,
-    clock: ClockDep,
-) -> RedirectResponse:
-    lang = _posting(settings, opened, form)
+def save_times(posting: PostingDep, session: SessionDep, clock: ClockDep) -> RedirectResponse:
+    form, opened = posting.form, posting.opened
     if form.one("action", 10) == "clear":
         change = _change(inconvenient=[])
     else:
@@ -284,7 +286,7 @@ def save_times(
         }
         kept = [w.model_dump(mode="json") for w in current.inconvenient]
         change = _change(inconvenient=[*kept, window])
-    return _save(session, opened, change, clock.now(), link=link, lang=lang, section="times")
+    return _save(session, posting, change, clock.now(), section="times")
 
 
 @page_form(
@@ -292,18 +294,10 @@ def save_times(
     summary="Borrower page: language of messages",
     description="The language of the customer's future messages (`locale`).",
 )
-def save_language(
-    link: LinkToken,
-    opened: BorrowerLink,
-    form: PostedForm,
-    session: SessionDep,
-    settings: SettingsDep,
-    clock: ClockDep,
-) -> RedirectResponse:
-    lang = _posting(settings, opened, form)
-    locale = form.one("locale", 35)
+def save_language(posting: PostingDep, session: SessionDep, clock: ClockDep) -> RedirectResponse:
+    locale = posting.form.one("locale", 35)
     change = _change(locale=locale) if locale in MESSAGE_LOCALES else None
-    return _save(session, opened, change, clock.now(), link=link, lang=lang, section="language")
+    return _save(session, posting, change, clock.now(), section="language")
 
 
 @page_form(
@@ -313,19 +307,12 @@ def save_language(
     "customer's enrolled loans and tells the lender through its signed webhook; the page then "
     "says what happens next.",
 )
-def ask_for_help(
-    link: LinkToken,
-    opened: BorrowerLink,
-    form: PostedForm,
-    session: SessionDep,
-    settings: SettingsDep,
-    clock: ClockDep,
-) -> RedirectResponse:
-    lang = _posting(settings, opened, form)
+def ask_for_help(posting: PostingDep, session: SessionDep, clock: ClockDep) -> RedirectResponse:
+    form, opened = posting.form, posting.opened
     reason, callback = form.one("reason", 40), form.one("callback", 20)
     note = form.one("note", 501).strip()
     if reason not in HARDSHIP_REASONS or callback not in ("", *CALLBACKS) or len(note) > 500:
-        return _back(link, lang, error="hardship")
+        return posting.back(error="hardship")
     hardship = preferences.request_hardship(
         session,
         tenant_id=opened.tenant_id,
@@ -336,7 +323,7 @@ def ask_for_help(
         now=clock.now(),
     )
     told = int(hardship.lender_notified)
-    return _back(link, lang, done="hardship", paused=hardship.paused, told=told)
+    return posting.back(done="hardship", paused=hardship.paused, told=told)
 
 
 def _change(**fields: Any) -> PreferencesIn | None:
@@ -348,23 +335,16 @@ def _change(**fields: Any) -> PreferencesIn | None:
 
 
 def _save(
-    session: Session,
-    opened: service.Opened,
-    change: PreferencesIn | None,
-    now: datetime,
-    *,
-    link: str,
-    lang: str,
-    section: str,
+    session: Session, posting: Posting, change: PreferencesIn | None, now: datetime, section: str
 ) -> RedirectResponse:
     if change is None:
-        return _back(link, lang, error=section)
+        return posting.back(error=section)
     preferences.save(
         session,
-        tenant_id=opened.tenant_id,
-        customer_id=opened.customer_id,
+        tenant_id=posting.opened.tenant_id,
+        customer_id=posting.opened.customer_id,
         change=change,
         source="borrower",
         now=now,
     )
-    return _back(link, lang, done=section)
+    return posting.back(done=section)
